@@ -1,0 +1,41 @@
+# evalkit — set-up and checks. `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: demo test lint lab samples clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+## demo: install evalkit and run the demo evaluation on data_samples/
+demo: $(VENV)/.installed
+	$(BIN)/evalkit demo --out demo_out
+
+## test: install the dev extras and run the linter and the whole test suite
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check evalkit tests data_samples
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check evalkit tests data_samples
+
+## lab: open JupyterLab on the training course
+lab: $(VENV)/.installed-dev
+	$(BIN)/jupyter lab notebooks/
+
+## samples: regenerate data_samples/ (deterministic)
+samples: $(VENV)/.installed
+	$(BIN)/python data_samples/make_samples.py
+
+clean:
+	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache

@@ -1,0 +1,64 @@
+"""evalkit: measure what a city security partnership changed.
+
+The public API (DESIGN.md §4)::
+
+    import evalkit as ek
+    panel = ek.load_panel("city.csv", unit="district", time="month", outcome="burglary")
+    res = ek.its("city.csv", outcome="burglary", time="month", intervention="2021-06",
+                 unit="district", units=["Centre"], exposure="population")
+    res.tidy()
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from evalkit.data.io import read_table
+from evalkit.data.panel import Panel, load_panel
+from evalkit.designs.did import did, event_study
+from evalkit.designs.its import its
+from evalkit.errors import (
+    DataError,
+    EvalkitError,
+    EvalkitWarning,
+    SpecError,
+    TemplateParameterError,
+)
+from evalkit.indicators import (
+    HarmWeights,
+    harm_total,
+    load_harm_weights,
+    poisson_ci,
+    rate,
+    rate_change,
+    relative_reduction,
+    reoffending_rates,
+    survey_share,
+)
+from evalkit.results import Diagnostic, EvaluationResult
+
+__all__ = [
+    "DataError",
+    "Diagnostic",
+    "EvalkitError",
+    "EvalkitWarning",
+    "EvaluationResult",
+    "HarmWeights",
+    "Panel",
+    "SpecError",
+    "TemplateParameterError",
+    "__version__",
+    "did",
+    "event_study",
+    "harm_total",
+    "its",
+    "load_harm_weights",
+    "load_panel",
+    "poisson_ci",
+    "rate",
+    "rate_change",
+    "read_table",
+    "relative_reduction",
+    "reoffending_rates",
+    "survey_share",
+]

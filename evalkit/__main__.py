@@ -1,0 +1,3 @@
+from evalkit.run.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,317 @@
+"""Read tables from DataFrames, delimited text (European dialects), Parquet and Excel."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import os
+import re
+import zlib
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit.errors import DataError
+
+__all__ = ["data_fingerprint", "read_table"]
+
+_TEXT = (".csv", ".txt", ".tsv")
+_GZ = tuple(s + ".gz" for s in _TEXT)
+_PARQUET = (".parquet", ".pq")
+_EXCEL = (".xlsx", ".xls")
+SUPPORTED = _TEXT + _GZ + _PARQUET + _EXCEL
+NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A"]
+_SEPARATORS = (",", ";", "\t", "|")
+_SPACES = " \u00a0\u202f"
+
+
+def _path(data: str | os.PathLike[str]) -> Path:
+    """Resolve ``data`` to an existing file or raise a DataError naming the absolute path."""
+    if not isinstance(data, str | os.PathLike):
+        raise DataError(
+            f"Expected a pandas DataFrame or a file path, but got {type(data).__name__}. "
+            "Fix: pass a DataFrame or the path of a .csv, .parquet or .xlsx file."
+        )
+    path = Path(data).expanduser()
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise DataError(
+            f"Expected a data file, but {path.resolve()} {what}. Fix: check the path "
+            f"(relative paths start from {Path.cwd()})."
+        )
+    return path
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(SUPPORTED, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    raise DataError(
+        f"Expected a file ending in one of {', '.join(SUPPORTED)}, but got '{path.name}'. "
+        "Fix: save the table in one of these formats, or read it yourself and pass a DataFrame."
+    )
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """Decode text: UTF-16 (with BOM), UTF-8 (with or without BOM), then cp1252, latin-1."""
+    encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ()
+    for encoding in (*encodings, "utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return text
+    raise DataError(
+        f"Expected a text table in {path}, but it looks binary (it contains NUL bytes or "
+        "cannot be decoded as UTF-8, UTF-16, cp1252 or latin-1). Fix: export the table as "
+        "CSV text, or check that this is the right file."
+    )
+
+
+def _sniff_sep(text: str) -> str:
+    """Pick the separator that splits the first lines into the same number (> 1) of fields."""
+    lines = [line for line in text[:65536].splitlines() if line.strip()][:50]
+    best, best_score = ",", (0.0, 1)
+    for sep in _SEPARATORS:
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        score = (sum(c == counts[0] for c in counts) / len(counts), counts[0])
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _cells(df: pd.DataFrame) -> pd.Series:
+    """Stripped non-missing text cells of the first 10,000 rows, as one Series."""
+    head = df.head(10_000)
+    parts = [head[c].dropna().astype(str).str.strip() for c in head.columns]
+    return pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype=str)
+
+
+def _decimal(df: pd.DataFrame, sep: str) -> str:
+    """``","`` when numeric-looking cells use a decimal comma (never with ``,`` separators)."""
+    if sep == ",":
+        return "."
+    cells = _cells(df)
+    commas = cells.str.fullmatch(r"[+-]?(\d{1,3}([.\u00a0\u202f ]\d{3})+|\d*),\d+").sum()
+    dots = cells.str.fullmatch(r"[+-]?\d*\.\d+").sum()
+    grouped = cells.str.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+").sum()
+    return "," if commas > 0 and commas >= dots - grouped else "."
+
+
+def _number_pattern(decimal: str) -> tuple[re.Pattern[str], str]:
+    dec = re.escape(decimal)
+    thousands = f"[.{_SPACES}']" if decimal == "," else f"[,{_SPACES}']"
+    plain = rf"[+-]?(?:\d+(?:{dec}\d*)?|{dec}\d+)(?:[eE][+-]?\d+)?"
+    grouped = rf"[+-]?\d{{1,3}}(?:{thousands}\d{{3}})+(?:{dec}\d+)?"
+    return re.compile(f"{plain}|{grouped}"), thousands
+
+
+def _to_number(s: pd.Series, decimal: str) -> pd.Series | None:
+    """The column as numbers if every non-missing cell is one, else None (kept as text).
+
+    Codes with leading zeros (``01004``) stay text so that they keep their zeros.
+    """
+    present = s.dropna().astype(str).str.strip()
+    if present.empty:
+        return pd.to_numeric(s, errors="coerce").astype("float64")
+    pattern, thousands = _number_pattern(decimal)
+    if not present.str.fullmatch(pattern).all() or present.str.fullmatch(r"[+-]?0\d+").any():
+        return None
+    cleaned = present.str.replace(thousands, "", regex=True).str.replace(decimal, ".")
+    try:
+        numbers = pd.to_numeric(cleaned)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if numbers.dtype == object:
+        return None
+    if len(numbers) == len(s):
+        return numbers.set_axis(s.index).rename(s.name)
+    return numbers.reindex(s.index).astype("float64").rename(s.name)
+
+
+def _read_text(path: Path, raw: bytes) -> pd.DataFrame:
+    text = _decode(raw, path)
+    sep = _sniff_sep(text)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=NA_VALUES,
+            skipinitialspace=True,
+        )
+    except pd.errors.EmptyDataError:
+        _raise_empty(path)
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        shown = {"\t": "tab"}.get(sep, repr(sep))
+        raise DataError(
+            f"Expected a delimited table in {path} (separator detected: {shown}), but it could "
+            f"not be parsed: {str(exc).strip()}. Fix: check that every line has the same "
+            "number of fields and that text containing the separator is quoted."
+        ) from exc
+    df.columns = names = [str(c).strip() for c in df.columns]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataError(
+            f"Expected distinct column names in {path}, but {', '.join(map(repr, repeated))} "
+            "appear more than once (after trimming spaces). Fix: rename the repeated columns."
+        )
+    decimal = _decimal(df, sep)
+    for column in df.columns:
+        converted = _to_number(df[column], decimal)
+        if converted is not None:
+            df[column] = converted
+    return df
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    engine = "openpyxl" if path.suffix.lower() == ".xlsx" else None
+    try:
+        with pd.ExcelFile(path, engine=engine) as book:
+            names = [str(n) for n in book.sheet_names]
+            if (
+                sheet is not None
+                and sheet not in names
+                and not (isinstance(sheet, int) and 0 <= sheet < len(names))
+            ):
+                raise DataError(
+                    f"Expected sheet {sheet!r} in {path}, but the workbook has sheets "
+                    f"{', '.join(repr(n) for n in names)}. Fix: pass sheet= one of these names "
+                    "or a 0-based position."
+                )
+            return pd.read_excel(book, sheet_name=sheet if sheet is not None else 0)
+    except DataError:
+        raise
+    except ImportError as exc:
+        raise DataError(
+            f"Expected to read {path}, but the engine for this Excel format is not installed "
+            f"({exc}). Fix: save it as .xlsx or .csv, or install xlrd for .xls files."
+        ) from exc
+    except Exception as exc:
+        raise DataError(
+            f"Expected an Excel workbook in {path}, but it could not be read: {exc}. Fix: open "
+            "and re-save it in Excel, or export the sheet as CSV."
+        ) from exc
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:
+        raise DataError(
+            f"Expected a Parquet file in {path}, but it could not be read: {exc}. Fix: check "
+            "that the file is complete and really Parquet."
+        ) from exc
+
+
+def _raise_empty(path: Path) -> None:
+    raise DataError(
+        f"Expected a table in {path}, but the file is empty. Fix: check that the export "
+        "finished and that this is the right file."
+    )
+
+
+def _read_path(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    suffix = _suffix(path)
+    if suffix in _PARQUET:
+        return _read_parquet(path)
+    if suffix in _EXCEL:
+        return _read_excel(path, sheet)
+    raw = path.read_bytes()
+    if suffix in _GZ:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(
+                f"Expected gzip-compressed text in {path}, but it could not be decompressed: "
+                f"{exc}. Fix: check the file or decompress it yourself."
+            ) from exc
+    if not raw.strip():
+        _raise_empty(path)
+    return _read_text(path, raw)
+
+
+def read_table(
+    data: pd.DataFrame | str | os.PathLike[str], *, sheet: str | int | None = None
+) -> pd.DataFrame:
+    """Read a table from a DataFrame or a file, never modifying either.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, str or os.PathLike
+        A DataFrame (a deep copy is returned) or a path ending in ``.csv``, ``.txt``,
+        ``.tsv`` (optionally ``.gz``), ``.parquet``/``.pq`` or ``.xlsx``/``.xls``. Text files
+        are read with their separator (``,`` ``;`` tab ``|``) sniffed, encoding UTF-8 (with
+        or without BOM) or else cp1252/latin-1, ``NA`` and empty cells as missing, decimal
+        commas and thousands separators understood. Columns whose cells are all numbers
+        become numeric, except codes with leading zeros (``01004``), which stay text.
+    sheet : str or int, optional
+        Excel sheet name or 0-based position; the first sheet by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new DataFrame.
+
+    Raises
+    ------
+    DataError
+        For a missing file, an unsupported suffix, an empty file, a header without data
+        rows, or a file that cannot be decoded or parsed.
+    """
+    if isinstance(data, pd.DataFrame):
+        return data.copy(deep=True)
+    path = _path(data)
+    df = _read_path(path, sheet)
+    if df.shape[1] == 0:
+        _raise_empty(path)
+    if df.shape[0] == 0:
+        raise DataError(
+            f"Expected data rows in {path}, but it has only a header "
+            f"({', '.join(map(str, df.columns))}). Fix: check that the export included the data."
+        )
+    return df
+
+
+def data_fingerprint(data: pd.DataFrame | str | os.PathLike[str]) -> str:
+    """Return a sha256 hex digest identifying the data.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, str or os.PathLike
+        A path (the file's bytes are hashed) or a DataFrame (its values, index, column
+        names and dtypes are hashed).
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
+
+    Raises
+    ------
+    DataError
+        If the path is not an existing file.
+    """
+    digest = hashlib.sha256()
+    if not isinstance(data, pd.DataFrame):
+        path = _path(data)
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    digest.update(repr([(str(c), str(t)) for c, t in data.dtypes.items()]).encode())
+    try:
+        digest.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+    except TypeError:  # unhashable cells such as lists
+        digest.update(data.to_json(orient="split", date_format="iso").encode())
+    return digest.hexdigest()

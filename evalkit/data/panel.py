@@ -1,0 +1,217 @@
+"""The validated unit × period table every design starts from."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evalkit.data.io import read_table
+from evalkit.data.periods import Freq, to_periods
+from evalkit.data.validate import (
+    _fmt,
+    _more,
+    _rows,
+    check_gaps,
+    check_numeric,
+    check_positive,
+    check_unique,
+    require_columns,
+)
+from evalkit.errors import DataError
+
+__all__ = ["Panel", "load_panel"]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Panel:
+    """A validated panel: one row per unit and period, sorted by unit then time.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        All columns of the input, sorted by unit then time, time as Period dtype, unit
+        labels as text, fresh RangeIndex.
+    unit : str or None
+        Unit column, or None for a single series.
+    time : str
+        Time column.
+    outcome, exposure : str or None
+        Outcome and exposure columns, if given.
+    freq : str
+        ``"D"``, ``"W"``, ``"M"``, ``"Q"`` or ``"Y"``.
+    notes : tuple of str
+        Plain-language notes on what loading changed (rows dropped and why).
+    """
+
+    data: pd.DataFrame
+    unit: str | None
+    time: str
+    outcome: str | None
+    exposure: str | None
+    freq: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def units(self) -> pd.Index:
+        """Sorted unique unit labels (empty for a single series)."""
+        if self.unit is None:
+            return pd.Index([], dtype=object)
+        return pd.Index(self.data[self.unit].unique()).sort_values()
+
+    @property
+    def periods(self) -> pd.PeriodIndex:
+        """Sorted unique periods."""
+        return pd.PeriodIndex(self.data[self.time].unique()).sort_values()
+
+    @property
+    def n_units(self) -> int:
+        """Number of units (1 for a single series)."""
+        return len(self.units) if self.unit is not None else 1
+
+    @property
+    def n_periods(self) -> int:
+        """Number of distinct periods."""
+        return len(self.periods)
+
+    @property
+    def n_obs(self) -> int:
+        """Number of rows."""
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        span = f"{self.periods[0]}..{self.periods[-1]}" if self.n_obs else "empty"
+        roles = ", ".join(
+            f"{k}={v!r}"
+            for k, v in [
+                ("unit", self.unit),
+                ("time", self.time),
+                ("outcome", self.outcome),
+                ("exposure", self.exposure),
+            ]
+            if v is not None
+        )
+        return (
+            f"Panel({self.n_units} units x {self.n_periods} periods [{self.freq}, {span}], "
+            f"{self.n_obs} rows; {roles})"
+        )
+
+
+def _unit_labels(s: pd.Series) -> pd.Series:
+    """Unit labels as text; whole numbers lose their ``.0`` (``3.0`` → ``"3"``)."""
+    if pd.api.types.is_float_dtype(s) and bool((s % 1 == 0).all()):
+        s = s.astype("int64")
+    return s.astype(str)
+
+
+def _drop_blank_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    blank = df.isna().all(axis=1)
+    if not blank.any():
+        return df, []
+    n = int(blank.sum())
+    labels = ", ".join(str(i) for i in df.index[blank][:5])
+    rows = "row" if n == 1 else "rows"
+    return df.loc[~blank], [
+        f"Dropped {n} empty {rows} (every cell blank): {rows} {labels}{_more(n)}."
+    ]
+
+
+def _check_unit_present(df: pd.DataFrame, unit: str) -> None:
+    miss = df[unit].isna().to_numpy()
+    if miss.any():
+        raise DataError(
+            f"Column '{unit}' must name the unit in every row, but found missing labels in "
+            f"{_rows(df, miss, [unit])}. Fix: fill in the unit or drop these rows."
+        )
+
+
+def _check_balanced(df: pd.DataFrame, unit: str | None, time: str) -> None:
+    if unit is None:
+        return
+    first, last = df[time].min(), df[time].max()
+    span = df.groupby(unit)[time].agg(["min", "max"])
+    short = span[(span["min"] != first) | (span["max"] != last)]
+    if short.empty:
+        return
+    shown = "; ".join(
+        f"{unit} {_fmt(u)} covers {r['min']} to {r['max']}" for u, r in short.head(5).iterrows()
+    )
+    raise DataError(
+        f"Expected a balanced panel (every unit observed in every period from {first} to "
+        f"{last}), but {len(short)} units are not: {shown}{_more(len(short))}. Fix: add the "
+        "missing rows, restrict the data to the common periods, or pass require_balanced=False."
+    )
+
+
+def load_panel(
+    data: pd.DataFrame | str | os.PathLike[str],
+    *,
+    unit: str | None,
+    time: str,
+    outcome: str | None = None,
+    exposure: str | None = None,
+    freq: Freq | None = None,
+    require_balanced: bool = False,
+    sheet: str | int | None = None,
+) -> Panel:
+    """Read and validate a unit × period table.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, str or os.PathLike
+        The table or its file (see :func:`read_table`); never modified.
+    unit : str or None
+        Unit column (labels are kept as text), or None for a single series.
+    time : str
+        Time column, parsed with :func:`to_periods`.
+    outcome : str, optional
+        Outcome column: numbers, none missing, none negative.
+    exposure : str, optional
+        Exposure column (population, dwellings...): positive numbers.
+    freq : {"D", "W", "M", "Q", "Y"}, optional
+        Frequency of the periods; inferred when None.
+    require_balanced : bool, default False
+        Also require every unit to cover the same first and last period.
+    sheet : str or int, optional
+        Excel sheet.
+
+    Returns
+    -------
+    Panel
+
+    Raises
+    ------
+    DataError
+        On any problem found by the checks, each with the column, the rows and the fix.
+    """
+    df, notes = _drop_blank_rows(read_table(data, sheet=sheet))
+    if df.empty:
+        raise DataError("Expected data rows, but the table is empty. Fix: check the input data.")
+    for column, role in [
+        (unit, "unit"),
+        (time, "time"),
+        (outcome, "outcome"),
+        (exposure, "exposure"),
+    ]:
+        if column is not None:
+            require_columns(df, [column], role=role)
+    if unit is not None:
+        _check_unit_present(df, unit)
+        df[unit] = _unit_labels(df[unit])
+    df[time], found = to_periods(df[time], freq=freq, column=time)
+    if outcome is not None:
+        values = check_numeric(df, outcome, nonnegative=True, allow_missing=False)
+        if not pd.api.types.is_numeric_dtype(df[outcome]):
+            df[outcome] = values
+    if exposure is not None:
+        check_positive(df, exposure)
+        if not pd.api.types.is_numeric_dtype(df[exposure]):
+            df[exposure] = check_numeric(df, exposure)
+    keys = [unit, time] if unit is not None else [time]
+    check_unique(df, keys)
+    check_gaps(df, unit=unit, time=time)
+    if require_balanced:
+        _check_balanced(df, unit, time)
+    df = df.sort_values(keys, kind="stable").reset_index(drop=True)
+    return Panel(df, unit, time, outcome, exposure, found, tuple(notes))

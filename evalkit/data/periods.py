@@ -1,0 +1,258 @@
+"""Parse time columns and dates into pandas Periods at a daily to yearly frequency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal, cast, get_args
+
+import numpy as np
+import pandas as pd
+
+from evalkit.data.validate import _rows
+from evalkit.errors import DataError
+
+__all__ = ["Freq", "parse_period", "to_periods"]
+
+Freq = Literal["D", "W", "M", "Q", "Y"]
+
+_ORDER: dict[str, int] = {"D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
+_PANDAS: dict[str, str] = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
+_NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
+_YEARS = (1900, 2100)
+FORMATS = (
+    "years (2021), months (2021-06, 06/2021), quarters (2021Q2, 2021-Q2), ISO weeks "
+    "(2021-W23), days (2021-06-01, or 01/06/2021 day first), datetimes or Periods"
+)
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?P<y>\d{4})(?:\.0+)?"), "Y"),
+    (re.compile(r"(?P<y>\d{4})\s*-?\s*[QT](?P<q>[1-4])", re.I), "Q"),
+    (re.compile(r"[QT](?P<q>[1-4])\s*[-/ ]?\s*(?P<y>\d{4})", re.I), "Q"),
+    (re.compile(r"(?P<y>\d{4})-?W(?P<w>\d{1,2})", re.I), "W"),
+    (re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})"), "M"),
+    (re.compile(r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})"), "M"),
+    (re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME), "D"),
+    (re.compile(r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})" + _TIME), "D"),
+]
+
+
+def _freq_of(period: pd.Period) -> Freq:
+    """Our frequency code for a pandas Period (sub-daily and business days count as D)."""
+    m = re.match(r"(A|Y|Q|M|W)(?:E|S)?(?:-|$)", period.freqstr)
+    return cast(Freq, {"A": "Y"}.get(m.group(1), m.group(1)) if m else "D")
+
+
+def _year(value: float) -> pd.Period | None:
+    if float(value).is_integer() and _YEARS[0] <= value <= _YEARS[1]:
+        return pd.Period(year=int(value), freq="Y")
+    return None
+
+
+def _from_text(text: str) -> pd.Period | None:
+    text = text.strip()
+    for pattern, kind in _PATTERNS:
+        m = pattern.fullmatch(text)
+        if not m:
+            continue
+        g = {k: int(v) for k, v in m.groupdict().items()}
+        try:
+            if kind == "Y":
+                return _year(g["y"])
+            if kind == "Q":
+                return pd.Period(year=g["y"], quarter=g["q"], freq="Q")
+            if kind == "W":
+                return pd.Period(dt.date.fromisocalendar(g["y"], g["w"], 1), freq="W-SUN")
+            if kind == "M":
+                return pd.Period(dt.date(g["y"], g["m"], 1), freq="M")
+            return pd.Period(dt.date(g["y"], g["m"], g["d"]), freq="D")
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def _parse_one(value: object) -> pd.Period | None:
+    """Parse one value to a Period at its own (native) frequency, or None."""
+    if isinstance(value, pd.Period):
+        return value if _freq_of(value) != "D" or value.freqstr == "D" else value.asfreq("D")
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, dt.date | np.datetime64):
+        try:
+            ts = pd.Timestamp(value)
+        except (ValueError, OverflowError):
+            return None
+        if ts is pd.NaT:
+            return None
+        return pd.Period(ts.tz_localize(None) if ts.tzinfo else ts, freq="D")
+    if isinstance(value, int | float | np.integer | np.floating):
+        return _year(float(value)) if np.isfinite(value) else None
+    if isinstance(value, str):
+        return _from_text(value)
+    return None
+
+
+def _infer_from_days(days: pd.DatetimeIndex) -> Freq:
+    """Infer the frequency from the spacing of distinct dates (daily precision)."""
+    d = days.unique().sort_values()
+    if len(d) == 0:
+        return "D"
+    months = np.asarray(d.month)
+    for anchor, edge in ((1, d.is_month_start), (0, d.is_month_end)):
+        if np.asarray(edge).all():
+            gap = np.diff(np.asarray(d.year) * 12 + months)
+            if (months % 12 == anchor % 12).all() and (gap % 12 == 0).all():
+                return "Y"
+            if len(d) > 1 and (months % 3 == anchor % 3).all() and (gap % 3 == 0).all():
+                return "Q"
+            return "M"
+    weekday = np.asarray(d.day_of_week)
+    if len(d) > 1 and (weekday == weekday[0]).all():
+        return "W"
+    return "D"
+
+
+def _check_freq(freq: object) -> Freq | None:
+    if freq is not None and freq not in get_args(Freq):
+        raise DataError(
+            f"Expected freq to be one of {', '.join(get_args(Freq))} or None (infer), but got "
+            f"{freq!r}. Fix: pass freq='M' for monthly data, 'Q' quarterly, 'Y' yearly, etc."
+        )
+    return cast("Freq | None", freq)
+
+
+def _missing(values: pd.Series) -> np.ndarray:
+    miss = values.isna().to_numpy(copy=True)
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        miss |= (
+            values.astype(object)
+            .map(lambda v: isinstance(v, str) and not v.strip())
+            .to_numpy(dtype=bool)
+        )
+    return miss
+
+
+def to_periods(
+    values: pd.Series, *, freq: Freq | None = None, column: str = "time"
+) -> tuple[pd.Series, Freq]:
+    """Parse a time column to pandas Periods and return them with their frequency.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Years (2021, 2021.0), strings (``2021``, ``2021-06``, ``06/2021``, ``2021-06-01``,
+        ``01/06/2021`` day first, ``2021Q2``, ``2021-Q2``, ``2021-W23``), datetimes or Periods.
+    freq : {"D", "W", "M", "Q", "Y"}, optional
+        Frequency wanted. None infers it from the format (``2021-06`` is monthly,
+        ``2021Q2`` quarterly, years yearly) or, for dates, from the spacing of the
+        distinct dates (all on the 1st of months → monthly, and so on). Finer values are
+        converted to the coarser frequency (a day to its month); coarser values are an error.
+    column : str, default "time"
+        Column name used in error messages.
+
+    Returns
+    -------
+    periods : pandas.Series
+        Period dtype, same index and name as ``values``.
+    freq : {"D", "W", "M", "Q", "Y"}
+        The frequency used.
+
+    Raises
+    ------
+    DataError
+        On missing or unparseable values, mixed formats, or values coarser than ``freq``.
+    """
+    freq = _check_freq(freq)
+    frame = pd.DataFrame({column: values.to_numpy(dtype=object)}, index=values.index)
+    if len(values) == 0:
+        raise DataError(
+            f"Column '{column}' has no values, but periods are needed. Fix: check that the "
+            "data has rows."
+        )
+    miss = _missing(values)
+    if miss.any():
+        raise DataError(
+            f"Column '{column}' must have a date or period in every row, but found missing "
+            f"values in {_rows(frame, miss, [column])}. Fix: fill in these dates or drop the rows."
+        )
+    if pd.api.types.is_datetime64_any_dtype(values):
+        naive = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        target = freq or _infer_from_days(pd.DatetimeIndex(naive.dt.normalize().unique()))
+        return naive.dt.to_period(_PANDAS[target]).rename(values.name), target
+    codes, uniques = pd.factorize(values, sort=False)
+    parsed = [_parse_one(u) for u in uniques]
+    bad = np.isin(codes, [i for i, p in enumerate(parsed) if p is None])
+    if bad.any():
+        raise DataError(
+            f"Column '{column}' must hold dates or periods, but these values could not be read: "
+            f"{_rows(frame, bad, [column])}. Accepted formats: {FORMATS}. Fix: correct these "
+            "values or pass the column in one of these formats."
+        )
+    target = freq or _infer(parsed, column, frame, codes)
+    coarse = [i for i, p in enumerate(parsed) if _ORDER[_freq_of(p)] > _ORDER[target]]
+    if coarse:
+        kind = _freq_of(parsed[coarse[0]])
+        raise DataError(
+            f"Column '{column}' holds {_NAMES[kind]} values that cannot be split into "
+            f"{_NAMES[target]} periods, in {_rows(frame, np.isin(codes, coarse), [column])}. "
+            f"Fix: pass freq='{kind}' (or freq=None), or give these rows a finer date."
+        )
+    pfreq = _PANDAS[target]
+    index = pd.PeriodIndex([p.asfreq(pfreq, how="start") for p in parsed], freq=pfreq)
+    return pd.Series(index.take(codes), index=values.index, name=values.name), target
+
+
+def _infer(parsed: list[pd.Period], column: str, frame: pd.DataFrame, codes: np.ndarray) -> Freq:
+    """Infer a frequency from parsed values: from their format, else from date spacing."""
+    kinds = [_freq_of(p) for p in parsed]
+    coarse = sorted({k for k in kinds if k != "D"}, key=_ORDER.__getitem__)
+    if len(coarse) > 1:
+        examples = [
+            f"{_NAMES[k]} in {_rows(frame, np.isin(codes, [i for i, x in enumerate(kinds) if x == k]), [column])}"  # noqa: E501
+            for k in coarse
+        ]
+        raise DataError(
+            f"Column '{column}' mixes formats of different frequencies: {' | '.join(examples)}. "
+            "Fix: use one format for the whole column, or pass freq= to convert every value "
+            "to one frequency."
+        )
+    if coarse:
+        return cast(Freq, coarse[0])
+    return _infer_from_days(pd.DatetimeIndex([p.start_time for p in parsed]))
+
+
+def parse_period(value: object, freq: Freq, *, name: str = "intervention") -> pd.Period:
+    """Convert a date parameter (e.g. the intervention date) to a Period at ``freq``.
+
+    Parameters
+    ----------
+    value : object
+        ``"2021-06"``, ``2021``, ``"2021-06-01"``, ``"2021Q2"``, a Timestamp, date or Period.
+    freq : {"D", "W", "M", "Q", "Y"}
+        The data's frequency. A coarser value is taken at its start (2021 → 2021-01
+        for monthly data); a finer one is the period containing it.
+    name : str, default "intervention"
+        Parameter name used in error messages.
+
+    Returns
+    -------
+    pandas.Period
+
+    Raises
+    ------
+    DataError
+        If the value cannot be read as a date or period.
+    """
+    target = _check_freq(freq)
+    if target is None:
+        raise DataError(
+            f"Expected the data's frequency to convert {name} to, but got freq=None. "
+            "Fix: pass freq='D', 'W', 'M', 'Q' or 'Y'."
+        )
+    period = None if value is None else _parse_one(value)
+    if period is None:
+        raise DataError(
+            f"Expected {name} to be a date or period, but got {value!r}. Accepted formats: "
+            f"{FORMATS}. Fix: pass e.g. {name}='2021-06'."
+        )
+    return period.asfreq(_PANDAS[target], how="start")

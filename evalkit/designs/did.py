@@ -1,0 +1,448 @@
+"""Difference-in-differences: the 2x2 design, two-way fixed effects and the event study.
+
+* 2x2 (``treated=`` group column, ``post=`` period column): ``y = a + b treated + c post +
+  att treated*post + X g``; works on panels and on repeated cross-sections.
+* TWFE (``unit``, ``time``, ``treatment``): ``y_it = a_i + l_t + att D_it + X g`` with
+  ``D_it`` in [0, 1] (the treated share of the period), unit and period fixed effects
+  absorbed exactly.
+* Event study (``cohort`` = first treated period): TWFE with one dummy per event time
+  ``k = t - cohort`` except the reference period, end points binned when ``leads`` /
+  ``lags`` are given, and a joint Wald test that the pre-period coefficients are zero.
+
+``family="poisson"`` fits the same models as Poisson pseudo-maximum likelihood (counts;
+``att`` is a log rate ratio, reported with ``relative_effect = exp(att)``).
+Cluster-robust SEs use fixest's default small-sample correction and a t(G-1) reference.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.data.io import read_table
+from evalkit.data.periods import to_periods
+from evalkit.data.validate import (
+    check_numeric,
+    check_positive,
+    check_unique,
+    require_columns,
+)
+from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
+from evalkit.designs._engine import Fit, fit
+from evalkit.errors import DataError, SpecError
+from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+
+__all__ = ["did", "event_study"]
+
+SE = Literal["classical", "robust", "cluster"]
+FEW_CLUSTERS = 20
+FEW_TREATED = 5
+
+
+def did(
+    data: pd.DataFrame | str | os.PathLike,
+    *,
+    outcome: str,
+    unit: str | None = None,
+    time: str | None = None,
+    treatment: str | None = None,
+    treated: str | None = None,
+    post: str | None = None,
+    covariates: Sequence[str] = (),
+    weights: str | None = None,
+    family: Literal["ols", "poisson"] = "ols",
+    cluster: str | None = None,
+    se: SE = "cluster",
+    alpha: float = 0.05,
+) -> EvaluationResult:
+    """Difference-in-differences: 2x2 from group/period columns, or two-way fixed effects.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+    outcome : str
+        Outcome column (counts for ``family="poisson"``).
+    unit, time : str, optional
+        Unit and period columns; both required for TWFE (``treatment``).
+    treatment : str, optional
+        TWFE treatment column ``D`` in [0, 1] (share of the period under treatment).
+    treated, post : str, optional
+        The 2x2 design's group (1 = treated area) and period (1 = after) columns.
+    covariates : sequence of str
+        Numeric control variables (added linearly).
+    weights : str, optional
+        Analytic (regression) weights column, e.g. population.
+    family : {"ols", "poisson"}
+    cluster : str, optional
+        Cluster column; default ``unit`` when given.
+    se : {"cluster", "robust", "classical"}
+        With no cluster column available, ``"cluster"`` falls back to HC1 with a note.
+    alpha : float
+
+    Returns
+    -------
+    EvaluationResult
+        Term ``att``.
+    """
+    check_choice("family", family, ("ols", "poisson"))
+    check_choice("se", se, ("classical", "robust", "cluster"))
+    check_alpha(alpha)
+    covariates = as_list(covariates)
+    params = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment,
+              "treated": treated, "post": post, "covariates": covariates,
+              "weights": weights, "family": family, "cluster": cluster, "se": se,
+              "alpha": alpha}
+    if treatment is not None and (treated is not None or post is not None):
+        raise SpecError("give either treatment= (TWFE) or treated= and post= (2x2), not both.")
+    if treatment is not None:
+        if unit is None or time is None:
+            raise SpecError("treatment= (two-way fixed effects) needs unit= and time=.")
+        mode = "twfe"
+    elif treated is not None and post is not None:
+        mode = "2x2"
+    else:
+        raise SpecError(
+            "say which design: treatment= with unit= and time= for two-way fixed effects, "
+            "or treated= (group column) and post= (period column) for the 2x2 design."
+        )
+    cluster = cluster or unit
+    notes: list[str] = []
+    warn: list[str] = []
+    df = read_table(data)
+    needed = [outcome, *covariates] + [c for c in (unit, time, treatment, treated, post,
+                                                    weights, cluster) if c]
+    require_columns(df, list(dict.fromkeys(needed)))
+    df = _drop_missing(df, [outcome, *covariates] + ([weights] if weights else []), notes)
+    check_numeric(df, outcome, nonnegative=family == "poisson")
+    for c in covariates:
+        check_numeric(df, c, nonnegative=False)
+    if weights:
+        check_positive(df, weights)
+    if se == "cluster" and cluster is None:
+        se = "robust"
+        notes.append("no unit or cluster column: heteroskedasticity-robust (HC1) standard "
+                     "errors used instead of cluster-robust ones.")
+
+    y = df[outcome].to_numpy(float)
+    w = df[weights].to_numpy(float) if weights else None
+    clusters = _codes(df[cluster]) if cluster and se == "cluster" else None
+    if mode == "2x2":
+        g = _binary(df, treated)
+        p = _binary(df, post)
+        for col, v in ((treated, g), (post, p)):
+            if v.min() == v.max():
+                raise DataError(f"column {col!r} has only the value {int(v[0])}; the 2x2 "
+                                "design needs both 0 and 1 (treated and comparison, before "
+                                "and after).")
+        names = ["intercept", "treated", "post", "att", *covariates]
+        x = np.column_stack([np.ones(len(df)), g, p, g * p]
+                            + [df[c].to_numpy(float) for c in covariates])
+        f = fit(y, x, names, weights=w, family=family, se=se, clusters=clusters)
+        n_units = df[unit].nunique() if unit else None
+        n_periods = 2
+        treated_units = df.loc[g == 1, cluster].nunique() if cluster else None
+    else:
+        periods, _freq = to_periods(df[time], column=time)
+        df = df.assign(**{time: periods, "_period": periods})
+        check_unique(df, [unit, time])
+        d = check_numeric(df, treatment, nonnegative=True).to_numpy(float)
+        if d.max() > 1:
+            rows = np.flatnonzero(d > 1)[:5]
+            raise DataError(
+                f"column {treatment!r} must be between 0 and 1 (share of the period under "
+                f"treatment); rows {', '.join(map(str, rows))} have values "
+                f"{', '.join(f'{d[r]:g}' for r in rows)}. Use 0/1, or the treated fraction."
+            )
+        if d.max() == 0:
+            raise DataError(f"column {treatment!r} is 0 everywhere: no treated observation.")
+        names = ["att", *covariates]
+        x = np.column_stack([d] + [df[c].to_numpy(float) for c in covariates])
+        fes = [_codes(df[unit]), _codes(df["_period"])]
+        f = fit(y, x, names, fixed_effects=fes, weights=w, family=family, se=se,
+                clusters=clusters)
+        n_units, n_periods = df[unit].nunique(), df["_period"].nunique()
+        ever = df.groupby(unit)[treatment].transform("max") > 0
+        treated_units = df.loc[ever, unit].nunique()
+        warn += _timing_warnings(df, unit=unit, treatment=treatment)
+        if df.groupby(unit)["_period"].count().nunique() > 1:
+            notes.append("unbalanced panel: fixed effects absorbed by alternating projections.")
+    if f.dropped:
+        notes.append(f"{f.dropped} rows dropped: units or periods whose counts are all zero "
+                     "carry no information in a Poisson model with fixed effects.")
+    warn += _cluster_warnings(f, treated_units)
+    scale = "log" if family == "poisson" else "additive"
+    j = f.index("att")
+    row = effect_row("att", f.params[j], f.se()[j], alpha=alpha, scale=scale, df=f.df_t,
+                     relative="exp" if family == "poisson" else "none")
+    row["n_obs"] = f.n
+    spec = {"outcome": outcome, "design": "2x2" if mode == "2x2" else "twfe", "unit": unit,
+            "time": time, "treatment": treatment, "treated": treated, "post": post,
+            "covariates": covariates, "weights": weights, "family": family,
+            "cluster": cluster if se == "cluster" else None, "vcov": f.vcov_label,
+            "alpha": alpha}
+    sample = {"n_obs": f.n, "n_units": n_units, "n_periods": n_periods,
+              "n_treated_units": treated_units, "n_clusters": f.n_clusters, "notes": notes}
+    return EvaluationResult(
+        method="did", spec=spec, effects=effects_table([row]),
+        series=_group_means(df.loc[f.keep], outcome, mode=mode, unit=unit, time=time,
+                            treatment=treatment, treated=treated, post=post),
+        diagnostics=(), warnings=tuple(warn), sample=sample,
+        provenance=provenance(data, params),
+    )
+
+
+def event_study(
+    data: pd.DataFrame | str | os.PathLike,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    leads: int | None = None,
+    lags: int | None = None,
+    reference: int = -1,
+    covariates: Sequence[str] = (),
+    weights: str | None = None,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> EvaluationResult:
+    """Event study: TWFE with leads and lags of the first treated period.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+    outcome, unit, time : str
+    cohort : str
+        First treated period of each unit (empty, NaN or 0 for never-treated units).
+    leads, lags : int, optional
+        Event window ``-leads .. lags``; event times beyond it are binned into the end
+        points. Default: every observed event time (needs never-treated units).
+    reference : int
+        Omitted event time (default -1, the period before treatment starts).
+    covariates : sequence of str
+    weights : str, optional
+    cluster : str, optional
+        Default ``unit``.
+    alpha : float
+
+    Returns
+    -------
+    EvaluationResult
+        Terms ``event_time_<k>``; ``series`` has one row per event time (reference
+        included at 0); diagnostic ``pre_trend`` tests the leads jointly.
+    """
+    check_alpha(alpha)
+    for name, v in (("leads", leads), ("lags", lags)):
+        if v is not None and (not isinstance(v, int) or v < 0):
+            raise SpecError(f"{name} must be a whole number >= 0; got {v!r}.")
+    covariates = as_list(covariates)
+    params = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+              "leads": leads, "lags": lags, "reference": reference,
+              "covariates": covariates, "weights": weights, "cluster": cluster,
+              "alpha": alpha}
+    cluster = cluster or unit
+    notes: list[str] = []
+    df = read_table(data)
+    require_columns(df, list(dict.fromkeys(
+        [outcome, unit, time, cohort, *covariates] + [c for c in (weights, cluster) if c])))
+    df = _drop_missing(df, [outcome, *covariates] + ([weights] if weights else []), notes)
+    check_numeric(df, outcome, nonnegative=False)
+    for c in covariates:
+        check_numeric(df, c, nonnegative=False)
+    if weights:
+        check_positive(df, weights)
+    periods, freq = to_periods(df[time], column=time)
+    df = df.assign(**{time: periods, "_period": periods})
+    check_unique(df, [unit, time])
+    event = _event_time(df, unit=unit, cohort=cohort, freq=freq)
+    never = event.isna()
+    if never.all():
+        raise DataError(f"column {cohort!r} has no treated unit (every value is empty or 0).")
+    e = event[~never].astype(int)
+    lo = -leads if leads is not None else int(e.min())
+    hi = lags if lags is not None else int(e.max())
+    if not lo <= reference <= hi:
+        raise SpecError(f"reference={reference} is outside the event window {lo}..{hi}.")
+    if not never.any() and leads is None and lags is None:
+        raise DataError(
+            "every unit is treated at some point and the event window is not binned, so the "
+            "event-time effects are not identified. Set leads= and lags= to bin the end "
+            "points, or include never-treated comparison units."
+        )
+    binned = e.clip(lo, hi)
+    ks = [k for k in range(lo, hi + 1) if k != reference and (binned == k).any()]
+    cols = {f"event_time_{k}": np.where(~never, (event.clip(lo, hi) == k), False)
+            .astype(float) for k in ks}
+    names = list(cols) + covariates
+    x = np.column_stack([cols[c] for c in cols] + [df[c].to_numpy(float) for c in covariates])
+    f = fit(df[outcome].to_numpy(float), x, names,
+            fixed_effects=[_codes(df[unit]), _codes(df["_period"])],
+            weights=df[weights].to_numpy(float) if weights else None,
+            se="cluster", clusters=_codes(df[cluster]))
+    rows = []
+    for k in ks:
+        j = f.index(f"event_time_{k}")
+        row = effect_row(f"event_time_{k}", f.params[j], f.se()[j], alpha=alpha,
+                         scale="additive", df=f.df_t)
+        row["n_obs"] = f.n
+        rows.append(row)
+    effects = effects_table(rows)
+    series = pd.DataFrame({"event_time": ks, "estimate": effects["estimate"],
+                           "ci_low": effects["ci_low"], "ci_high": effects["ci_high"]})
+    series = pd.concat([series, pd.DataFrame({"event_time": [reference], "estimate": [0.0],
+                                              "ci_low": [0.0], "ci_high": [0.0]})])
+    series = series.sort_values("event_time").reset_index(drop=True)
+    series["binned"] = series["event_time"].isin(
+        [k for k in (lo, hi) if ((e < lo).any() and k == lo) or ((e > hi).any() and k == hi)])
+    leads_idx = [f.index(f"event_time_{k}") for k in ks if k < 0]
+    diags = [_wald("pre_trend", f, leads_idx,
+                   "all pre-treatment event-time coefficients are zero (parallel trends)")]
+    treated_units = df.loc[~never, unit].nunique()
+    warn = _cluster_warnings(f, treated_units)
+    if not diags[0].passed:
+        warn.append("The pre-treatment coefficients are jointly different from zero "
+                    f"(p = {diags[0].p_value:.3f}): parallel trends are doubtful, so the "
+                    "post-treatment estimates may be biased.")
+    cohorts = df.loc[~never].groupby(unit)[cohort].first().nunique()
+    if cohorts > 1:
+        warn.append(f"Treatment starts at {cohorts} different dates. With effects that change "
+                    "over time, TWFE event-study coefficients can mix in other periods' "
+                    "effects (Sun & Abraham 2021); compare with a group-time "
+                    "(Callaway–Sant'Anna) estimator.")
+    spec = {"outcome": outcome, "design": "event_study", "unit": unit, "time": time,
+            "cohort": cohort, "leads": -lo, "lags": hi, "reference": reference,
+            "covariates": covariates, "weights": weights, "cluster": cluster,
+            "vcov": f.vcov_label, "alpha": alpha, "freq": freq}
+    sample = {"n_obs": f.n, "n_units": int(df[unit].nunique()),
+              "n_periods": int(df["_period"].nunique()), "n_treated_units": int(treated_units),
+              "n_never_treated": int(df.loc[never, unit].nunique()),
+              "n_clusters": f.n_clusters, "notes": notes}
+    return EvaluationResult(
+        method="event_study", spec=spec, effects=effects, series=series,
+        diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
+        provenance=provenance(data, params),
+    )
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _codes(values: pd.Series) -> np.ndarray:
+    return pd.factorize(values.astype(str), sort=True)[0]
+
+
+def _drop_missing(df: pd.DataFrame, columns: list[str], notes: list[str]) -> pd.DataFrame:
+    missing = df[columns].isna().any(axis=1)
+    if missing.all():
+        raise DataError(f"every row has a missing value in {columns}; nothing to estimate.")
+    if missing.any():
+        notes.append(f"{int(missing.sum())} rows dropped because of missing values in "
+                     f"{', '.join(c for c in columns if df[c].isna().any())}.")
+        df = df.loc[~missing].reset_index(drop=True)
+    return df
+
+
+def _binary(df: pd.DataFrame, column: str) -> np.ndarray:
+    raw = df[column]
+    values = raw.astype(float) if raw.dtype == bool else pd.to_numeric(raw, errors="coerce")
+    bad = ~values.isin([0, 1])
+    if bad.any():
+        rows = list(np.flatnonzero(bad.to_numpy())[:5])
+        raise DataError(
+            f"column {column!r} must be 0/1 (or True/False); rows {rows} have "
+            f"{[raw.iloc[r] for r in rows]}. Recode it as 1 for treated/after, 0 otherwise."
+        )
+    return values.to_numpy(float)
+
+
+def _event_time(df: pd.DataFrame, *, unit: str, cohort: str, freq: str) -> pd.Series:
+    raw = df[cohort]
+    never = raw.isna() | raw.astype(str).str.strip().isin(["", "0", "0.0", "nan", "NaN",
+                                                           "never", "None", "inf"])
+    per_unit = raw.where(~never).groupby(df[unit]).nunique(dropna=False)
+    if (per_unit > 1).any():
+        bad = list(per_unit[per_unit > 1].index[:5])
+        raise DataError(f"column {cohort!r} must be constant within each unit (the first "
+                        f"treated period); units {bad} have several values.")
+    event = pd.Series(np.nan, index=df.index)
+    if (~never).any():
+        first, _ = to_periods(raw[~never].astype(str) if raw.dtype != object else raw[~never],
+                              freq=freq, column=cohort)
+        diff = [(p - c).n for p, c in zip(df.loc[~never, "_period"], first, strict=True)]
+        event[~never] = diff
+    return event
+
+
+def _timing_warnings(df: pd.DataFrame, *, unit: str, treatment: str) -> list[str]:
+    on = df[df[treatment] > 0]
+    starts = on.groupby(unit)["_period"].min()
+    warn = []
+    if starts.nunique() > 1:
+        warn.append(
+            f"Treatment starts at {starts.nunique()} different dates (staggered roll-out). "
+            "Two-way fixed effects can then be biased when effects vary over time, because "
+            "already-treated units serve as controls (Goodman-Bacon 2021); prefer a "
+            "group-time (Callaway–Sant'Anna) estimator."
+        )
+    ever = df.groupby(unit)[treatment].transform("max") > 0
+    if ever.all():
+        warn.append("Every unit is treated at some point: the effect is identified only from "
+                    "differences in timing, with no never-treated comparison.")
+    switch = df.sort_values([unit, "_period"]).groupby(unit)[treatment].diff() < 0
+    if switch.any():
+        warn.append("Treatment switches off in some units; TWFE then compares switchers with "
+                    "stayers, which assumes no lasting effect after the switch.")
+    return warn
+
+
+def _cluster_warnings(f: Fit, treated_units: int | None) -> list[str]:
+    warn = []
+    if f.n_clusters is not None and f.n_clusters < FEW_CLUSTERS:
+        warn.append(f"Only {f.n_clusters} clusters: cluster-robust standard errors are "
+                    f"unreliable below about {FEW_CLUSTERS} clusters and intervals tend to be "
+                    "too narrow. Treat them with caution (a wild cluster bootstrap or "
+                    "permutation inference is more reliable).")
+    if f.n_clusters is not None and treated_units is not None and treated_units < FEW_TREATED:
+        warn.append(f"Only {treated_units} treated unit(s): cluster-robust inference over-"
+                    "rejects with so few treated clusters; prefer permutation (placebo) "
+                    "inference or synthetic control.")
+    return warn
+
+
+def _wald(name: str, f: Fit, idx: list[int], null: str) -> Diagnostic:
+    if not idx:
+        return Diagnostic(name=name, null=null, statistic=float("nan"), p_value=float("nan"),
+                          passed=True, message="no pre-treatment period to test")
+    b = f.params[idx]
+    v = f.vcov[np.ix_(idx, idx)]
+    q = len(idx)
+    wald = float(b @ np.linalg.pinv(v) @ b)
+    if f.df_t is not None:
+        stat, p = wald / q, float(stats.f.sf(wald / q, q, f.df_t))
+        label = f"F({q}, {f.df_t:.0f})"
+    else:
+        stat, p = wald, float(stats.chi2.sf(wald, q))
+        label = f"chi2({q})"
+    table = pd.DataFrame({"term": [f.names[i] for i in idx], "estimate": b,
+                          "std_error": np.sqrt(np.diag(v))})
+    return Diagnostic(name=name, null=null, statistic=stat, p_value=p, passed=p >= 0.05,
+                      table=table, message=f"joint test of {q} leads: {label} = {stat:.2f}, "
+                                           f"p = {p:.3f}")
+
+
+def _group_means(df, outcome, *, mode, unit, time, treatment, treated, post) -> pd.DataFrame:
+    """Mean outcome per group and period: the picture behind parallel trends."""
+    if mode == "2x2":
+        group = np.where(_binary(df, treated) == 1, "treated", "comparison")
+        when = np.where(_binary(df, post) == 1, "after", "before")
+    else:
+        ever = df.groupby(unit)[treatment].transform("max") > 0
+        group = np.where(ever, "treated", "comparison")
+        when = df["_period"].astype(str)
+    frame = pd.DataFrame({"group": group, "time": when, "observed": df[outcome].astype(float)})
+    out = frame.groupby(["group", "time"], sort=True)["observed"].agg(["mean", "size"])
+    return out.reset_index().rename(columns={"mean": "observed", "size": "n_obs"})
+

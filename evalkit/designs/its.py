@@ -1,0 +1,581 @@
+"""Interrupted time series: segmented regression with level and slope change.
+
+The model for one series (counts ``y_t``, optional exposure ``N_t``) is
+
+    g(E[y_t]) = b0 + b1 t + b2 post_t + b3 (t - t0) post_t + seasonality + covariates
+                [+ log N_t]
+
+with ``g = log`` for the count families (``poisson``, ``quasipoisson``, ``negbin``) and the
+identity for ``ols``. ``level_change`` is ``b2`` (a rate ratio ``exp(b2)`` for log links),
+``slope_change`` is ``b3`` per period of the data (per month for monthly data), and
+``cumulative_effect`` is the number of events the intervention added (negative: prevented)
+over the post-period, ``sum_t (fitted_t - counterfactual_t)``, with a delta-method SE.
+
+With a control series (controlled ITS) both series share trend, seasonality and period
+effects, and the effect terms are the *treated-minus-control* changes at the intervention
+(Lopez Bernal, Cummins & Gasparrini 2018, Int J Epidemiol 47(6)).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.diagnostic import acorr_ljungbox
+
+from evalkit.data.io import read_table
+from evalkit.data.periods import parse_period, to_periods
+from evalkit.data.validate import (
+    check_gaps,
+    check_intervention,
+    check_numeric,
+    check_positive,
+    check_unique,
+    require_columns,
+)
+from evalkit.designs._common import (
+    as_list,
+    check_alpha,
+    check_choice,
+    covid_overlap,
+    provenance,
+)
+from evalkit.errors import DataError, SpecError
+from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+
+__all__ = ["its", "newey_west_lags"]
+
+Family = Literal["ols", "poisson", "quasipoisson", "negbin"]
+Seasonality = Literal["none", "month", "fourier"]
+SE = Literal["model", "robust", "hac", "ar1"]
+
+_SEASON_LENGTH = {"M": 12, "Q": 4, "W": 52, "D": 7, "Y": 1}
+OLS_RATE_BASE = 100_000
+
+
+def newey_west_lags(n: int) -> int:
+    """Newey–West (1994) rule of thumb for the HAC bandwidth: ``floor(4 (n/100)^(2/9))``."""
+    return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
+
+
+def its(
+    data: pd.DataFrame | str | os.PathLike,
+    *,
+    outcome: str,
+    time: str,
+    intervention: object,
+    exposure: str | None = None,
+    family: Family = "poisson",
+    seasonality: Seasonality = "none",
+    harmonics: int = 2,
+    slope_change: bool = True,
+    control: str | Sequence[str] | None = None,
+    covariates: Sequence[str] = (),
+    se: SE = "model",
+    hac_lags: int | None = None,
+    unit: str | None = None,
+    units: str | Sequence[str] | None = None,
+    alpha: float = 0.05,
+) -> EvaluationResult:
+    """Estimate the effect of an intervention on one series by segmented regression.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        One row per period, or a panel (``unit``) whose ``units`` are summed into the
+        treated series.
+    outcome : str
+        Count (or, for ``family="ols"``, any numeric) column.
+    time : str
+        Period column (``2021-06``, dates, years...).
+    intervention : str, int or Period
+        First period under the intervention.
+    exposure : str, optional
+        Population or other denominator, used as a log offset (count families) or to model
+        the rate per 100,000 (``ols``).
+    family : {"poisson", "quasipoisson", "negbin", "ols"}
+        ``quasipoisson`` scales SEs by the Pearson dispersion (as R's ``quasipoisson``);
+        ``negbin`` is NB2 by maximum likelihood.
+    seasonality : {"none", "month", "fourier"}
+        Period-of-year dummies, or ``harmonics`` sine/cosine pairs.
+    harmonics : int
+        Number of Fourier pairs when ``seasonality="fourier"``.
+    slope_change : bool
+        Also estimate a change of trend after the intervention.
+    control : str or list of str, optional
+        Controlled ITS: with ``unit``, the unit label(s) summed into the control series;
+        without ``unit``, the name of a column holding the control series' counts.
+    covariates : sequence of str
+        Time-varying covariates (averaged over units for a panel).
+    se : {"model", "robust", "hac", "ar1"}
+        Model-based, heteroskedasticity-robust, Newey–West HAC standard errors, or (``ols``
+        only) generalised least squares with AR(1) errors whose correlation is estimated
+        by REML, as R ``nlme::gls(correlation = corAR1(), method = "REML")``. HAC
+        intervals under-cover when the errors are autocorrelated and the series is short
+        (see the coverage table in the README); ``ar1`` is the recommended fallback.
+    hac_lags : int, optional
+        HAC bandwidth; default ``floor(4 (n/100)^(2/9))`` (Newey & West 1994).
+    unit, units : str, optional
+        Unit column of a panel and the unit label(s) forming the treated series
+        (default: every unit not in ``control``).
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    EvaluationResult
+        Terms ``level_change``, ``slope_change`` (if requested) and ``cumulative_effect``;
+        ``series`` holds observed, fitted and counterfactual values with the
+        counterfactual's confidence band.
+    """
+    check_choice("family", family, ("ols", "poisson", "quasipoisson", "negbin"))
+    check_choice("seasonality", seasonality, ("none", "month", "fourier"))
+    check_choice("se", se, ("model", "robust", "hac", "ar1"))
+    if se == "ar1" and family != "ols":
+        raise SpecError("se='ar1' (GLS with AR(1) errors) needs family='ols'; for counts "
+                        "use se='hac' or a control series.")
+    check_alpha(alpha)
+    if seasonality == "fourier" and (not isinstance(harmonics, int) or harmonics < 1):
+        raise SpecError(f"harmonics must be a positive whole number; got {harmonics!r}.")
+    if hac_lags is not None and se != "hac":
+        raise SpecError("hac_lags is only used with se='hac'; remove it or set se='hac'.")
+    covariates = as_list(covariates)
+    params = {
+        "outcome": outcome, "time": time, "intervention": str(intervention),
+        "exposure": exposure, "family": family, "seasonality": seasonality,
+        "harmonics": harmonics, "slope_change": slope_change, "control": control,
+        "covariates": covariates, "se": se, "hac_lags": hac_lags, "unit": unit,
+        "units": units, "alpha": alpha,
+    }
+
+    frame, freq, notes, n_units = _series(
+        data, outcome=outcome, time=time, exposure=exposure, control=control,
+        covariates=covariates, unit=unit, units=units, family=family,
+    )
+    t0 = parse_period(intervention, freq, name="intervention")
+    n_season = _SEASON_LENGTH.get(freq, 1)
+    min_pre = 3 + (n_season - 1 if seasonality == "month" else 0) + (
+        2 * harmonics if seasonality == "fourier" else 0)
+    treated_periods = frame.loc[frame["_group"] == 1, "_period"]
+    check_intervention(treated_periods, t0, min_pre=min_pre, min_post=1,
+                       design="interrupted time series")
+    if seasonality != "none" and n_season == 1:
+        raise SpecError(f"seasonality={seasonality!r} needs sub-annual data; this data is "
+                        "yearly. Use seasonality='none'.")
+
+    x, names, effect_cols = _design(frame, t0, freq, seasonality=seasonality,
+                                    harmonics=harmonics, slope_change=slope_change,
+                                    covariates=covariates)
+    y = frame["_y"].to_numpy(float)
+    offset = np.log(frame["_exposure"].to_numpy(float)) if exposure and family != "ols" else None
+    if exposure and family == "ols":
+        y = y / frame["_exposure"].to_numpy(float) * OLS_RATE_BASE
+    n = len(y)
+    lags = hac_lags if hac_lags is not None else newey_west_lags(n)
+    model, res, vcov, label, df_t = _fit(y, x, offset, family=family, se=se, lags=lags)
+    beta = np.asarray(res.params)[: x.shape[1]]
+    vcov = vcov[: x.shape[1], : x.shape[1]]
+
+    log_link = family != "ols"
+    rows = []
+    for term, col in effect_cols.items():
+        j = names.index(col)
+        rows.append(effect_row(term, beta[j], math.sqrt(vcov[j, j]), alpha=alpha,
+                               scale="log" if log_link else "additive", df=df_t,
+                               relative="exp" if log_link else "none"))
+    x0 = x.copy()
+    for col in effect_cols.values():
+        x0[:, names.index(col)] = 0.0
+    treated_post = ((frame["_group"] == 1) & (frame["_period"] >= t0)).to_numpy()
+    scale_back = (frame["_exposure"].to_numpy(float) / OLS_RATE_BASE
+                  if exposure and family == "ols" else np.ones(n))
+    rows.append(_cumulative(x, x0, beta, vcov, offset, treated_post, scale_back,
+                            log_link=log_link, alpha=alpha, df_t=df_t))
+
+    series = _series_frame(frame, x, x0, beta, vcov, offset, y, t0, log_link=log_link,
+                           alpha=alpha, df_t=df_t)
+    diagnostics, warn = _diagnostics(res, model, frame, y, family=family, se=se, freq=freq,
+                                     t0=t0)
+    warn += _warnings(frame, t0, freq, y, family=family, exposure=exposure)
+    if exposure and family == "ols":
+        notes.append(f"OLS models the rate per {OLS_RATE_BASE:,} {exposure}; "
+                     "cumulative_effect is converted back to counts.")
+    n_pre = int(((frame["_group"] == 1) & (frame["_period"] < t0)).sum())
+    spec = {
+        "outcome": outcome, "time": time, "unit": unit, "units": units,
+        "intervention": str(t0), "exposure": exposure, "family": family,
+        "seasonality": seasonality, "harmonics": harmonics if seasonality == "fourier" else None,
+        "slope_change": slope_change, "control": control, "covariates": covariates,
+        "vcov": label, "hac_lags": lags if se == "hac" else None, "alpha": alpha,
+        "freq": freq, "slope_units": f"per period ({freq})",
+        "cumulative_units": "counts" if (family != "ols" or exposure) else outcome,
+    }
+    sample = {
+        "n_obs": n, "n_units": n_units, "n_periods": int(treated_periods.nunique()),
+        "n_pre": n_pre, "n_post": int(treated_post.sum()),
+        "first_period": str(treated_periods.min()), "last_period": str(treated_periods.max()),
+        "notes": notes,
+    }
+    return EvaluationResult(
+        method="its", spec=spec, effects=effects_table(rows), series=series,
+        diagnostics=tuple(diagnostics), warnings=tuple(warn), sample=sample,
+        provenance=provenance(data, params),
+    )
+
+
+# -- data ----------------------------------------------------------------------------------
+def _series(data, *, outcome, time, exposure, control, covariates, unit, units, family):
+    """Validated long frame with columns _period, _group (1 treated, 0 control), _y, ..."""
+    df = read_table(data)
+    controls = as_list(control)
+    needed = [outcome, time, *covariates] + ([exposure] if exposure else [])
+    if unit:
+        needed.append(unit)
+    elif controls:
+        if len(controls) > 1:
+            raise SpecError("without unit=, control must be one column name holding the "
+                            f"control series; got {controls}.")
+        needed.append(controls[0])
+    require_columns(df, needed)
+    check_numeric(df, outcome, nonnegative=family != "ols")
+    for c in covariates:
+        check_numeric(df, c, nonnegative=False)
+    if exposure:
+        check_positive(df, exposure)
+    periods, freq = to_periods(df[time], column=time)
+    df = df.assign(**{time: periods, "_period": periods})
+    check_unique(df, [unit, time] if unit else [time])
+    check_gaps(df, unit=unit, time=time)
+    notes: list[str] = []
+    if unit:
+        df[unit] = df[unit].astype(str)
+        labels = set(df[unit])
+        treated = as_list(units) or sorted(labels - set(controls))
+        unknown = [u for u in treated + controls if u not in labels]
+        if unknown:
+            raise DataError(
+                f"unit(s) {unknown} not found in column {unit!r}; available units: "
+                f"{', '.join(sorted(labels)[:20])}. Check the spelling of units/control."
+            )
+        if set(treated) & set(controls):
+            raise SpecError(f"units {sorted(set(treated) & set(controls))} are both treated "
+                            "and control; a unit can only be one.")
+        parts = [_aggregate(df[df[unit].isin(treated)], outcome, exposure, covariates, unit, 1)]
+        if controls:
+            parts.append(_aggregate(df[df[unit].isin(controls)], outcome, exposure,
+                                    covariates, unit, 0))
+        if len(treated) > 1:
+            notes.append(f"{len(treated)} units summed into the treated series.")
+        n_units = len(treated) + len(controls)
+        frame = pd.concat(parts, ignore_index=True)
+    else:
+        base = pd.DataFrame({"_period": df["_period"], "_y": df[outcome].astype(float),
+                             "_group": 1})
+        base["_exposure"] = df[exposure].astype(float) if exposure else 1.0
+        for c in covariates:
+            base[c] = df[c].astype(float)
+        parts = [base]
+        if controls:
+            check_numeric(df, controls[0], nonnegative=family != "ols")
+            ctl = base.assign(_y=df[controls[0]].astype(float), _group=0)
+            parts.append(ctl)
+        frame = pd.concat(parts, ignore_index=True)
+        n_units = len(parts)
+    frame = frame.sort_values(["_group", "_period"], ascending=[False, True])
+    frame = frame.reset_index(drop=True)
+    if controls:
+        t1 = set(frame.loc[frame["_group"] == 1, "_period"])
+        t0 = set(frame.loc[frame["_group"] == 0, "_period"])
+        if t1 != t0:
+            raise DataError("the treated and control series cover different periods; "
+                            f"periods only in one of them: {sorted(map(str, t1 ^ t0))[:5]}. "
+                            "Give both series for the same periods.")
+    return frame, freq, notes, n_units
+
+
+def _aggregate(df, outcome, exposure, covariates, unit, group):
+    agg = {outcome: "sum", **{c: "mean" for c in covariates}}
+    if exposure:
+        agg[exposure] = "sum"
+    out = df.groupby("_period", sort=True).agg(agg).reset_index()
+    out = out.rename(columns={outcome: "_y"})
+    out["_exposure"] = out.pop(exposure) if exposure else 1.0
+    out["_group"] = group
+    return out
+
+
+# -- model ---------------------------------------------------------------------------------
+def _design(frame, t0, freq, *, seasonality, harmonics, slope_change, covariates):
+    periods = pd.PeriodIndex(frame["_period"])
+    origin = periods.min()
+    t = np.asarray([(p - origin).n for p in periods], dtype=float)
+    t_start = float((t0 - origin).n)
+    post = (periods >= t0).astype(float)
+    g = frame["_group"].to_numpy(float)
+    cols: dict[str, np.ndarray] = {"intercept": np.ones(len(frame)), "time": t, "post": post}
+    if slope_change:
+        cols["time_since"] = (t - t_start) * post
+    controlled = (g == 0).any()
+    effect_cols = {"level_change": "post"}
+    if slope_change:
+        effect_cols["slope_change"] = "time_since"
+    if controlled:
+        for name in list(cols):
+            cols[f"treated:{name}"] = cols[name] * g
+        effect_cols = {k: f"treated:{v}" for k, v in effect_cols.items()}
+    n_season = _SEASON_LENGTH.get(freq, 1)
+    position = np.asarray(
+        [(p.month - 1) if freq == "M" else (p.quarter - 1) if freq == "Q" else
+         (p.week - 1) if freq == "W" else p.dayofweek if freq == "D" else 0 for p in periods],
+        dtype=float)
+    if seasonality == "month":
+        for s in range(1, n_season):
+            cols[f"season_{s + 1}"] = (position == s).astype(float)
+    elif seasonality == "fourier":
+        for h in range(1, harmonics + 1):
+            angle = 2 * np.pi * h * (position + 1) / n_season
+            cols[f"sin_{h}"] = np.sin(angle)
+            cols[f"cos_{h}"] = np.cos(angle)
+    for c in covariates:
+        cols[c] = frame[c].to_numpy(float)
+    names = list(cols)
+    x = np.column_stack([cols[k] for k in names])
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise DataError(
+            "the ITS design is collinear: too few periods for the chosen seasonality and "
+            "covariates, or a covariate that is constant. Use seasonality='fourier' with "
+            "fewer harmonics, or drop covariates."
+        )
+    return x, names, effect_cols
+
+
+def _fit(y, x, offset, *, family, se, lags):
+    cov = {"model": ("nonrobust", {}), "robust": ("HC0", {}), "ar1": None,
+           "hac": ("HAC", {"maxlags": lags, "use_correction": True})}[se]
+    if se == "ar1":
+        return _gls_ar1(y, x)
+    if family == "ols":
+        if se == "robust":
+            cov = ("HC1", {})
+        model = sm.OLS(y, x)
+        res = model.fit(cov_type=cov[0], cov_kwds=cov[1] or None)
+        df_t = float(res.df_resid) if se == "model" else None
+    elif family in ("poisson", "quasipoisson"):
+        model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
+        scale = "X2" if family == "quasipoisson" and se == "model" else None
+        res = model.fit(scale=scale, cov_type=cov[0], cov_kwds=cov[1] or None)
+        df_t = None
+    else:
+        model, res = _negbin(y, x, offset, cov)
+        df_t = None
+    labels = {
+        "model": {"ols": "classical (iid)", "poisson": "model-based (Poisson)",
+                  "quasipoisson": "model-based, scaled by Pearson dispersion (quasi-Poisson)",
+                  "negbin": "model-based (negative binomial NB2)"}[family],
+        "robust": "heteroskedasticity-robust (HC1)" if family == "ols"
+        else "heteroskedasticity-robust sandwich (HC0)",
+        "hac": f"Newey–West HAC ({lags} lags, small-sample corrected)",
+    }
+    return model, res, np.asarray(res.cov_params()), labels[se], df_t
+
+
+def _gls_ar1(y, x):
+    """GLS with AR(1) errors, rho by restricted maximum likelihood (Prais–Winsten form)."""
+    from scipy.optimize import minimize_scalar
+
+    n, p = x.shape
+
+    def transform(rho: float) -> tuple[np.ndarray, np.ndarray]:
+        c = math.sqrt(1 - rho**2)
+        ys = np.concatenate([[c * y[0]], y[1:] - rho * y[:-1]])
+        xs = np.vstack([c * x[:1], x[1:] - rho * x[:-1]])
+        return ys, xs
+
+    def neg_reml(rho: float) -> float:
+        ys, xs = transform(rho)
+        beta = np.linalg.lstsq(xs, ys, rcond=None)[0]
+        rss = float(np.sum((ys - xs @ beta) ** 2))
+        _, logdet = np.linalg.slogdet(xs.T @ xs)
+        # REML profile for Sigma_ij = rho^|i-j| up to constants; the innovation form
+        # makes log|Sigma| and the (1 - rho^2) factors cancel to this expression
+        return 0.5 * ((n - p) * math.log(rss) + logdet - math.log(1 - rho**2))
+
+    opt = minimize_scalar(neg_reml, bounds=(-0.98, 0.98), method="bounded",
+                          options={"xatol": 1e-8})
+    rho = float(opt.x)
+    ys, xs = transform(rho)
+    model = sm.OLS(ys, xs)
+    res = model.fit()
+    res.rho = rho
+    label = f"GLS with AR(1) errors (rho = {rho:.2f}, REML)"
+    return model, res, np.asarray(res.cov_params()), label, float(n - p - 1)
+
+
+def _negbin(y, x, offset, cov):
+    """NB2 by profile likelihood over alpha (as R's glm.nb alternates theta and beta).
+
+    The coefficients' covariance is the GLM's at the estimated alpha; beta and alpha are
+    asymptotically orthogonal in NB2, so this loses nothing to first order.
+    """
+    from scipy.optimize import minimize_scalar
+
+    def fit_at(log_alpha: float):
+        family = sm.families.NegativeBinomial(alpha=math.exp(log_alpha))
+        return sm.GLM(y, x, family=family, offset=offset)
+
+    def negll(log_alpha: float) -> float:
+        return -float(fit_at(log_alpha).fit().llf)
+
+    opt = minimize_scalar(negll, bounds=(-12.0, 5.0), method="bounded",
+                          options={"xatol": 1e-6})
+    model = fit_at(float(opt.x))
+    res = model.fit(cov_type=cov[0], cov_kwds=cov[1] or None)
+    return model, res
+
+
+def _cumulative(x1, x0, beta, vcov, offset, mask, scale_back, *, log_link, alpha, df_t):
+    off = np.zeros(len(x1)) if offset is None else offset
+    if log_link:
+        mu1 = np.exp(x1 @ beta + off)[mask]
+        mu0 = np.exp(x0 @ beta + off)[mask]
+        est = float(np.sum(mu1 - mu0))
+        grad = (x1[mask] * mu1[:, None]).sum(0) - (x0[mask] * mu0[:, None]).sum(0)
+        g_log = ((x1[mask] * mu1[:, None]).sum(0) / mu1.sum()
+                 - (x0[mask] * mu0[:, None]).sum(0) / mu0.sum())
+        log_ratio = math.log(mu1.sum() / mu0.sum())
+    else:
+        s = scale_back[mask][:, None]
+        est = float(((x1[mask] - x0[mask]) * s).sum(0) @ beta)
+        grad = ((x1[mask] - x0[mask]) * s).sum(0)
+        base = float((x0[mask] * s).sum(0) @ beta)
+        g_log = None
+    se = math.sqrt(float(grad @ vcov @ grad))
+    row = effect_row("cumulative_effect", est, se, alpha=alpha, scale="additive", df=df_t)
+    if g_log is not None:
+        se_log = math.sqrt(float(g_log @ vcov @ g_log))
+        z = float(stats.norm.ppf(1 - alpha / 2))
+        row.update(relative_effect=math.exp(log_ratio),
+                   relative_ci_low=math.exp(log_ratio - z * se_log),
+                   relative_ci_high=math.exp(log_ratio + z * se_log))
+    elif base > 0:
+        # ratio of fitted to counterfactual totals; interval from the additive one
+        row.update(relative_effect=(base + est) / base,
+                   relative_ci_low=(base + row["ci_low"]) / base,
+                   relative_ci_high=(base + row["ci_high"]) / base)
+    return row
+
+
+def _series_frame(frame, x1, x0, beta, vcov, offset, y, t0, *, log_link, alpha, df_t):
+    off = np.zeros(len(x1)) if offset is None else offset
+    eta1, eta0 = x1 @ beta + off, x0 @ beta + off
+    se0 = np.sqrt(np.einsum("ij,jk,ik->i", x0, vcov, x0))
+    q = float(stats.norm.ppf(1 - alpha / 2) if df_t is None else stats.t(df_t).ppf(1 - alpha / 2))
+    if log_link:
+        fitted, cf = np.exp(eta1), np.exp(eta0)
+        lo, hi = np.exp(eta0 - q * se0), np.exp(eta0 + q * se0)
+    else:
+        fitted, cf, lo, hi = eta1, eta0, eta0 - q * se0, eta0 + q * se0
+    group = frame["_group"].map({1: "treated", 0: "control"})
+    return pd.DataFrame({
+        "unit": group.to_numpy(), "time": frame["_period"].astype(str).to_numpy(),
+        "observed": y, "fitted": fitted, "counterfactual": cf, "ci_low": lo, "ci_high": hi,
+        "post": (frame["_period"] >= t0).to_numpy(),
+    })
+
+
+# -- checks --------------------------------------------------------------------------------
+def _diagnostics(res, model, frame, y, *, family, se, freq, t0):
+    diags: list[Diagnostic] = []
+    warn: list[str] = []
+    treated = (frame["_group"] == 1).to_numpy()
+    resid = np.asarray(res.resid_pearson if family != "ols" else res.resid)[treated]
+    n = len(resid)
+    lags = max(1, min(_SEASON_LENGTH.get(freq, 1), n // 4))
+    lb = acorr_ljungbox(resid, lags=range(1, lags + 1), return_df=True)
+    rho1 = float(pd.Series(resid).autocorr(1))
+    q, p = float(lb["lb_stat"].iloc[-1]), float(lb["lb_pvalue"].iloc[-1])
+    table = pd.DataFrame({"lag": range(1, lags + 1),
+                          "autocorrelation": [pd.Series(resid).autocorr(k)
+                                              for k in range(1, lags + 1)],
+                          "ljung_box": lb["lb_stat"].to_numpy(),
+                          "p_value": lb["lb_pvalue"].to_numpy()})
+    passed = p >= 0.05
+    diags.append(Diagnostic(
+        name="autocorrelation", null=f"no residual autocorrelation up to lag {lags}",
+        statistic=q, p_value=p, passed=passed, table=table,
+        message=f"lag-1 autocorrelation of the residuals is {rho1:.2f}; Ljung–Box "
+                f"Q({lags}) = {q:.1f}, p = {p:.3f}",
+    ))
+    if not passed and se != "ar1":
+        fix = ("Re-run with se='ar1' (GLS with AR(1) errors)" if family == "ols" else
+               "Re-run with se='hac'")
+        warn.append(
+            f"The residuals are autocorrelated (lag-1 r = {rho1:.2f}, Ljung–Box p = {p:.3f}): "
+            f"confidence intervals are likely too narrow{' even with HAC' * (se == 'hac')}. "
+            f"{fix}, add seasonality, or use a control series."
+        )
+    if family in ("poisson", "quasipoisson"):
+        x2 = float(res.pearson_chi2)
+        dof = float(res.df_resid)
+        disp = x2 / dof
+        p_disp = float(stats.chi2.sf(x2, dof))
+        ok = p_disp >= 0.05
+        accounted = family == "quasipoisson" or se != "model"
+        diags.append(Diagnostic(
+            name="overdispersion", null="variance equals the mean (Poisson)",
+            statistic=disp, p_value=p_disp, passed=ok or accounted,
+            message=f"Pearson dispersion {disp:.2f} (1 = Poisson)"
+                    + ("; accounted for by the quasi-Poisson scale" if family ==
+                       "quasipoisson" else ""),
+        ))
+        if not ok and not accounted:
+            warn.append(
+                f"The counts are overdispersed (dispersion {disp:.2f}, p = {p_disp:.3g}): "
+                "Poisson model-based intervals are too narrow. Use family='quasipoisson' or "
+                "'negbin', or se='robust'."
+            )
+    elif family == "negbin":
+        pois = sm.GLM(model.endog, model.exog, family=sm.families.Poisson(),
+                      offset=getattr(model, "offset", None)).fit()
+        lr = max(0.0, 2 * (float(res.llf) - float(pois.llf)))
+        p_lr = 0.5 * float(stats.chi2.sf(lr, 1))
+        alpha_nb = float(model.family.alpha)
+        diags.append(Diagnostic(
+            name="overdispersion", null="no overdispersion (negative binomial alpha = 0)",
+            statistic=lr, p_value=p_lr, passed=True,
+            message=f"negative binomial alpha = {alpha_nb:.3f}; LR test against Poisson "
+                    f"p = {p_lr:.3g} (modelled)",
+        ))
+    return diags, warn
+
+
+def _warnings(frame, t0, freq, y, *, family, exposure):
+    warn = []
+    treated = frame["_group"] == 1
+    periods = frame.loc[treated, "_period"]
+    n_pre = int((periods < t0).sum())
+    n_post = int((periods >= t0).sum())
+    if freq == "M" and n_pre < 24:
+        warn.append(f"Only {n_pre} monthly periods before the intervention; at least 24 are "
+                    "recommended to separate trend and seasonality.")
+    if n_post < 3:
+        warn.append(f"Only {n_post} period(s) after the intervention: the slope change and "
+                    "cumulative effect rest on very little data.")
+    if family != "ols":
+        yt = y[treated.to_numpy()]
+        pre_total = float(yt[(periods < t0).to_numpy()].sum())
+        post_total = float(yt[(periods >= t0).to_numpy()].sum())
+        if min(pre_total, post_total) < 10:
+            warn.append(f"Very small counts ({pre_total:.0f} events before, {post_total:.0f} "
+                        "after): estimates are imprecise and approximations may fail.")
+    if freq in ("M", "W", "D", "Q") and covid_overlap(pd.PeriodIndex(periods)):
+        warn.append("The series overlaps the COVID-19 disruption (2020-03 to 2021-06), "
+                    "which changed crime and recording everywhere; check the result with that "
+                    "window excluded or with a control series.")
+    return warn

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from evalkit._checks import check_choice
 from evalkit.errors import SpecError
 
 __all__ = [
@@ -99,8 +100,7 @@ def _seed(seed: Any) -> int:
 
 
 def _choice(value: Any, name: str, allowed: Sequence[str]) -> None:
-    if value not in allowed:
-        raise SpecError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    check_choice(name, value, allowed)
 
 
 def _int(value: Any, name: str, low: int, high: int | None = None) -> int:

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from evalkit._checks import check_alpha, check_choice
 from evalkit.data.io import data_fingerprint
-from evalkit.errors import SpecError
 
 __all__ = ["COVID_WINDOW", "as_list", "check_alpha", "check_choice", "provenance"]
 
 #: Default COVID-19 disruption window (DOMAIN.md §4), inclusive months.
 COVID_WINDOW = ("2020-03", "2021-06")
-
-
-def check_choice(name: str, value: object, allowed: Iterable[object]) -> None:
-    """Raise SpecError unless ``value`` is one of ``allowed``."""
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise SpecError(
-            f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}."
-        )
-
-
-def check_alpha(alpha: float) -> None:
-    """alpha must lie strictly between 0 and 1."""
-    if not isinstance(alpha, int | float) or not 0 < alpha < 1:
-        raise SpecError(f"alpha must be a number between 0 and 1 (e.g. 0.05); got {alpha!r}.")
 
 
 def as_list(value: str | Sequence[str] | None) -> list[str]:

@@ -7,18 +7,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DataError, SpecError
-
-
-def check_alpha(alpha: float) -> float:
-    """Return ``alpha`` as a float, or raise if it is not strictly between 0 and 1."""
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not 0.0 < value < 1.0:
-        raise SpecError(f"alpha must be strictly between 0 and 1 (e.g. 0.05), got {alpha!r}.")
-    return value
+from evalkit.data import validate
+from evalkit.errors import DataError
 
 
 def _positions(mask: np.ndarray, limit: int = 5) -> str:
@@ -53,28 +43,8 @@ def as_counts(values: object, name: str) -> np.ndarray:
     return arr
 
 
-def as_names(names: str | Iterable[str] | None) -> tuple[str, ...]:
-    """Normalise a column name or a sequence of column names to a tuple."""
-    if names is None:
-        return ()
-    if isinstance(names, str):
-        return (names,)
-    return tuple(names)
-
-
 def require_columns(data: object, columns: Iterable[str | None], what: str = "data") -> None:
-    """Raise if ``data`` is not a DataFrame or lacks any of ``columns``."""
+    """Raise if ``data`` is not a DataFrame or lacks any of ``columns`` (None entries skipped)."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"{what} must be a pandas DataFrame, got {type(data).__name__}.")
-    missing = [c for c in columns if c is not None and c not in data.columns]
-    if missing:
-        raise DataError(
-            f"column(s) {missing} not found in {what}; available columns: "
-            f"{list(map(str, data.columns))}. Pass the right column name."
-        )
-
-
-def check_choice(value: object, name: str, options: tuple[str, ...]) -> None:
-    """Raise :class:`SpecError` if ``value`` is not one of ``options``."""
-    if value not in options:
-        raise SpecError(f"{name} must be one of {list(options)}, got {value!r}.")
+    validate.require_columns(data, [c for c in columns if c is not None])

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._checks import check_alpha, check_choice
 from evalkit.errors import DataError, EvalkitWarning, SpecError
-from evalkit.indicators._checks import as_array, as_counts, check_alpha, check_choice
+from evalkit.indicators._checks import as_array, as_counts
 
 __all__ = ["rate_change"]
 
@@ -85,7 +86,7 @@ def rate_change(
         Unknown ``method``, ``alpha`` outside (0, 1) or ``per <= 0``.
     """
     a = check_alpha(alpha)
-    check_choice(method, "method", ("exact", "wald"))
+    check_choice("method", method, ("exact", "wald"))
     if not np.isfinite(per) or per <= 0:
         raise SpecError(f"per must be a positive number, got {per!r}.")
     arrays = [

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit._checks import as_names
 from evalkit.errors import DataError, SpecError
-from evalkit.indicators._checks import as_names, require_columns
+from evalkit.indicators._checks import require_columns
 
 __all__ = ["HarmWeights", "harm_total", "load_harm_weights"]
 

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._checks import check_alpha
 from evalkit.errors import DataError, SpecError
-from evalkit.indicators._checks import as_array, as_counts, check_alpha
+from evalkit.indicators._checks import as_array, as_counts
 
 __all__ = ["poisson_ci", "rate"]
 

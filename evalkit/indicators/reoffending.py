@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._checks import check_alpha
 from evalkit.errors import DataError
-from evalkit.indicators._checks import as_array, as_counts, check_alpha, require_columns
+from evalkit.indicators._checks import as_array, as_counts, require_columns
 from evalkit.indicators.rates import _garwood
 
 __all__ = ["relative_reduction", "reoffending_rates"]

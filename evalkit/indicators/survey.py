@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._checks import as_names, check_alpha
 from evalkit.errors import DataError, EvalkitWarning
-from evalkit.indicators._checks import as_names, check_alpha, require_columns
+from evalkit.indicators._checks import require_columns
 
 __all__ = ["survey_share"]
 

@@ -149,7 +149,7 @@ def test_input_is_not_modified():
     ({"family": "gamma"}, r"family must be one of 'ols', 'poisson'"),
     ({"seasonality": "weekly"}, r"seasonality must be one of"),
     ({"se": "cluster"}, r"se must be one of 'model', 'robust', 'hac'"),
-    ({"alpha": 1.5}, r"alpha must be a number between 0 and 1"),
+    ({"alpha": 1.5}, r"alpha must be strictly between 0 and 1"),
     ({"seasonality": "fourier", "harmonics": 0}, r"harmonics must be a positive whole"),
     ({"hac_lags": 3}, r"hac_lags is only used with se='hac'"),
     ({"control": ["a", "b"]}, r"without unit=, control must be one column name"),

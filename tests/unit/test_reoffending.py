@@ -82,7 +82,7 @@ def test_reoffending_errors(cohort):
         reoffending_rates(cohort.assign(events=-1), reoffended="reoffended", events="events")
     with pytest.raises(DataError, match="missing cohort labels"):
         reoffending_rates(cohort.assign(cohort=None), reoffended="reoffended", group="cohort")
-    with pytest.raises(DataError, match="not found"):
+    with pytest.raises(DataError, match="no such column"):
         reoffending_rates(cohort, reoffended="reconvicted")
     with pytest.raises(SpecError, match="alpha"):
         reoffending_rates(cohort, reoffended="reoffended", alpha=0)

@@ -133,7 +133,7 @@ def test_errors(tiny):
         survey_share(tiny.assign(w=np.nan), response="answer", weight="w")
     with pytest.raises(DataError, match="design column 'stratum' has missing"):
         survey_share(tiny.assign(stratum=None), response="answer", strata="stratum")
-    with pytest.raises(DataError, match=r"column\(s\) \['weight'\] not found"):
+    with pytest.raises(DataError, match=r"column 'weight', but the data has no such"):
         survey_share(tiny, response="answer", weight="weight")
     with pytest.raises(SpecError, match="alpha"):
         survey_share(tiny, response="answer", alpha=1)

@@ -1,0 +1,38 @@
+"""Option checks shared by every layer (private): alpha, choices, column-name lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from evalkit.errors import SpecError
+
+__all__ = ["as_names", "check_alpha", "check_choice"]
+
+
+def check_alpha(alpha: object) -> float:
+    """Return ``alpha`` as a float, or raise SpecError unless it is strictly in (0, 1)."""
+    try:
+        value = float(alpha)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(alpha, bool) or not 0.0 < value < 1.0:
+        raise SpecError(f"alpha must be strictly between 0 and 1 (e.g. 0.05); got {alpha!r}.")
+    return value
+
+
+def check_choice(name: str, value: object, allowed: Iterable[object]) -> None:
+    """Raise SpecError unless ``value`` is one of ``allowed``."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise SpecError(
+            f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}."
+        )
+
+
+def as_names(names: str | Iterable[str] | None) -> tuple[str, ...]:
+    """A column name, several names or None, as a tuple of names."""
+    if names is None:
+        return ()
+    if isinstance(names, str):
+        return (names,)
+    return tuple(str(n) for n in names)

@@ -1,0 +1,38 @@
+"""The English and French catalogues have the same keys and placeholders."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from evalkit.errors import SpecError
+from evalkit.report.i18n import LANGUAGES, t
+
+
+def fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_catalogues_have_the_same_keys_and_placeholders():
+    en, fr = LANGUAGES["en"], LANGUAGES["fr"]
+    assert set(en) == set(fr)
+    for key in en:
+        assert fields(en[key]) == fields(fr[key]), key
+        assert fr[key].strip(), key
+
+
+#: texts that are legitimately the same in both languages
+IDENTICAL = {"plot.its.y", "plot.its.intervention"}
+
+
+def test_french_is_not_a_copy_of_english():
+    en, fr = LANGUAGES["en"], LANGUAGES["fr"]
+    same = {k for k in en if en[k] == fr[k] and len(en[k]) > 12}
+    assert same <= IDENTICAL, same - IDENTICAL
+
+
+def test_t_formats_and_rejects_unknown_language():
+    assert t("freq.M", "fr") == "mois"
+    with pytest.raises(SpecError, match=r"lang must be one of en, fr; got 'de'"):
+        t("freq.M", "de")

@@ -35,6 +35,7 @@ from evalkit.data.validate import (
 from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
 from evalkit.designs._engine import Fit, fit
 from evalkit.errors import DataError, SpecError
+from evalkit.i18n import Caveat
 from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
 
 __all__ = ["did", "event_study"]
@@ -111,8 +112,8 @@ def did(
             "or treated= (group column) and post= (period column) for the 2x2 design."
         )
     cluster = cluster or unit
-    notes: list[str] = []
-    warn: list[str] = []
+    notes: list[Caveat] = []
+    warn: list[Caveat] = []
     df = read_table(data)
     needed = [outcome, *covariates] + [c for c in (unit, time, treatment, treated, post,
                                                     weights, cluster) if c]
@@ -125,8 +126,7 @@ def did(
         check_positive(df, weights)
     if se == "cluster" and cluster is None:
         se = "robust"
-        notes.append("no unit or cluster column: heteroskedasticity-robust (HC1) standard "
-                     "errors used instead of cluster-robust ones.")
+        notes.append(Caveat("robust_fallback"))
 
     y = df[outcome].to_numpy(float)
     w = df[weights].to_numpy(float) if weights else None
@@ -170,10 +170,9 @@ def did(
         treated_units = df.loc[ever, unit].nunique()
         warn += _timing_warnings(df, unit=unit, treatment=treatment)
         if df.groupby(unit)["_period"].count().nunique() > 1:
-            notes.append("unbalanced panel: fixed effects absorbed by alternating projections.")
+            notes.append(Caveat("unbalanced"))
     if f.dropped:
-        notes.append(f"{f.dropped} rows dropped: units or periods whose counts are all zero "
-                     "carry no information in a Poisson model with fixed effects.")
+        notes.append(Caveat("poisson_all_zero", n=f.dropped))
     warn += _cluster_warnings(f, treated_units)
     scale = "log" if family == "poisson" else "additive"
     j = f.index("att")
@@ -246,7 +245,7 @@ def event_study(
               "covariates": covariates, "weights": weights, "cluster": cluster,
               "alpha": alpha}
     cluster = cluster or unit
-    notes: list[str] = []
+    notes: list[Caveat] = []
     df = read_table(data)
     require_columns(df, list(dict.fromkeys(
         [outcome, unit, time, cohort, *covariates] + [c for c in (weights, cluster) if c])))
@@ -305,15 +304,10 @@ def event_study(
     treated_units = df.loc[~never, unit].nunique()
     warn = _cluster_warnings(f, treated_units)
     if not diags[0].passed:
-        warn.append("The pre-treatment coefficients are jointly different from zero "
-                    f"(p = {diags[0].p_value:.3f}): parallel trends are doubtful, so the "
-                    "post-treatment estimates may be biased.")
+        warn.append(Caveat("pre_trend", p=diags[0].p_value))
     cohorts = df.loc[~never].groupby(unit)[cohort].first().nunique()
     if cohorts > 1:
-        warn.append(f"Treatment starts at {cohorts} different dates. With effects that change "
-                    "over time, TWFE event-study coefficients can mix in other periods' "
-                    "effects (Sun & Abraham 2021); compare with a group-time "
-                    "(Callaway–Sant'Anna) estimator.")
+        warn.append(Caveat("staggered_event_study", n=int(cohorts)))
     spec = {"outcome": outcome, "design": "event_study", "unit": unit, "time": time,
             "cohort": cohort, "leads": -lo, "lags": hi, "reference": reference,
             "covariates": covariates, "weights": weights, "cluster": cluster,
@@ -334,13 +328,13 @@ def _codes(values: pd.Series) -> np.ndarray:
     return pd.factorize(values.astype(str), sort=True)[0]
 
 
-def _drop_missing(df: pd.DataFrame, columns: list[str], notes: list[str]) -> pd.DataFrame:
+def _drop_missing(df: pd.DataFrame, columns: list[str], notes: list[Caveat]) -> pd.DataFrame:
     missing = df[columns].isna().any(axis=1)
     if missing.all():
         raise DataError(f"every row has a missing value in {columns}; nothing to estimate.")
     if missing.any():
-        notes.append(f"{int(missing.sum())} rows dropped because of missing values in "
-                     f"{', '.join(c for c in columns if df[c].isna().any())}.")
+        notes.append(Caveat("dropped_missing", n=int(missing.sum()),
+                            columns=", ".join(c for c in columns if df[c].isna().any())))
         df = df.loc[~missing].reset_index(drop=True)
     return df
 
@@ -376,39 +370,27 @@ def _event_time(df: pd.DataFrame, *, unit: str, cohort: str, freq: str) -> pd.Se
     return event
 
 
-def _timing_warnings(df: pd.DataFrame, *, unit: str, treatment: str) -> list[str]:
+def _timing_warnings(df: pd.DataFrame, *, unit: str, treatment: str) -> list[Caveat]:
     on = df[df[treatment] > 0]
     starts = on.groupby(unit)["_period"].min()
     warn = []
     if starts.nunique() > 1:
-        warn.append(
-            f"Treatment starts at {starts.nunique()} different dates (staggered roll-out). "
-            "Two-way fixed effects can then be biased when effects vary over time, because "
-            "already-treated units serve as controls (Goodman-Bacon 2021); prefer a "
-            "group-time (Callaway–Sant'Anna) estimator."
-        )
+        warn.append(Caveat("staggered_twfe", n=int(starts.nunique())))
     ever = df.groupby(unit)[treatment].transform("max") > 0
     if ever.all():
-        warn.append("Every unit is treated at some point: the effect is identified only from "
-                    "differences in timing, with no never-treated comparison.")
+        warn.append(Caveat("no_never_treated"))
     switch = df.sort_values([unit, "_period"]).groupby(unit)[treatment].diff() < 0
     if switch.any():
-        warn.append("Treatment switches off in some units; TWFE then compares switchers with "
-                    "stayers, which assumes no lasting effect after the switch.")
+        warn.append(Caveat("switching_off"))
     return warn
 
 
-def _cluster_warnings(f: Fit, treated_units: int | None) -> list[str]:
+def _cluster_warnings(f: Fit, treated_units: int | None) -> list[Caveat]:
     warn = []
     if f.n_clusters is not None and f.n_clusters < FEW_CLUSTERS:
-        warn.append(f"Only {f.n_clusters} clusters: cluster-robust standard errors are "
-                    f"unreliable below about {FEW_CLUSTERS} clusters and intervals tend to be "
-                    "too narrow. Treat them with caution (a wild cluster bootstrap or "
-                    "permutation inference is more reliable).")
+        warn.append(Caveat("few_clusters", n=f.n_clusters, threshold=FEW_CLUSTERS))
     if f.n_clusters is not None and treated_units is not None and treated_units < FEW_TREATED:
-        warn.append(f"Only {treated_units} treated unit(s): cluster-robust inference over-"
-                    "rejects with so few treated clusters; prefer permutation (placebo) "
-                    "inference or synthetic control.")
+        warn.append(Caveat("few_treated", n=int(treated_units)))
     return warn
 
 

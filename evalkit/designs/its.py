@@ -40,6 +40,7 @@ from evalkit.data.validate import (
     require_columns,
 )
 from evalkit.designs._common import (
+    COVID_WINDOW,
     as_list,
     check_alpha,
     check_choice,
@@ -47,6 +48,7 @@ from evalkit.designs._common import (
     provenance,
 )
 from evalkit.errors import DataError, SpecError
+from evalkit.i18n import Caveat
 from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
 
 __all__ = ["its", "newey_west_lags"]
@@ -204,8 +206,7 @@ def its(
                                      t0=t0)
     warn += _warnings(frame, t0, freq, y, family=family, exposure=exposure)
     if exposure and family == "ols":
-        notes.append(f"OLS models the rate per {OLS_RATE_BASE:,} {exposure}; "
-                     "cumulative_effect is converted back to counts.")
+        notes.append(Caveat("ols_rate", base=OLS_RATE_BASE, exposure=exposure))
     n_pre = int(((frame["_group"] == 1) & (frame["_period"] < t0)).sum())
     spec = {
         "outcome": outcome, "time": time, "unit": unit, "units": units,
@@ -252,7 +253,7 @@ def _series(data, *, outcome, time, exposure, control, covariates, unit, units, 
     df = df.assign(**{time: periods, "_period": periods})
     check_unique(df, [unit, time] if unit else [time])
     check_gaps(df, unit=unit, time=time)
-    notes: list[str] = []
+    notes: list[Caveat] = []
     if unit:
         df[unit] = df[unit].astype(str)
         labels = set(df[unit])
@@ -271,7 +272,7 @@ def _series(data, *, outcome, time, exposure, control, covariates, unit, units, 
             parts.append(_aggregate(df[df[unit].isin(controls)], outcome, exposure,
                                     covariates, unit, 0))
         if len(treated) > 1:
-            notes.append(f"{len(treated)} units summed into the treated series.")
+            notes.append(Caveat("units_summed", n=len(treated)))
         n_units = len(treated) + len(controls)
         frame = pd.concat(parts, ignore_index=True)
     else:
@@ -513,13 +514,9 @@ def _diagnostics(res, model, frame, y, *, family, se, freq, t0):
                 f"Q({lags}) = {q:.1f}, p = {p:.3f}",
     ))
     if not passed and se != "ar1":
-        fix = ("Re-run with se='ar1' (GLS with AR(1) errors)" if family == "ols" else
-               "Re-run with se='hac'")
-        warn.append(
-            f"The residuals are autocorrelated (lag-1 r = {rho1:.2f}, Ljung–Box p = {p:.3f}): "
-            f"confidence intervals are likely too narrow{' even with HAC' * (se == 'hac')}. "
-            f"{fix}, add seasonality, or use a control series."
-        )
+        code = "autocorrelation_hac" if se == "hac" else (
+            "autocorrelation_ols" if family == "ols" else "autocorrelation_counts")
+        warn.append(Caveat(code, rho=rho1, p=p))
     if family in ("poisson", "quasipoisson"):
         x2 = float(res.pearson_chi2)
         dof = float(res.df_resid)
@@ -535,11 +532,7 @@ def _diagnostics(res, model, frame, y, *, family, se, freq, t0):
                        "quasipoisson" else ""),
         ))
         if not ok and not accounted:
-            warn.append(
-                f"The counts are overdispersed (dispersion {disp:.2f}, p = {p_disp:.3g}): "
-                "Poisson model-based intervals are too narrow. Use family='quasipoisson' or "
-                "'negbin', or se='robust'."
-            )
+            warn.append(Caveat("overdispersion", dispersion=disp, p=p_disp))
     elif family == "negbin":
         pois = sm.GLM(model.endog, model.exog, family=sm.families.Poisson(),
                       offset=getattr(model, "offset", None)).fit()
@@ -562,20 +555,15 @@ def _warnings(frame, t0, freq, y, *, family, exposure):
     n_pre = int((periods < t0).sum())
     n_post = int((periods >= t0).sum())
     if freq == "M" and n_pre < 24:
-        warn.append(f"Only {n_pre} monthly periods before the intervention; at least 24 are "
-                    "recommended to separate trend and seasonality.")
+        warn.append(Caveat("short_pre_period", n_pre=n_pre))
     if n_post < 3:
-        warn.append(f"Only {n_post} period(s) after the intervention: the slope change and "
-                    "cumulative effect rest on very little data.")
+        warn.append(Caveat("short_post_period", n_post=n_post))
     if family != "ols":
         yt = y[treated.to_numpy()]
         pre_total = float(yt[(periods < t0).to_numpy()].sum())
         post_total = float(yt[(periods >= t0).to_numpy()].sum())
         if min(pre_total, post_total) < 10:
-            warn.append(f"Very small counts ({pre_total:.0f} events before, {post_total:.0f} "
-                        "after): estimates are imprecise and approximations may fail.")
+            warn.append(Caveat("small_counts", before=int(pre_total), after=int(post_total)))
     if freq in ("M", "W", "D", "Q") and covid_overlap(pd.PeriodIndex(periods)):
-        warn.append("The series overlaps the COVID-19 disruption (2020-03 to 2021-06), "
-                    "which changed crime and recording everywhere; check the result with that "
-                    "window excluded or with a control series.")
+        warn.append(Caveat("covid", start=COVID_WINDOW[0], end=COVID_WINDOW[1]))
     return warn

@@ -15,7 +15,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from evalkit.errors import SpecError
-from evalkit.report.i18n import Lang, t
+from evalkit.i18n import Lang, t
 from evalkit.results import EvaluationResult
 
 __all__ = ["plot_event_study", "plot_its", "plot_rates", "plot_trends"]

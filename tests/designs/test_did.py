@@ -80,7 +80,7 @@ def test_weights_unbalanced_and_covariates_match_wls():
     ref = smf.wls("y ~ d + x + C(unit) + C(year)", df, weights=df["pop"]).fit()
     assert res.effect("att")["estimate"] == pytest.approx(ref.params["d"], rel=1e-8)
     assert res.effect("att")["std_error"] == pytest.approx(ref.bse["d"], rel=1e-6)
-    assert any("unbalanced" in n for n in res.sample["notes"])
+    assert any("Unbalanced panel" in n for n in res.sample["notes"])
 
 
 def test_two_by_two_with_repeated_cross_sections():

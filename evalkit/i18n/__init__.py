@@ -1,0 +1,75 @@
+"""Text catalogues (one module per language, same keys) and language-aware formatting.
+
+``t(key, lang, **values)`` fills a catalogue entry; numbers are formatted for the language
+(French: decimal comma, narrow no-break space between thousands). :class:`Caveat` is a
+plain-language warning that remembers its catalogue key, so a report can show it in
+another language than the English text it carries.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any, Literal
+
+from evalkit.errors import SpecError
+from evalkit.i18n import en, fr
+
+__all__ = ["LANGUAGES", "Caveat", "Lang", "catalogue", "t"]
+
+Lang = Literal["en", "fr"]
+LANGUAGES: dict[str, dict[str, str]] = {"en": en.TEXT, "fr": fr.TEXT}
+_NNBSP = "\u202f"
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return super().format_field(value, format_spec)
+        text = format(value, format_spec or ("," if isinstance(value, int) else ",.4g"))
+        if self.lang == "fr":
+            text = text.replace(",", "\0").replace(".", ",").replace("\0", _NNBSP)
+        return text
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    """The text catalogue of ``lang``."""
+    if lang not in LANGUAGES:
+        raise SpecError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}.")
+    return LANGUAGES[lang]
+
+
+def t(key: str, lang: str = "en", /, **values: Any) -> str:
+    """Translate ``key`` into ``lang`` and fill its ``{placeholders}`` (numbers localised)."""
+    return _Formatter(lang).format(catalogue(lang)[key], **values)
+
+
+class Caveat(str):
+    """A warning sentence (English) that can be re-rendered in another language.
+
+    It is a ``str``, so results, JSON and ``print`` see the English text; the report calls
+    :meth:`render` with its language. The text comes from the catalogue key
+    ``caveat.<code>``.
+    """
+
+    code: str
+    values: dict[str, Any]
+
+    def __new__(cls, code: str, **values: Any) -> Caveat:
+        obj = super().__new__(cls, t(f"caveat.{code}", "en", **values))
+        obj.code = code
+        obj.values = values
+        return obj
+
+    def render(self, lang: str) -> str:
+        """The sentence in ``lang``."""
+        return t(f"caveat.{self.code}", lang, **self.values)
+
+    def __reduce__(self):  # keep code and values through pickling (process pools)
+        return (_rebuild_caveat, (self.code, self.values))
+
+
+def _rebuild_caveat(code: str, values: dict[str, Any]) -> Caveat:
+    return Caveat(code, **values)

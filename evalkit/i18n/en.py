@@ -1,0 +1,322 @@
+"""English texts. Keys and placeholders must match fr.py exactly (tested)."""
+
+TEXT: dict[str, str] = {
+    # -- caveats and notes recorded in results (Caveat codes) ------------------------------
+    "caveat.autocorrelation_ols": (
+        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p = {p:.3f}): "
+        "confidence intervals are likely too narrow. Re-run with se='ar1' (GLS with AR(1) "
+        "errors), add seasonality, or use a control series."),
+    "caveat.autocorrelation_counts": (
+        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p = {p:.3f}): "
+        "confidence intervals are likely too narrow. Re-run with se='hac', add seasonality, "
+        "or use a control series."),
+    "caveat.autocorrelation_hac": (
+        "The residuals remain autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p = {p:.3f}); "
+        "Newey–West intervals are known to be too narrow on short autocorrelated series. "
+        "Prefer se='ar1' with family='ols', or a control series."),
+    "caveat.overdispersion": (
+        "The counts are overdispersed (dispersion {dispersion:.2f}, p = {p:.3g}): Poisson "
+        "model-based intervals are too narrow. Use family='quasipoisson' or 'negbin', or "
+        "se='robust'."),
+    "caveat.short_pre_period": (
+        "Only {n_pre} monthly periods before the intervention; at least 24 are recommended "
+        "to separate trend and seasonality."),
+    "caveat.short_post_period": (
+        "Only {n_post} period(s) after the intervention: the slope change and the cumulative "
+        "effect rest on very little data."),
+    "caveat.small_counts": (
+        "Very small counts ({before} events before, {after} after): estimates are imprecise "
+        "and approximations may fail."),
+    "caveat.covid": (
+        "The series overlaps the COVID-19 disruption ({start} to {end}), which changed crime "
+        "and recording everywhere; check the result with that window excluded or with a "
+        "control series."),
+    "caveat.ols_rate": (
+        "OLS models the rate per {base:,} {exposure}; the cumulative effect is converted back "
+        "to counts."),
+    "caveat.units_summed": "{n} units summed into the treated series.",
+    "caveat.robust_fallback": (
+        "No unit or cluster column: heteroskedasticity-robust (HC1) standard errors used "
+        "instead of cluster-robust ones."),
+    "caveat.unbalanced": "Unbalanced panel: fixed effects absorbed by alternating projections.",
+    "caveat.poisson_all_zero": (
+        "{n} rows dropped: areas or periods whose counts are all zero carry no information in "
+        "a Poisson model with fixed effects."),
+    "caveat.dropped_missing": "{n} rows dropped because of missing values in {columns}.",
+    "caveat.pre_trend": (
+        "The pre-treatment coefficients are jointly different from zero (p = {p:.3f}): "
+        "parallel trends are doubtful, so the post-treatment estimates may be biased."),
+    "caveat.staggered_event_study": (
+        "Treatment starts at {n} different dates. With effects that change over time, TWFE "
+        "event-study coefficients can mix in other periods' effects (Sun & Abraham 2021); "
+        "compare with a group-time (Callaway–Sant'Anna) estimator."),
+    "caveat.staggered_twfe": (
+        "Treatment starts at {n} different dates (staggered roll-out). Two-way fixed effects "
+        "can then be biased when effects vary over time, because already-treated units serve "
+        "as controls (Goodman-Bacon 2021); prefer a group-time (Callaway–Sant'Anna) "
+        "estimator."),
+    "caveat.no_never_treated": (
+        "Every unit is treated at some point: the effect is identified only from differences "
+        "in timing, with no never-treated comparison."),
+    "caveat.switching_off": (
+        "Treatment switches off in some units; TWFE then compares switchers with stayers, "
+        "which assumes no lasting effect after the switch."),
+    "caveat.few_clusters": (
+        "Only {n} clusters: cluster-robust standard errors are unreliable below about "
+        "{threshold} clusters and intervals tend to be too narrow. Treat them with caution "
+        "(a wild cluster bootstrap or permutation inference is more reliable)."),
+    "caveat.few_treated": (
+        "Only {n} treated unit(s): cluster-robust inference over-rejects with so few treated "
+        "clusters; prefer permutation (placebo) inference or synthetic control."),
+    # -- plots ------------------------------------------------------------------------------
+    "plot.its.title": "{outcome}: observed and expected without the intervention",
+    "plot.its.x": "Period ({freq_name})",
+    "plot.its.y": "{outcome} ({units})",
+    "plot.its.observed": "Observed",
+    "plot.its.fitted": "Model fit",
+    "plot.its.counterfactual": "Expected without the intervention",
+    "plot.its.band": "{level}% confidence band",
+    "plot.its.intervention": "Intervention ({period})",
+    "plot.its.control": "Control series (observed)",
+    "plot.event.title": "{outcome}: effect by period relative to the start",
+    "plot.event.x": "Periods since the start of the partnership ({freq_name})",
+    "plot.event.y": "Effect on {outcome} (difference from period {reference})",
+    "plot.event.estimate": "Estimate with {level}% confidence interval",
+    "plot.event.start": "Start of the partnership",
+    "plot.trends.title": "{outcome}: average per area, treated vs comparison",
+    "plot.trends.x": "Period",
+    "plot.trends.y": "Mean {outcome} per area",
+    "plot.trends.treated": "Partnership areas",
+    "plot.trends.comparison": "Comparison areas",
+    "plot.rates.title": "{indicator} per {per} {exposure}",
+    "plot.rates.x": "Period",
+    "plot.rates.y": "Rate per {per} {exposure}",
+    "plot.rates.band": "{level}% exact confidence interval",
+    "plot.season.title": "{indicator}: average by {season_name}",
+    "plot.season.x": "{season_name}",
+    "plot.season.y": "Mean count per {freq_name}",
+    "units.count_per_period": "count per {freq_name}",
+    "units.rate": "per {per} {exposure}",
+    "freq.M": "month",
+    "freq.Q": "quarter",
+    "freq.Y": "year",
+    "freq.W": "week",
+    "freq.D": "day",
+    "freqs.M": "months",
+    "freqs.Q": "quarters",
+    "freqs.Y": "years",
+    "freqs.W": "weeks",
+    "freqs.D": "days",
+    # -- report: common -----------------------------------------------------------------------
+    "report.summary": "Summary",
+    "report.data": "The data used",
+    "report.design": "The design and why it fits",
+    "report.results": "Results",
+    "report.figures": "Figures",
+    "report.diagnostics": "Checks and caveats",
+    "report.methods": "Methods appendix",
+    "report.parameters": "Parameters and versions",
+    "report.who": "Partnership",
+    "report.where": "Areas",
+    "report.when": "Start",
+    "report.what": "Outcome",
+    "report.period": "Data period",
+    "report.generated": "Generated by evalkit {version} on {date}.",
+    "report.data.rows": (
+        "{n_obs:,} observations: {n_units} area(s) × {n_periods} {freq_plural}, from "
+        "{first} to {last}."),
+    "report.data.file": "Data file: {name} (SHA-256 {sha}…).",
+    "report.data.none_dropped": "No rows were dropped.",
+    "report.data.notes": "Notes on the data:",
+    "report.headline.label": "Main finding",
+    "report.ci": "{level}% CI",
+    "report.pct_range": "{lo}% to {hi}%",
+    "report.uncertainty.clear": (
+        "The {level}% confidence interval excludes no change, so chance alone is an "
+        "unlikely explanation."),
+    "report.uncertainty.unclear": (
+        "The {level}% confidence interval includes no change: the data cannot distinguish "
+        "this effect from chance."),
+    "report.diag.none": "No diagnostic applies to this design.",
+    "report.diag.passed": "passed",
+    "report.diag.failed": "needs attention",
+    "report.diag.autocorrelation": (
+        "Residual autocorrelation — lag-1 correlation {rho:.2f}, Ljung–Box p = {p:.3f}."),
+    "report.diag.overdispersion": (
+        "Overdispersion — dispersion statistic {statistic:.2f} (1 = Poisson variance), "
+        "p = {p:.3g}."),
+    "report.diag.pre_trend": (
+        "Parallel trends before the start — joint test of the pre-period coefficients, "
+        "statistic {statistic:.2f}, p = {p:.3f}."),
+    "report.caveats": "Caveats",
+    "report.caveats.none": "No caveat was raised.",
+    "report.table.term": "Effect",
+    "report.table.estimate": "Estimate",
+    "report.table.ci": "{level}% confidence interval",
+    "report.table.p": "p-value",
+    "report.table.relative": "Relative change",
+    "report.table.relative_ci": "{level}% CI (relative)",
+    "report.table.scale": "Scale",
+    "report.param.name": "Parameter",
+    "report.param.value": "Value",
+    "report.versions": "evalkit {evalkit}, statsmodels {statsmodels}, pandas {pandas}, Python {python}.",
+    "report.seed": "Random seed: {seed}.",
+    "report.none": "none",
+    "scale.additive": "difference",
+    "scale.log": "log rate ratio",
+    "scale.ratio": "ratio",
+    # -- ITS ----------------------------------------------------------------------------------
+    "its.title": "Interrupted time series: {outcome}",
+    "its.term.level_change": "Immediate change at the start",
+    "its.term.slope_change": "Change in the trend, per {freq_name}",
+    "its.term.cumulative_effect": "Cumulative effect over the {n_post} {freq_plural} after",
+    "its.headline.fall": (
+        "{outcome} fell by {pct}% ({level}% CI {lo}% to {hi}%) over the {n_post} "
+        "{freq_plural} after the start, relative to what the trend predicted: about {n:,.0f} "
+        "fewer ({n_lo:,.0f} to {n_hi:,.0f})."),
+    "its.headline.rise": (
+        "{outcome} rose by {pct}% ({level}% CI {lo}% to {hi}%) over the {n_post} "
+        "{freq_plural} after the start, relative to what the trend predicted: about {n:,.0f} "
+        "more ({n_lo:,.0f} to {n_hi:,.0f})."),
+    "its.headline.unclear": (
+        "No clear change in {outcome}: over the {n_post} {freq_plural} after the start it was "
+        "{signed}% relative to what the trend predicted ({level}% CI {lo}% to {hi}%)."),
+    "its.design": (
+        "An <b>interrupted time series</b> compares what was recorded after the start of the "
+        "partnership with what the trend before the start predicted for the same period. The "
+        "model is a segmented {family_name} regression of the {freq_name}ly series, with "
+        "{seasonality_text}{exposure_text}."),
+    "its.design.fit": (
+        "It fits here because the partnership started at a known date ({intervention}) and "
+        "{n_pre} {freq_plural} of data are available before it (at least 24 months are "
+        "recommended)."),
+    "its.design.weakness": (
+        "Its main weakness: anything else that changed at the same time (another policy, a "
+        "change in recording practice) is attributed to the partnership."),
+    "its.design.control": (
+        "A control series ({control}) that was not exposed to the partnership shares the trend "
+        "and seasonality, which guards against such coincidences."),
+    "its.design.no_control": (
+        "No control series was given; adding one would guard against such coincidences."),
+    "its.seasonality.none": "no seasonal adjustment",
+    "its.seasonality.month": "one effect per {season_name} for seasonality",
+    "its.seasonality.fourier": "{harmonics} pairs of Fourier terms for seasonality",
+    "its.exposure": ", and {exposure} as the denominator (an offset)",
+    "its.methods": (
+        "Model: g(E[y<sub>t</sub>]) = β<sub>0</sub> + β<sub>1</sub> t + β<sub>2</sub> "
+        "post<sub>t</sub> + β<sub>3</sub> (t − t<sub>0</sub>) post<sub>t</sub> + seasonality "
+        "+ covariates, with g the {link} link. The level change is β<sub>2</sub>, the slope "
+        "change β<sub>3</sub> per {freq_name}; for log links they are reported as rate ratios "
+        "exp(β). The counterfactual sets β<sub>2</sub> = β<sub>3</sub> = 0; the cumulative "
+        "effect is the sum over the post-period of fitted minus counterfactual values, with a "
+        "delta-method interval."),
+    "its.methods.se": "Standard errors: {vcov}.",
+    "its.methods.ref": (
+        "Reference: Lopez Bernal J, Cummins S, Gasparrini A (2017). Interrupted time series "
+        "regression for the evaluation of public health interventions: a tutorial. Int J "
+        "Epidemiol 46(1):348–355."),
+    "family.ols": "linear (least squares)",
+    "family.poisson": "Poisson",
+    "family.quasipoisson": "quasi-Poisson",
+    "family.negbin": "negative binomial",
+    "link.ols": "identity",
+    "link.count": "log",
+    "se.model": "model-based",
+    "se.robust": "heteroskedasticity-robust (sandwich)",
+    "se.hac": "Newey–West (HAC) with {lags} lags",
+    "se.ar1": "generalised least squares with AR(1) errors (correlation estimated by REML)",
+    "se.classical": "classical (independent errors)",
+    "se.cluster": (
+        "cluster-robust by {cluster} ({n_clusters} clusters; small-sample correction as R "
+        "fixest's default)"),
+    "season.M": "month of the year",
+    "season.Q": "quarter",
+    "season.W": "week of the year",
+    "season.D": "day of the week",
+    "season.Y": "year",
+    # -- DiD ----------------------------------------------------------------------------------
+    "did.title": "Difference-in-differences: {outcome}",
+    "did.term.att": "Effect of the partnership (average, treated areas)",
+    "did.headline.fall": (
+        "In the partnership areas, {outcome} fell by {pct}% ({level}% CI {lo}% to {hi}%) "
+        "compared with what the comparison areas suggest would have happened without it."),
+    "did.headline.rise": (
+        "In the partnership areas, {outcome} rose by {pct}% ({level}% CI {lo}% to {hi}%) "
+        "compared with what the comparison areas suggest would have happened without it."),
+    "did.headline.unclear": (
+        "No clear change in {outcome} in the partnership areas compared with the comparison "
+        "areas: {signed}% ({level}% CI {lo}% to {hi}%)."),
+    "did.headline.additive": (
+        "In the partnership areas, {outcome} changed by {est} per area and period ({level}% "
+        "CI {lo} to {hi}) compared with the comparison areas."),
+    "did.design": (
+        "A <b>difference-in-differences</b> compares the change in {outcome} in the "
+        "partnership areas ({n_treated} of {n_units}) with the change in the other areas over "
+        "the same {n_periods} {freq_plural}. Area and period fixed effects (two-way fixed "
+        "effects) remove stable differences between areas and shocks common to all{model}."),
+    "did.design.poisson": "; counts are modelled with Poisson pseudo-likelihood, so the effect is a rate ratio",
+    "did.design.assumption": (
+        "It relies on <b>parallel trends</b>: without the partnership, both groups would have "
+        "evolved alike. The event-study figure shows the differences before the start; they "
+        "should hover around zero."),
+    "did.methods": (
+        "Model: y<sub>it</sub> = α<sub>i</sub> + λ<sub>t</sub> + δ D<sub>it</sub> + "
+        "covariates, with D the treated share of the period{poisson}. Fixed effects are "
+        "absorbed exactly. The event study replaces D by indicators of the periods relative "
+        "to the start, the period before the start being the reference."),
+    "did.methods.poisson": ", estimated by Poisson pseudo-maximum likelihood (log link)",
+    "did.methods.ref": (
+        "References: Wooldridge JM, Introductory Econometrics, ch. 13; Goodman-Bacon A (2021), "
+        "Difference-in-differences with variation in treatment timing, J Econometrics "
+        "225:254–277."),
+    "es.term": "{k} {freq_plural} from the start",
+    # -- indicators -------------------------------------------------------------------------
+    "ind.title": "Indicator profile: {area}",
+    "ind.counts": "Counts and rates",
+    "ind.counts.text": (
+        "Counts and rates per {per} {exposure} over the last {window} {freq_plural} ({last}) "
+        "and the {window} before ({previous}), with exact (Garwood) {level}% confidence "
+        "intervals and the rate ratio between the two."),
+    "ind.trends": "Trends",
+    "ind.season": "Seasonality",
+    "ind.harm": "Harm-weighted totals",
+    "ind.harm.text": (
+        "Offences weighted by the harm table “{name}” dated {date}. Harm totals are "
+        "volatile: a single serious offence can dominate a period."),
+    "ind.harm.none": "No harm weight table was given (parameter harm_weights).",
+    "ind.survey": "Feeling of insecurity (survey)",
+    "ind.survey.text": (
+        "Weighted share answering {answers} to the question {question}, with {level}% "
+        "confidence intervals ({method}). Cells with an RSE above 25% are flagged, above 50% "
+        "or fewer than 30 respondents suppressed."),
+    "ind.survey.design": "design-based standard errors",
+    "ind.survey.kish": "Kish effective sample size",
+    "ind.survey.none": "No survey file was given (parameter survey).",
+    "ind.col.area": "Area",
+    "ind.col.indicator": "Indicator",
+    "ind.col.count_prev": "Count (previous)",
+    "ind.col.count_last": "Count (last)",
+    "ind.col.rate_prev": "Rate (previous)",
+    "ind.col.rate_last": "Rate (last)",
+    "ind.col.ci_last": "{level}% CI (last)",
+    "ind.col.ratio": "Rate ratio",
+    "ind.col.ratio_ci": "{level}% CI (ratio)",
+    "ind.col.change": "Change",
+    "ind.col.harm": "Harm",
+    "ind.col.count": "Count",
+    "ind.col.top_share": "Share of harm from the top offence",
+    "ind.col.top": "Top offence",
+    "ind.col.group": "Group",
+    "ind.col.share": "Share",
+    "ind.col.n": "Respondents",
+    "ind.col.rse": "RSE",
+    "ind.col.reliability": "Reliability",
+    "ind.reliability.ok": "ok",
+    "ind.reliability.caution": "caution",
+    "ind.reliability.suppressed": "suppressed",
+    "ind.methods": (
+        "Rates: count / exposure × {per}. Exact Poisson (Garwood) intervals: lower = "
+        "χ²(α/2; 2x)/2, upper = χ²(1−α/2; 2x+2)/2. Rate ratios between two periods: exact "
+        "conditional (binomial) interval. Survey shares: weighted estimates with Wilson "
+        "intervals on the effective sample size."),
+}

@@ -1,0 +1,336 @@
+"""Textes français. Mêmes clés et mêmes champs que en.py (vérifié par les tests)."""
+
+TEXT: dict[str, str] = {
+    # -- avertissements et notes enregistrés dans les résultats ------------------------------
+    "caveat.autocorrelation_ols": (
+        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) : "
+        "les intervalles de confiance sont probablement trop étroits. Relancer avec "
+        "se='ar1' (MCG avec erreurs AR(1)), ajouter la saisonnalité ou une série témoin."),
+    "caveat.autocorrelation_counts": (
+        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) : "
+        "les intervalles de confiance sont probablement trop étroits. Relancer avec "
+        "se='hac', ajouter la saisonnalité ou une série témoin."),
+    "caveat.autocorrelation_hac": (
+        "Les résidus restent autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) ; "
+        "les intervalles de Newey–West sont connus pour être trop étroits sur des séries "
+        "courtes et autocorrélées. Préférer se='ar1' avec family='ols', ou une série témoin."),
+    "caveat.overdispersion": (
+        "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p = {p:.3g}) : les "
+        "intervalles du modèle de Poisson sont trop étroits. Utiliser family='quasipoisson' "
+        "ou 'negbin', ou se='robust'."),
+    "caveat.short_pre_period": (
+        "Seulement {n_pre} mois avant l'intervention ; au moins 24 sont recommandés pour "
+        "séparer tendance et saisonnalité."),
+    "caveat.short_post_period": (
+        "Seulement {n_post} période(s) après l'intervention : le changement de pente et "
+        "l'effet cumulé reposent sur très peu de données."),
+    "caveat.small_counts": (
+        "Très petits effectifs ({before} faits avant, {after} après) : estimations "
+        "imprécises, les approximations peuvent être fausses."),
+    "caveat.covid": (
+        "La série recouvre la perturbation liée au COVID-19 ({start} à {end}), qui a modifié "
+        "partout la délinquance et son enregistrement ; vérifier le résultat en excluant "
+        "cette fenêtre ou avec une série témoin."),
+    "caveat.ols_rate": (
+        "Les MCO modélisent le taux pour {base:,} {exposure} ; l'effet cumulé est reconverti "
+        "en nombre de faits."),
+    "caveat.units_summed": "{n} secteurs additionnés dans la série traitée.",
+    "caveat.robust_fallback": (
+        "Aucune colonne de secteur ou de grappe : erreurs-types robustes à "
+        "l'hétéroscédasticité (HC1) au lieu d'erreurs-types par grappe."),
+    "caveat.unbalanced": (
+        "Panel non cylindré : effets fixes absorbés par projections alternées."),
+    "caveat.poisson_all_zero": (
+        "{n} lignes écartées : les secteurs ou périodes dont tous les comptages sont nuls "
+        "n'apportent aucune information à un modèle de Poisson à effets fixes."),
+    "caveat.dropped_missing": "{n} lignes écartées pour valeurs manquantes dans {columns}.",
+    "caveat.pre_trend": (
+        "Les coefficients d'avant le démarrage diffèrent conjointement de zéro (p = {p:.3f}) : "
+        "l'hypothèse de tendances parallèles est douteuse, les estimations d'après peuvent "
+        "être biaisées."),
+    "caveat.staggered_event_study": (
+        "Le dispositif démarre à {n} dates différentes. Si l'effet évolue dans le temps, les "
+        "coefficients de l'étude d'événement à double effet fixe peuvent mêler les effets "
+        "d'autres périodes (Sun & Abraham 2021) ; comparer avec un estimateur par cohorte et "
+        "période (Callaway–Sant'Anna)."),
+    "caveat.staggered_twfe": (
+        "Le dispositif démarre à {n} dates différentes (déploiement échelonné). Le modèle à "
+        "double effet fixe peut alors être biaisé si l'effet varie dans le temps, car des "
+        "secteurs déjà traités servent de témoins (Goodman-Bacon 2021) ; préférer un "
+        "estimateur par cohorte et période (Callaway–Sant'Anna)."),
+    "caveat.no_never_treated": (
+        "Tous les secteurs sont traités à un moment : l'effet n'est identifié que par les "
+        "différences de calendrier, sans secteur jamais traité pour comparer."),
+    "caveat.switching_off": (
+        "Le dispositif s'arrête dans certains secteurs ; le modèle compare alors ceux qui "
+        "changent à ceux qui restent, ce qui suppose l'absence d'effet durable après l'arrêt."),
+    "caveat.few_clusters": (
+        "Seulement {n} grappes : les erreurs-types par grappe sont peu fiables en dessous "
+        "d'environ {threshold} grappes et les intervalles tendent à être trop étroits. À "
+        "prendre avec prudence (un bootstrap sauvage par grappe ou une inférence par "
+        "permutation est plus fiable)."),
+    "caveat.few_treated": (
+        "Seulement {n} secteur(s) traité(s) : l'inférence par grappe rejette trop souvent "
+        "avec si peu de grappes traitées ; préférer une inférence par permutation (placebo) "
+        "ou le contrôle synthétique."),
+    # -- graphiques -------------------------------------------------------------------------
+    "plot.its.title": "{outcome} : observé et attendu sans l'intervention",
+    "plot.its.x": "Période ({freq_name})",
+    "plot.its.y": "{outcome} ({units})",
+    "plot.its.observed": "Observé",
+    "plot.its.fitted": "Ajustement du modèle",
+    "plot.its.counterfactual": "Attendu sans l'intervention",
+    "plot.its.band": "Bande de confiance à {level} %",
+    "plot.its.intervention": "Intervention ({period})",
+    "plot.its.control": "Série témoin (observée)",
+    "plot.event.title": "{outcome} : effet selon la période depuis le démarrage",
+    "plot.event.x": "Périodes depuis le démarrage du partenariat ({freq_name})",
+    "plot.event.y": "Effet sur {outcome} (écart à la période {reference})",
+    "plot.event.estimate": "Estimation avec intervalle de confiance à {level} %",
+    "plot.event.start": "Démarrage du partenariat",
+    "plot.trends.title": "{outcome} : moyenne par secteur, partenariat et comparaison",
+    "plot.trends.x": "Période",
+    "plot.trends.y": "{outcome} moyen par secteur",
+    "plot.trends.treated": "Secteurs du partenariat",
+    "plot.trends.comparison": "Secteurs de comparaison",
+    "plot.rates.title": "{indicator} pour {per} {exposure}",
+    "plot.rates.x": "Période",
+    "plot.rates.y": "Taux pour {per} {exposure}",
+    "plot.rates.band": "Intervalle de confiance exact à {level} %",
+    "plot.season.title": "{indicator} : moyenne par {season_name}",
+    "plot.season.x": "{season_name}",
+    "plot.season.y": "Nombre moyen par {freq_name}",
+    "units.count_per_period": "nombre par {freq_name}",
+    "units.rate": "pour {per} {exposure}",
+    "freq.M": "mois",
+    "freq.Q": "trimestre",
+    "freq.Y": "année",
+    "freq.W": "semaine",
+    "freq.D": "jour",
+    "freqs.M": "mois",
+    "freqs.Q": "trimestres",
+    "freqs.Y": "années",
+    "freqs.W": "semaines",
+    "freqs.D": "jours",
+    # -- rapport : commun ---------------------------------------------------------------------
+    "report.summary": "Synthèse",
+    "report.data": "Les données utilisées",
+    "report.design": "La méthode et pourquoi elle convient",
+    "report.results": "Résultats",
+    "report.figures": "Graphiques",
+    "report.diagnostics": "Vérifications et réserves",
+    "report.methods": "Annexe méthodologique",
+    "report.parameters": "Paramètres et versions",
+    "report.who": "Partenariat",
+    "report.where": "Secteurs",
+    "report.when": "Démarrage",
+    "report.what": "Indicateur",
+    "report.period": "Période couverte",
+    "report.generated": "Produit par evalkit {version} le {date}.",
+    "report.data.rows": (
+        "{n_obs:,} observations : {n_units} secteur(s) × {n_periods} {freq_plural}, de "
+        "{first} à {last}."),
+    "report.data.file": "Fichier de données : {name} (SHA-256 {sha}…).",
+    "report.data.none_dropped": "Aucune ligne n'a été écartée.",
+    "report.data.notes": "Remarques sur les données :",
+    "report.headline.label": "Résultat principal",
+    "report.ci": "IC à {level} %",
+    "report.pct_range": "{lo} % à {hi} %",
+    "report.uncertainty.clear": (
+        "L'intervalle de confiance à {level} % exclut l'absence de changement : le hasard "
+        "seul est une explication peu probable."),
+    "report.uncertainty.unclear": (
+        "L'intervalle de confiance à {level} % inclut l'absence de changement : les données "
+        "ne permettent pas de distinguer cet effet du hasard."),
+    "report.diag.none": "Aucun diagnostic ne s'applique à cette méthode.",
+    "report.diag.passed": "satisfaisant",
+    "report.diag.failed": "à examiner",
+    "report.diag.autocorrelation": (
+        "Autocorrélation des résidus — corrélation d'ordre 1 {rho:.2f}, Ljung–Box "
+        "p = {p:.3f}."),
+    "report.diag.overdispersion": (
+        "Surdispersion — statistique de dispersion {statistic:.2f} (1 = variance de Poisson), "
+        "p = {p:.3g}."),
+    "report.diag.pre_trend": (
+        "Tendances parallèles avant le démarrage — test joint des coefficients d'avant, "
+        "statistique {statistic:.2f}, p = {p:.3f}."),
+    "report.caveats": "Réserves",
+    "report.caveats.none": "Aucune réserve n'a été relevée.",
+    "report.table.term": "Effet",
+    "report.table.estimate": "Estimation",
+    "report.table.ci": "Intervalle de confiance à {level} %",
+    "report.table.p": "Valeur p",
+    "report.table.relative": "Variation relative",
+    "report.table.relative_ci": "IC à {level} % (relatif)",
+    "report.table.scale": "Échelle",
+    "report.param.name": "Paramètre",
+    "report.param.value": "Valeur",
+    "report.versions": "evalkit {evalkit}, statsmodels {statsmodels}, pandas {pandas}, Python {python}.",
+    "report.seed": "Graine aléatoire : {seed}.",
+    "report.none": "aucun",
+    "scale.additive": "différence",
+    "scale.log": "log du rapport de taux",
+    "scale.ratio": "rapport",
+    # -- séries temporelles interrompues ------------------------------------------------------
+    "its.title": "Série temporelle interrompue : {outcome}",
+    "its.term.level_change": "Changement immédiat au démarrage",
+    "its.term.slope_change": "Changement de tendance, par {freq_name}",
+    "its.term.cumulative_effect": "Effet cumulé sur les {n_post} {freq_plural} suivants",
+    "its.headline.fall": (
+        "{outcome} : baisse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
+        "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
+        "environ {n:,.0f} faits de moins ({n_lo:,.0f} à {n_hi:,.0f})."),
+    "its.headline.rise": (
+        "{outcome} : hausse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
+        "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
+        "environ {n:,.0f} faits de plus ({n_lo:,.0f} à {n_hi:,.0f})."),
+    "its.headline.unclear": (
+        "Pas de changement net pour {outcome} : sur les {n_post} {freq_plural} suivant le "
+        "démarrage, l'écart à la tendance prévue est de {signed} % (IC à {level} % : {lo} % à "
+        "{hi} %)."),
+    "its.design": (
+        "Une <b>série temporelle interrompue</b> compare ce qui a été enregistré après le "
+        "démarrage du partenariat à ce que la tendance d'avant prévoyait pour la même "
+        "période. Le modèle est une régression segmentée {family_name} de la série par "
+        "{freq_name}, avec {seasonality_text}{exposure_text}."),
+    "its.design.fit": (
+        "Elle convient ici car le partenariat a démarré à une date connue ({intervention}) et "
+        "{n_pre} {freq_plural} de données sont disponibles avant (au moins 24 mois sont "
+        "recommandés)."),
+    "its.design.weakness": (
+        "Sa principale faiblesse : tout autre changement survenu au même moment (une autre "
+        "politique, une modification des pratiques d'enregistrement) est attribué au "
+        "partenariat."),
+    "its.design.control": (
+        "Une série témoin ({control}), non exposée au partenariat, partage la tendance et la "
+        "saisonnalité, ce qui protège contre de telles coïncidences."),
+    "its.design.no_control": (
+        "Aucune série témoin n'a été fournie ; en ajouter une protégerait contre de telles "
+        "coïncidences."),
+    "its.seasonality.none": "aucun ajustement saisonnier",
+    "its.seasonality.month": "un effet par {season_name} pour la saisonnalité",
+    "its.seasonality.fourier": "{harmonics} paires de termes de Fourier pour la saisonnalité",
+    "its.exposure": ", et {exposure} comme dénominateur (terme de décalage)",
+    "its.methods": (
+        "Modèle : g(E[y<sub>t</sub>]) = β<sub>0</sub> + β<sub>1</sub> t + β<sub>2</sub> "
+        "post<sub>t</sub> + β<sub>3</sub> (t − t<sub>0</sub>) post<sub>t</sub> + saisonnalité "
+        "+ covariables, g étant le lien {link}. Le changement de niveau est β<sub>2</sub>, le "
+        "changement de pente β<sub>3</sub> par {freq_name} ; avec un lien logarithmique ils "
+        "sont présentés comme rapports de taux exp(β). Le contrefactuel fixe β<sub>2</sub> = "
+        "β<sub>3</sub> = 0 ; l'effet cumulé est la somme, sur la période d'après, des valeurs "
+        "ajustées moins les valeurs contrefactuelles, avec un intervalle par la méthode delta."),
+    "its.methods.se": "Erreurs-types : {vcov}.",
+    "its.methods.ref": (
+        "Référence : Lopez Bernal J, Cummins S, Gasparrini A (2017). Interrupted time series "
+        "regression for the evaluation of public health interventions: a tutorial. Int J "
+        "Epidemiol 46(1):348–355."),
+    "family.ols": "linéaire (moindres carrés)",
+    "family.poisson": "de Poisson",
+    "family.quasipoisson": "de quasi-Poisson",
+    "family.negbin": "binomiale négative",
+    "link.ols": "identité",
+    "link.count": "logarithmique",
+    "se.model": "issues du modèle",
+    "se.robust": "robustes à l'hétéroscédasticité (sandwich)",
+    "se.hac": "Newey–West (HAC) avec {lags} retards",
+    "se.ar1": "moindres carrés généralisés avec erreurs AR(1) (corrélation estimée par REML)",
+    "se.classical": "classiques (erreurs indépendantes)",
+    "se.cluster": (
+        "robustes par grappe de {cluster} ({n_clusters} grappes ; correction pour petits "
+        "échantillons identique à celle de fixest sous R)"),
+    "season.M": "mois de l'année",
+    "season.Q": "trimestre",
+    "season.W": "semaine de l'année",
+    "season.D": "jour de la semaine",
+    "season.Y": "année",
+    # -- différence de différences ----------------------------------------------------------
+    "did.title": "Différence de différences : {outcome}",
+    "did.term.att": "Effet du partenariat (moyenne, secteurs traités)",
+    "did.headline.fall": (
+        "Dans les secteurs du partenariat, {outcome} : baisse de {pct} % (IC à {level} % : "
+        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
+        "sans le partenariat."),
+    "did.headline.rise": (
+        "Dans les secteurs du partenariat, {outcome} : hausse de {pct} % (IC à {level} % : "
+        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
+        "sans le partenariat."),
+    "did.headline.unclear": (
+        "Pas de changement net pour {outcome} dans les secteurs du partenariat par rapport "
+        "aux secteurs de comparaison : {signed} % (IC à {level} % : {lo} % à {hi} %)."),
+    "did.headline.additive": (
+        "Dans les secteurs du partenariat, {outcome} a varié de {est} par secteur et par "
+        "période (IC à {level} % : {lo} à {hi}) par rapport aux secteurs de comparaison."),
+    "did.design": (
+        "Une <b>différence de différences</b> compare l'évolution de {outcome} dans les "
+        "secteurs du partenariat ({n_treated} sur {n_units}) à celle des autres secteurs sur "
+        "les mêmes {n_periods} {freq_plural}. Des effets fixes de secteur et de période "
+        "(double effet fixe) éliminent les écarts stables entre secteurs et les chocs communs "
+        "à tous{model}."),
+    "did.design.poisson": " ; les comptages sont modélisés par pseudo-vraisemblance de Poisson, l'effet est donc un rapport de taux",
+    "did.design.assumption": (
+        "Elle repose sur l'hypothèse de <b>tendances parallèles</b> : sans le partenariat, les "
+        "deux groupes auraient évolué de la même façon. Le graphique d'étude d'événement "
+        "montre les écarts avant le démarrage ; ils devraient rester proches de zéro."),
+    "did.methods": (
+        "Modèle : y<sub>it</sub> = α<sub>i</sub> + λ<sub>t</sub> + δ D<sub>it</sub> + "
+        "covariables, D étant la part de la période sous traitement{poisson}. Les effets fixes "
+        "sont absorbés exactement. L'étude d'événement remplace D par des indicatrices des "
+        "périodes relatives au démarrage, la période précédant le démarrage servant de "
+        "référence."),
+    "did.methods.poisson": ", estimé par pseudo-maximum de vraisemblance de Poisson (lien logarithmique)",
+    "did.methods.ref": (
+        "Références : Wooldridge JM, Introductory Econometrics, chap. 13 ; Goodman-Bacon A "
+        "(2021), Difference-in-differences with variation in treatment timing, J Econometrics "
+        "225:254–277."),
+    "es.term": "{k} {freq_plural} après le démarrage",
+    # -- indicateurs ------------------------------------------------------------------------
+    "ind.title": "Profil d'indicateurs : {area}",
+    "ind.counts": "Nombres et taux",
+    "ind.counts.text": (
+        "Nombres et taux pour {per} {exposure} sur les {window} derniers {freq_plural} "
+        "({last}) et les {window} précédents ({previous}), avec des intervalles de confiance "
+        "exacts (Garwood) à {level} % et le rapport de taux entre les deux."),
+    "ind.trends": "Évolutions",
+    "ind.season": "Saisonnalité",
+    "ind.harm": "Totaux pondérés par la gravité",
+    "ind.harm.text": (
+        "Infractions pondérées par la table de gravité « {name} » datée du {date}. Les "
+        "totaux pondérés sont volatils : une seule infraction grave peut dominer une période."),
+    "ind.harm.none": "Aucune table de pondération n'a été fournie (paramètre harm_weights).",
+    "ind.survey": "Sentiment d'insécurité (enquête)",
+    "ind.survey.text": (
+        "Part pondérée des personnes répondant {answers} à la question {question}, avec des "
+        "intervalles de confiance à {level} % ({method}). Les cellules dont l'erreur relative "
+        "dépasse 25 % sont signalées ; au-delà de 50 % ou sous 30 répondants, elles sont "
+        "masquées."),
+    "ind.survey.design": "erreurs-types tenant compte du plan de sondage",
+    "ind.survey.kish": "taille d'échantillon effective de Kish",
+    "ind.survey.none": "Aucun fichier d'enquête n'a été fourni (paramètre survey).",
+    "ind.col.area": "Secteur",
+    "ind.col.indicator": "Indicateur",
+    "ind.col.count_prev": "Nombre (avant)",
+    "ind.col.count_last": "Nombre (récent)",
+    "ind.col.rate_prev": "Taux (avant)",
+    "ind.col.rate_last": "Taux (récent)",
+    "ind.col.ci_last": "IC à {level} % (récent)",
+    "ind.col.ratio": "Rapport de taux",
+    "ind.col.ratio_ci": "IC à {level} % (rapport)",
+    "ind.col.change": "Évolution",
+    "ind.col.harm": "Gravité",
+    "ind.col.count": "Nombre",
+    "ind.col.top_share": "Part de la gravité due à l'infraction principale",
+    "ind.col.top": "Infraction principale",
+    "ind.col.group": "Groupe",
+    "ind.col.share": "Part",
+    "ind.col.n": "Répondants",
+    "ind.col.rse": "Erreur relative",
+    "ind.col.reliability": "Fiabilité",
+    "ind.reliability.ok": "correcte",
+    "ind.reliability.caution": "prudence",
+    "ind.reliability.suppressed": "masquée",
+    "ind.methods": (
+        "Taux : nombre / exposition × {per}. Intervalles exacts de Poisson (Garwood) : borne "
+        "basse = χ²(α/2 ; 2x)/2, borne haute = χ²(1−α/2 ; 2x+2)/2. Rapports de taux entre deux "
+        "périodes : intervalle exact conditionnel (binomial). Parts d'enquête : estimations "
+        "pondérées avec intervalles de Wilson sur la taille effective."),
+}

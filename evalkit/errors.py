@@ -11,6 +11,7 @@ __all__ = [
     "DataError",
     "EvalkitError",
     "EvalkitWarning",
+    "RunError",
     "SpecError",
     "TemplateParameterError",
 ]
@@ -34,3 +35,7 @@ class TemplateParameterError(EvalkitError, ValueError):
 
 class EvalkitWarning(UserWarning):
     """A caveat about a result; it is also recorded in ``EvaluationResult.warnings``."""
+
+
+class RunError(EvalkitError):
+    """A template run failed inside the notebook (the message names the cell); exit code 1."""

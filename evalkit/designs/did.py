@@ -145,9 +145,10 @@ def did(
         f = fit(y, x, names, weights=w, family=family, se=se, clusters=clusters)
         n_units = df[unit].nunique() if unit else None
         n_periods = 2
+        freq, span = None, (None, None)
         treated_units = df.loc[g == 1, cluster].nunique() if cluster else None
     else:
-        periods, _freq = to_periods(df[time], column=time)
+        periods, freq = to_periods(df[time], column=time)
         df = df.assign(**{time: periods, "_period": periods})
         check_unique(df, [unit, time])
         d = check_numeric(df, treatment, nonnegative=True).to_numpy(float)
@@ -166,6 +167,7 @@ def did(
         f = fit(y, x, names, fixed_effects=fes, weights=w, family=family, se=se,
                 clusters=clusters)
         n_units, n_periods = df[unit].nunique(), df["_period"].nunique()
+        span = (str(df["_period"].min()), str(df["_period"].max()))
         ever = df.groupby(unit)[treatment].transform("max") > 0
         treated_units = df.loc[ever, unit].nunique()
         warn += _timing_warnings(df, unit=unit, treatment=treatment)
@@ -182,10 +184,11 @@ def did(
     spec = {"outcome": outcome, "design": "2x2" if mode == "2x2" else "twfe", "unit": unit,
             "time": time, "treatment": treatment, "treated": treated, "post": post,
             "covariates": covariates, "weights": weights, "family": family,
-            "cluster": cluster if se == "cluster" else None, "vcov": f.vcov_label,
-            "alpha": alpha}
+            "cluster": cluster if se == "cluster" else None, "se": se, "vcov": f.vcov_label,
+            "alpha": alpha, "freq": freq}
     sample = {"n_obs": f.n, "n_units": n_units, "n_periods": n_periods,
-              "n_treated_units": treated_units, "n_clusters": f.n_clusters, "notes": notes}
+              "n_treated_units": treated_units, "n_clusters": f.n_clusters,
+              "first_period": span[0], "last_period": span[1], "notes": notes}
     return EvaluationResult(
         method="did", spec=spec, effects=effects_table([row]),
         series=_group_means(df.loc[f.keep], outcome, mode=mode, unit=unit, time=time,
@@ -298,10 +301,9 @@ def event_study(
     series = series.sort_values("event_time").reset_index(drop=True)
     series["binned"] = series["event_time"].isin(
         [k for k in (lo, hi) if ((e < lo).any() and k == lo) or ((e > hi).any() and k == hi)])
-    leads_idx = [f.index(f"event_time_{k}") for k in ks if k < 0]
-    diags = [_wald("pre_trend", f, leads_idx,
-                   "all pre-treatment event-time coefficients are zero (parallel trends)")]
+    leads = [k for k in ks if k < 0]
     treated_units = df.loc[~never, unit].nunique()
+    diags = [_pre_trend_test(f, leads, treated_units)]
     warn = _cluster_warnings(f, treated_units)
     if not diags[0].passed:
         warn.append(Caveat("pre_trend", p=diags[0].p_value))
@@ -310,12 +312,13 @@ def event_study(
         warn.append(Caveat("staggered_event_study", n=int(cohorts)))
     spec = {"outcome": outcome, "design": "event_study", "unit": unit, "time": time,
             "cohort": cohort, "leads": -lo, "lags": hi, "reference": reference,
-            "covariates": covariates, "weights": weights, "cluster": cluster,
+            "covariates": covariates, "weights": weights, "cluster": cluster, "se": "cluster",
             "vcov": f.vcov_label, "alpha": alpha, "freq": freq}
     sample = {"n_obs": f.n, "n_units": int(df[unit].nunique()),
               "n_periods": int(df["_period"].nunique()), "n_treated_units": int(treated_units),
               "n_never_treated": int(df.loc[never, unit].nunique()),
-              "n_clusters": f.n_clusters, "notes": notes}
+              "n_clusters": f.n_clusters, "first_period": str(df["_period"].min()),
+              "last_period": str(df["_period"].max()), "notes": notes}
     return EvaluationResult(
         method="event_study", spec=spec, effects=effects, series=series,
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
@@ -394,25 +397,45 @@ def _cluster_warnings(f: Fit, treated_units: int | None) -> list[Caveat]:
     return warn
 
 
-def _wald(name: str, f: Fit, idx: list[int], null: str) -> Diagnostic:
+def _pre_trend_test(f: Fit, leads: list[int], treated_clusters: int) -> Diagnostic:
+    """Joint Wald test of the leads, or a 1-df linear pre-trend test when it is not feasible.
+
+    A cluster-robust covariance of q lead coefficients identified from G1 treated clusters
+    has rank of at most about G1; with q >= G1 - 1 the joint Wald statistic explodes and
+    over-rejects. The test of a linear trend across the leads has one degree of freedom and
+    stays well behaved (Roth 2022 discusses both).
+    """
+    idx = [f.index(f"event_time_{k}") for k in leads]
     if not idx:
-        return Diagnostic(name=name, null=null, statistic=float("nan"), p_value=float("nan"),
-                          passed=True, message="no pre-treatment period to test")
+        return Diagnostic(name="pre_trend", null="no pre-treatment period to test",
+                          statistic=float("nan"), p_value=float("nan"), passed=True,
+                          message="no pre-treatment period to test")
     b = f.params[idx]
     v = f.vcov[np.ix_(idx, idx)]
+    table = pd.DataFrame({"term": [f.names[i] for i in idx], "estimate": b,
+                          "std_error": np.sqrt(np.diag(v))})
     q = len(idx)
-    wald = float(b @ np.linalg.pinv(v) @ b)
-    if f.df_t is not None:
-        stat, p = wald / q, float(stats.f.sf(wald / q, q, f.df_t))
-        label = f"F({q}, {f.df_t:.0f})"
+    df2 = f.df_t
+    if q < treated_clusters - 1 or len(idx) < 3:
+        wald = float(b @ np.linalg.pinv(v) @ b)
+        null = "all pre-treatment event-time coefficients are zero (parallel trends)"
+        test = f"joint test of {q} leads"
+    else:
+        c = np.asarray(leads, dtype=float) - np.mean(leads)
+        wald = float((c @ b) ** 2 / (c @ v @ c))
+        q = 1
+        null = "no linear trend across the pre-treatment coefficients (parallel trends)"
+        test = (f"linear pre-trend test over {len(idx)} leads (too few treated clusters, "
+                f"{treated_clusters}, for a joint test)")
+    if df2 is not None:
+        stat, p = wald / q, float(stats.f.sf(wald / q, q, df2))
+        label = f"F({q}, {df2:.0f})"
     else:
         stat, p = wald, float(stats.chi2.sf(wald, q))
         label = f"chi2({q})"
-    table = pd.DataFrame({"term": [f.names[i] for i in idx], "estimate": b,
-                          "std_error": np.sqrt(np.diag(v))})
-    return Diagnostic(name=name, null=null, statistic=stat, p_value=p, passed=p >= 0.05,
-                      table=table, message=f"joint test of {q} leads: {label} = {stat:.2f}, "
-                                           f"p = {p:.3f}")
+    return Diagnostic(name="pre_trend", null=null, statistic=stat, p_value=p,
+                      passed=p >= 0.05, table=table,
+                      message=f"{test}: {label} = {stat:.2f}, p = {p:.3f}")
 
 
 def _group_means(df, outcome, *, mode, unit, time, treatment, treated, post) -> pd.DataFrame:

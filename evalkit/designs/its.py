@@ -213,7 +213,7 @@ def its(
         "intervention": str(t0), "exposure": exposure, "family": family,
         "seasonality": seasonality, "harmonics": harmonics if seasonality == "fourier" else None,
         "slope_change": slope_change, "control": control, "covariates": covariates,
-        "vcov": label, "hac_lags": lags if se == "hac" else None, "alpha": alpha,
+        "se": se, "vcov": label, "hac_lags": lags if se == "hac" else None, "alpha": alpha,
         "freq": freq, "slope_units": f"per period ({freq})",
         "cumulative_units": "counts" if (family != "ols" or exposure) else outcome,
     }

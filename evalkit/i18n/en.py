@@ -146,7 +146,7 @@ TEXT: dict[str, str] = {
         "Overdispersion — dispersion statistic {statistic:.2f} (1 = Poisson variance), "
         "p = {p:.3g}."),
     "report.diag.pre_trend": (
-        "Parallel trends before the start — joint test of the pre-period coefficients, "
+        "Parallel trends before the start — test of the pre-period coefficients, "
         "statistic {statistic:.2f}, p = {p:.3f}."),
     "report.caveats": "Caveats",
     "report.caveats.none": "No caveat was raised.",
@@ -269,7 +269,7 @@ TEXT: dict[str, str] = {
         "References: Wooldridge JM, Introductory Econometrics, ch. 13; Goodman-Bacon A (2021), "
         "Difference-in-differences with variation in treatment timing, J Econometrics "
         "225:254–277."),
-    "es.term": "{k} {freq_plural} from the start",
+    "es.term": "{k:+d} {freq_plural} from the start",
     # -- indicators -------------------------------------------------------------------------
     "ind.title": "Indicator profile: {area}",
     "ind.counts": "Counts and rates",

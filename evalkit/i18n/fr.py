@@ -152,7 +152,7 @@ TEXT: dict[str, str] = {
         "Surdispersion — statistique de dispersion {statistic:.2f} (1 = variance de Poisson), "
         "p = {p:.3g}."),
     "report.diag.pre_trend": (
-        "Tendances parallèles avant le démarrage — test joint des coefficients d'avant, "
+        "Tendances parallèles avant le démarrage — test des coefficients d'avant, "
         "statistique {statistic:.2f}, p = {p:.3f}."),
     "report.caveats": "Réserves",
     "report.caveats.none": "Aucune réserve n'a été relevée.",
@@ -282,7 +282,7 @@ TEXT: dict[str, str] = {
         "Références : Wooldridge JM, Introductory Econometrics, chap. 13 ; Goodman-Bacon A "
         "(2021), Difference-in-differences with variation in treatment timing, J Econometrics "
         "225:254–277."),
-    "es.term": "{k} {freq_plural} après le démarrage",
+    "es.term": "{k:+d} {freq_plural} par rapport au démarrage",
     # -- indicateurs ------------------------------------------------------------------------
     "ind.title": "Profil d'indicateurs : {area}",
     "ind.counts": "Nombres et taux",

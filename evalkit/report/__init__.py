@@ -1,0 +1,37 @@
+"""Report building blocks used by the templates: sections, figures, results.json."""
+
+from __future__ import annotations
+
+from evalkit.report.narrative import (
+    STYLE,
+    data_section,
+    design_section,
+    diagnostics_section,
+    effects_section,
+    header,
+    headline,
+    methods_section,
+    parameters_section,
+    section,
+)
+from evalkit.report.notebook import figure, parameters_of, resolve_data, setup
+from evalkit.report.results_json import build_results, write_results
+
+__all__ = [
+    "STYLE",
+    "build_results",
+    "data_section",
+    "design_section",
+    "diagnostics_section",
+    "effects_section",
+    "figure",
+    "header",
+    "headline",
+    "methods_section",
+    "parameters_of",
+    "parameters_section",
+    "resolve_data",
+    "section",
+    "setup",
+    "write_results",
+]

@@ -11,7 +11,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, RunError
 
 __all__ = ["main"]
 
@@ -24,6 +24,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    sub.add_parser("templates", help="list the templates and their parameters")
+
+    run = sub.add_parser("run", help="execute a template: report.html, report.ipynb, results.json")
+    run.add_argument("template", help="template name (see `evalkit templates`) or .ipynb path")
+    run.add_argument("--data", help="data file (CSV, Parquet, Excel)")
+    run.add_argument("-p", "--param", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
+    run.add_argument("-f", "--params-file", help="YAML file of parameters")
+    run.add_argument("--out", required=True, help="output folder (written whole or not at all)")
+    run.add_argument("--lang", choices=["en", "fr"], help="report language")
+    run.add_argument("--show-code", action="store_true", help="keep code cells in report.html")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
     val = sub.add_parser("validate", help="check a dataset and print every problem found")
     val.add_argument("file", help="CSV, Parquet or Excel file")
     val.add_argument("--unit", help="unit column (omit for a single series)")
@@ -35,6 +49,52 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="full evaluation of the shipped sample data")
     demo.add_argument("--out", default="evalkit-demo", help="output folder")
     return parser
+
+
+def _templates(args: argparse.Namespace) -> int:
+    from evalkit.run.templates import list_templates
+
+    for tpl in list_templates():
+        print(f"{tpl.name} — {tpl.title}")
+        for p in tpl.parameters:
+            print(f"    {p.name}: {p.type} = {p.default!r}  # {p.help}")
+        print()
+    return 0
+
+
+def _load_yaml(path: str) -> dict:
+    import yaml
+
+    from evalkit.errors import TemplateParameterError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            values = yaml.safe_load(handle) or {}
+    except OSError as exc:
+        raise TemplateParameterError(
+            f"cannot read parameters file {path}: {exc.strerror}.") from None
+    except yaml.YAMLError as exc:
+        raise TemplateParameterError(
+            f"parameters file {path} is not valid YAML: {exc}.") from None
+    if not isinstance(values, dict):
+        raise TemplateParameterError(f"parameters file {path} must be a mapping of "
+                                     "name: value lines.")
+    return values
+
+
+def _run(args: argparse.Namespace) -> int:
+    from evalkit.run.execute import run_template
+
+    given = _load_yaml(args.params_file) if args.params_file else {}
+    outcome = run_template(args.template, out=args.out, data=args.data, parameters=given,
+                           text=dict(args.param), lang=args.lang, show_code=args.show_code,
+                           overwrite=args.overwrite, progress=not args.no_progress)
+    print(f"report:  {outcome.report}")
+    print(f"results: {outcome.out / 'results.json'}")
+    for est in outcome.results.get("estimates", [])[:3]:
+        print(f"  {est['method']} {est['outcome']} {est['term']}: {est['estimate']:.4g} "
+              f"[{est['ci_low']:.4g}, {est['ci_high']:.4g}]")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -67,9 +127,14 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    handlers = {"validate": _validate, "demo": _demo}
+    handlers = {"templates": _templates, "run": _run, "validate": _validate, "demo": _demo}
     try:
         return handlers[args.command](args)
+    except RunError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"evalkit: run failed: {exc}", file=sys.stderr)
+        return 1
     except EvalkitError as exc:
         if args.debug:
             traceback.print_exc()

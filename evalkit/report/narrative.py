@@ -1,0 +1,340 @@
+"""Report sections in plain words, in English or French, read from results.
+
+Every function returns :class:`~evalkit.report.html.Html` built from the language catalogue
+(``evalkit.i18n``); values that come from data or parameters are escaped. Presentation never
+changes a number: the sections only format what the result holds.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import platform
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evalkit.i18n import Caveat, Lang, t
+from evalkit.report.html import Html, esc, join, table, tag
+from evalkit.results import EvaluationResult
+
+__all__ = [
+    "STYLE",
+    "data_section",
+    "design_section",
+    "diagnostics_section",
+    "effects_section",
+    "header",
+    "headline",
+    "methods_section",
+    "parameters_section",
+    "section",
+]
+
+STYLE = Html("<style>" + (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
+             + "</style>")
+
+
+# -- formatting ------------------------------------------------------------------------------
+def _num(value: float, lang: str, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = max(0, digits - 1 - magnitude)
+    return _fmt(value, lang, f",.{decimals}f")
+
+
+def _fmt(value: float, lang: str, spec: str) -> str:
+    text = format(value, spec)
+    if lang == "fr":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", "\u202f")
+    return text
+
+
+def _pct(value: float) -> float:
+    """Round a percentage for prose: whole numbers from 10 up, one decimal below."""
+    return round(value) if abs(value) >= 10 else round(value, 1)
+
+
+def _level(result: EvaluationResult) -> int:
+    return round(100 * (1 - float(result.spec.get("alpha", 0.05))))
+
+
+def _freq(result: EvaluationResult, lang: str) -> tuple[str, str]:
+    f = str(result.spec.get("freq") or "M")
+    return t(f"freq.{f}", lang), t(f"freqs.{f}", lang)
+
+
+def _label(result: EvaluationResult, outcome_label: str | None) -> str:
+    return outcome_label or str(result.spec.get("outcome", ""))
+
+
+def section(key: str, lang: Lang) -> Html:
+    """A section heading from the catalogue."""
+    return tag("h2", t(key, lang))
+
+
+def _render(message: object, lang: str) -> str:
+    return message.render(lang) if isinstance(message, Caveat) else str(message)
+
+
+# -- sections --------------------------------------------------------------------------------
+def header(result: EvaluationResult, *, lang: Lang, title: str = "", partnership: str = "",
+           areas: str = "", outcome_label: str | None = None) -> Html:
+    """Title and the who / what / when summary."""
+    name = _label(result, outcome_label)
+    title = title or t(f"{'its' if result.method == 'its' else 'did'}.title", lang,
+                       outcome=name)
+    first, last = result.sample.get("first_period"), result.sample.get("last_period")
+    rows = [
+        ("report.who", partnership),
+        ("report.where", areas),
+        ("report.when", result.spec.get("intervention") or ""),
+        ("report.what", name),
+        ("report.period", f"{first} – {last}" if first else ""),
+    ]
+    items = [tag("tr", tag("th", t(k, lang)), tag("td", v)) for k, v in rows if v]
+    return Html(STYLE + tag("h1", title) + tag("table", tag("tbody", *items),
+                                               cls="evalkit-table evalkit-summary"))
+
+
+def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None = None) -> Html:
+    """The main finding in one sentence with its uncertainty, in a highlighted box."""
+    name = _label(result, outcome_label)
+    level = _level(result)
+    if result.method == "its":
+        row = result.effect("cumulative_effect")
+        _, freq_plural = _freq(result, lang)
+        extra = {"n_post": result.sample.get("n_post", ""), "freq_plural": freq_plural,
+                 "n": abs(row["estimate"]), "n_lo": abs(row["ci_high"] if row["estimate"] < 0
+                                                      else row["ci_low"]),
+                 "n_hi": abs(row["ci_low"] if row["estimate"] < 0 else row["ci_high"])}
+        prefix = "its"
+    else:
+        row = result.effect("att")
+        extra = {}
+        prefix = "did"
+    ratio = row.get("relative_effect", float("nan"))
+    if ratio is None or not math.isfinite(ratio):
+        sentence = t("did.headline.additive", lang, outcome=name, level=level,
+                     est=_num(row["estimate"], lang), lo=_num(row["ci_low"], lang),
+                     hi=_num(row["ci_high"], lang))
+        clear = not row["ci_low"] <= 0 <= row["ci_high"]
+    else:
+        lo_r, hi_r = row["relative_ci_low"], row["relative_ci_high"]
+        clear = not lo_r <= 1 <= hi_r
+        if clear and ratio < 1:
+            key, pct, lo, hi = "fall", (1 - ratio) * 100, (1 - hi_r) * 100, (1 - lo_r) * 100
+        elif clear:
+            key, pct, lo, hi = "rise", (ratio - 1) * 100, (lo_r - 1) * 100, (hi_r - 1) * 100
+        else:
+            key, pct, lo, hi = "unclear", (ratio - 1) * 100, (lo_r - 1) * 100, (hi_r - 1) * 100
+        signed = _pct(pct)
+        sentence = t(f"{prefix}.headline.{key}", lang, outcome=name, level=level,
+                     pct=_pct(pct), lo=_pct(lo), hi=_pct(hi),
+                     signed=f"+{_fmt(signed, lang, 'g')}" if signed > 0
+                     else _fmt(signed, lang, "g"), **extra)
+        sentence = sentence[0].upper() + sentence[1:]
+    note = t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang, level=level)
+    return tag("div", tag("span", t("report.headline.label", lang), cls="label"), sentence,
+               " ", note, cls="evalkit-headline")
+
+
+def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "") -> Html:
+    """Period, units, observations, rows dropped and why."""
+    s = result.sample
+    _, freq_plural = _freq(result, lang)
+    parts = [section("report.data", lang)]
+    if s.get("first_period"):
+        parts.append(tag("p", t("report.data.rows", lang, n_obs=int(s["n_obs"]),
+                                n_units=s.get("n_units") or 1,
+                                n_periods=s.get("n_periods", ""), freq_plural=freq_plural,
+                                first=s["first_period"], last=s["last_period"])))
+    sha = str(result.provenance.get("data_sha256", ""))[:12]
+    if data_name or sha:
+        parts.append(tag("p", t("report.data.file", lang, name=Path(data_name).name or "–",
+                                sha=sha)))
+    notes = [_render(n, lang) for n in s.get("notes", ())]
+    if notes:
+        parts.append(tag("p", t("report.data.notes", lang)))
+        parts.append(tag("ul", *(tag("li", n) for n in notes)))
+    else:
+        parts.append(tag("p", t("report.data.none_dropped", lang)))
+    return join(parts)
+
+
+def design_section(result: EvaluationResult, *, lang: Lang,
+                   outcome_label: str | None = None) -> Html:
+    """What the design does, why it fits this data, and its main weakness."""
+    spec, s = result.spec, result.sample
+    freq_name, freq_plural = _freq(result, lang)
+    parts = [section("report.design", lang)]
+    if result.method == "its":
+        season = spec.get("seasonality", "none")
+        season_name = t(f"season.{spec.get('freq', 'M')}", lang)
+        seasonality = t(f"its.seasonality.{season}", lang, season_name=season_name,
+                        harmonics=spec.get("harmonics") or 0)
+        exposure = t("its.exposure", lang, exposure=spec["exposure"]) if spec.get(
+            "exposure") else ""
+        parts.append(tag("p", Html(t("its.design", lang,
+                                     family_name=esc(t(f"family.{spec['family']}", lang)),
+                                     freq_name=esc(freq_name),
+                                     seasonality_text=esc(seasonality),
+                                     exposure_text=esc(exposure)))))
+        parts.append(tag("p", t("its.design.fit", lang, intervention=spec["intervention"],
+                                n_pre=s.get("n_pre", ""), freq_plural=freq_plural),
+                         " ", t("its.design.weakness", lang), " ",
+                         t("its.design.control", lang, control=_list(spec.get("control")))
+                         if spec.get("control") else t("its.design.no_control", lang)))
+    else:
+        model = t("did.design.poisson", lang) if spec.get("family") == "poisson" else ""
+        parts.append(tag("p", Html(t(
+            "did.design", lang, outcome=esc(_label(result, outcome_label)),
+            n_treated=s.get("n_treated_units", ""), n_units=s.get("n_units", ""),
+            n_periods=s.get("n_periods", ""), freq_plural=esc(freq_plural),
+            model=esc(model)))))
+        parts.append(tag("p", Html(t("did.design.assumption", lang))))
+    return join(parts)
+
+
+def _list(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _term_label(result: EvaluationResult, term: str, lang: str) -> str:
+    freq_name, freq_plural = _freq(result, lang)
+    if term.startswith("event_time_"):
+        return t("es.term", lang, k=int(term.rsplit("_", 1)[1]), freq_plural=freq_plural)
+    prefix = "its" if result.method == "its" else "did"
+    return t(f"{prefix}.term.{term}", lang, freq_name=freq_name, freq_plural=freq_plural,
+             n_post=result.sample.get("n_post", ""))
+
+
+def effects_section(result: EvaluationResult, *, lang: Lang, heading: bool = True) -> Html:
+    """The effects table with translated labels; relative effects as % changes."""
+    level = _level(result)
+    rows = []
+    for _, r in result.effects.iterrows():
+        rel = r.get("relative_effect")
+        has_rel = rel is not None and pd.notna(rel)
+        rows.append([
+            _term_label(result, r["term"], lang),
+            _num(r["estimate"], lang),
+            f"{_num(r['ci_low'], lang)} ; {_num(r['ci_high'], lang)}" if lang == "fr"
+            else f"{_num(r['ci_low'], lang)} to {_num(r['ci_high'], lang)}",
+            t(f"scale.{r['scale']}", lang),
+            _signed_pct(rel, lang, unit=True) if has_rel else "",
+            t("report.pct_range", lang, lo=_signed_pct(r["relative_ci_low"], lang),
+              hi=_signed_pct(r["relative_ci_high"], lang)) if has_rel else "",
+            _p(r["p_value"], lang),
+        ])
+    headers = [t("report.table.term", lang), t("report.table.estimate", lang),
+               t("report.table.ci", lang, level=level), t("report.table.scale", lang),
+               t("report.table.relative", lang), t("report.table.relative_ci", lang,
+                                                   level=level),
+               t("report.table.p", lang)]
+    body = table(pd.DataFrame(rows), headers=headers)
+    return join([section("report.results", lang), body] if heading else [body])
+
+
+def _signed_pct(ratio: float, lang: str, *, unit: bool = False) -> str:
+    value = _pct((ratio - 1) * 100)
+    text = _fmt(value, lang, "g") + (("\u202f%" if lang == "fr" else "%") if unit else "")
+    return f"+{text}" if value > 0 else text
+
+
+def _p(p: float, lang: str) -> str:
+    if p is None or not math.isfinite(p):
+        return "–"
+    return "< 0.001".replace(".", "," if lang == "fr" else ".") if p < 0.001 else _fmt(
+        p, lang, ".3f")
+
+
+def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], *,
+                        lang: Lang) -> Html:
+    """Each diagnostic in plain words with its status, then the caveats (deduplicated)."""
+    results = [results] if isinstance(results, EvaluationResult) else list(results)
+    items = []
+    for d in (d for r in results for d in r.diagnostics):
+        rho = None
+        if d.table is not None and "autocorrelation" in d.table:
+            rho = float(d.table["autocorrelation"].iloc[0])
+        try:
+            text = t(f"report.diag.{d.name}", lang, statistic=d.statistic, p=d.p_value,
+                     rho=rho or 0.0)
+        except KeyError:
+            text = d.message or d.null
+        status = t(f"report.diag.{'passed' if d.passed else 'failed'}", lang)
+        items.append(tag("li", tag("span", "✔ " if d.passed else "⚠ ",
+                                   cls="evalkit-ok" if d.passed else "evalkit-warn"),
+                         text, " ", tag("em", f"({status})")))
+    parts = [section("report.diagnostics", lang)]
+    parts.append(tag("ul", *items) if items else tag("p", t("report.diag.none", lang)))
+    parts.append(tag("h3", t("report.caveats", lang)))
+    caveats = list(dict.fromkeys(_render(w, lang) for r in results for w in r.warnings))
+    parts.append(tag("ul", *(tag("li", c) for c in caveats)) if caveats
+                 else tag("p", t("report.caveats.none", lang)))
+    return join(parts)
+
+
+def _se_text(result: EvaluationResult, lang: str) -> str:
+    spec = result.spec
+    se = spec.get("se", "model")
+    return t(f"se.{se}", lang, lags=spec.get("hac_lags") or 0,
+             cluster=spec.get("cluster") or "", n_clusters=result.sample.get("n_clusters")
+             or 0)
+
+
+def methods_section(result: EvaluationResult, *, lang: Lang) -> Html:
+    """Model, estimator, variance convention and references."""
+    parts = [section("report.methods", lang)]
+    freq_name, _ = _freq(result, lang)
+    if result.method == "its":
+        link = t("link.ols" if result.spec["family"] == "ols" else "link.count", lang)
+        parts.append(tag("p", Html(t("its.methods", lang, link=esc(link),
+                                     freq_name=esc(freq_name)))))
+        parts.append(tag("p", t("its.methods.se", lang, vcov=_se_text(result, lang))))
+        parts.append(tag("p", t("its.methods.ref", lang)))
+    else:
+        poisson = t("did.methods.poisson", lang) if result.spec.get("family") == "poisson" \
+            else ""
+        parts.append(tag("p", Html(t("did.methods", lang, poisson=esc(poisson)))))
+        parts.append(tag("p", t("its.methods.se", lang, vcov=_se_text(result, lang))))
+        parts.append(tag("p", t("did.methods.ref", lang)))
+    return join(parts)
+
+
+def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult | None, *,
+                       lang: Lang, today: _dt.date | None = None) -> Html:
+    """The parameters of the run, software versions, seed and date."""
+    import pandas
+    import statsmodels
+
+    from evalkit import __version__
+
+    frame = pd.DataFrame({"name": list(parameters),
+                          "value": [_value(v) for v in parameters.values()]})
+    parts = [section("report.parameters", lang),
+             table(frame, headers=[t("report.param.name", lang), t("report.param.value", lang)]),
+             tag("p", t("report.versions", lang, evalkit=__version__,
+                        statsmodels=statsmodels.__version__, pandas=pandas.__version__,
+                        python=platform.python_version()))]
+    seed = result.provenance.get("seed") if result is not None else None
+    if seed is not None:
+        parts.append(tag("p", t("report.seed", lang, seed=seed)))
+    date = (today or _dt.date.today()).isoformat()
+    parts.append(tag("p", t("report.generated", lang, version=__version__, date=date),
+                     cls="evalkit-footer"))
+    return join(parts)
+
+
+def _value(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) or "–"
+    return "–" if value in (None, "") else str(value)

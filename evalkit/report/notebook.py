@@ -1,0 +1,52 @@
+"""Helpers that keep templates thin: data resolution, figures as images, parameters."""
+
+from __future__ import annotations
+
+import base64
+import io
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import EvalkitWarning
+from evalkit.report.html import Html, esc
+from evalkit.run.resources import samples_dir
+
+__all__ = ["figure", "parameters_of", "resolve_data", "setup"]
+
+
+def setup() -> None:
+    """Prepare a report kernel: caveats are shown in the report, not as Python warnings."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    warnings.simplefilter("ignore", EvalkitWarning)
+
+
+def resolve_data(data: str, *, sample: str = "city_monthly.csv") -> Path:
+    """The data file to read: ``data`` if given, else the shipped sample file."""
+    if data:
+        return Path(data).expanduser()
+    return samples_dir() / sample
+
+
+def figure(fig: Any, *, dpi: int = 110) -> Html:
+    """Embed a matplotlib figure as a PNG image (alt text = its title) and close it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    title = next((ax.get_title(loc="left") or ax.get_title() for ax in fig.axes), "")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return Html(f'<figure class="evalkit-figure"><img alt="{esc(title)}" '
+                f'src="data:image/png;base64,{data}" style="max-width:100%"/></figure>')
+
+
+def parameters_of(template: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The current values of ``template``'s parameters, read from a notebook's globals."""
+    from evalkit.run.templates import load_template
+
+    return {name: namespace[name] for name in load_template(template).names
+            if name in namespace}

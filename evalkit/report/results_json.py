@@ -1,0 +1,87 @@
+"""``results.json``: the machine-readable twin of a report (schema ``evalkit.results/1``).
+
+The fields are fixed by DESIGN.md §4 and checked against ``evalkit/schemas/results-1.schema.json``.
+Automated runs depend on them: change only with a schema version bump.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from evalkit.data.io import data_fingerprint, read_table
+from evalkit.results import EvaluationResult, json_safe
+
+__all__ = ["SCHEMA", "SCHEMA_PATH", "build_results", "write_results"]
+
+SCHEMA = "evalkit.results/1"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "results-1.schema.json"
+_ESTIMATE_FIELDS = ("term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "scale",
+                    "relative_effect", "relative_ci_low", "relative_ci_high")
+
+
+def build_results(results: Sequence[EvaluationResult], *, template: str,
+                  parameters: Mapping[str, Any], data: object) -> dict[str, Any]:
+    """The results.json document for one template run.
+
+    Parameters
+    ----------
+    results : sequence of EvaluationResult
+        Every design the template estimated (their estimates are concatenated, ``method``
+        telling them apart).
+    template : str
+        Template name.
+    parameters : mapping
+        The run's parameters as given (after type conversion).
+    data : DataFrame or path
+        The data file (or frame) the run read; hashed and counted.
+    """
+    from evalkit import __version__
+
+    table = read_table(data)
+    estimates, diagnostics, warnings = [], [], []
+    units = periods = 0
+    for res in results:
+        n_obs = int(res.sample.get("n_obs") or 0)
+        units = max(units, int(res.sample.get("n_units") or 0))
+        periods = max(periods, int(res.sample.get("n_periods") or 0))
+        for row in res.effects.to_dict(orient="records"):
+            record = {"method": res.method, "outcome": str(res.spec.get("outcome", ""))}
+            record.update({k: row.get(k) for k in _ESTIMATE_FIELDS})
+            record["n_obs"] = int(row.get("n_obs") or n_obs)
+            estimates.append(record)
+        diagnostics += [{k: v for k, v in d.to_dict().items() if k != "message"}
+                        for d in res.diagnostics]
+        warnings += [str(w) for w in res.warnings if str(w) not in warnings]
+    return json_safe({
+        "schema": SCHEMA,
+        "evalkit_version": __version__,
+        "template": template,
+        "parameters": dict(parameters),
+        "data": {"rows": len(table), "units": units, "periods": periods,
+                 "sha256": data_fingerprint(data)},
+        "estimates": estimates,
+        "diagnostics": diagnostics,
+        "warnings": warnings,
+    })
+
+
+def write_results(results: Sequence[EvaluationResult], path: str | os.PathLike = "results.json",
+                  **kwargs: Any) -> Path:
+    """Build the document (see :func:`build_results`) and write it atomically to ``path``."""
+    document = build_results(results, **kwargs)
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=".results-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2, ensure_ascii=False, allow_nan=False)
+            handle.write("\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

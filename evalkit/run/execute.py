@@ -1,0 +1,160 @@
+"""Run a template with papermill and export the report; outputs are written whole or not at all.
+
+The run happens in a temporary folder beside the output folder. Only when the notebook ran,
+``results.json`` exists and the HTML is exported is the folder renamed into place, so a run
+that fails or is killed leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import DataError, EvalkitError, RunError, SpecError, TemplateParameterError
+from evalkit.run.templates import Template, load_template, resolve_parameters
+
+__all__ = ["RunOutcome", "export_html", "run_template"]
+
+#: exceptions raised inside a template that mean "bad input" (exit code 2), not a crash
+_INPUT_ERRORS = {cls.__name__: cls for cls in (DataError, SpecError, TemplateParameterError)}
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Where a run wrote its report and what results.json says."""
+
+    out: Path
+    results: dict[str, Any]
+
+    @property
+    def report(self) -> Path:
+        """The HTML report."""
+        return self.out / "report.html"
+
+
+def export_html(notebook: Path, target: Path, *, show_code: bool = False) -> Path:
+    """Export an executed notebook to a self-contained HTML report (code hidden by default)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = not show_code
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.exclude_markdown = not show_code
+    title = nb.metadata.get("evalkit", {}).get("report_title") or notebook.stem
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def _prepare(template: str | Path, data: str | Path | None, parameters: Mapping[str, Any] | None,
+             text: Mapping[str, str] | None, lang: str | None) -> tuple[Template, dict]:
+    tpl = load_template(template)
+    given = dict(parameters or {})
+    if data is not None:
+        path = Path(data).expanduser().resolve()
+        if not path.is_file():
+            raise DataError(f"data file not found: {path}. Check the path given with --data.")
+        given["data"] = str(path)
+    if lang is not None:
+        given["lang"] = lang
+    values = resolve_parameters(tpl, given=given, text=text)
+    if "lang" in values and values["lang"] not in ("en", "fr"):
+        raise TemplateParameterError(f"lang must be 'en' or 'fr'; got {values['lang']!r}.")
+    return tpl, values
+
+
+def run_template(template: str | Path, *, out: str | Path, data: str | Path | None = None,
+                 parameters: Mapping[str, Any] | None = None,
+                 text: Mapping[str, str] | None = None, lang: str | None = None,
+                 show_code: bool = False, overwrite: bool = False,
+                 progress: bool = True) -> RunOutcome:
+    """Execute a template and write ``report.ipynb``, ``report.html`` and ``results.json``.
+
+    Parameters
+    ----------
+    template : str or Path
+        Template name (``its``) or notebook path.
+    out : path
+        Output folder; created whole at the end of a successful run.
+    data : path, optional
+        Data file (sets the ``data`` parameter, made absolute).
+    parameters : mapping, optional
+        Typed parameter values (e.g. from a YAML file).
+    text : mapping, optional
+        Parameter values as text (command line ``-p NAME VALUE``).
+    lang : {"en", "fr"}, optional
+    show_code : bool
+        Keep the code cells in the HTML (training).
+    overwrite : bool
+        Replace an existing output folder.
+    progress : bool
+        Show papermill's progress bar.
+
+    Raises
+    ------
+    TemplateParameterError, DataError, SpecError
+        Bad parameters or data (exit code 2).
+    RunError
+        Any other failure inside the notebook; the message names the cell.
+    """
+    import papermill as pm
+
+    tpl, values = _prepare(template, data, parameters, text, lang)
+    out = Path(out).expanduser().resolve()
+    if out.exists() and not overwrite:
+        raise TemplateParameterError(f"output folder {out} already exists; choose another "
+                                     "--out or pass --overwrite to replace it.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        try:
+            pm.execute_notebook(str(tpl.path), str(work / "report.ipynb"), parameters=values,
+                                cwd=str(work), progress_bar=progress, kernel_name="python3",
+                                log_output=False)
+        except pm.PapermillExecutionError as exc:
+            raise _translate(exc, tpl) from None
+        results_path = work / "results.json"
+        if not results_path.is_file():
+            raise RunError(f"template {tpl.name!r} ran but wrote no results.json.")
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+        export_html(work / "report.ipynb", work / "report.html", show_code=show_code)
+        work.chmod(0o755)
+        for path in work.iterdir():
+            path.chmod(0o644)
+        _replace(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return RunOutcome(out, results)
+
+
+def _translate(exc: Exception, tpl: Template) -> EvalkitError:
+    ename = getattr(exc, "ename", "Error")
+    evalue = getattr(exc, "evalue", str(exc))
+    if ename in _INPUT_ERRORS:
+        return _INPUT_ERRORS[ename](evalue)
+    source = (getattr(exc, "source", "") or "").strip().splitlines()
+    first = source[0] if source else ""
+    cell = getattr(exc, "exec_count", None) or getattr(exc, "cell_index", "?")
+    return RunError(f"template {tpl.name!r} failed in cell {cell} ({first[:60]!r}): "
+                    f"{ename}: {evalue}")
+
+
+def _replace(work: Path, out: Path) -> None:
+    """Move the finished folder into place; an old folder is swapped out, then removed."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(work, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -16,3 +16,14 @@ def quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+@pytest.fixture(scope="session")
+def sample_reports(tmp_path_factory):
+    """The shipped templates run once per session on data_samples/ (its en/fr, did en/fr)."""
+    from evalkit.run.execute import run_template
+
+    root = tmp_path_factory.mktemp("reports")
+    runs = [("its", "en"), ("its", "fr"), ("did", "en"), ("did", "fr")]
+    return {(name, lang): run_template(name, out=root / f"{name}_{lang}", lang=lang,
+                                       progress=False) for name, lang in runs}

@@ -319,4 +319,43 @@ TEXT: dict[str, str] = {
         "χ²(α/2; 2x)/2, upper = χ²(1−α/2; 2x+2)/2. Rate ratios between two periods: exact "
         "conditional (binomial) interval. Survey shares: weighted estimates with Wilson "
         "intervals on the effective sample size."),
+    # -- indicators: added for the indicators template -------------------------------------
+    "ind.all_areas": "all areas",
+    "ind.combined": "{n} areas combined",
+    "ind.summary.indicators": "Indicators",
+    "ind.summary.exposure": "Denominator",
+    "ind.summary.data": "Data file",
+    "ind.name.burglary": "Burglary",
+    "ind.name.robbery": "Robbery",
+    "ind.name.violence": "Violence",
+    "ind.name.antisocial_behaviour": "Antisocial behaviour",
+    "ind.exposure.population": "residents",
+    "ind.exposure.dwellings": "dwellings",
+    "ind.disclosure": (
+        "Disclosure control: counts from {low} to {high} in an area are shown as “{label}”, and "
+        "any rate, ratio or total computed from them as “–”. The data and results.json keep "
+        "the exact values."),
+    "ind.trends.text": (
+        "Rate per {per} {exposure} in each {freq_name}, with its exact (Garwood) {level}% "
+        "confidence band; wide bands mean few events."),
+    "ind.season.text": (
+        "Mean count per {season_name} over {first} – {last}: months that are regularly higher "
+        "should not be mistaken for an effect."),
+    "ind.col.harm_prev": "Harm (previous)",
+    "ind.col.harm_last": "Harm (last)",
+    "ind.col.wave": "Wave",
+    "ind.col.ci": "{level}% CI",
+    "ind.or": "or",
+    "ind.survey.question": "“How safe do you feel walking alone in your area after dark?”",
+    "ind.survey.no_areas": (
+        "None of the selected areas appears in the survey file (areas in the survey: {areas})."),
+    "ind.survey.file": "Survey file: {name}, {n:,} respondents.",
+    "ind.plot.rates.title": "Recorded offences per {per} {exposure} per {freq_name}",
+    "ind.plot.rates.y": "Rate per {per} {exposure} per {freq_name}",
+    "plot.season.suptitle": "Mean count by {season_name}",
+    "plot.season.months": "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
+    "ind.counts.window": "Previous window: {previous}; last window: {last}.",
+    "ind.season.none": "Yearly data has no seasonality to show.",
+    "ind.wave.before": "before",
+    "ind.wave.after": "after",
 }

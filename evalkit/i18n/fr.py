@@ -333,4 +333,46 @@ TEXT: dict[str, str] = {
         "basse = χ²(α/2 ; 2x)/2, borne haute = χ²(1−α/2 ; 2x+2)/2. Rapports de taux entre deux "
         "périodes : intervalle exact conditionnel (binomial). Parts d'enquête : estimations "
         "pondérées avec intervalles de Wilson sur la taille effective."),
+    # -- indicateurs : ajouts du modèle « indicators » -------------------------------------
+    "ind.all_areas": "tous les secteurs",
+    "ind.combined": "{n} secteurs réunis",
+    "ind.summary.indicators": "Indicateurs",
+    "ind.summary.exposure": "Dénominateur",
+    "ind.summary.data": "Fichier de données",
+    "ind.name.burglary": "Cambriolages",
+    "ind.name.robbery": "Vols avec violence",
+    "ind.name.violence": "Violences",
+    "ind.name.antisocial_behaviour": "Incivilités",
+    "ind.exposure.population": "habitants",
+    "ind.exposure.dwellings": "logements",
+    "ind.disclosure": (
+        "Secret statistique : les nombres de {low} à {high} dans un secteur sont affichés "
+        "« {label} », et tout taux, rapport ou total calculé à partir d'eux « – ». Les données "
+        "et results.json conservent les valeurs exactes."),
+    "ind.trends.text": (
+        "Taux pour {per} {exposure} par {freq_name}, avec sa bande de confiance exacte "
+        "(Garwood) à {level} % ; une bande large signale peu de faits."),
+    "ind.season.text": (
+        "Nombre moyen par {season_name} sur {first} – {last} : des mois régulièrement plus "
+        "élevés ne doivent pas être pris pour un effet."),
+    "ind.col.harm_prev": "Gravité (avant)",
+    "ind.col.harm_last": "Gravité (récent)",
+    "ind.col.wave": "Vague",
+    "ind.col.ci": "IC à {level} %",
+    "ind.or": "ou",
+    "ind.survey.question": (
+        "« Vous sentez-vous en sécurité lorsque vous marchez seul(e) dans votre quartier "
+        "une fois la nuit tombée ? »"),
+    "ind.survey.no_areas": (
+        "Aucun des secteurs retenus ne figure dans le fichier d'enquête (secteurs de "
+        "l'enquête : {areas})."),
+    "ind.survey.file": "Fichier d'enquête : {name}, {n:,} répondants.",
+    "ind.plot.rates.title": "Faits constatés pour {per} {exposure} par {freq_name}",
+    "ind.plot.rates.y": "Taux pour {per} {exposure} par {freq_name}",
+    "plot.season.suptitle": "Nombre moyen par {season_name}",
+    "plot.season.months": "janv.,févr.,mars,avr.,mai,juin,juil.,août,sept.,oct.,nov.,déc.",
+    "ind.counts.window": "Période précédente : {previous} ; période récente : {last}.",
+    "ind.season.none": "Des données annuelles n'ont pas de saisonnalité à montrer.",
+    "ind.wave.before": "avant",
+    "ind.wave.after": "après",
 }

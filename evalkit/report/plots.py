@@ -190,3 +190,156 @@ def plot_rates(rates: pd.DataFrame, *, time: str, group: str | None = None,
     _period_axis(ax, labels)
     ax.legend(loc="best", fontsize=9)
     return fig
+
+
+# -- indicator profile (templates/indicators.ipynb) ------------------------------------------
+__all__ += ["plot_rate_panels", "plot_season"]
+
+
+def _panels(n: int, *, height: float = 3.1) -> tuple[Figure, list[Any]]:
+    """A figure with one small panel per indicator (two columns when there are several)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    ncols = 1 if n == 1 else 2
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(10.0, 1.4 + height * nrows),
+                             layout="constrained", squeeze=False, sharex=True)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def _check_frame(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SpecError(f"{name} needs columns {missing}; got {list(frame.columns)}.")
+
+
+def _year_axis(ax: Any, labels: list[str]) -> None:
+    """Tick every January (labelled with the year) on long monthly axes, else a few periods."""
+    n = len(labels)
+    monthly = n > 24 and all(len(v) == 7 and v[4] == "-" for v in labels)
+    if monthly:
+        ticks = [i for i, v in enumerate(labels) if v.endswith("-01")]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([labels[i][:4] for i in ticks])
+    else:
+        step = max(1, int(np.ceil(n / 6)))
+        ticks = list(range(0, n, step))
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([labels[i] for i in ticks], rotation=30, ha="right")
+
+
+def plot_rate_panels(rates: pd.DataFrame, *, time: str = "time", indicator: str = "indicator",
+                     group: str = "area", per: int = 100_000, exposure: str = "residents",
+                     freq_name: str = "month", alpha: float = 0.05,
+                     labels: dict[str, str] | None = None, lang: Lang = "en") -> Figure:
+    """Rates over time with exact confidence bands: one panel per indicator, one line per area.
+
+    Parameters
+    ----------
+    rates : DataFrame
+        Long table with columns ``time``, ``indicator``, ``group``, ``rate``, ``ci_low``,
+        ``ci_high`` (e.g. :func:`evalkit.rate` output with those columns added). Not modified.
+    time, indicator, group : str
+        Column names.
+    per : int
+        Rate base used when computing ``rates``.
+    exposure, freq_name : str
+        Words for the labels (e.g. "residents", "month"), already in ``lang``.
+    alpha : float
+        One minus the confidence level of the bands.
+    labels : dict, optional
+        Readable name of each indicator (default: the value itself).
+    lang : {"en", "fr"}
+    """
+    _check_frame(rates, [time, indicator, group, "rate", "ci_low", "ci_high"], "plot_rate_panels")
+    names = list(dict.fromkeys(rates[indicator]))
+    if not names:
+        raise SpecError("plot_rate_panels got an empty table; nothing to plot.")
+    labels = labels or {}
+    periods = sorted(rates[time].astype(str).unique())
+    pos = {lab: i for i, lab in enumerate(periods)}
+    groups = list(dict.fromkeys(rates[group]))
+    colors = dict(zip(groups, sns.color_palette("deep", len(groups)), strict=True))
+    level = round(100 * (1 - alpha))
+    per_txt = f"{per:,}".replace(",", "\u202f" if lang == "fr" else ",")
+    fig, axes = _panels(len(names))
+    for ax, name in zip(axes, names, strict=True):
+        part = rates[rates[indicator] == name]
+        for area, sub in part.groupby(group, sort=False):
+            x = [pos[v] for v in sub[time].astype(str)]
+            ax.plot(x, sub["rate"], color=colors[area], lw=1.5, label=str(area))
+            ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=colors[area], alpha=0.15,
+                            lw=0)
+        ax.set_title(labels.get(name, str(name)), fontsize=11, loc="left")
+        ax.set_ylim(bottom=0)
+        _year_axis(ax, periods)
+    handles, texts = axes[0].get_legend_handles_labels()
+    band = axes[0].fill_between([], [], [], color="#999999", alpha=0.3)
+    fig.legend([*handles, band], [*texts, t("plot.rates.band", lang, level=level)],
+               loc="outside upper center", ncol=min(len(handles) + 1, 4), fontsize=9,
+               frameon=False)
+    fig.suptitle(t("ind.plot.rates.title", lang, per=per_txt, exposure=exposure,
+                   freq_name=freq_name), fontsize=13, x=0.01, ha="left")
+    fig.supxlabel(t("plot.rates.x", lang), fontsize=10)
+    fig.supylabel(t("ind.plot.rates.y", lang, per=per_txt, exposure=exposure,
+                    freq_name=freq_name), fontsize=10)
+    return fig
+
+
+def plot_season(means: pd.DataFrame, *, season: str = "season", value: str = "mean",
+                indicator: str = "indicator", group: str = "area",
+                season_name: str = "month of the year", freq_name: str = "month",
+                season_labels: list[str] | None = None, labels: dict[str, str] | None = None,
+                lang: Lang = "en") -> Figure:
+    """Mean count per season (month of the year...): one panel per indicator, one line per area.
+
+    Parameters
+    ----------
+    means : DataFrame
+        Long table with columns ``season`` (1, 2, ...), ``value`` (mean count per period),
+        ``indicator`` and ``group``. Not modified.
+    season, value, indicator, group : str
+        Column names.
+    season_name, freq_name : str
+        Words for the labels, already in ``lang`` (e.g. "month of the year", "month").
+    season_labels : list of str, optional
+        Tick labels for seasons 1, 2, ... (e.g. month abbreviations).
+    labels : dict, optional
+        Readable name of each indicator.
+    lang : {"en", "fr"}
+    """
+    _check_frame(means, [season, value, indicator, group], "plot_season")
+    names = list(dict.fromkeys(means[indicator]))
+    if not names:
+        raise SpecError("plot_season got an empty table; nothing to plot.")
+    labels = labels or {}
+    groups = list(dict.fromkeys(means[group]))
+    colors = dict(zip(groups, sns.color_palette("deep", len(groups)), strict=True))
+    seasons = sorted(means[season].unique())
+    fig, axes = _panels(len(names), height=2.8)
+    for ax, name in zip(axes, names, strict=True):
+        part = means[means[indicator] == name]
+        for area, sub in part.groupby(group, sort=False):
+            sub = sub.sort_values(season)
+            ax.plot(sub[season], sub[value], color=colors[area], lw=1.6, marker="o", ms=3.5,
+                    label=str(area))
+        title = labels.get(name, str(name))
+        if len(names) == 1:
+            title = t("plot.season.title", lang, indicator=title, season_name=season_name)
+        ax.set_title(title, fontsize=11 if len(names) > 1 else 13, loc="left")
+        ax.set_ylim(bottom=0)
+        ax.set_xticks(seasons)
+        if season_labels is not None and len(season_labels) >= len(seasons):
+            ax.set_xticklabels([season_labels[int(s) - 1] for s in seasons], fontsize=8)
+    handles, texts = axes[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside upper center", ncol=min(len(handles), 4),
+               fontsize=9, frameon=False)
+    if len(names) > 1:
+        fig.suptitle(t("plot.season.suptitle", lang, season_name=season_name), fontsize=13,
+                     x=0.01, ha="left")
+    x_label = t("plot.season.x", lang, season_name=season_name)
+    fig.supxlabel(x_label[:1].upper() + x_label[1:], fontsize=10)
+    fig.supylabel(t("plot.season.y", lang, freq_name=freq_name), fontsize=10)
+    return fig

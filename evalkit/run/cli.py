@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="full evaluation of the shipped sample data")
     demo.add_argument("--out", default="evalkit-demo", help="output folder")
+    demo.add_argument("--lang", choices=["en", "fr"], default="en", help="report language")
+    demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
@@ -111,16 +113,20 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import pandas as pd
+    from evalkit.run.demo import run_demo
 
-    from evalkit.run.demo import demo_tables
-
-    tables = demo_tables()
-    with pd.option_context("display.width", 160, "display.max_columns", 20,
-                           "display.float_format", "{:.4g}".format):
-        for name, table in tables.items():
-            print(f"\n== {name} ==")
-            print(table.to_string(index=False))
+    outcomes = run_demo(args.out, lang=args.lang, progress=not args.no_progress)
+    for outcome in outcomes:
+        print(f"\n{outcome.results['template']}: {outcome.report}")
+        for est in outcome.results["estimates"]:
+            if est["term"] in ("cumulative_effect", "att", "level_change"):
+                rel = est.get("relative_effect")
+                rel_txt = (f"  rate ratio {rel:.3f} [{est['relative_ci_low']:.3f}, "
+                           f"{est['relative_ci_high']:.3f}]" if rel is not None else "")
+                print(f"  {est['method']} {est['outcome']} {est['term']}: "
+                      f"{est['estimate']:.4g} [{est['ci_low']:.4g}, {est['ci_high']:.4g}]"
+                      f"{rel_txt}")
+    print(f"\nOpen {outcomes[0].report} in a browser to read the report.")
     return 0
 
 

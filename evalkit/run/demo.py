@@ -1,33 +1,23 @@
-"""``evalkit demo``: a short evaluation of the shipped sample city."""
+"""``evalkit demo``: the full evaluation of the shipped sample city, as reports."""
 
 from __future__ import annotations
 
-import json
-import warnings
+from pathlib import Path
 
-import pandas as pd
+from evalkit.run.execute import RunOutcome, run_template
 
-from evalkit.designs.did import did
-from evalkit.designs.its import its
-from evalkit.run.resources import samples_dir
+__all__ = ["DEMO_RUNS", "run_demo"]
 
-__all__ = ["demo_tables"]
+#: template runs of the demo: (folder name, template, parameters)
+DEMO_RUNS: tuple[tuple[str, str, dict], ...] = (
+    ("its", "its", {}),
+    ("did", "did", {}),
+)
 
 
-def demo_tables() -> dict[str, pd.DataFrame]:
-    """ITS and DiD effect tables for burglary in the sample city, beside the true effects."""
-    folder = samples_dir()
-    data = folder / "city_monthly.csv"
-    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    city = truth["files"]["city_monthly.csv"]
-    first = sorted(city["design"]["cohorts"])[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res_its = its(data, outcome="burglary", time="month", intervention=first,
-                      unit="district", units=city["design"]["cohorts"][first],
-                      exposure="population", seasonality="month", family="quasipoisson")
-        res_did = did(data, outcome="burglary", unit="district", time="month",
-                      treatment="partnership", family="poisson")
-    return {"its": res_its.tidy(), "did": res_did.tidy(),
-            "truth": pd.DataFrame([{"crime": "burglary",
-                                    "true_rate_ratio": city["effects"]["burglary"]["rate_ratio"]}])}
+def run_demo(out: str | Path, *, lang: str = "en", progress: bool = True) -> list[RunOutcome]:
+    """Run every demo template on ``data_samples/`` into ``out/<name>/`` (replacing them)."""
+    out = Path(out)
+    return [run_template(template, out=out / name, parameters=params, lang=lang,
+                         overwrite=True, progress=progress)
+            for name, template, params in DEMO_RUNS]

@@ -119,7 +119,7 @@ def run_template(template: str | Path, *, out: str | Path, data: str | Path | No
         try:
             pm.execute_notebook(str(tpl.path), str(work / "report.ipynb"), parameters=values,
                                 cwd=str(work), progress_bar=progress, kernel_name="python3",
-                                log_output=False)
+                                log_output=False, extra_arguments=["--log-level=ERROR"])
         except pm.PapermillExecutionError as exc:
             raise _translate(exc, tpl) from None
         results_path = work / "results.json"
@@ -144,7 +144,9 @@ def _translate(exc: Exception, tpl: Template) -> EvalkitError:
         return _INPUT_ERRORS[ename](evalue)
     source = (getattr(exc, "source", "") or "").strip().splitlines()
     first = source[0] if source else ""
-    cell = getattr(exc, "exec_count", None) or getattr(exc, "cell_index", "?")
+    # papermill's cell_index counts its injected-parameters cell, which follows the
+    # template's parameters cell: for later cells the 0-based index is the 1-based number
+    cell = getattr(exc, "cell_index", "?")
     return RunError(f"template {tpl.name!r} failed in cell {cell} ({first[:60]!r}): "
                     f"{ename}: {evalue}")
 

@@ -1,0 +1,685 @@
+"""Report sections of the indicator profile (``templates/indicators.ipynb``), in English or French.
+
+Each function reads the data, computes its numbers with :mod:`evalkit.indicators`
+(:func:`~evalkit.rate`, :func:`~evalkit.rate_change`, :func:`~evalkit.harm_total`,
+:func:`~evalkit.survey_share`) and returns :class:`~evalkit.report.html.Html` built from the
+language catalogue, with every value from the data escaped. Templates only call these
+functions; they never compute statistics themselves.
+
+Areas are reported one by one (never summed in the tables), so a profile of several areas
+compares them side by side. Figures draw one line per area up to ``max_lines`` areas and
+the areas summed beyond that.
+
+Disclosure control (DOMAIN.md §6 rule 1) is applied only when rendering, through one helper,
+:class:`SmallCountRule`: area counts from 1 to 4 are shown as "<5" and any rate, ratio or
+total computed from them as "–". The numbers themselves are never changed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit._checks import check_alpha
+from evalkit.data.io import data_fingerprint, read_table
+from evalkit.data.panel import load_panel
+from evalkit.data.validate import check_numeric, require_columns
+from evalkit.errors import DataError, EvalkitWarning, SpecError
+from evalkit.i18n import Lang, catalogue, t
+from evalkit.indicators import harm_total, load_harm_weights, rate, rate_change, survey_share
+from evalkit.report.html import Html, join, table, tag
+from evalkit.report.narrative import STYLE, _fmt, _num, _signed_pct, section
+from evalkit.report.notebook import figure
+from evalkit.report.plots import plot_rate_panels, plot_season
+from evalkit.run.resources import samples_dir
+
+__all__ = [
+    "SMALL_COUNTS",
+    "SmallCountRule",
+    "harm_section",
+    "header",
+    "indicator_label",
+    "indicator_table",
+    "methods_section",
+    "rates_figure",
+    "resolve_survey",
+    "season_figure",
+    "survey_section",
+    "window_rates",
+]
+
+DataLike = pd.DataFrame | str | os.PathLike[str]
+MAX_LINES = 6
+_DASH = "–"
+
+
+# -- disclosure control ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SmallCountRule:
+    """Small-count disclosure control for area-level counts (DOMAIN.md §6 rule 1).
+
+    Counts ``low <= n <= high`` are shown as ``"<{high + 1}"``; any rate, ratio or total
+    computed from such a count is shown as "–". Zero is shown (it discloses nothing about a
+    person). Applied only when rendering; the data and results keep the exact values.
+
+    Parameters
+    ----------
+    low, high : int
+        Smallest and largest count hidden (default 1 and 4).
+    """
+
+    low: int = 1
+    high: int = 4
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.low, int) and isinstance(self.high, int)
+                and 0 <= self.low <= self.high):
+            raise SpecError(f"a small-count rule needs whole numbers 0 <= low <= high; got "
+                            f"low={self.low!r}, high={self.high!r}.")
+
+    @property
+    def label(self) -> str:
+        """What a hidden count is shown as, e.g. ``"<5"``."""
+        return f"<{self.high + 1}"
+
+    def hides(self, count: object) -> np.ndarray:
+        """True where ``count`` must not be shown (a boolean array of ``count``'s shape)."""
+        values = np.asarray(count, dtype=float)
+        return (values >= self.low) & (values <= self.high)
+
+    def count(self, value: float, lang: Lang) -> str:
+        """A count formatted for ``lang``, or the hidden label."""
+        if value is None or not math.isfinite(value):
+            return _DASH
+        return self.label if bool(self.hides(value)) else _fmt(round(float(value)), lang, ",d")
+
+    def text(self, lang: Lang) -> str:
+        """The rule in plain words, printed under the tables."""
+        return t("ind.disclosure", lang, low=self.low, high=self.high, label=self.label)
+
+
+SMALL_COUNTS = SmallCountRule()
+
+
+# -- labels and formatting ---------------------------------------------------------------------
+def _maybe(key: str, lang: Lang) -> str | None:
+    return catalogue(lang).get(key)
+
+
+def indicator_label(name: str, lang: Lang) -> str:
+    """Readable name of an indicator column (``burglary`` → "Burglary" / "Cambriolages")."""
+    text = _maybe(f"ind.name.{name}", lang)
+    if text is not None:
+        return text
+    words = str(name).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _exposure_label(exposure: str, lang: Lang) -> str:
+    return _maybe(f"ind.exposure.{exposure}", lang) or str(exposure)
+
+
+def _per_text(per: float, lang: Lang) -> str:
+    return _fmt(per, lang, ",.0f") if float(per).is_integer() else _fmt(per, lang, ",g")
+
+
+def _value(value: float, lang: Lang) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _DASH
+    if math.isinf(value):
+        return "∞"
+    return _num(value, lang)
+
+
+def _range(lo: float, hi: float, lang: Lang, *, fmt: Callable[[float, Lang], str] | None = None
+           ) -> str:
+    fmt = fmt or _value
+    sep = " ; " if lang == "fr" else " to "
+    return f"{fmt(lo, lang)}{sep}{fmt(hi, lang)}"
+
+
+def _ratio(value: float, lang: Lang) -> str:
+    if value is None or not math.isfinite(value):
+        return _value(value, lang)
+    return _fmt(value, lang, ".2f")
+
+
+def _change(ratio: float, lang: Lang) -> str:
+    if ratio is None or not math.isfinite(ratio):
+        return _DASH
+    return _signed_pct(ratio, lang, unit=True)
+
+
+def _share(value: float, lang: Lang) -> str:
+    text = _fmt(100 * value, lang, ".1f")
+    return f"{text}\u202f%" if lang == "fr" else f"{text}%"
+
+
+def _quote(text: str, lang: Lang) -> str:
+    return f"« {text} »" if lang == "fr" else f"“{text}”"
+
+
+def _level(alpha: float) -> int:
+    return round(100 * (1 - alpha))
+
+
+def _heading(key: str, lang: Lang, heading: bool) -> list[Html]:
+    return [section(key, lang)] if heading else []
+
+
+# -- data --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Profile:
+    frame: pd.DataFrame  # columns: _area, _time (Period), exposure?, indicators...
+    freq: str
+    periods: list[pd.Period]
+    areas: list[str]
+
+
+def _names(value: object, name: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise SpecError(f"{name} must be a list of column names; got {value!r}.")
+    return list(value)
+
+
+def _load(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
+          exposure: str | None, areas: Sequence[str] | None, lang: Lang) -> _Profile:
+    """Read and validate the panel; keep the selected areas (all when ``areas`` is empty)."""
+    indicators = _names(indicators, "indicators")
+    if not indicators:
+        raise SpecError("indicators is empty; give at least one count column, e.g. "
+                        "['burglary'].")
+    panel = load_panel(data, unit=unit or None, time=time, exposure=exposure or None)
+    df = panel.data
+    require_columns(df, indicators, role="indicator")
+    frame = pd.DataFrame({"_time": df[time]})
+    frame["_area"] = df[unit].astype(str) if unit else t("ind.all_areas", lang)
+    if exposure:
+        frame["_exposure"] = df[exposure].astype(float)
+    for col in indicators:
+        frame[col] = check_numeric(df, col, nonnegative=True, integer=True)
+    present = sorted(frame["_area"].unique())
+    wanted = _names(list(areas or []), "areas")
+    if wanted and not unit:
+        raise SpecError("areas can only be chosen when the data has an area column (unit).")
+    unknown = [a for a in wanted if a not in present]
+    if unknown:
+        raise DataError(
+            f"area(s) {unknown} not found in column {unit!r}. Areas in the data: "
+            f"{', '.join(present[:30])}{' …' if len(present) > 30 else ''}. Check the spelling "
+            "(accents count) or leave areas empty for all."
+        )
+    chosen = list(dict.fromkeys(wanted)) or present
+    frame = frame[frame["_area"].isin(chosen)].reset_index(drop=True)
+    periods = sorted(frame["_time"].unique())
+    return _Profile(frame, panel.freq, periods, chosen)
+
+
+def _windows(profile: _Profile, window: int) -> tuple[list[pd.Period], list[pd.Period]]:
+    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
+        raise SpecError(f"window must be a whole number of periods >= 1; got {window!r}.")
+    n = len(profile.periods)
+    if n < 2 * window:
+        raise SpecError(
+            f"window={window} compares the last {window} periods with the {window} before, "
+            f"so it needs {2 * window} periods; the data has {n}. Use window={max(n // 2, 1)} "
+            "or less."
+        )
+    previous = profile.periods[n - 2 * window: n - window]
+    last = profile.periods[n - window:]
+    counts = profile.frame[profile.frame["_time"].isin(previous + last)].groupby(
+        "_area")["_time"].nunique()
+    short = [a for a in profile.areas if counts.get(a, 0) < 2 * window]
+    if short:
+        raise DataError(
+            f"area(s) {short} do not cover all of {previous[0]} – {last[-1]}, the last "
+            f"{2 * window} periods; their rates would not be comparable. Drop them from areas "
+            "or use a smaller window."
+        )
+    return previous, last
+
+
+def _span(periods: Sequence[pd.Period]) -> str:
+    if periods[0] == periods[-1]:
+        return str(periods[0])
+    return f"{periods[0]} – {periods[-1]}"
+
+
+def _check_rates_args(exposure: str, per: float, alpha: float) -> float:
+    if not exposure:
+        raise SpecError("exposure is empty; rates need a denominator column such as "
+                        "'population' or 'dwellings'.")
+    if isinstance(per, bool) or not isinstance(per, int | float) or not per > 0:
+        raise SpecError(f"per must be a positive number such as 1000 or 100000; got {per!r}.")
+    return check_alpha(alpha)
+
+
+def window_rates(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
+                 exposure: str, per: float = 100_000, areas: Sequence[str] | None = None,
+                 window: int = 12, alpha: float = 0.05) -> pd.DataFrame:
+    """Counts and rates of the last ``window`` periods against the ``window`` before.
+
+    Per area and indicator: the counts summed over each window, the rate per ``per`` units of
+    the mean exposure over the window with its exact (Garwood) interval (:func:`evalkit.rate`)
+    and the rate ratio last / previous with its exact conditional interval
+    (:func:`evalkit.rate_change`).
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        One row per area and period; not modified.
+    unit, time : str
+        Area column (None or "" for a single series) and period column.
+    indicators : list of str
+        Count columns.
+    exposure : str
+        Denominator column (residents, dwellings...).
+    per : float, default 100_000
+        Rate base.
+    areas : list of str, optional
+        Areas to keep (all when empty).
+    window : int, default 12
+        Number of periods in each window.
+    alpha : float, default 0.05
+        One minus the confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``area, indicator, count_prev, count_last, exposure_prev, exposure_last,
+        rate_prev, rate_last, ci_low_last, ci_high_last, rate_ratio, ratio_ci_low,
+        ratio_ci_high, p_value``; ``attrs`` holds the two windows as text.
+
+    Raises
+    ------
+    DataError
+        Missing columns, bad counts or exposures, unknown areas, areas missing periods.
+    SpecError
+        Empty indicators or exposure, ``per <= 0``, ``alpha`` outside (0, 1), a window too
+        long for the data.
+    """
+    a = _check_rates_args(exposure, per, alpha)
+    profile = _load(data, unit=unit, time=time, indicators=indicators, exposure=exposure,
+                    areas=areas, lang="en")
+    previous, last = _windows(profile, window)
+    frame = profile.frame
+    parts = []
+    for label, periods in (("prev", previous), ("last", last)):
+        part = frame[frame["_time"].isin(periods)].groupby("_area", sort=False)
+        sums = part[list(indicators)].sum().reindex(profile.areas)
+        parts.append((label, sums, part["_exposure"].mean().reindex(profile.areas)))
+    rows = []
+    for ind in indicators:
+        (_, s_prev, e_prev), (_, s_last, e_last) = parts
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EvalkitWarning)
+            r_last = rate(s_last[ind].to_numpy(), e_last.to_numpy(), per=per, alpha=a)
+            change = rate_change(s_prev[ind].to_numpy(), e_prev.to_numpy(),
+                                 s_last[ind].to_numpy(), e_last.to_numpy(), alpha=a, per=per)
+        rows.append(pd.DataFrame({
+            "area": profile.areas,
+            "indicator": ind,
+            "count_prev": change["count_before"].to_numpy(),
+            "count_last": change["count_after"].to_numpy(),
+            "exposure_prev": e_prev.to_numpy(),
+            "exposure_last": e_last.to_numpy(),
+            "rate_prev": change["rate_before"].to_numpy(),
+            "rate_last": r_last["rate"].to_numpy(),
+            "ci_low_last": r_last["ci_low"].to_numpy(),
+            "ci_high_last": r_last["ci_high"].to_numpy(),
+            "rate_ratio": change["rate_ratio"].to_numpy(),
+            "ratio_ci_low": change["ci_low"].to_numpy(),
+            "ratio_ci_high": change["ci_high"].to_numpy(),
+            "p_value": change["p_value"].to_numpy(),
+        }))
+    out = pd.concat(rows, ignore_index=True)
+    out.attrs = {"previous": _span(previous), "last": _span(last), "freq": profile.freq}
+    return out
+
+
+# -- sections ----------------------------------------------------------------------------------
+def resolve_survey(survey: str, *, data: str) -> Path | None:
+    """The survey file of a run: ``"sample"`` is the shipped ``survey.csv``, but only when
+    ``data`` is empty (the sample city too); ``""`` means no survey."""
+    if survey == "sample":
+        return samples_dir() / "survey.csv" if not data else None
+    return Path(survey).expanduser() if survey else None
+
+
+def header(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
+           exposure: str = "", areas: Sequence[str] | None = None, lang: Lang = "en",
+           title: str = "", area_label: str = "") -> Html:
+    """Title and a summary table: areas, period, indicators, denominator and data file."""
+    profile = _load(data, unit=unit, time=time, indicators=indicators, exposure=exposure or None,
+                    areas=areas, lang=lang)
+    name = area_label or (", ".join(areas) if areas else t("ind.all_areas", lang))
+    title = title or t("ind.title", lang, area=name)
+    data_text = ""
+    if not isinstance(data, pd.DataFrame):
+        data_text = f"{Path(data).name} (SHA-256 {data_fingerprint(data)[:12]}…)"
+    rows = [
+        ("report.where", ", ".join(profile.areas)),
+        ("report.period", _span(profile.periods)),
+        ("ind.summary.indicators", ", ".join(indicator_label(i, lang) for i in indicators)),
+        ("ind.summary.exposure", f"{exposure} ({_exposure_label(exposure, lang)})"
+         if exposure and _exposure_label(exposure, lang) != exposure else exposure),
+        ("ind.summary.data", data_text),
+    ]
+    items = [tag("tr", tag("th", t(k, lang)), tag("td", v)) for k, v in rows if v]
+    return Html(STYLE + tag("h1", title) + tag("table", tag("tbody", *items),
+                                               cls="evalkit-table evalkit-summary"))
+
+
+def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
+                    exposure: str, per: float = 100_000, areas: Sequence[str] | None = None,
+                    window: int = 12, lang: Lang = "en", alpha: float = 0.05,
+                    rule: SmallCountRule = SMALL_COUNTS, heading: bool = True) -> Html:
+    """Counts and rates per area and indicator, last window against the previous one.
+
+    One row per indicator and area (areas are not summed): counts, rates per ``per``, the
+    exact interval of the last rate and the rate ratio with its exact interval (see
+    :func:`window_rates`). Counts hidden by ``rule`` are shown as "<5" and the rates and
+    ratios computed from them as "–".
+
+    Parameters
+    ----------
+    data, unit, time, indicators, exposure, per, areas, window, alpha
+        As for :func:`window_rates`.
+    lang : {"en", "fr"}
+    rule : SmallCountRule
+        Disclosure control applied to the counts.
+    heading : bool, default True
+        Start with the section heading.
+    """
+    frame = window_rates(data, unit=unit, time=time, indicators=indicators, exposure=exposure,
+                         per=per, areas=areas, window=window, alpha=alpha)
+    level = _level(alpha)
+    hide_prev = rule.hides(frame["count_prev"])
+    hide_last = rule.hides(frame["count_last"])
+    rows = []
+    for i, r in enumerate(frame.itertuples(index=False)):
+        prev_ok, last_ok = not hide_prev[i], not hide_last[i]
+        both = prev_ok and last_ok
+        rows.append([
+            indicator_label(r.indicator, lang),
+            r.area,
+            rule.count(r.count_prev, lang),
+            rule.count(r.count_last, lang),
+            _value(r.rate_prev, lang) if prev_ok else _DASH,
+            _value(r.rate_last, lang) if last_ok else _DASH,
+            _range(r.ci_low_last, r.ci_high_last, lang) if last_ok else _DASH,
+            _ratio(r.rate_ratio, lang) if both else _DASH,
+            _range(r.ratio_ci_low, r.ratio_ci_high, lang, fmt=_ratio) if both else _DASH,
+            _change(r.rate_ratio, lang) if both else _DASH,
+        ])
+    headers = [t("ind.col.indicator", lang), t("ind.col.area", lang),
+               t("ind.col.count_prev", lang), t("ind.col.count_last", lang),
+               t("ind.col.rate_prev", lang), t("ind.col.rate_last", lang),
+               t("ind.col.ci_last", lang, level=level), t("ind.col.ratio", lang),
+               t("ind.col.ratio_ci", lang, level=level), t("ind.col.change", lang)]
+    freq = frame.attrs["freq"]
+    text = t("ind.counts.text", lang, per=_per_text(per, lang),
+             exposure=_exposure_label(exposure, lang), window=window,
+             freq_plural=t(f"freqs.{freq}", lang), last=frame.attrs["last"],
+             previous=frame.attrs["previous"], level=level)
+    parts = [*_heading("ind.counts", lang, heading), tag("p", text),
+             table(pd.DataFrame(rows), headers=headers), tag("p", rule.text(lang),
+                                                             cls="evalkit-footer")]
+    return join(parts)
+
+
+def _by_period(profile: _Profile, indicators: Sequence[str], max_lines: int,
+               lang: Lang) -> pd.DataFrame:
+    """Long table area × period × indicator; areas summed when there are too many."""
+    frame = profile.frame
+    if len(profile.areas) > max_lines:
+        cols = [*indicators, *(["_exposure"] if "_exposure" in frame else [])]
+        frame = frame.groupby("_time", as_index=False)[cols].sum()
+        frame["_area"] = t("ind.combined", lang, n=len(profile.areas))
+    id_vars = ["_area", "_time", *(["_exposure"] if "_exposure" in frame else [])]
+    return frame.melt(id_vars=id_vars, value_vars=list(indicators), var_name="indicator",
+                      value_name="count")
+
+
+def rates_figure(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
+                 exposure: str, per: float = 100_000, areas: Sequence[str] | None = None,
+                 lang: Lang = "en", alpha: float = 0.05, max_lines: int = MAX_LINES,
+                 heading: bool = True) -> Html:
+    """Rate per ``per`` in every period, one panel per indicator, with exact bands.
+
+    One line per area, or the areas summed (counts and exposures) when there are more than
+    ``max_lines``. Rates and bands come from :func:`evalkit.rate`; the figure from
+    :func:`evalkit.report.plots.plot_rate_panels`.
+    """
+    a = _check_rates_args(exposure, per, alpha)
+    profile = _load(data, unit=unit, time=time, indicators=indicators, exposure=exposure,
+                    areas=areas, lang=lang)
+    long = _by_period(profile, indicators, max_lines, lang)
+    rates = rate(long["count"].to_numpy(), long["_exposure"].to_numpy(), per=per, alpha=a)
+    rates = pd.concat([long[["_area", "_time", "indicator"]].reset_index(drop=True),
+                       rates.reset_index(drop=True)], axis=1)
+    rates["_time"] = rates["_time"].astype(str)
+    freq_name = t(f"freq.{profile.freq}", lang)
+    fig = plot_rate_panels(rates, time="_time", indicator="indicator", group="_area", per=per,
+                           exposure=_exposure_label(exposure, lang), freq_name=freq_name,
+                           alpha=a, labels={i: indicator_label(i, lang) for i in indicators},
+                           lang=lang)
+    text = t("ind.trends.text", lang, per=_per_text(per, lang),
+             exposure=_exposure_label(exposure, lang), freq_name=freq_name, level=_level(a))
+    return join([*_heading("ind.trends", lang, heading), tag("p", text), figure(fig)])
+
+
+_SEASON = {"M": lambda p: p.month, "Q": lambda p: p.quarter, "W": lambda p: p.week,
+           "D": lambda p: p.dayofweek + 1}
+
+
+def season_figure(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
+                  areas: Sequence[str] | None = None, lang: Lang = "en",
+                  max_lines: int = MAX_LINES, heading: bool = True) -> Html:
+    """Mean count per month of the year (quarter, week, weekday), one panel per indicator.
+
+    Uses every period of the data; one line per area, or the areas summed when there are
+    more than ``max_lines``. Yearly data has no seasonality: the section says so.
+    """
+    profile = _load(data, unit=unit, time=time, indicators=indicators, exposure=None,
+                    areas=areas, lang=lang)
+    parts = _heading("ind.season", lang, heading)
+    season_name = t(f"season.{profile.freq}", lang)
+    if profile.freq not in _SEASON:
+        return join([*parts, tag("p", t("ind.season.none", lang))])
+    long = _by_period(profile, indicators, max_lines, lang)
+    long["season"] = [_SEASON[profile.freq](p) for p in long["_time"]]
+    means = long.groupby(["indicator", "_area", "season"], sort=False, as_index=False)[
+        "count"].mean().rename(columns={"count": "mean"})
+    months = t("plot.season.months", lang).split(",") if profile.freq == "M" else None
+    fig = plot_season(means, season="season", value="mean", indicator="indicator",
+                      group="_area", season_name=season_name,
+                      freq_name=t(f"freq.{profile.freq}", lang), season_labels=months,
+                      labels={i: indicator_label(i, lang) for i in indicators}, lang=lang)
+    text = t("ind.season.text", lang, season_name=season_name, first=str(profile.periods[0]),
+             last=str(profile.periods[-1]))
+    return join([*parts, tag("p", text), figure(fig)])
+
+
+def _weights_meta(frame: pd.DataFrame, column: str, given: str | None, path: object) -> str:
+    if given:
+        return str(given)
+    if column in frame.columns:
+        values = frame[column].dropna().astype(str).str.strip().unique().tolist()
+        values = [v for v in values if v]
+        if len(values) == 1:
+            return values[0]
+        if len(values) > 1:
+            raise DataError(f"harm weight table {path} has several values in column "
+                            f"{column!r} ({values[:5]}); a table must have one {column}.")
+    raise DataError(
+        f"harm weight table {path} has no {column!r}: add a {column!r} column (the same "
+        f"value on every row) or pass {column}=... . evalkit reports harm only with the "
+        "weights' name and date."
+    )
+
+
+def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
+                 unit: str | None, time: str, indicators: Sequence[str],
+                 areas: Sequence[str] | None = None, window: int = 12, lang: Lang = "en",
+                 name: str | None = None, version_date: str | None = None,
+                 rule: SmallCountRule = SMALL_COUNTS, heading: bool = True) -> Html:
+    """Harm-weighted totals per area, last window against the previous one.
+
+    The weight table is a CSV (or any file :func:`evalkit.read_table` reads) with columns
+    ``code`` (the indicator column names), ``weight``, and ``name`` and ``version_date``
+    repeated on every row (or pass ``name`` and ``version_date``). It goes through
+    :func:`evalkit.load_harm_weights`; totals come from :func:`evalkit.harm_total`. When a
+    count behind a total is hidden by ``rule``, the total, its harm and the shares are shown
+    as "–" (otherwise the hidden count could be recovered by subtraction).
+
+    Parameters
+    ----------
+    weights_path : path or None
+        The weight table; empty or None prints that no table was given.
+    name, version_date : str, optional
+        Override the name and date read from the table.
+    """
+    parts = _heading("ind.harm", lang, heading)
+    if not weights_path:
+        return join([*parts, tag("p", t("ind.harm.none", lang))])
+    table_ = read_table(weights_path)
+    label = _weights_meta(table_, "name", name, weights_path)
+    date = _weights_meta(table_, "version_date", version_date, weights_path)
+    require_columns(table_, ["code", "weight"], role="harm weight")
+    weights = load_harm_weights(table_[["code", "weight"]], name=label, version_date=date)
+    profile = _load(data, unit=unit, time=time, indicators=indicators, exposure=None,
+                    areas=areas, lang=lang)
+    previous, last = _windows(profile, window)
+    frame = profile.frame
+    long = []
+    for key, periods in (("prev", previous), ("last", last)):
+        sums = frame[frame["_time"].isin(periods)].groupby("_area")[list(indicators)].sum()
+        part = sums.reset_index().melt(id_vars="_area", var_name="offence", value_name="count")
+        part["window"] = key
+        long.append(part)
+    counts = pd.concat(long, ignore_index=True)
+    harm = harm_total(counts, offence="offence", count="count", weights=weights,
+                      by=["_area", "window"]).set_index(["_area", "window"])
+    hidden = counts.assign(h=rule.hides(counts["count"])).groupby(["_area", "window"])["h"].any()
+    rows = []
+    for area in profile.areas:
+        prev, cur = harm.loc[(area, "prev")], harm.loc[(area, "last")]
+        ok_prev, ok_last = not hidden[(area, "prev")], not hidden[(area, "last")]
+        ratio = cur["harm"] / prev["harm"] if prev["harm"] > 0 else float("nan")
+        rows.append([
+            area,
+            rule.count(prev["count"], lang) if ok_prev else _DASH,
+            rule.count(cur["count"], lang) if ok_last else _DASH,
+            _value(prev["harm"], lang) if ok_prev else _DASH,
+            _value(cur["harm"], lang) if ok_last else _DASH,
+            _change(ratio, lang) if ok_prev and ok_last else _DASH,
+            _share(cur["harm_share_top"], lang) if ok_last and pd.notna(
+                cur["harm_share_top"]) else _DASH,
+            indicator_label(cur["top_offence"], lang) if ok_last else _DASH,
+        ])
+    headers = [t("ind.col.area", lang), t("ind.col.count_prev", lang),
+               t("ind.col.count_last", lang), t("ind.col.harm_prev", lang),
+               t("ind.col.harm_last", lang), t("ind.col.change", lang),
+               t("ind.col.top_share", lang), t("ind.col.top", lang)]
+    parts += [tag("p", t("ind.harm.text", lang, name=label, date=date), " ",
+                  t("ind.counts.window", lang, previous=_span(previous), last=_span(last))),
+              table(pd.DataFrame(rows), headers=headers)]
+    return join(parts)
+
+
+def survey_section(survey: str | os.PathLike[str] | pd.DataFrame | None, *,
+                   areas: Sequence[str] | None = None, area: str = "area", wave: str = "wave",
+                   response: str = "feel_unsafe_after_dark", weight: str | None = "weight",
+                   strata: str | None = "stratum", psu: str | None = "psu",
+                   unsafe: Sequence[str] = ("unsafe", "very unsafe"),
+                   question: str | None = None, alpha: float = 0.05, lang: Lang = "en",
+                   heading: bool = True) -> Html:
+    """Weighted share feeling unsafe, by wave and area, with reliability flags.
+
+    Shares come from :func:`evalkit.survey_share` on the whole file (design-based standard
+    errors when the ``strata``/``psu`` columns exist, else Kish), then the rows of the
+    selected ``areas`` are shown. Cells whose reliability is "suppressed" (fewer than 30
+    respondents or RSE above 50%) show "–" instead of their share, interval and RSE
+    (DOMAIN.md §6 rule 5).
+
+    Parameters
+    ----------
+    survey : path, DataFrame or None
+        One row per respondent; None or "" prints that no survey was given.
+    areas : list of str, optional
+        Areas to show (all when empty).
+    area, wave, response, weight, strata, psu : str
+        Columns; ``wave``, ``strata`` and ``psu`` are used only when present.
+    unsafe : list of str
+        Answers counted as feeling unsafe.
+    question : str, optional
+        The question as asked (default: the catalogue's after-dark question).
+    """
+    parts = _heading("ind.survey", lang, heading)
+    if survey is None or (not isinstance(survey, pd.DataFrame) and not str(survey)):
+        return join([*parts, tag("p", t("ind.survey.none", lang))])
+    a = check_alpha(alpha)
+    df = read_table(survey)
+    by = [c for c in (wave, area) if c and c in df.columns]
+    design = {k: (v if v and v in df.columns else None) for k, v in
+              (("strata", strata), ("psu", psu))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvalkitWarning)
+        shares = survey_share(df, response=response, unsafe=tuple(unsafe), weight=weight,
+                              by=by, alpha=a, **design)
+    wanted = _names(list(areas or []), "areas")
+    if wanted and area in shares.columns:
+        shares = shares[shares[area].astype(str).isin(wanted)]
+        if shares.empty:
+            present = ", ".join(sorted(df[area].astype(str).unique()))
+            return join([*parts, tag("p", t("ind.survey.no_areas", lang, areas=present))])
+    if wave in shares.columns:
+        order = {w: i for i, w in enumerate(pd.unique(df[wave]))}
+        shares = shares.sort_values([wave, *([area] if area in shares else [])],
+                                    key=lambda s: s.map(order) if s.name == wave else s,
+                                    kind="stable")
+    level = _level(a)
+    rows = []
+    for r in shares.to_dict(orient="records"):
+        hidden = r["reliability"] == "suppressed"
+        rows.append([
+            *(_maybe(f"ind.wave.{r[c]}", lang) or str(r[c]) if c == wave else str(r[c])
+              for c in by),
+            _DASH if hidden else _share(r["share"], lang),
+            _DASH if hidden else t("report.pct_range", lang,
+                                   lo=_fmt(100 * r["ci_low"], lang, ".1f"),
+                                   hi=_fmt(100 * r["ci_high"], lang, ".1f")),
+            _fmt(int(r["n"]), lang, ",d"),
+            _DASH if hidden or pd.isna(r["rse"]) else _share(r["rse"], lang),
+            t(f"ind.reliability.{r['reliability']}", lang),
+        ])
+    headers = [t("ind.col.wave" if c == wave else "ind.col.area", lang) for c in by]
+    headers += [t("ind.col.share", lang), t("ind.col.ci", lang, level=level),
+                t("ind.col.n", lang), t("ind.col.rse", lang), t("ind.col.reliability", lang)]
+    answers = f" {t('ind.or', lang)} ".join(_quote(u, lang) for u in unsafe)
+    method = t("ind.survey.design" if any(design.values()) else "ind.survey.kish", lang)
+    text = t("ind.survey.text", lang, answers=answers,
+             question=_quote(question, lang) if question else t("ind.survey.question", lang),
+             level=level, method=method)
+    name = "DataFrame" if isinstance(survey, pd.DataFrame) else Path(survey).name
+    parts += [tag("p", text), table(pd.DataFrame(rows), headers=headers),
+              tag("p", t("ind.survey.file", lang, name=name, n=len(df)), cls="evalkit-footer")]
+    return join(parts)
+
+
+def methods_section(*, per: float = 100_000, lang: Lang = "en",
+                    rule: SmallCountRule = SMALL_COUNTS, heading: bool = True) -> Html:
+    """Formulas of the rates, intervals and shares, and the disclosure rule applied."""
+    return join([*_heading("report.methods", lang, heading),
+                 tag("p", t("ind.methods", lang, per=_per_text(per, lang))),
+                 tag("p", rule.text(lang))])

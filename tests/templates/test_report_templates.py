@@ -1,0 +1,67 @@
+"""The shipped templates run with their defaults on data_samples/ and write valid results."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from evalkit.report.results_json import SCHEMA_PATH
+from evalkit.run.templates import list_templates
+
+SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def test_every_template_declares_documented_parameters():
+    templates = {t.name: t for t in list_templates()}
+    assert {"its", "did"} <= set(templates)
+    for tpl in templates.values():
+        assert "lang" in tpl.names and "data" in tpl.names
+        for p in tpl.parameters:
+            assert p.help, f"{tpl.name}.{p.name} has no help text"
+            assert "=" not in p.help, "papermill's parser cannot read '=' in help comments"
+
+
+def test_its_api_names_match_template_parameters():
+    import inspect
+
+    import evalkit as ek
+
+    api = set(inspect.signature(ek.its).parameters) - {"data"}
+    names = set(next(t for t in list_templates() if t.name == "its").names)
+    assert api - {"covariates", "hac_lags"} <= names
+
+
+@pytest.mark.parametrize(("name", "lang"), [("its", "en"), ("its", "fr"), ("did", "en")])
+def test_template_runs_on_sample_data(sample_reports, name, lang):
+    outcome = sample_reports[(name, lang)]
+    results = outcome.results
+    jsonschema.validate(results, SCHEMA)
+    assert results["template"] == name
+    assert results["parameters"]["lang"] == lang
+    terms = {e["term"] for e in results["estimates"]}
+    if name == "its":
+        assert terms == {"level_change", "slope_change", "cumulative_effect"}
+    else:
+        assert "att" in terms and "event_time_0" in terms
+    # units/periods are those the estimate used (the ITS sums 3 partnership districts)
+    assert results["data"]["rows"] == 1920 and results["data"]["periods"] == 96
+    assert results["data"]["units"] == (3 if name == "its" else 20)
+    html = outcome.report.read_text(encoding="utf-8")
+    assert html.count("<img") >= (1 if name == "its" else 2)
+    heading = {"en": "Checks and caveats", "fr": "Vérifications et réserves"}[lang]
+    assert heading in html
+    assert "evalkit-headline" in html
+    assert "Traceback" not in html and "EvalkitWarning" not in html
+    assert not re.search(r'<div class="jp-InputArea', html), "code must be hidden by default"
+    assert "import evalkit" not in html
+
+
+def test_french_report_has_no_english_section_titles(sample_reports):
+    html = sample_reports[("its", "fr")].report.read_text(encoding="utf-8")
+    for english in ("The data used", "Checks and caveats", "Methods appendix", "Main finding",
+                    "Parameters and versions"):
+        assert english not in html
+    assert "baisse de" in html or "hausse de" in html or "Pas de changement net" in html

@@ -1,0 +1,170 @@
+"""The template runner, one tiny fixture notebook per behaviour (tests/templates/fixtures)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from evalkit.errors import DataError, RunError, TemplateParameterError
+from evalkit.run.execute import run_template
+from evalkit.run.templates import Parameter, convert, load_template, resolve_parameters
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "evalkit", *args], capture_output=True,
+                          text=True, check=False, cwd=cwd)
+
+
+def test_parameters_are_read_from_the_parameters_cell():
+    tpl = load_template(FIX / "echo.ipynb")
+    assert tpl.names == ["name", "count", "ratio", "flag", "items"]
+    assert tpl.parameter("count") == Parameter("count", "int", 1, "a whole number")
+
+
+def test_values_converted_from_cli_and_yaml(tmp_path):
+    yaml_file = tmp_path / "p.yaml"
+    yaml_file.write_text("count: 3\nitems: [a, b]\nratio: 2\n", encoding="utf-8")
+    proc = cli("run", str(FIX / "echo.ipynb"), "-f", str(yaml_file), "-p", "flag", "yes",
+               "-p", "name", "Hôtel-de-Ville", "--out", str(tmp_path / "out"), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert got["parameters"] == {"name": "Hôtel-de-Ville", "count": 3, "ratio": 2.0,
+                                 "flag": True, "items": ["a", "b"]}
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {"report.html", "report.ipynb",
+                                                              "results.json"}
+
+
+def test_string_parameters_never_become_code(tmp_path):
+    nasty = "x\"); __import__('os').system('touch HACKED'); (\"\n'''"
+    out = run_template(FIX / "echo.ipynb", out=tmp_path / "out", text={"name": nasty},
+                       progress=False)
+    assert out.results["parameters"]["name"] == nasty
+    assert not (tmp_path / "out" / "HACKED").exists() and not Path("HACKED").exists()
+
+
+def test_unknown_parameter_is_an_error_listing_valid_ones(tmp_path):
+    proc = cli("run", str(FIX / "echo.ipynb"), "-p", "cout", "3", "--out",
+               str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "has no parameter 'cout'. Did you mean 'count'?" in proc.stderr
+    assert "Valid parameters: name, count, ratio, flag, items" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("name", "value", "match"), [
+    ("count", "three", r"parameter 'count' expects a whole number; got 'three'"),
+    ("ratio", "abc", r"parameter 'ratio' expects a number; got 'abc'"),
+    ("flag", "perhaps", r"parameter 'flag' expects true or false; got 'perhaps'"),
+    ("items", "[a, [b", r"parameter 'items' expects a list such as \[a, b\] or a,b"),
+])
+def test_wrong_types_are_rejected(name, value, match):
+    tpl = load_template(FIX / "echo.ipynb")
+    with pytest.raises(TemplateParameterError, match=match):
+        resolve_parameters(tpl, text={name: value})
+
+
+def test_yaml_types_are_checked_not_coerced():
+    tpl = load_template(FIX / "echo.ipynb")
+    with pytest.raises(TemplateParameterError, match=r"parameter 'count' expects a whole"):
+        resolve_parameters(tpl, given={"count": 2.5})
+    with pytest.raises(TemplateParameterError, match=r"expects a list of str"):
+        resolve_parameters(tpl, given={"items": "a"})
+    assert resolve_parameters(tpl, given={"ratio": 1})["ratio"] == 1.0
+    assert convert(tpl.parameter("name"), 2021, from_text=False) == "2021"
+    assert convert(tpl.parameter("items"), "a, b ,c", from_text=True) == ["a", "b", "c"]
+
+
+def test_failing_cell_exits_1_names_the_cell_and_leaves_nothing(tmp_path):
+    proc = cli("run", str(FIX / "fails.ipynb"), "--out", str(tmp_path / "out"),
+               "--no-progress")
+    assert proc.returncode == 1
+    assert "failed in cell 3 (\"raise ValueError" in proc.stderr and "boom in the fixture" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_data_error_inside_a_template_exits_2(tmp_path):
+    proc = cli("run", str(FIX / "bad_data.ipynb"), "--out", str(tmp_path / "out"),
+               "--no-progress")
+    assert proc.returncode == 2
+    assert 'column "count" has negative values in rows 3, 4' in proc.stderr
+    with pytest.raises(DataError, match="negative values"):
+        run_template(FIX / "bad_data.ipynb", out=tmp_path / "o2", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_template_without_results_json_fails(tmp_path):
+    with pytest.raises(RunError, match=r"wrote no results.json"):
+        run_template(FIX / "no_results.ipynb", out=tmp_path / "out", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_template_without_parameters_cell_is_refused(tmp_path):
+    with pytest.raises(TemplateParameterError, match=r"exactly one cell tagged 'parameters'"):
+        run_template(FIX / "no_params.ipynb", out=tmp_path / "out", progress=False)
+
+
+def test_unknown_template_lists_the_available_ones():
+    proc = cli("run", "nonexistent", "--out", "/tmp/never")
+    assert proc.returncode == 2
+    assert "unknown template 'nonexistent'. Available templates:" in proc.stderr
+    assert "its" in proc.stderr
+
+
+def test_existing_output_needs_overwrite(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("x")
+    proc = cli("run", str(FIX / "echo.ipynb"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "already exists" in proc.stderr
+    assert (tmp_path / "out" / "keep.txt").exists()
+    run_template(FIX / "echo.ipynb", out=tmp_path / "out", overwrite=True, progress=False)
+    assert not (tmp_path / "out" / "keep.txt").exists()
+    assert (tmp_path / "out" / "results.json").exists()
+
+
+def test_killed_run_leaves_no_output_folder(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "evalkit", "run", str(FIX / "slow.ipynb"),
+                             "-p", "count", "30", "--out", str(out), "--no-progress"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.tmp-*/report.ipynb")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not out.exists()
+
+
+def test_data_option_must_exist(tmp_path):
+    proc = cli("run", "its", "--data", str(tmp_path / "missing.csv"), "--out",
+               str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "data file not found" in proc.stderr
+
+
+def test_show_code_keeps_code_for_training(tmp_path):
+    hidden = run_template(FIX / "echo.ipynb", out=tmp_path / "a", progress=False)
+    shown = run_template(FIX / "echo.ipynb", out=tmp_path / "b", show_code=True,
+                         progress=False)
+    assert "json.dump" not in hidden.report.read_text(encoding="utf-8")
+    assert "json.dump" in shown.report.read_text(encoding="utf-8")
+
+
+def test_templates_command_lists_parameters_with_types_and_help():
+    proc = cli("templates")
+    assert proc.returncode == 0
+    assert "its — Interrupted time series" in proc.stdout
+    assert "    intervention: str = '2021-01'  # first period under the partnership" \
+        in proc.stdout

@@ -202,11 +202,25 @@ def _panels(n: int, *, height: float = 3.1) -> tuple[Figure, list[Any]]:
     ncols = 1 if n == 1 else 2
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(10.0, 1.4 + height * nrows),
-                             layout="constrained", squeeze=False, sharex=True)
+                             layout="constrained", squeeze=False)
     flat = list(axes.ravel())
     for ax in flat[n:]:
         ax.set_visible(False)
     return fig, flat[:n]
+
+
+def _finish_panels(fig: Figure, axes: list[Any], *, x_label: str, y_label: str,
+                   legend: tuple[list[Any], list[str]]) -> None:
+    """Axis labels on the outer panels and one legend under the panels."""
+    ncols = 1 if len(axes) == 1 else 2
+    for i, ax in enumerate(axes):
+        if i + ncols >= len(axes):  # lowest panel of its column
+            ax.set_xlabel(x_label, fontsize=10)
+        if i % ncols == 0:
+            ax.set_ylabel(y_label, fontsize=10)
+    handles, texts = legend
+    fig.legend(handles, texts, loc="outside lower center", ncol=min(len(handles), 4),
+               fontsize=9, frameon=False)
 
 
 def _check_frame(frame: pd.DataFrame, columns: list[str], name: str) -> None:
@@ -270,21 +284,19 @@ def plot_rate_panels(rates: pd.DataFrame, *, time: str = "time", indicator: str 
         for area, sub in part.groupby(group, sort=False):
             x = [pos[v] for v in sub[time].astype(str)]
             ax.plot(x, sub["rate"], color=colors[area], lw=1.5, label=str(area))
-            ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=colors[area], alpha=0.15,
-                            lw=0)
+            ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=colors[area],
+                            alpha=0.15 if len(groups) == 1 else 0.1, lw=0)
         ax.set_title(labels.get(name, str(name)), fontsize=11, loc="left")
         ax.set_ylim(bottom=0)
         _year_axis(ax, periods)
     handles, texts = axes[0].get_legend_handles_labels()
     band = axes[0].fill_between([], [], [], color="#999999", alpha=0.3)
-    fig.legend([*handles, band], [*texts, t("plot.rates.band", lang, level=level)],
-               loc="outside upper center", ncol=min(len(handles) + 1, 4), fontsize=9,
-               frameon=False)
     fig.suptitle(t("ind.plot.rates.title", lang, per=per_txt, exposure=exposure,
                    freq_name=freq_name), fontsize=13, x=0.01, ha="left")
-    fig.supxlabel(t("plot.rates.x", lang), fontsize=10)
-    fig.supylabel(t("ind.plot.rates.y", lang, per=per_txt, exposure=exposure,
-                    freq_name=freq_name), fontsize=10)
+    _finish_panels(fig, axes, x_label=t("plot.rates.x", lang),
+                   y_label=t("ind.plot.rates.y", lang, per=per_txt, exposure=exposure,
+                             freq_name=freq_name),
+                   legend=([*handles, band], [*texts, t("plot.rates.band", lang, level=level)]))
     return fig
 
 
@@ -333,13 +345,11 @@ def plot_season(means: pd.DataFrame, *, season: str = "season", value: str = "me
         ax.set_xticks(seasons)
         if season_labels is not None and len(season_labels) >= len(seasons):
             ax.set_xticklabels([season_labels[int(s) - 1] for s in seasons], fontsize=8)
-    handles, texts = axes[0].get_legend_handles_labels()
-    fig.legend(handles, texts, loc="outside upper center", ncol=min(len(handles), 4),
-               fontsize=9, frameon=False)
     if len(names) > 1:
         fig.suptitle(t("plot.season.suptitle", lang, season_name=season_name), fontsize=13,
                      x=0.01, ha="left")
     x_label = t("plot.season.x", lang, season_name=season_name)
-    fig.supxlabel(x_label[:1].upper() + x_label[1:], fontsize=10)
-    fig.supylabel(t("plot.season.y", lang, freq_name=freq_name), fontsize=10)
+    _finish_panels(fig, axes, x_label=x_label[:1].upper() + x_label[1:],
+                   y_label=t("plot.season.y", lang, freq_name=freq_name),
+                   legend=axes[0].get_legend_handles_labels())
     return fig

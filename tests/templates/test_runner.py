@@ -88,7 +88,8 @@ def test_failing_cell_exits_1_names_the_cell_and_leaves_nothing(tmp_path):
     proc = cli("run", str(FIX / "fails.ipynb"), "--out", str(tmp_path / "out"),
                "--no-progress")
     assert proc.returncode == 1
-    assert "failed in cell 3 (\"raise ValueError" in proc.stderr and "boom in the fixture" in proc.stderr
+    assert "failed in cell 3 (\"raise ValueError" in proc.stderr
+    assert "boom in the fixture" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
 
@@ -158,8 +159,8 @@ def test_show_code_keeps_code_for_training(tmp_path):
     hidden = run_template(FIX / "echo.ipynb", out=tmp_path / "a", progress=False)
     shown = run_template(FIX / "echo.ipynb", out=tmp_path / "b", show_code=True,
                          progress=False)
-    assert "json.dump" not in hidden.report.read_text(encoding="utf-8")
-    assert "json.dump" in shown.report.read_text(encoding="utf-8")
+    assert "results.json" not in hidden.report.read_text(encoding="utf-8")
+    assert "results.json" in shown.report.read_text(encoding="utf-8")
 
 
 def test_templates_command_lists_parameters_with_types_and_help():

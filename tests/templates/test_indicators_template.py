@@ -1,0 +1,227 @@
+"""The indicators template and its report functions (evalkit.report.indicators)."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+
+import evalkit as ek
+from evalkit.errors import DataError, SpecError
+from evalkit.report import indicators as ri
+from evalkit.report.results_json import SCHEMA_PATH
+from evalkit.run.execute import run_template
+from evalkit.run.resources import samples_dir
+
+INDICATORS = ["burglary", "robbery"]
+WEIGHTS = samples_dir() / "harm_weights_example.csv"
+
+
+def tiny_city(small_name: str = "Petit") -> pd.DataFrame:
+    """Two areas over 24 months; the small one has 1 to 4 events a year."""
+    months = pd.period_range("2022-01", periods=24, freq="M").astype(str)
+    rows = []
+    for i, month in enumerate(months):
+        rows.append({"district": small_name, "month": month, "population": 900,
+                     "burglary": int(i in (2, 14, 15)), "robbery": 0})
+        rows.append({"district": "Grand", "month": month, "population": 40_000,
+                     "burglary": 20 + i % 5, "robbery": 6 + i % 3})
+    return pd.DataFrame(rows)
+
+
+KW = {"unit": "district", "time": "month", "indicators": INDICATORS}
+
+
+# -- disclosure helper ---------------------------------------------------------------------------
+def test_small_count_rule_hides_one_to_four_only():
+    rule = ri.SMALL_COUNTS
+    assert rule.hides([0, 1, 4, 5, 12]).tolist() == [False, True, True, False, False]
+    assert rule.label == "<5"
+    assert rule.count(3, "en") == "<5"
+    assert rule.count(0, "en") == "0"
+    assert rule.count(12_345, "fr") == "12\u202f345"
+    assert ri.SmallCountRule(low=1, high=9).label == "<10"
+    with pytest.raises(SpecError, match=r"0 <= low <= high"):
+        ri.SmallCountRule(low=5, high=2)
+
+
+# -- table: numbers, suppression, language, escaping ---------------------------------------------
+def test_window_rates_match_the_indicator_functions():
+    frame = ri.window_rates(tiny_city(), exposure="population", **KW)
+    row = frame[(frame["area"] == "Grand") & (frame["indicator"] == "burglary")].iloc[0]
+    data = tiny_city()
+    grand = data[data["district"] == "Grand"]
+    last, prev = grand["burglary"].iloc[12:].sum(), grand["burglary"].iloc[:12].sum()
+    expected = ek.rate(last, 40_000)
+    assert row["count_last"] == last and row["count_prev"] == prev
+    assert row["ci_low_last"] == pytest.approx(expected["ci_low"].iloc[0])
+    assert row["ci_high_last"] == pytest.approx(expected["ci_high"].iloc[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ek.EvalkitWarning)
+        change = ek.rate_change(prev, 40_000, last, 40_000)
+    assert row["ratio_ci_low"] == pytest.approx(change["ci_low"].iloc[0])
+    assert frame.attrs["last"] == "2023-01 – 2023-12"
+
+
+def test_small_counts_are_shown_as_less_than_five_and_their_rates_suppressed():
+    data = tiny_city()
+    before = data.copy()
+    html = ri.indicator_table(data, exposure="population", lang="en", **KW)
+    pd.testing.assert_frame_equal(data, before)  # presentation never changes the data
+    rows = re.findall(r"<tr>(.*?)</tr>", html)
+    small = next(r for r in rows if "Petit" in r and "Burglary" in r)
+    cells = re.findall(r"<td>(.*?)</td>", small)
+    assert cells[2:4] == ["&lt;5", "&lt;5"]  # counts 1 and 2
+    assert set(cells[4:]) == {"–"}
+    zero = re.findall(r"<td>(.*?)</td>", next(r for r in rows if "Petit" in r and "Robbery" in r))
+    assert zero[2:6] == ["0", "0", "0", "0"]  # zero is not hidden
+    assert "counts from 1 to 4" in html
+
+
+def test_table_is_localised():
+    data = tiny_city()
+    en = ri.indicator_table(data, exposure="population", per=1000, lang="en", **KW)
+    fr = ri.indicator_table(data, exposure="population", per=1000, lang="fr", **KW)
+    assert "<h2>Counts and rates</h2>" in en and "per 1,000 residents" in en
+    assert "<h2>Nombres et taux</h2>" in fr and "pour 1\u202f000 habitants" in fr
+    assert "Cambriolages" in fr and "Secteur" in fr
+    assert re.search(r"<td>\d+,\d+</td>", fr) and not re.search(r"<td>\d+\.\d+</td>", fr)
+    assert re.search(r"<td>\d+\.\d+</td>", en)
+    assert " ; " in fr and " to " in en
+
+
+def test_area_names_are_escaped():
+    data = tiny_city(small_name="<b>x</b>")
+    html = ri.indicator_table(data, exposure="population", lang="en", **KW)
+    head = ri.header(data, exposure="population", lang="en", **KW)
+    for text in (html, head):
+        assert "<b>x</b>" not in text
+        assert "&lt;b&gt;x&lt;/b&gt;" in text
+
+
+def test_bad_input_is_refused_with_clear_messages():
+    data = tiny_city()
+    with pytest.raises(DataError, match=r"area\(s\) \['Nowhere'\] not found"):
+        ri.indicator_table(data, exposure="population", areas=["Nowhere"], **KW)
+    with pytest.raises(SpecError, match=r"needs 48 periods; the data has 24"):
+        ri.indicator_table(data, exposure="population", window=24, **KW)
+    with pytest.raises(SpecError, match=r"window must be a whole number"):
+        ri.indicator_table(data, exposure="population", window=0, **KW)
+    with pytest.raises(SpecError, match=r"indicators is empty"):
+        ri.indicator_table(data, exposure="population", **{**KW, "indicators": []})
+    with pytest.raises(SpecError, match=r"exposure is empty"):
+        ri.indicator_table(data, exposure="", **KW)
+    with pytest.raises(SpecError, match=r"per must be a positive number"):
+        ri.indicator_table(data, exposure="population", per=0, **KW)
+    with pytest.raises(DataError, match=r"no such column"):
+        ri.indicator_table(data, exposure="population", **{**KW, "indicators": ["arson"]})
+    short = data[~((data["district"] == "Petit") & (data["month"] == "2023-06"))]
+    with pytest.raises(DataError, match=r"do not cover all of 2022-01 – 2023-12"):
+        ri.indicator_table(short[short["month"] != "2023-07"], exposure="population", **KW)
+
+
+# -- harm, survey, figures -----------------------------------------------------------------------
+def test_harm_section_with_and_without_weights(tmp_path):
+    data = tiny_city()
+    none = ri.harm_section(data, weights_path=None, lang="fr", **KW)
+    assert "Aucune table de pondération" in none
+    html = ri.harm_section(data, weights_path=WEIGHTS, lang="en", **KW)
+    assert "ILLUSTRATIVE example weights" in html and "2026-01" in html
+    assert "single serious offence can dominate" in html
+    petit = next(r for r in re.findall(r"<tr>(.*?)</tr>", html) if "Petit" in r)
+    assert set(re.findall(r"<td>(.*?)</td>", petit)[1:]) == {"–"}  # built on hidden counts
+    bad = tmp_path / "w.csv"
+    bad.write_text("code,weight\nburglary,1\nrobbery,2\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"has no 'name'"):
+        ri.harm_section(data, weights_path=bad, **KW)
+    html = ri.harm_section(data, weights_path=bad, name="Mine", version_date="2024", **KW)
+    assert "Mine" in html
+
+
+def survey_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    n_big, n_small = 200, 12
+    return pd.DataFrame({
+        "wave": ["before"] * (n_big + n_small),
+        "area": ["Grand"] * n_big + ["Petit"] * n_small,
+        "weight": rng.uniform(50, 150, n_big + n_small),
+        "feel_unsafe_after_dark": rng.choice(["unsafe", "very safe", "fairly safe"],
+                                             n_big + n_small),
+    })
+
+
+def test_survey_section_hides_suppressed_cells():
+    frame = survey_frame()
+    expected = ek.survey_share(frame, response="feel_unsafe_after_dark", weight="weight",
+                               by=["wave", "area"])
+    small = expected[expected["area"] == "Petit"].iloc[0]
+    assert small["reliability"] == "suppressed"
+    html = ri.survey_section(frame, lang="fr")
+    row = re.findall(r"<td>(.*?)</td>", next(r for r in re.findall(r"<tr>(.*?)</tr>", html)
+                                             if "Petit" in r))
+    assert row == ["avant", "Petit", "–", "–", "12", "–", "masquée"]
+    shown = f"{100 * small['share']:.1f}".replace(".", ",")
+    assert shown not in row
+    assert "Kish" in html  # no strata/psu columns
+    assert "Aucun fichier d'enquête" in ri.survey_section(None, lang="fr")
+    assert "None of the selected areas" in ri.survey_section(frame, areas=["Gare"])
+
+
+def test_resolve_survey():
+    assert ri.resolve_survey("sample", data="") == samples_dir() / "survey.csv"
+    assert ri.resolve_survey("sample", data="mine.csv") is None
+    assert ri.resolve_survey("", data="") is None
+
+
+def test_figures_have_images_in_both_languages():
+    data = tiny_city()
+    en = ri.rates_figure(data, exposure="population", lang="en", **KW)
+    fr = ri.season_figure(data, lang="fr", **KW)
+    assert "<h2>Trends</h2>" in en and "<img" in en and "per 100,000 residents" in en
+    assert "<h2>Saisonnalité</h2>" in fr and "<img" in fr
+
+
+# -- the template, run with papermill (about 8 s per run) ----------------------------------------
+def validate(results: dict) -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.validate(results, schema)
+
+
+def test_template_english_on_the_sample_with_harm_weights(tmp_path):
+    outcome = run_template("indicators", out=tmp_path / "en", lang="en", progress=False,
+                           parameters={"harm_weights": str(WEIGHTS),
+                                       "areas": ["Hôtel-de-Ville", "Gare"]})
+    validate(outcome.results)
+    assert outcome.results["template"] == "indicators"
+    assert outcome.results["estimates"] == []
+    assert outcome.results["data"]["rows"] == 1920
+    html = outcome.report.read_text(encoding="utf-8")
+    for heading in ("Indicator profile: Hôtel-de-Ville, Gare", "Counts and rates", "Trends",
+                    "Seasonality", "Harm-weighted totals", "Feeling of insecurity (survey)",
+                    "Methods appendix", "Parameters and versions"):
+        assert heading in html, heading
+    assert html.count("<img") >= 2
+    assert "ILLUSTRATIVE example weights" in html
+    assert "Weighted share answering" in html  # the shipped survey goes with the sample data
+
+
+def test_template_french_on_small_areas(tmp_path):
+    path = tmp_path / "tiny.csv"
+    tiny_city().to_csv(path, index=False)
+    outcome = run_template("indicators", out=tmp_path / "fr", data=path, lang="fr",
+                           progress=False, text={"indicators": "burglary,robbery"})
+    validate(outcome.results)
+    html = outcome.report.read_text(encoding="utf-8")
+    for heading in ("Profil d&#x27;indicateurs : tous les secteurs", "Nombres et taux",
+                    "Évolutions", "Saisonnalité", "Totaux pondérés par la gravité",
+                    "Sentiment d&#x27;insécurité (enquête)", "Annexe méthodologique"):
+        assert heading in html, heading
+    assert "&lt;5" in html
+    assert "Aucun fichier d&#x27;enquête" in html  # own data: no sample survey
+    assert "Aucune table de pondération" in html
+    assert html.count("<img") >= 2

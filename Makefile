@@ -23,6 +23,7 @@ demo: $(VENV)/.installed
 
 ## test: install the dev extras and run the linter and the whole test suite
 test: $(VENV)/.installed-dev
+	.ci/install-browser.sh || test -z "$$CI"
 	$(BIN)/ruff check evalkit tests data_samples
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
@@ -38,4 +39,4 @@ samples: $(VENV)/.installed
 	$(BIN)/python data_samples/make_samples.py
 
 clean:
-	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo_out test-artifacts .pytest_cache .ruff_cache

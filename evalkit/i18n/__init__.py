@@ -14,7 +14,7 @@ from typing import Any, Literal
 from evalkit.errors import SpecError
 from evalkit.i18n import en, fr
 
-__all__ = ["LANGUAGES", "Caveat", "Lang", "catalogue", "t"]
+__all__ = ["LANGUAGES", "Caveat", "Lang", "catalogue", "outcome_name", "t"]
 
 Lang = Literal["en", "fr"]
 LANGUAGES: dict[str, dict[str, str]] = {"en": en.TEXT, "fr": fr.TEXT}
@@ -73,3 +73,18 @@ class Caveat(str):
 
 def _rebuild_caveat(code: str, values: dict[str, Any]) -> Caveat:
     return Caveat(code, **values)
+
+
+def outcome_name(outcome: str, lang: str, label: str | None = None, *,
+                 noun: bool = False) -> str:
+    """A readable name for an outcome column: the user's label, else a known translation.
+
+    With ``noun=True`` the plural common noun for counts ("burglaries", "cambriolages"),
+    falling back to "recorded events".
+    """
+    texts = catalogue(lang)
+    if noun:
+        if label and not texts.get(f"label.{outcome}"):
+            return label[:1].lower() + label[1:]
+        return texts.get(f"noun.{outcome}", texts["noun.default"])
+    return label or texts.get(f"label.{outcome}", outcome)

@@ -1,6 +1,26 @@
 """Textes français. Mêmes clés et mêmes champs que en.py (vérifié par les tests)."""
 
 TEXT: dict[str, str] = {
+    # -- noms lisibles des colonnes courantes (quand outcome_label n'est pas fourni) --
+    "label.burglary": "Cambriolages",
+    "label.robbery": "Vols avec violence",
+    "label.violence": "Violences",
+    "label.antisocial_behaviour": "Incivilités",
+    "noun.burglary": "cambriolages",
+    "noun.robbery": "vols avec violence",
+    "noun.violence": "faits de violence",
+    "noun.antisocial_behaviour": "incivilités",
+    "noun.default": "faits enregistrés",
+    "word.area": "secteur",
+    "word.areas": "secteurs",
+    "report.data.series": (
+        "{n_periods} {freq_plural}, de {first} à {last}, pour {n_units} {areas} additionnés "
+        "en une seule série."),
+    "report.headline.caveats": "{n} réserve(s) s'appliquent : voir « Vérifications et réserves » ci-dessous.",
+    "report.diag.accounted": "pris en compte par le modèle",
+    "report.table.change": "Variation (IC à {level} %)",
+    "report.event_table": "Coefficients de l'étude d'événement",
+    "demo.partnership": "Conseil de prévention : patrouilles de nuit avec les commerçants",
     # -- avertissements et notes enregistrés dans les résultats ------------------------------
     "caveat.autocorrelation_ols": (
         "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) : "
@@ -74,19 +94,19 @@ TEXT: dict[str, str] = {
         "avec si peu de grappes traitées ; préférer une inférence par permutation (placebo) "
         "ou le contrôle synthétique."),
     # -- graphiques -------------------------------------------------------------------------
-    "plot.its.title": "{outcome} : observé et attendu sans l'intervention",
+    "plot.its.title": "{outcome} : observé et attendu sans le partenariat",
     "plot.its.x": "Période ({freq_name})",
     "plot.its.y": "{outcome} ({units})",
     "plot.its.observed": "Observé",
     "plot.its.fitted": "Ajustement du modèle",
-    "plot.its.counterfactual": "Attendu sans l'intervention",
-    "plot.its.band": "Bande de confiance à {level} %",
-    "plot.its.intervention": "Intervention ({period})",
+    "plot.its.counterfactual": "Attendu sans le partenariat",
+    "plot.its.band": "Bande de confiance à {level} %",
+    "plot.its.intervention": "Démarrage du partenariat ({period})",
     "plot.its.control": "Série témoin (observée)",
     "plot.event.title": "{outcome} : effet selon la période depuis le démarrage",
     "plot.event.x": "Périodes depuis le démarrage du partenariat ({freq_name})",
     "plot.event.y": "Effet sur {outcome} (écart à la période {reference})",
-    "plot.event.estimate": "Estimation avec intervalle de confiance à {level} %",
+    "plot.event.estimate": "Estimation avec intervalle de confiance à {level} %",
     "plot.event.start": "Démarrage du partenariat",
     "plot.trends.title": "{outcome} : moyenne par secteur, partenariat et comparaison",
     "plot.trends.x": "Période",
@@ -96,7 +116,7 @@ TEXT: dict[str, str] = {
     "plot.rates.title": "{indicator} pour {per} {exposure}",
     "plot.rates.x": "Période",
     "plot.rates.y": "Taux pour {per} {exposure}",
-    "plot.rates.band": "Intervalle de confiance exact à {level} %",
+    "plot.rates.band": "Intervalle de confiance exact à {level} %",
     "plot.season.title": "{indicator} : moyenne par {season_name}",
     "plot.season.x": "{season_name}",
     "plot.season.y": "Nombre moyen par {freq_name}",
@@ -128,40 +148,40 @@ TEXT: dict[str, str] = {
     "report.period": "Période couverte",
     "report.generated": "Produit par evalkit {version} le {date}.",
     "report.data.rows": (
-        "{n_obs:,} observations : {n_units} secteur(s) × {n_periods} {freq_plural}, de "
+        "{n_obs:,} observations : {n_units} {areas} × {n_periods} {freq_plural}, de "
         "{first} à {last}."),
     "report.data.file": "Fichier de données : {name} (SHA-256 {sha}…).",
     "report.data.none_dropped": "Aucune ligne n'a été écartée.",
     "report.data.notes": "Remarques sur les données :",
     "report.headline.label": "Résultat principal",
-    "report.ci": "IC à {level} %",
-    "report.pct_range": "{lo} % à {hi} %",
+    "report.ci": "IC à {level} %",
+    "report.pct_range": "{lo} % à {hi} %",
     "report.uncertainty.clear": (
-        "L'intervalle de confiance à {level} % exclut l'absence de changement : le hasard "
+        "L'intervalle de confiance à {level} % exclut l'absence de changement : le hasard "
         "seul est une explication peu probable."),
     "report.uncertainty.unclear": (
-        "L'intervalle de confiance à {level} % inclut l'absence de changement : les données "
+        "L'intervalle de confiance à {level} % inclut l'absence de changement : les données "
         "ne permettent pas de distinguer cet effet du hasard."),
     "report.diag.none": "Aucun diagnostic ne s'applique à cette méthode.",
     "report.diag.passed": "satisfaisant",
     "report.diag.failed": "à examiner",
     "report.diag.autocorrelation": (
         "Autocorrélation des résidus — corrélation d'ordre 1 {rho:.2f}, Ljung–Box "
-        "p = {p:.3f}."),
+        "p {p}."),
     "report.diag.overdispersion": (
         "Surdispersion — statistique de dispersion {statistic:.2f} (1 = variance de Poisson), "
-        "p = {p:.3g}."),
+        "p {p}."),
     "report.diag.pre_trend": (
         "Tendances parallèles avant le démarrage — test des coefficients d'avant, "
-        "statistique {statistic:.2f}, p = {p:.3f}."),
+        "statistique {statistic:.3g}, p {p}."),
     "report.caveats": "Réserves",
     "report.caveats.none": "Aucune réserve n'a été relevée.",
     "report.table.term": "Effet",
     "report.table.estimate": "Estimation",
-    "report.table.ci": "Intervalle de confiance à {level} %",
+    "report.table.ci": "Intervalle de confiance à {level} %",
     "report.table.p": "Valeur p",
     "report.table.relative": "Variation relative",
-    "report.table.relative_ci": "IC à {level} % (relatif)",
+    "report.table.relative_ci": "IC à {level} % (relatif)",
     "report.table.scale": "Échelle",
     "report.param.name": "Paramètre",
     "report.param.value": "Valeur",
@@ -177,17 +197,17 @@ TEXT: dict[str, str] = {
     "its.term.slope_change": "Changement de tendance, par {freq_name}",
     "its.term.cumulative_effect": "Effet cumulé sur les {n_post} {freq_plural} suivants",
     "its.headline.fall": (
-        "{outcome} : baisse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
+        "{outcome} : baisse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
         "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
-        "environ {n:,.0f} faits de moins ({n_lo:,.0f} à {n_hi:,.0f})."),
+        "environ {n:,.0f} {noun} de moins ({n_lo:,.0f} à {n_hi:,.0f})."),
     "its.headline.rise": (
-        "{outcome} : hausse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
+        "{outcome} : hausse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
         "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
-        "environ {n:,.0f} faits de plus ({n_lo:,.0f} à {n_hi:,.0f})."),
+        "environ {n:,.0f} {noun} de plus ({n_lo:,.0f} à {n_hi:,.0f})."),
     "its.headline.unclear": (
         "Pas de changement net pour {outcome} : sur les {n_post} {freq_plural} suivant le "
-        "démarrage, l'écart à la tendance prévue est de {signed} % (IC à {level} % : {lo} % à "
-        "{hi} %)."),
+        "démarrage, l'écart à la tendance prévue est de {signed} % (IC à {level} % : {lo} % à "
+        "{hi} %)."),
     "its.design": (
         "Une <b>série temporelle interrompue</b> compare ce qui a été enregistré après le "
         "démarrage du partenariat à ce que la tendance d'avant prévoyait pour la même "
@@ -247,19 +267,19 @@ TEXT: dict[str, str] = {
     "did.title": "Différence de différences : {outcome}",
     "did.term.att": "Effet du partenariat (moyenne, secteurs traités)",
     "did.headline.fall": (
-        "Dans les secteurs du partenariat, {outcome} : baisse de {pct} % (IC à {level} % : "
-        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
+        "Dans les secteurs du partenariat, {outcome} : baisse de {pct} % (IC à {level} % : "
+        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
         "sans le partenariat."),
     "did.headline.rise": (
-        "Dans les secteurs du partenariat, {outcome} : hausse de {pct} % (IC à {level} % : "
-        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
+        "Dans les secteurs du partenariat, {outcome} : hausse de {pct} % (IC à {level} % : "
+        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
         "sans le partenariat."),
     "did.headline.unclear": (
         "Pas de changement net pour {outcome} dans les secteurs du partenariat par rapport "
-        "aux secteurs de comparaison : {signed} % (IC à {level} % : {lo} % à {hi} %)."),
+        "aux secteurs de comparaison : {signed} % (IC à {level} % : {lo} % à {hi} %)."),
     "did.headline.additive": (
         "Dans les secteurs du partenariat, {outcome} a varié de {est} par secteur et par "
-        "période (IC à {level} % : {lo} à {hi}) par rapport aux secteurs de comparaison."),
+        "période (IC à {level} % : {lo} à {hi}) par rapport aux secteurs de comparaison."),
     "did.design": (
         "Une <b>différence de différences</b> compare l'évolution de {outcome} dans les "
         "secteurs du partenariat ({n_treated} sur {n_units}) à celle des autres secteurs sur "
@@ -289,7 +309,7 @@ TEXT: dict[str, str] = {
     "ind.counts.text": (
         "Nombres et taux pour {per} {exposure} sur les {window} derniers {freq_plural} "
         "({last}) et les {window} précédents ({previous}), avec des intervalles de confiance "
-        "exacts (Garwood) à {level} % et le rapport de taux entre les deux."),
+        "exacts (Garwood) à {level} % et le rapport de taux entre les deux."),
     "ind.trends": "Évolutions",
     "ind.season": "Saisonnalité",
     "ind.harm": "Totaux pondérés par la gravité",
@@ -300,8 +320,8 @@ TEXT: dict[str, str] = {
     "ind.survey": "Sentiment d'insécurité (enquête)",
     "ind.survey.text": (
         "Part pondérée des personnes répondant {answers} à la question {question}, avec des "
-        "intervalles de confiance à {level} % ({method}). Les cellules dont l'erreur relative "
-        "dépasse 25 % sont signalées ; au-delà de 50 % ou sous 30 répondants, elles sont "
+        "intervalles de confiance à {level} % ({method}). Les cellules dont l'erreur relative "
+        "dépasse 25 % sont signalées ; au-delà de 50 % ou sous 30 répondants, elles sont "
         "masquées."),
     "ind.survey.design": "erreurs-types tenant compte du plan de sondage",
     "ind.survey.kish": "taille d'échantillon effective de Kish",
@@ -312,9 +332,9 @@ TEXT: dict[str, str] = {
     "ind.col.count_last": "Nombre (récent)",
     "ind.col.rate_prev": "Taux (avant)",
     "ind.col.rate_last": "Taux (récent)",
-    "ind.col.ci_last": "IC à {level} % (récent)",
+    "ind.col.ci_last": "IC à {level} % (récent)",
     "ind.col.ratio": "Rapport de taux",
-    "ind.col.ratio_ci": "IC à {level} % (rapport)",
+    "ind.col.ratio_ci": "IC à {level} % (rapport)",
     "ind.col.change": "Évolution",
     "ind.col.harm": "Gravité",
     "ind.col.count": "Nombre",
@@ -351,14 +371,14 @@ TEXT: dict[str, str] = {
         "et results.json conservent les valeurs exactes."),
     "ind.trends.text": (
         "Taux pour {per} {exposure} par {freq_name}, avec sa bande de confiance exacte "
-        "(Garwood) à {level} % ; une bande large signale peu de faits."),
+        "(Garwood) à {level} % ; une bande large signale peu de faits."),
     "ind.season.text": (
         "Nombre moyen par {season_name} sur {first} – {last} : des mois régulièrement plus "
         "élevés ne doivent pas être pris pour un effet."),
     "ind.col.harm_prev": "Gravité (avant)",
     "ind.col.harm_last": "Gravité (récent)",
     "ind.col.wave": "Vague",
-    "ind.col.ci": "IC à {level} %",
+    "ind.col.ci": "IC à {level} %",
     "ind.or": "ou",
     "ind.survey.question": (
         "« Vous sentez-vous en sécurité lorsque vous marchez seul(e) dans votre quartier "

@@ -35,7 +35,7 @@ from evalkit.errors import DataError, EvalkitWarning, SpecError
 from evalkit.i18n import Lang, catalogue, t
 from evalkit.indicators import harm_total, load_harm_weights, rate, rate_change, survey_share
 from evalkit.report.html import Html, join, table, tag
-from evalkit.report.narrative import STYLE, _fmt, _num, _signed_pct, section
+from evalkit.report.narrative import STYLE, section
 from evalkit.report.notebook import figure
 from evalkit.report.plots import plot_rate_panels, plot_season
 from evalkit.run.resources import samples_dir
@@ -109,6 +109,30 @@ SMALL_COUNTS = SmallCountRule()
 
 
 # -- labels and formatting ---------------------------------------------------------------------
+# (own copies, like narrative.py's: French decimal comma and narrow no-break space)
+def _fmt(value: float, lang: Lang, spec: str) -> str:
+    text = format(value, spec)
+    if lang == "fr":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", "\u202f")
+    return text
+
+
+def _num(value: float, lang: Lang, digits: int = 3) -> str:
+    """``digits`` significant digits (at least the units), localised."""
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    return _fmt(value, lang, f",.{max(0, digits - 1 - magnitude)}f")
+
+
+def _signed_pct(ratio: float, lang: Lang) -> str:
+    """A ratio as a signed % change: whole numbers from 10 up, one decimal below."""
+    pct = (ratio - 1) * 100
+    value = round(pct) if abs(pct) >= 10 else round(pct, 1)
+    text = _fmt(value, lang, "g") + ("\u202f%" if lang == "fr" else "%")
+    return f"+{text}" if value > 0 else text
+
+
 def _maybe(key: str, lang: Lang) -> str | None:
     return catalogue(lang).get(key)
 
@@ -154,7 +178,7 @@ def _ratio(value: float, lang: Lang) -> str:
 def _change(ratio: float, lang: Lang) -> str:
     if ratio is None or not math.isfinite(ratio):
         return _DASH
-    return _signed_pct(ratio, lang, unit=True)
+    return _signed_pct(ratio, lang)
 
 
 def _share(value: float, lang: Lang) -> str:

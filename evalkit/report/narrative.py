@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.i18n import Caveat, Lang, t
+from evalkit.i18n import Caveat, Lang, outcome_name, t
 from evalkit.report.html import Html, esc, join, table, tag
 from evalkit.results import EvaluationResult
 
@@ -69,11 +69,11 @@ def _freq(result: EvaluationResult, lang: str) -> tuple[str, str]:
     return t(f"freq.{f}", lang), t(f"freqs.{f}", lang)
 
 
-def _label(result: EvaluationResult, outcome_label: str | None) -> str:
-    return outcome_label or str(result.spec.get("outcome", ""))
+def _label(result: EvaluationResult, outcome_label: str | None, lang: str) -> str:
+    return outcome_name(str(result.spec.get("outcome", "")), lang, outcome_label)
 
 
-def section(key: str, lang: Lang) -> Html:
+def section(key: str, lang: str) -> Html:
     """A section heading from the catalogue."""
     return tag("h2", t(key, lang))
 
@@ -86,7 +86,7 @@ def _render(message: object, lang: str) -> str:
 def header(result: EvaluationResult, *, lang: Lang, title: str = "", partnership: str = "",
            areas: str = "", outcome_label: str | None = None) -> Html:
     """Title and the who / what / when summary."""
-    name = _label(result, outcome_label)
+    name = _label(result, outcome_label, lang)
     title = title or t(f"{'its' if result.method == 'its' else 'did'}.title", lang,
                        outcome=name)
     first, last = result.sample.get("first_period"), result.sample.get("last_period")
@@ -104,12 +104,14 @@ def header(result: EvaluationResult, *, lang: Lang, title: str = "", partnership
 
 def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None = None) -> Html:
     """The main finding in one sentence with its uncertainty, in a highlighted box."""
-    name = _label(result, outcome_label)
+    name = _label(result, outcome_label, lang)
     level = _level(result)
     if result.method == "its":
         row = result.effect("cumulative_effect")
         _, freq_plural = _freq(result, lang)
+        noun = outcome_name(str(result.spec.get("outcome", "")), lang, outcome_label, noun=True)
         extra = {"n_post": result.sample.get("n_post", ""), "freq_plural": freq_plural,
+                 "noun": noun,
                  "n": abs(row["estimate"]), "n_lo": abs(row["ci_high"] if row["estimate"] < 0
                                                       else row["ci_low"]),
                  "n_hi": abs(row["ci_low"] if row["estimate"] < 0 else row["ci_high"])}
@@ -140,8 +142,10 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
                      else _fmt(signed, lang, "g"), **extra)
         sentence = sentence[0].upper() + sentence[1:]
     note = t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang, level=level)
+    n_caveats = len(_caveats([result], lang))
+    pointer = tag("p", t("report.headline.caveats", lang, n=n_caveats)) if n_caveats else ""
     return tag("div", tag("span", t("report.headline.label", lang), cls="label"), sentence,
-               " ", note, cls="evalkit-headline")
+               " ", note, pointer, cls="evalkit-headline")
 
 
 def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "") -> Html:
@@ -149,9 +153,15 @@ def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "") -
     s = result.sample
     _, freq_plural = _freq(result, lang)
     parts = [section("report.data", lang)]
-    if s.get("first_period"):
+    n_units = s.get("n_units") or 1
+    areas = t("word.area" if n_units == 1 else "word.areas", lang)
+    if s.get("first_period") and result.method == "its":
+        parts.append(tag("p", t("report.data.series", lang, n_periods=s.get("n_periods", ""),
+                                freq_plural=freq_plural, first=s["first_period"],
+                                last=s["last_period"], n_units=n_units, areas=areas)))
+    elif s.get("first_period"):
         parts.append(tag("p", t("report.data.rows", lang, n_obs=int(s["n_obs"]),
-                                n_units=s.get("n_units") or 1,
+                                n_units=n_units, areas=areas,
                                 n_periods=s.get("n_periods", ""), freq_plural=freq_plural,
                                 first=s["first_period"], last=s["last_period"])))
     sha = str(result.provenance.get("data_sha256", ""))[:12]
@@ -193,7 +203,7 @@ def design_section(result: EvaluationResult, *, lang: Lang,
     else:
         model = t("did.design.poisson", lang) if spec.get("family") == "poisson" else ""
         parts.append(tag("p", Html(t(
-            "did.design", lang, outcome=esc(_label(result, outcome_label)),
+            "did.design", lang, outcome=esc(_label(result, outcome_label, lang)),
             n_treated=s.get("n_treated_units", ""), n_units=s.get("n_units", ""),
             n_periods=s.get("n_periods", ""), freq_plural=esc(freq_plural),
             model=esc(model)))))
@@ -216,37 +226,39 @@ def _term_label(result: EvaluationResult, term: str, lang: str) -> str:
              n_post=result.sample.get("n_post", ""))
 
 
-def effects_section(result: EvaluationResult, *, lang: Lang, heading: bool = True) -> Html:
-    """The effects table with translated labels; relative effects as % changes."""
+def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None = "report.results"
+                    ) -> Html:
+    """The effects table: each effect as a % change (rate ratios) or a difference, with CI."""
     level = _level(result)
     rows = []
     for _, r in result.effects.iterrows():
         rel = r.get("relative_effect")
-        has_rel = rel is not None and pd.notna(rel)
-        rows.append([
-            _term_label(result, r["term"], lang),
-            _num(r["estimate"], lang),
-            f"{_num(r['ci_low'], lang)} ; {_num(r['ci_high'], lang)}" if lang == "fr"
-            else f"{_num(r['ci_low'], lang)} to {_num(r['ci_high'], lang)}",
-            t(f"scale.{r['scale']}", lang),
-            _signed_pct(rel, lang, unit=True) if has_rel else "",
-            t("report.pct_range", lang, lo=_signed_pct(r["relative_ci_low"], lang),
-              hi=_signed_pct(r["relative_ci_high"], lang)) if has_rel else "",
-            _p(r["p_value"], lang),
-        ])
-    headers = [t("report.table.term", lang), t("report.table.estimate", lang),
-               t("report.table.ci", lang, level=level), t("report.table.scale", lang),
-               t("report.table.relative", lang), t("report.table.relative_ci", lang,
-                                                   level=level),
+        if rel is not None and pd.notna(rel):
+            values = [(v - 1) * 100 for v in (rel, r["relative_ci_low"], r["relative_ci_high"])]
+            unit = "\u202f%" if lang == "fr" else "%"
+        else:
+            values, unit = [r["estimate"], r["ci_low"], r["ci_high"]], ""
+        est, lo, hi = _same_precision(values, lang)
+        sep = " à " if lang == "fr" else " to "
+        change = f"{est}{unit} ({lo}{unit}{sep}{hi}{unit})"
+        rows.append([_term_label(result, r["term"], lang), change, _p(r["p_value"], lang)])
+    headers = [t("report.table.term", lang), t("report.table.change", lang, level=level),
                t("report.table.p", lang)]
     body = table(pd.DataFrame(rows), headers=headers)
-    return join([section("report.results", lang), body] if heading else [body])
+    return join([section(heading, lang), body] if heading else [body])
 
 
-def _signed_pct(ratio: float, lang: str, *, unit: bool = False) -> str:
-    value = _pct((ratio - 1) * 100)
-    text = _fmt(value, lang, "g") + (("\u202f%" if lang == "fr" else "%") if unit else "")
-    return f"+{text}" if value > 0 else text
+def _same_precision(values: list[float], lang: str) -> list[str]:
+    """Format numbers with one shared number of decimals (3 significant digits of the largest)."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v) and v != 0]
+    if not finite:
+        return ["–" if v is None or not math.isfinite(v) else "0" for v in values]
+    decimals = max(0, 2 - math.floor(math.log10(max(finite))))
+    out = []
+    for v in values:
+        text = _fmt(v, lang, f",.{decimals}f") if math.isfinite(v) else "–"
+        out.append(f"+{text}" if v > 0 and text.strip("0,.") else text)
+    return out
 
 
 def _p(p: float, lang: str) -> str:
@@ -254,6 +266,17 @@ def _p(p: float, lang: str) -> str:
         return "–"
     return "< 0.001".replace(".", "," if lang == "fr" else ".") if p < 0.001 else _fmt(
         p, lang, ".3f")
+
+
+#: caveats made redundant by another one in the same report
+_SUPERSEDED = {"staggered_event_study": "staggered_twfe"}
+
+
+def _caveats(results: Sequence[EvaluationResult], lang: str) -> list[str]:
+    warnings = [w for r in results for w in r.warnings]
+    codes = {getattr(w, "code", None) for w in warnings}
+    kept = [w for w in warnings if _SUPERSEDED.get(getattr(w, "code", None)) not in codes]
+    return list(dict.fromkeys(_render(w, lang) for w in kept))
 
 
 def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], *,
@@ -265,19 +288,23 @@ def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], 
         rho = None
         if d.table is not None and "autocorrelation" in d.table:
             rho = float(d.table["autocorrelation"].iloc[0])
+        p_text = _p(d.p_value, lang)
+        p_text = p_text if p_text.startswith("<") else f"= {p_text}"
         try:
-            text = t(f"report.diag.{d.name}", lang, statistic=d.statistic, p=d.p_value,
+            text = t(f"report.diag.{d.name}", lang, statistic=d.statistic, p=p_text,
                      rho=rho or 0.0)
         except KeyError:
             text = d.message or d.null
-        status = t(f"report.diag.{'passed' if d.passed else 'failed'}", lang)
+        accounted = d.passed and math.isfinite(d.p_value) and d.p_value < 0.05
+        status = t("report.diag.accounted" if accounted else
+                   f"report.diag.{'passed' if d.passed else 'failed'}", lang)
         items.append(tag("li", tag("span", "✔ " if d.passed else "⚠ ",
                                    cls="evalkit-ok" if d.passed else "evalkit-warn"),
                          text, " ", tag("em", f"({status})")))
     parts = [section("report.diagnostics", lang)]
     parts.append(tag("ul", *items) if items else tag("p", t("report.diag.none", lang)))
     parts.append(tag("h3", t("report.caveats", lang)))
-    caveats = list(dict.fromkeys(_render(w, lang) for r in results for w in r.warnings))
+    caveats = _caveats(results, lang)
     parts.append(tag("ul", *(tag("li", c) for c in caveats)) if caveats
                  else tag("p", t("report.caveats.none", lang)))
     return join(parts)

@@ -15,7 +15,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from evalkit.errors import SpecError
-from evalkit.i18n import Lang, t
+from evalkit.i18n import Lang, outcome_name, t
 from evalkit.results import EvaluationResult
 
 __all__ = ["plot_event_study", "plot_its", "plot_rates", "plot_trends"]
@@ -24,7 +24,7 @@ PALETTE = {"observed": "#1b1b1b", "fitted": "#2c7fb8", "counterfactual": "#d95f0
            "treated": "#2c7fb8", "comparison": "#969696", "control": "#7570b3"}
 
 
-def _figure(figsize: tuple[float, float] = (9.0, 4.8)) -> tuple[Figure, Any]:
+def _figure(figsize: tuple[float, float] = (9.0, 5.2)) -> tuple[Figure, Any]:
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return fig, ax
@@ -41,11 +41,23 @@ def _level(result: EvaluationResult) -> int:
 
 
 def _period_axis(ax: Any, labels: list[str]) -> None:
+    """Readable period ticks: one per year (at January) for long monthly series."""
     n = len(labels)
+    januaries = [i for i, lab in enumerate(labels) if lab.endswith("-01")]
+    if n > 36 and len(januaries) >= 3:
+        ax.set_xticks(januaries)
+        ax.set_xticklabels([labels[i][:4] for i in januaries])
+        return
     step = max(1, int(np.ceil(n / 12)))
     ticks = list(range(0, n, step))
     ax.set_xticks(ticks)
     ax.set_xticklabels([labels[i] for i in ticks], rotation=45, ha="right")
+
+
+def _legend_below(ax: Any, n_items: int) -> None:
+    """Legend under the plot, so it never hides data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=min(n_items, 3),
+              fontsize=9, frameon=False)
 
 
 def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str | None = None
@@ -67,7 +79,7 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
     labels = treated["time"].tolist()
     pos = np.arange(len(labels))
     post = treated["post"].to_numpy(bool)
-    name = outcome_label or str(spec["outcome"])
+    name = outcome_name(str(spec["outcome"]), lang, outcome_label)
     freq_name = t(f"freq.{spec.get('freq', 'M')}", lang)
     if spec.get("family") == "ols" and spec.get("exposure"):
         units = t("units.rate", lang, per="100 000" if lang == "fr" else "100,000",
@@ -98,7 +110,7 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
     ax.set_ylabel(t("plot.its.y", lang, outcome=name, units=units))
     ax.set_ylim(bottom=0 if (treated["observed"] >= 0).all() else None)
     _period_axis(ax, labels)
-    ax.legend(loc="best", fontsize=9, frameon=True)
+    _legend_below(ax, len(ax.get_legend_handles_labels()[0]))
     return fig
 
 
@@ -107,7 +119,7 @@ def plot_event_study(result: EvaluationResult, *, lang: Lang = "en",
     """Event-time coefficients with confidence intervals; reference period at zero."""
     _require(result, ("event_study",))
     s = result.series
-    name = outcome_label or str(result.spec["outcome"])
+    name = outcome_name(str(result.spec["outcome"]), lang, outcome_label)
     freq_name = t(f"freq.{result.spec.get('freq', 'M')}", lang)
     fig, ax = _figure()
     k = s["event_time"].to_numpy()
@@ -123,7 +135,7 @@ def plot_event_study(result: EvaluationResult, *, lang: Lang = "en",
     ax.set_title(t("plot.event.title", lang, outcome=name), fontsize=13, loc="left")
     ax.set_xlabel(t("plot.event.x", lang, freq_name=freq_name))
     ax.set_ylabel(t("plot.event.y", lang, outcome=name, reference=result.spec["reference"]))
-    ax.legend(loc="best", fontsize=9)
+    _legend_below(ax, 2)
     return fig
 
 
@@ -132,7 +144,7 @@ def plot_trends(result: EvaluationResult, *, lang: Lang = "en",
     """Mean outcome of treated and comparison areas per period (a TWFE ``did`` result)."""
     _require(result, ("did",))
     s = result.series
-    name = outcome_label or str(result.spec["outcome"])
+    name = outcome_name(str(result.spec["outcome"]), lang, outcome_label)
     fig, ax = _figure()
     labels = sorted(s["time"].unique())
     pos = {lab: i for i, lab in enumerate(labels)}
@@ -143,8 +155,9 @@ def plot_trends(result: EvaluationResult, *, lang: Lang = "en",
     ax.set_title(t("plot.trends.title", lang, outcome=name), fontsize=13, loc="left")
     ax.set_xlabel(t("plot.trends.x", lang))
     ax.set_ylabel(t("plot.trends.y", lang, outcome=name))
+    ax.set_ylim(bottom=0)
     _period_axis(ax, labels)
-    ax.legend(loc="best", fontsize=9)
+    _legend_below(ax, 2)
     return fig
 
 

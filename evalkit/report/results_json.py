@@ -25,7 +25,8 @@ _ESTIMATE_FIELDS = ("term", "estimate", "std_error", "ci_low", "ci_high", "p_val
 
 
 def build_results(results: Sequence[EvaluationResult], *, template: str,
-                  parameters: Mapping[str, Any], data: object) -> dict[str, Any]:
+                  parameters: Mapping[str, Any], data: object, unit: str | None = None,
+                  time: str | None = None) -> dict[str, Any]:
     """The results.json document for one template run.
 
     Parameters
@@ -35,6 +36,9 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         telling them apart).
     template : str
         Template name.
+    unit, time : str, optional
+        Columns counted for ``data.units`` / ``data.periods`` when no result carries them
+        (templates without estimates, such as ``indicators``).
     parameters : mapping
         The run's parameters as given (after type conversion).
     data : DataFrame or path
@@ -57,6 +61,10 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         diagnostics += [{k: v for k, v in d.to_dict().items() if k != "message"}
                         for d in res.diagnostics]
         warnings += [str(w) for w in res.warnings if str(w) not in warnings]
+    if unit and unit in table and not units:
+        units = int(table[unit].nunique())
+    if time and time in table and not periods:
+        periods = int(table[time].nunique())
     return json_safe({
         "schema": SCHEMA,
         "evalkit_version": __version__,

@@ -17,7 +17,10 @@ DEMO_RUNS: tuple[tuple[str, str, dict], ...] = (
 
 def run_demo(out: str | Path, *, lang: str = "en", progress: bool = True) -> list[RunOutcome]:
     """Run every demo template on ``data_samples/`` into ``out/<name>/`` (replacing them)."""
+    from evalkit.i18n import t
+
     out = Path(out)
-    return [run_template(template, out=out / name, parameters=params, lang=lang,
-                         overwrite=True, progress=progress)
+    return [run_template(template, out=out / name, lang=lang, overwrite=True,
+                         parameters={"partnership": t("demo.partnership", lang), **params},
+                         progress=progress)
             for name, template, params in DEMO_RUNS]

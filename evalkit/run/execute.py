@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -38,19 +39,36 @@ class RunOutcome:
         return self.out / "report.html"
 
 
-def export_html(notebook: Path, target: Path, *, show_code: bool = False) -> Path:
-    """Export an executed notebook to a self-contained HTML report (code hidden by default)."""
+def export_html(notebook: Path, target: Path, *, show_code: bool = False,
+                lang: str = "en") -> Path:
+    """Export an executed notebook to a self-contained HTML report.
+
+    Code is hidden unless ``show_code``; cells that print nothing are dropped so hidden set-up
+    cells leave no gaps; the page title is the report's first heading; scripts that nbconvert
+    loads from the internet (require.js, MathJax) are removed, so the report opens offline.
+    """
+    import html as _html
+
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
+    if not show_code:
+        nb.cells = [c for c in nb.cells if c.cell_type == "code" and c.get("outputs")]
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = not show_code
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.exclude_markdown = not show_code
-    title = nb.metadata.get("evalkit", {}).get("report_title") or notebook.stem
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.S)
+    title = _html.unescape(re.sub(r"<[^>]+>", "", heading.group(1))) if heading else ""
+    title = title or nb.metadata.get("evalkit", {}).get("report_title", notebook.stem)
+    body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{_html.escape(title)}</title>",
+                  body, count=1, flags=re.S)
+    body = re.sub(r'<html lang="[^"]*"', f'<html lang="{lang}"', body, count=1)
+    body = re.sub(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", "", body)
+    body = re.sub(r"<script type=\"text/x-mathjax-config\">.*?</script>", "", body, flags=re.S)
     target.write_text(body, encoding="utf-8")
     return target
 
@@ -66,10 +84,28 @@ def _prepare(template: str | Path, data: str | Path | None, parameters: Mapping[
         given["data"] = str(path)
     if lang is not None:
         given["lang"] = lang
-    values = resolve_parameters(tpl, given=given, text=text)
+    values = _absolute_paths(resolve_parameters(tpl, given=given, text=text))
     if "lang" in values and values["lang"] not in ("en", "fr"):
         raise TemplateParameterError(f"lang must be 'en' or 'fr'; got {values['lang']!r}.")
     return tpl, values
+
+
+_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".parquet", ".pq", ".xlsx", ".xls", ".json",
+                  ".yaml", ".yml")
+
+
+def _absolute_paths(values: dict[str, Any]) -> dict[str, Any]:
+    """Make text parameters that name existing files absolute (the notebook runs elsewhere)."""
+    def fix(value: Any) -> Any:
+        if isinstance(value, str) and value and (value.lower().endswith(_FILE_SUFFIXES)
+                                                 or os.sep in value):
+            path = Path(value).expanduser()
+            if not path.is_absolute() and path.is_file():
+                return str(path.resolve())
+        return value
+
+    return {k: [fix(v) for v in val] if isinstance(val, list) else fix(val)
+            for k, val in values.items()}
 
 
 def run_template(template: str | Path, *, out: str | Path, data: str | Path | None = None,
@@ -126,7 +162,8 @@ def run_template(template: str | Path, *, out: str | Path, data: str | Path | No
         if not results_path.is_file():
             raise RunError(f"template {tpl.name!r} ran but wrote no results.json.")
         results = json.loads(results_path.read_text(encoding="utf-8"))
-        export_html(work / "report.ipynb", work / "report.html", show_code=show_code)
+        export_html(work / "report.ipynb", work / "report.html", show_code=show_code,
+                    lang=str(values.get("lang", "en")))
         work.chmod(0o755)
         for path in work.iterdir():
             path.chmod(0o644)

@@ -81,19 +81,15 @@ class BuiltReport:
 
 
 @pytest.fixture(scope="session")
-def built_reports(chromium_executable: Path,
-                  tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltReport]:
-    """Run each template of :data:`REPORT_RUNS` once per session (about 10 s each).
+def built_reports(chromium_executable: Path, sample_reports) -> dict[str, BuiltReport]:
+    """The reports of :data:`REPORT_RUNS`, taken from the session's ``sample_reports``
+    (tests/conftest.py), so each template runs once per test session.
 
-    Depends on ``chromium_executable`` so that a machine without a browser skips at once
-    instead of building reports nobody looks at.
+    Depends on ``chromium_executable`` so that a machine without a browser skips at once.
     """
-    from evalkit.run.execute import run_template
-
-    root = tmp_path_factory.mktemp("browser-reports")
     built = {}
     for key, (template, lang) in REPORT_RUNS.items():
-        outcome = run_template(template, out=root / key, lang=lang, progress=False)
+        outcome = sample_reports[(template, lang)]
         built[key] = BuiltReport(key, template, lang, outcome.report, outcome.results)
     return built
 

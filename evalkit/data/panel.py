@@ -21,7 +21,7 @@ from evalkit.data.validate import (
 )
 from evalkit.errors import DataError
 
-__all__ = ["Panel", "load_panel"]
+__all__ = ["Panel", "find_problems", "load_panel"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -215,3 +215,52 @@ def load_panel(
         _check_balanced(df, unit, time)
     df = df.sort_values(keys, kind="stable").reset_index(drop=True)
     return Panel(df, unit, time, outcome, exposure, found, tuple(notes))
+
+
+def find_problems(data: pd.DataFrame | str | os.PathLike[str], *, unit: str | None,
+                  time: str, outcome: str | None = None, exposure: str | None = None,
+                  freq: Freq | None = None, sheet: str | int | None = None) -> list[str]:
+    """Run every check of :func:`load_panel` and return all the problems, not just the first.
+
+    Checks that depend on an earlier one (duplicates and gaps need parsed periods) are
+    skipped when it failed. A file that cannot be read at all raises :class:`DataError`.
+
+    Returns
+    -------
+    list of str
+        One message per problem (empty when the data loads cleanly).
+    """
+    df, _ = _drop_blank_rows(read_table(data, sheet=sheet))
+    problems: list[str] = []
+
+    def attempt(check, *args, **kwargs):
+        try:
+            return check(*args, **kwargs), True
+        except DataError as exc:
+            problems.append(str(exc))
+            return None, False
+
+    if df.empty:
+        return ["Expected data rows, but the table is empty. Fix: check the input data."]
+    present = {}
+    for column, role in [(unit, "unit"), (time, "time"), (outcome, "outcome"),
+                         (exposure, "exposure")]:
+        if column is not None:
+            present[column] = attempt(require_columns, df, [column], role=role)[1]
+    if unit is not None and present.get(unit):
+        present[unit] = attempt(_check_unit_present, df, unit)[1]
+        if present[unit]:
+            df[unit] = _unit_labels(df[unit])
+    parsed, time_ok = (None, False)
+    if present.get(time):
+        parsed, time_ok = attempt(to_periods, df[time], freq=freq, column=time)
+    if outcome is not None and present.get(outcome):
+        attempt(check_numeric, df, outcome, nonnegative=True, allow_missing=False)
+    if exposure is not None and present.get(exposure):
+        attempt(check_positive, df, exposure)
+    if time_ok and (unit is None or present.get(unit)):
+        df[time] = parsed[0]
+        keys = [time] if unit is None else [unit, time]
+        if attempt(check_unique, df, keys)[1]:
+            attempt(check_gaps, df, unit=unit, time=time)
+    return problems

@@ -100,8 +100,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from evalkit.data.panel import load_panel
+    from evalkit.data.panel import find_problems, load_panel
 
+    problems = find_problems(args.file, unit=args.unit, time=args.time, outcome=args.outcome,
+                             exposure=args.exposure, freq=args.freq)
+    if problems:
+        print(f"{args.file}: {len(problems)} problem(s) found", file=sys.stderr)
+        for i, problem in enumerate(problems, 1):
+            print(f"  {i}. {problem}", file=sys.stderr)
+        return 2
     panel = load_panel(args.file, unit=args.unit, time=args.time, outcome=args.outcome,
                        exposure=args.exposure, freq=args.freq)
     print(f"OK: {args.file}")

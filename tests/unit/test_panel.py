@@ -215,3 +215,17 @@ def test_panel_fields() -> None:
         "freq",
         "notes",
     ]
+
+
+def test_find_problems_collects_independent_checks_and_skips_dependent_ones():
+    from evalkit.data.panel import find_problems
+
+    df = pd.DataFrame({"u": ["a", "a", "b"], "t": ["2021-01", "someday", "2021-01"],
+                       "y": [1, -2, 3]})
+    problems = find_problems(df, unit="u", time="t", outcome="y", exposure="pop")
+    assert len(problems) == 3
+    assert any("'pop'" in p and "no such column" in p for p in problems)
+    assert any("someday" in p for p in problems)
+    assert any("negative" in p for p in problems)
+    assert find_problems(df.assign(t=["2021-01", "2021-02", "2021-01"], y=1), unit="u",
+                         time="t", outcome="y") == []

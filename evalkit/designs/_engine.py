@@ -21,7 +21,7 @@ from evalkit.inference.vcov import VcovKind, cluster_vcov, hc1_vcov
 __all__ = ["Fit", "demean", "fit"]
 
 _TOL = 1e-12
-_MAX_SWEEPS = 10_000
+_FAST_SWEEPS = 500
 
 
 def _group_means(x: np.ndarray, codes: np.ndarray, w: np.ndarray, n_levels: int) -> np.ndarray:
@@ -36,6 +36,11 @@ def demean(
     x: np.ndarray, fixed_effects: list[np.ndarray], weights: np.ndarray | None = None
 ) -> np.ndarray:
     """Remove fixed effects from the columns of ``x`` (weighted within transformation).
+
+    Alternating projections converge in one sweep for one fixed effect or a balanced
+    unweighted panel; on sparse, weakly connected panels they can crawl, so after
+    ``_FAST_SWEEPS`` sweeps the residuals come from a sparse least-squares solve (LSMR)
+    instead. Convergence is judged on the scale of the within variation, not of the levels.
 
     Parameters
     ----------
@@ -52,17 +57,37 @@ def demean(
         return x
     w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
     levels = [int(c.max()) + 1 for c in fixed_effects]
-    scale = np.maximum(np.abs(x).max(axis=0), 1.0)
-    for _ in range(_MAX_SWEEPS):
+    original = x.copy()
+    scale = None
+    for sweep in range(_FAST_SWEEPS):
         before = x.copy()
         for codes, n_levels in zip(fixed_effects, levels, strict=True):
             x -= _group_means(x, codes, w, n_levels)
-        if len(fixed_effects) == 1 or np.max(np.abs(x - before) / scale) < _TOL:
+        if len(fixed_effects) == 1:
             return x
-    raise SpecError(
-        "the fixed-effects demeaning did not converge; the panel may be badly "
-        "disconnected. Check that units and periods overlap."
-    )
+        if scale is None:
+            scale = np.maximum(np.abs(x).max(axis=0), np.finfo(float).tiny)
+        if sweep and np.max(np.abs(x - before) / scale) < _TOL:
+            return x
+    return _demean_lsmr(original, fixed_effects, w, levels)
+
+
+def _demean_lsmr(x: np.ndarray, fixed_effects: list[np.ndarray], w: np.ndarray,
+                 levels: list[int]) -> np.ndarray:
+    from scipy import sparse
+    from scipy.sparse.linalg import lsmr
+
+    n = len(x)
+    blocks = [sparse.csr_matrix((np.ones(n), (np.arange(n), codes)), shape=(n, k))
+              for codes, k in zip(fixed_effects, levels, strict=True)]
+    sw = np.sqrt(w)
+    design = sparse.diags(sw) @ sparse.hstack(blocks).tocsr()
+    out = np.empty_like(x)
+    for j in range(x.shape[1]):
+        target = sw * x[:, j]
+        coef = lsmr(design, target, atol=1e-14, btol=1e-14, maxiter=100_000)[0]
+        out[:, j] = x[:, j] - (design @ coef) / sw
+    return out
 
 
 @dataclass(frozen=True)
@@ -222,7 +247,30 @@ def _poisson_irls(y, x, fes, w, off, names, max_iter: int = 200):
         dev_old = dev
     else:
         raise SpecError("the Poisson fit did not converge in 200 iterations")
+    _check_separation(y, mu, beta, names)
     ww = w * mu
     xt = demean(x, fes, ww)
     bread = np.linalg.inv(xt.T @ (xt * ww[:, None]))
     return beta, bread, xt, mu
+
+
+def _check_separation(y: np.ndarray, mu: np.ndarray, beta: np.ndarray, names: list[str]
+                      ) -> None:
+    """Refuse a Poisson fit whose estimate runs off to infinity (perfect separation).
+
+    When a regressor is non-zero only where the count is zero (e.g. no event at all in the
+    treated cells), the maximum-likelihood estimate does not exist: IRLS drifts towards
+    -inf and stops at an arbitrary large value with a tiny standard error.
+    """
+    zero = y == 0
+    if not zero.any():
+        return
+    vanishing = mu[zero] < 1e-9 * max(float(np.mean(y)), 1e-12)
+    runaway = [n for n, b in zip(names, beta, strict=True) if abs(b) > 12]
+    if vanishing.any() and runaway:
+        raise DataError(
+            f"the Poisson estimate of {', '.join(runaway)} does not exist: the count is 0 in "
+            f"every row where it applies ({int(vanishing.sum())} rows with fitted values of "
+            "practically 0), so the rate ratio runs off to 0 (perfect separation). Aggregate "
+            "to longer periods or larger areas, or use family='ols'."
+        )

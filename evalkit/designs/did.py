@@ -118,7 +118,9 @@ def did(
     needed = [outcome, *covariates] + [c for c in (unit, time, treatment, treated, post,
                                                     weights, cluster) if c]
     require_columns(df, list(dict.fromkeys(needed)))
-    df = _drop_missing(df, [outcome, *covariates] + ([weights] if weights else []), notes)
+    keys = [c for c in dict.fromkeys((unit, time, treatment, treated, post, cluster)) if c]
+    df = _drop_missing(df, [outcome, *covariates, *keys] + ([weights] if weights else []),
+                       notes)
     check_numeric(df, outcome, nonnegative=family == "poisson")
     for c in covariates:
         check_numeric(df, c, nonnegative=False)
@@ -146,7 +148,9 @@ def did(
         n_units = df[unit].nunique() if unit else None
         n_periods = 2
         freq, span = None, (None, None)
-        treated_units = df.loc[g == 1, cluster].nunique() if cluster else None
+        treated_units = df.loc[g == 1, unit].nunique() if unit else None
+        treated_clusters = (df.loc[g == 1, cluster].nunique()
+                            if cluster and se == "cluster" else None)
     else:
         periods, freq = to_periods(df[time], column=time)
         df = df.assign(**{time: periods, "_period": periods})
@@ -169,13 +173,16 @@ def did(
         n_units, n_periods = df[unit].nunique(), df["_period"].nunique()
         span = (str(df["_period"].min()), str(df["_period"].max()))
         ever = df.groupby(unit)[treatment].transform("max") > 0
-        treated_units = df.loc[ever, unit].nunique()
+        kept = ever.to_numpy() & f.keep
+        treated_units = df.loc[kept, unit].nunique()
+        treated_clusters = df.loc[kept, cluster].nunique() if se == "cluster" else None
+        n_units = int(df.loc[f.keep, unit].nunique())
         warn += _timing_warnings(df, unit=unit, treatment=treatment)
         if df.groupby(unit)["_period"].count().nunique() > 1:
             notes.append(Caveat("unbalanced"))
     if f.dropped:
         notes.append(Caveat("poisson_all_zero", n=f.dropped))
-    warn += _cluster_warnings(f, treated_units)
+    warn += _cluster_warnings(f, treated_clusters)
     scale = "log" if family == "poisson" else "additive"
     j = f.index("att")
     row = effect_row("att", f.params[j], f.se()[j], alpha=alpha, scale=scale, df=f.df_t,
@@ -252,7 +259,9 @@ def event_study(
     df = read_table(data)
     require_columns(df, list(dict.fromkeys(
         [outcome, unit, time, cohort, *covariates] + [c for c in (weights, cluster) if c])))
-    df = _drop_missing(df, [outcome, *covariates] + ([weights] if weights else []), notes)
+    keys = [c for c in dict.fromkeys((unit, time, cluster)) if c]
+    df = _drop_missing(df, [outcome, *covariates, *keys] + ([weights] if weights else []),
+                       notes)
     check_numeric(df, outcome, nonnegative=False)
     for c in covariates:
         check_numeric(df, c, nonnegative=False)
@@ -303,8 +312,11 @@ def event_study(
         [k for k in (lo, hi) if ((e < lo).any() and k == lo) or ((e > hi).any() and k == hi)])
     leads = [k for k in ks if k < 0]
     treated_units = df.loc[~never, unit].nunique()
-    diags = [_pre_trend_test(f, leads, treated_units)]
-    warn = _cluster_warnings(f, treated_units)
+    treated_clusters = int(df.loc[~never, cluster].nunique())
+    diags = [_pre_trend_test(f, leads, treated_clusters)]
+    warn = _cluster_warnings(f, treated_clusters)
+    if not leads:
+        warn.append(Caveat("pre_trend_untestable"))
     if not diags[0].passed:
         warn.append(Caveat("pre_trend", p=diags[0].p_value))
     cohorts = df.loc[~never].groupby(unit)[cohort].first().nunique()
@@ -388,12 +400,13 @@ def _timing_warnings(df: pd.DataFrame, *, unit: str, treatment: str) -> list[Cav
     return warn
 
 
-def _cluster_warnings(f: Fit, treated_units: int | None) -> list[Caveat]:
+def _cluster_warnings(f: Fit, treated_clusters: int | None) -> list[Caveat]:
     warn = []
     if f.n_clusters is not None and f.n_clusters < FEW_CLUSTERS:
         warn.append(Caveat("few_clusters", n=f.n_clusters, threshold=FEW_CLUSTERS))
-    if f.n_clusters is not None and treated_units is not None and treated_units < FEW_TREATED:
-        warn.append(Caveat("few_treated", n=int(treated_units)))
+    if f.n_clusters is not None and treated_clusters is not None and \
+            treated_clusters < FEW_TREATED:
+        warn.append(Caveat("few_treated", n=int(treated_clusters)))
     return warn
 
 

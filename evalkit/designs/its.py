@@ -11,9 +11,12 @@ identity for ``ols``. ``level_change`` is ``b2`` (a rate ratio ``exp(b2)`` for l
 ``cumulative_effect`` is the number of events the intervention added (negative: prevented)
 over the post-period, ``sum_t (fitted_t - counterfactual_t)``, with a delta-method SE.
 
-With a control series (controlled ITS) both series share trend, seasonality and period
-effects, and the effect terms are the *treated-minus-control* changes at the intervention
-(Lopez Bernal, Cummins & Gasparrini 2018, Int J Epidemiol 47(6)).
+With a control series (controlled ITS) the stacked model has one fixed effect per period,
+which absorbs everything the two series share (trend, seasonality, common shocks); the
+effect terms are the *treated-minus-control* changes at the intervention (Lopez Bernal,
+Cummins & Gasparrini 2018, Int J Epidemiol 47(6)). For OLS this equals the segmented
+regression of the difference series; HAC errors sum the scores within each period
+(Driscoll–Kraay), so common shocks cancel in the contrast as they should.
 """
 
 from __future__ import annotations
@@ -148,6 +151,13 @@ def its(
     if hac_lags is not None and se != "hac":
         raise SpecError("hac_lags is only used with se='hac'; remove it or set se='hac'.")
     covariates = as_list(covariates)
+    if control is not None and se == "ar1":
+        raise SpecError("se='ar1' cannot be used with a control series; use se='hac' (the "
+                        "Newey–West errors are then computed on the period-level contrast).")
+    if control is not None and unit is None and exposure is not None:
+        raise SpecError("a control series given as a column has no exposure of its own; "
+                        "model counts without exposure, or give a panel (unit=, units=, "
+                        "control=) so that each series has its own exposure.")
     params = {
         "outcome": outcome, "time": time, "intervention": str(intervention),
         "exposure": exposure, "family": family, "seasonality": seasonality,
@@ -179,8 +189,12 @@ def its(
     if exposure and family == "ols":
         y = y / frame["_exposure"].to_numpy(float) * OLS_RATE_BASE
     n = len(y)
-    lags = hac_lags if hac_lags is not None else newey_west_lags(n)
-    model, res, vcov, label, df_t = _fit(y, x, offset, family=family, se=se, lags=lags)
+    controlled = bool((frame["_group"] == 0).any())
+    time_codes = pd.factorize(frame["_period"], sort=True)[0] if controlled else None
+    n_periods = int(frame["_period"].nunique())
+    lags = hac_lags if hac_lags is not None else newey_west_lags(n_periods)
+    model, res, vcov, label, df_t = _fit(y, x, offset, family=family, se=se, lags=lags,
+                                         time_codes=time_codes)
     beta = np.asarray(res.params)[: x.shape[1]]
     vcov = vcov[: x.shape[1], : x.shape[1]]
 
@@ -205,6 +219,8 @@ def its(
     diagnostics, warn = _diagnostics(res, model, frame, y, family=family, se=se, freq=freq,
                                      t0=t0)
     warn += _warnings(frame, t0, freq, y, family=family, exposure=exposure)
+    if se == "ar1" and abs(res.rho) > 0.97:
+        warn.append(Caveat("rho_at_bound", rho=res.rho))
     if exposure and family == "ols":
         notes.append(Caveat("ols_rate", base=OLS_RATE_BASE, exposure=exposure))
     n_pre = int(((frame["_group"] == 1) & (frame["_period"] < t0)).sum())
@@ -301,6 +317,16 @@ def _series(data, *, outcome, time, exposure, control, covariates, unit, units, 
 
 
 def _aggregate(df, outcome, exposure, covariates, unit, group):
+    spans = df.groupby(unit)["_period"].agg(["min", "max", "size"])
+    if len(spans) > 1 and (spans.nunique() > 1).any():
+        detail = "; ".join(f"{u}: {r['min']} to {r['max']} ({r['size']} periods)"
+                           for u, r in spans.head(5).iterrows())
+        raise DataError(
+            f"the units summed into one series cover different periods ({detail}). A unit "
+            "that starts or stops reporting would create a jump in the summed series. Give "
+            "every unit the same periods (0 for months without incidents) or choose units "
+            "that do."
+        )
     agg = {outcome: "sum", **{c: "mean" for c in covariates}}
     if exposure:
         agg[exposure] = "sum"
@@ -319,30 +345,25 @@ def _design(frame, t0, freq, *, seasonality, harmonics, slope_change, covariates
     t_start = float((t0 - origin).n)
     post = (periods >= t0).astype(float)
     g = frame["_group"].to_numpy(float)
-    cols: dict[str, np.ndarray] = {"intercept": np.ones(len(frame)), "time": t, "post": post}
-    if slope_change:
-        cols["time_since"] = (t - t_start) * post
-    controlled = (g == 0).any()
+    controlled = bool((g == 0).any())
     effect_cols = {"level_change": "post"}
     if slope_change:
         effect_cols["slope_change"] = "time_since"
     if controlled:
-        for name in list(cols):
-            cols[f"treated:{name}"] = cols[name] * g
+        # period fixed effects absorb everything the two series share (trend, season,
+        # common shocks): the effects come from the treated-minus-control contrast
+        codes = pd.factorize(frame["_period"], sort=True)[0]
+        cols: dict[str, np.ndarray] = {f"period_{i}": (codes == i).astype(float)
+                                       for i in range(codes.max() + 1)}
+        cols.update({"treated": g, "treated:time": t * g, "treated:post": post * g})
+        if slope_change:
+            cols["treated:time_since"] = (t - t_start) * post * g
         effect_cols = {k: f"treated:{v}" for k, v in effect_cols.items()}
-    n_season = _SEASON_LENGTH.get(freq, 1)
-    position = np.asarray(
-        [(p.month - 1) if freq == "M" else (p.quarter - 1) if freq == "Q" else
-         (p.week - 1) if freq == "W" else p.dayofweek if freq == "D" else 0 for p in periods],
-        dtype=float)
-    if seasonality == "month":
-        for s in range(1, n_season):
-            cols[f"season_{s + 1}"] = (position == s).astype(float)
-    elif seasonality == "fourier":
-        for h in range(1, harmonics + 1):
-            angle = 2 * np.pi * h * (position + 1) / n_season
-            cols[f"sin_{h}"] = np.sin(angle)
-            cols[f"cos_{h}"] = np.cos(angle)
+    else:
+        cols = {"intercept": np.ones(len(frame)), "time": t, "post": post}
+        if slope_change:
+            cols["time_since"] = (t - t_start) * post
+        cols.update(_seasonal_terms(periods, freq, seasonality, harmonics))
     for c in covariates:
         cols[c] = frame[c].to_numpy(float)
     names = list(cols)
@@ -356,9 +377,32 @@ def _design(frame, t0, freq, *, seasonality, harmonics, slope_change, covariates
     return x, names, effect_cols
 
 
-def _fit(y, x, offset, *, family, se, lags):
+def _seasonal_terms(periods, freq, seasonality, harmonics) -> dict[str, np.ndarray]:
+    """Period-of-year dummies or Fourier pairs (``harmonic(position, h, period)`` as in R's
+    tsModel, frequencies 1..h)."""
+    n_season = _SEASON_LENGTH.get(freq, 1)
+    position = np.asarray(
+        [(p.month - 1) if freq == "M" else (p.quarter - 1) if freq == "Q" else
+         (p.week - 1) if freq == "W" else p.dayofweek if freq == "D" else 0 for p in periods],
+        dtype=float)
+    cols: dict[str, np.ndarray] = {}
+    if seasonality == "month":
+        for s in range(1, n_season):
+            cols[f"season_{s + 1}"] = (position == s).astype(float)
+    elif seasonality == "fourier":
+        for h in range(1, harmonics + 1):
+            angle = 2 * np.pi * h * (position + 1) / n_season
+            cols[f"sin_{h}"] = np.sin(angle)
+            cols[f"cos_{h}"] = np.cos(angle)
+    return cols
+
+
+def _fit(y, x, offset, *, family, se, lags, time_codes=None):
     cov = {"model": ("nonrobust", {}), "robust": ("HC0", {}), "ar1": None,
            "hac": ("HAC", {"maxlags": lags, "use_correction": True})}[se]
+    if se == "hac" and time_codes is not None:
+        # controlled ITS: scores summed within each period, then Newey–West over periods
+        cov = ("hac-groupsum", {"time": time_codes, "maxlags": lags, "use_correction": True})
     if se == "ar1":
         return _gls_ar1(y, x)
     if family == "ols":
@@ -381,7 +425,8 @@ def _fit(y, x, offset, *, family, se, lags):
                   "negbin": "model-based (negative binomial NB2)"}[family],
         "robust": "heteroskedasticity-robust (HC1)" if family == "ols"
         else "heteroskedasticity-robust sandwich (HC0)",
-        "hac": f"Newey–West HAC ({lags} lags, small-sample corrected)",
+        "hac": f"Newey–West HAC ({lags} lags, small-sample corrected"
+               + (", scores summed by period)" if time_codes is not None else ")"),
     }
     return model, res, np.asarray(res.cov_params()), labels[se], df_t
 
@@ -415,7 +460,7 @@ def _gls_ar1(y, x):
     res = model.fit()
     res.rho = rho
     label = f"GLS with AR(1) errors (rho = {rho:.2f}, REML)"
-    return model, res, np.asarray(res.cov_params()), label, float(n - p - 1)
+    return model, res, np.asarray(res.cov_params()), label, float(n - p)  # as nlme::gls
 
 
 def _negbin(y, x, offset, cov):

@@ -85,9 +85,40 @@ TEXT: dict[str, str] = {
         "Only {n} clusters: cluster-robust standard errors are unreliable below about "
         "{threshold} clusters and intervals tend to be too narrow. Treat them with caution "
         "(a wild cluster bootstrap or permutation inference is more reliable)."),
+    "caveat.pre_trend_untestable": (
+        "No pre-treatment period is left to test parallel trends (all leads are binned into "
+        "the reference period); the pre-trend check cannot fail. Increase leads."),
+    "caveat.rho_at_bound": (
+        "The estimated AR(1) correlation of the errors is at its bound ({rho:.2f}): the series "
+        "may be non-stationary (a random walk), and the intervals are unreliable. Model the "
+        "trend better or use a control series."),
     "caveat.few_treated": (
         "Only {n} treated unit(s): cluster-robust inference over-rejects with so few treated "
         "clusters; prefer permutation (placebo) inference or synthetic control."),
+    # -- staggered roll-out (Callaway–Sant'Anna, evalkit.designs.staggered) ---------------
+    "caveat.cs_small_cohort": (
+        "The cohort first treated in {cohort} has only {n} unit(s): its group-time effects "
+        "rest on very few areas and are imprecise."),
+    "caveat.cs_few_clusters": (
+        "Only {n} units: the analytic (influence-function) standard errors, clustered by "
+        "unit, may be unreliable below about {threshold} units and intervals tend to be "
+        "too narrow. Treat them with caution; with so few units permutation (placebo) "
+        "inference or synthetic control is more reliable."),
+    "caveat.cs_pre_trend": (
+        "The pre-treatment group-time effects are jointly different from zero (p = {p:.3f}): "
+        "parallel trends are doubtful, so the post-treatment estimates may be biased."),
+    "caveat.cs_dropped_first_period": (
+        "{n} unit(s) treated in the first period ({first}) or before were dropped: they have "
+        "no pre-treatment period to compare with."),
+    "caveat.cs_late_cohort_never": (
+        "{n} unit(s) first treated after the last period ({last}) are counted as never "
+        "treated."),
+    "caveat.cs_last_cohort_control": (
+        "No unit is never treated: the last cohort ({cohort}, {n} unit(s)) serves as the "
+        "comparison group and the periods from its start on were dropped."),
+    "caveat.cs_cells_skipped": (
+        "{n} group-time effect(s) could not be estimated for lack of treated or comparison "
+        "units: {cells}."),
     # -- plots ------------------------------------------------------------------------------
     "plot.its.title": "{outcome}: observed and expected without the partnership",
     "plot.its.x": "Period ({freq_name})",

@@ -89,10 +89,44 @@ TEXT: dict[str, str] = {
         "d'environ {threshold} grappes et les intervalles tendent à être trop étroits. À "
         "prendre avec prudence (un bootstrap sauvage par grappe ou une inférence par "
         "permutation est plus fiable)."),
+    "caveat.pre_trend_untestable": (
+        "Aucune période d'avant ne reste pour tester les tendances parallèles (toutes sont "
+        "regroupées dans la période de référence) ; ce test ne peut pas échouer. Augmenter leads."),
+    "caveat.rho_at_bound": (
+        "La corrélation AR(1) estimée des erreurs atteint sa borne ({rho:.2f}) : la série est "
+        "peut-être non stationnaire (marche aléatoire) et les intervalles sont peu fiables. "
+        "Mieux modéliser la tendance ou utiliser une série témoin."),
     "caveat.few_treated": (
         "Seulement {n} secteur(s) traité(s) : l'inférence par grappe rejette trop souvent "
         "avec si peu de grappes traitées ; préférer une inférence par permutation (placebo) "
         "ou le contrôle synthétique."),
+    # -- déploiement échelonné (Callaway–Sant'Anna, evalkit.designs.staggered) ------------
+    "caveat.cs_small_cohort": (
+        "La cohorte entrée dans le dispositif en {cohort} ne compte que {n} secteur(s) : ses "
+        "effets par groupe et période reposent sur très peu de secteurs et sont imprécis."),
+    "caveat.cs_few_clusters": (
+        "Seulement {n} secteurs : les erreurs-types analytiques (fonction d'influence, par "
+        "grappe de secteur) sont peu fiables en dessous d'environ {threshold} secteurs et les "
+        "intervalles tendent à être trop étroits. À prendre avec prudence ; avec si peu de "
+        "secteurs, une inférence par permutation (placebo) ou le contrôle synthétique est "
+        "plus fiable."),
+    "caveat.cs_pre_trend": (
+        "Les effets par groupe et période avant le démarrage sont conjointement différents "
+        "de zéro (p = {p:.3f}) : l'hypothèse de tendances parallèles est douteuse et les "
+        "estimations après le démarrage peuvent être biaisées."),
+    "caveat.cs_dropped_first_period": (
+        "{n} secteur(s) traité(s) dès la première période ({first}) ou avant ont été "
+        "écartés : aucune période antérieure ne permet de les comparer."),
+    "caveat.cs_late_cohort_never": (
+        "{n} secteur(s) entré(s) dans le dispositif après la dernière période ({last}) sont "
+        "comptés comme jamais traités."),
+    "caveat.cs_last_cohort_control": (
+        "Aucun secteur n'est jamais traité : la dernière cohorte ({cohort}, {n} secteur(s)) "
+        "sert de groupe de comparaison et les périodes à partir de son démarrage ont été "
+        "écartées."),
+    "caveat.cs_cells_skipped": (
+        "{n} effet(s) par groupe et période n'ont pas pu être estimés, faute de secteurs "
+        "traités ou de comparaison : {cells}."),
     # -- graphiques -------------------------------------------------------------------------
     "plot.its.title": "{outcome} : observé et attendu sans le partenariat",
     "plot.its.x": "Période ({freq_name})",

@@ -251,3 +251,52 @@ def test_missing_outcome_rows_dropped_with_note():
     assert res.sample["n_obs"] == len(df) - 2
     assert any("2 rows dropped because of missing values in y" in n
                for n in res.sample["notes"])
+
+
+def test_poisson_separation_is_refused():
+    df = normal_panel(seed=20)
+    rng = np.random.default_rng(20)
+    df["c"] = rng.poisson(3, len(df)) * (1 - df["d"]).astype(int)  # no event in treated cells
+    with pytest.raises(DataError, match=r"Poisson estimate of att does not exist"):
+        did(df, outcome="c", unit="unit", time="year", treatment="d", family="poisson")
+
+
+def test_sparse_connected_panel_converges_and_matches_dummies():
+    """Each unit seen in 3 overlapping periods: alternating projections crawl; LSMR finishes."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for u in range(120):
+        for t in range(u % 40, u % 40 + 3):
+            rows.append({"unit": f"u{u}", "year": 2000 + t, "x": rng.normal()})
+    df = pd.DataFrame(rows)
+    df["d"] = (rng.uniform(size=len(df)) < 0.3).astype(float)
+    df["y"] = 0.5 * df["d"] + df["x"] + rng.normal(size=len(df))
+    res = did(df, outcome="y", unit="unit", time="year", treatment="d", covariates=["x"],
+              se="classical")
+    ref = smf.ols("y ~ d + x + C(unit) + C(year)", df).fit()
+    assert res.effect("att")["estimate"] == pytest.approx(ref.params["d"], rel=1e-7)
+    assert res.effect("att")["std_error"] == pytest.approx(ref.bse["d"], rel=1e-6)
+
+
+def test_missing_unit_or_cluster_rows_are_dropped_not_pooled():
+    df = normal_panel(seed=21)
+    df["region"] = df["unit"].str[-1]
+    df.loc[df.index % 7 == 0, "region"] = np.nan
+    res = did(df, outcome="y", unit="unit", time="year", treatment="d", cluster="region")
+    assert res.sample["n_clusters"] == 10
+    assert any("because of missing values in region" in n for n in res.sample["notes"])
+
+
+def test_few_treated_counts_treated_clusters_not_units():
+    df = normal_panel(n_units=40, seed=22)
+    df["region"] = "r" + (df["unit"].str[1:].astype(int) // 10).astype(str)
+    with pytest.warns(EvalkitWarning, match=r"Only 2 treated unit\(s\)"):
+        ek.did(df, outcome="y", unit="unit", time="year", treatment="d", cluster="region")
+
+
+def test_event_study_without_leads_says_the_pretrend_is_untestable():
+    df = normal_panel(n_units=30, n_periods=12, seed=23)
+    with pytest.warns(EvalkitWarning, match=r"No pre-treatment period is left"):
+        res = ek.event_study(df, outcome="y", unit="unit", time="year", cohort="cohort",
+                             leads=1, lags=3)
+    assert "no pre-treatment period" in res.diagnostic("pre_trend").message

@@ -205,3 +205,62 @@ def test_gls_ar1_equals_gls_at_the_estimated_rho():
 def test_ar1_needs_ols():
     with pytest.raises(SpecError, match=r"se='ar1' \(GLS with AR\(1\) errors\) needs family='ols'"):
         its(series().data, se="ar1")
+
+
+def _shared_shock_pair(seed, n=96, t0=60, effect=-2.0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    shock = np.zeros(n)
+    for i in range(1, n):
+        shock[i] = 0.7 * shock[i - 1] + rng.normal(0, 3)
+    treated = 50 + 0.05 * t + shock + effect * (t >= t0) + rng.normal(0, 0.5, n)
+    control = 40 + 0.05 * t + shock + rng.normal(0, 0.5, n)
+    month = pd.period_range("2010-01", periods=n, freq="M").astype(str)
+    return pd.DataFrame({"month": month, "y": treated, "ctl": control})
+
+
+def test_controlled_its_equals_the_difference_series_regression():
+    """Common shocks cancel in the contrast: OLS controlled ITS = OLS on treated - control."""
+    import statsmodels.api as sm
+
+    df = _shared_shock_pair(1)
+    res = its(df, outcome="y", control="ctl", family="ols", slope_change=True)
+    n = len(df)
+    t = np.arange(n, dtype=float)
+    post = (t >= 60).astype(float)
+    x = np.column_stack([np.ones(n), t, post, (t - 60) * post])
+    ref = sm.OLS((df["y"] - df["ctl"]).to_numpy(), x).fit()
+    row = res.effect("level_change")
+    assert row["estimate"] == pytest.approx(ref.params[2], rel=1e-9)
+    assert row["std_error"] == pytest.approx(ref.bse[2], rel=1e-9)
+    hac = its(df, outcome="y", control="ctl", family="ols", se="hac").effect("level_change")
+    ref_hac = sm.OLS((df["y"] - df["ctl"]).to_numpy(), x).fit(
+        cov_type="HAC", cov_kwds={"maxlags": 3, "use_correction": True})
+    assert hac["std_error"] == pytest.approx(ref_hac.bse[2], rel=0.1)
+
+
+@pytest.mark.usefixtures("quiet")
+def test_controlled_its_coverage_with_common_shocks():
+    hits = 0
+    for seed in range(100):
+        row = its(_shared_shock_pair(seed), outcome="y", control="ctl", family="ols",
+                  slope_change=False).effect("level_change")
+        hits += row["ci_low"] <= -2.0 <= row["ci_high"]
+    assert 0.88 <= hits / 100 <= 0.99
+
+
+def test_controlled_its_refuses_ar1_and_column_control_with_exposure():
+    df = _shared_shock_pair(2).assign(pop=1000.0)
+    with pytest.raises(SpecError, match=r"se='ar1' cannot be used with a control series"):
+        its(df, outcome="y", control="ctl", family="ols", se="ar1")
+    with pytest.raises(SpecError, match=r"has no exposure of its own"):
+        its(df, outcome="y", control="ctl", exposure="pop", family="ols")
+
+
+def test_summed_units_must_cover_the_same_periods():
+    city = simulate_city(n_districts=6, seed=3, start="2010-01", roll_out="single",
+                         start_dates=["2014-01"]).data
+    late = city[~((city["district"] == "Gare") & (city["month"] < "2012-01"))]
+    with pytest.raises(DataError, match=r"units summed into one series cover different"):
+        its(late, outcome="burglary", unit="district", units=["Centre", "Gare"],
+            intervention="2014-01")

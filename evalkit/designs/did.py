@@ -114,6 +114,7 @@ def did(
     cluster = cluster or unit
     notes: list[Caveat] = []
     warn: list[Caveat] = []
+    diags: list[Diagnostic] = []
     df = read_table(data)
     needed = [outcome, *covariates] + [c for c in (unit, time, treatment, treated, post,
                                                     weights, cluster) if c]
@@ -178,6 +179,9 @@ def did(
         treated_clusters = df.loc[kept, cluster].nunique() if se == "cluster" else None
         n_units = int(df.loc[f.keep, unit].nunique())
         warn += _timing_warnings(df, unit=unit, treatment=treatment)
+        diags += _bacon_diagnostic(df, outcome=outcome, unit=unit, time=time,
+                                   treatment=treatment, family=family, weights=weights,
+                                   covariates=covariates, warn=warn, notes=notes)
         if df.groupby(unit)["_period"].count().nunique() > 1:
             notes.append(Caveat("unbalanced"))
     if f.dropped:
@@ -200,9 +204,31 @@ def did(
         method="did", spec=spec, effects=effects_table([row]),
         series=_group_means(df.loc[f.keep], outcome, mode=mode, unit=unit, time=time,
                             treatment=treatment, treated=treated, post=post),
-        diagnostics=(), warnings=tuple(warn), sample=sample,
+        diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params),
     )
+
+
+def _bacon_diagnostic(df, *, outcome, unit, time, treatment, family, weights, covariates,
+                      warn, notes) -> list[Diagnostic]:
+    """Goodman-Bacon decomposition of a staggered TWFE estimate, as a diagnostic."""
+    from evalkit.designs.bacon import bacon_decomposition
+
+    starts = df.loc[df[treatment] > 0].groupby(unit)["_period"].min()
+    if starts.nunique() < 2:
+        return []
+    if family != "ols" or covariates or weights:
+        notes.append(Caveat("bacon_skipped_model"))
+        return []
+    try:
+        diag = bacon_decomposition(df.drop(columns="_period"), outcome=outcome, unit=unit,
+                                   time=time, treatment=treatment).diagnostic()
+    except DataError:
+        notes.append(Caveat("bacon_skipped_data"))
+        return []
+    if not diag.passed:
+        warn.append(Caveat("bacon_forbidden", share=diag.statistic))
+    return [diag]
 
 
 def event_study(

@@ -92,6 +92,19 @@ TEXT: dict[str, str] = {
         "The estimated AR(1) correlation of the errors is at its bound ({rho:.2f}): the series "
         "may be non-stationary (a random walk), and the intervals are unreliable. Model the "
         "trend better or use a control series."),
+    "caveat.bacon_forbidden": (
+        "{share:.0%} of the TWFE estimate's weight comes from comparisons that use "
+        "already-treated areas as controls (Goodman-Bacon decomposition): if the effect "
+        "changes over time, these comparisons bias the estimate."),
+    "caveat.bacon_skipped_model": (
+        "The Goodman-Bacon decomposition was not computed: it applies to the linear TWFE "
+        "without covariates or weights."),
+    "caveat.bacon_skipped_data": (
+        "The Goodman-Bacon decomposition was not computed: it needs a balanced panel with a "
+        "0/1 treatment that never switches off."),
+    "report.diag.bacon": (
+        "Goodman-Bacon decomposition — share of the weight from comparisons with "
+        "already-treated areas: {statistic:.1%}."),
     "caveat.few_treated": (
         "Only {n} treated unit(s): cluster-robust inference over-rejects with so few treated "
         "clusters; prefer permutation (placebo) inference or synthetic control."),

@@ -96,6 +96,19 @@ TEXT: dict[str, str] = {
         "La corrélation AR(1) estimée des erreurs atteint sa borne ({rho:.2f}) : la série est "
         "peut-être non stationnaire (marche aléatoire) et les intervalles sont peu fiables. "
         "Mieux modéliser la tendance ou utiliser une série témoin."),
+    "caveat.bacon_forbidden": (
+        "{share:.0%} du poids de l'estimation à double effet fixe vient de comparaisons qui "
+        "utilisent des secteurs déjà traités comme témoins (décomposition de Goodman-Bacon) : "
+        "si l'effet évolue dans le temps, ces comparaisons biaisent l'estimation."),
+    "caveat.bacon_skipped_model": (
+        "La décomposition de Goodman-Bacon n'a pas été calculée : elle s'applique au modèle "
+        "linéaire à double effet fixe sans covariables ni pondérations."),
+    "caveat.bacon_skipped_data": (
+        "La décomposition de Goodman-Bacon n'a pas été calculée : elle demande un panel "
+        "cylindré et un traitement 0/1 qui ne s'arrête jamais."),
+    "report.diag.bacon": (
+        "Décomposition de Goodman-Bacon — part du poids venant de comparaisons avec des "
+        "secteurs déjà traités : {statistic:.1%}."),
     "caveat.few_treated": (
         "Seulement {n} secteur(s) traité(s) : l'inférence par grappe rejette trop souvent "
         "avec si peu de grappes traitées ; préférer une inférence par permutation (placebo) "

@@ -300,3 +300,16 @@ def test_event_study_without_leads_says_the_pretrend_is_untestable():
         res = ek.event_study(df, outcome="y", unit="unit", time="year", cohort="cohort",
                              leads=1, lags=3)
     assert "no pre-treatment period" in res.diagnostic("pre_trend").message
+
+
+def test_staggered_twfe_carries_the_bacon_decomposition():
+    df = normal_panel(n_units=30, n_periods=10, seed=30, staggered=True)
+    res = did(df, outcome="y", unit="unit", time="year", treatment="d")
+    diag = res.diagnostic("bacon")
+    assert 0 <= diag.statistic <= 1
+    assert set(diag.table["type"]) >= {"treated_vs_never", "earlier_vs_later"}
+    pois = did(df.assign(y=np.exp(df["y"] / 5).round()), outcome="y", unit="unit",
+               time="year", treatment="d", family="poisson")
+    assert not pois.diagnostics
+    assert any("Goodman-Bacon decomposition was not computed" in n
+               for n in pois.sample["notes"])

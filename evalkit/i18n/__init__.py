@@ -8,17 +8,42 @@ another language than the English text it carries.
 
 from __future__ import annotations
 
+import math
 import string
 from typing import Any, Literal
 
 from evalkit.errors import SpecError
 from evalkit.i18n import en, fr
 
-__all__ = ["LANGUAGES", "Caveat", "Lang", "catalogue", "outcome_name", "t"]
+__all__ = ["LANGUAGES", "Caveat", "Lang", "catalogue", "format_number", "format_significant",
+           "outcome_name", "round_percent", "t"]
 
 Lang = Literal["en", "fr"]
 LANGUAGES: dict[str, dict[str, str]] = {"en": en.TEXT, "fr": fr.TEXT}
 _NNBSP = "\u202f"
+
+
+def format_number(value: float, lang: str, spec: str) -> str:
+    """``format(value, spec)`` localised: French decimal comma and narrow no-break spaces."""
+    text = format(value, spec)
+    if lang == "fr":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", _NNBSP)
+    return text
+
+
+def format_significant(value: float | None, lang: str, digits: int = 3) -> str:
+    """``digits`` significant digits (never fewer than the units), localised; "–" if missing."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return format_number(value, lang, f",.{decimals}f")
+
+
+def round_percent(value: float) -> float:
+    """Round a percentage for prose: whole numbers from 10 up, one decimal below."""
+    return round(value) if abs(value) >= 10 else round(value, 1)
 
 
 class _Formatter(string.Formatter):
@@ -28,10 +53,8 @@ class _Formatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return super().format_field(value, format_spec)
-        text = format(value, format_spec or ("," if isinstance(value, int) else ",.4g"))
-        if self.lang == "fr":
-            text = text.replace(",", "\0").replace(".", ",").replace("\0", _NNBSP)
-        return text
+        return format_number(value, self.lang,
+                             format_spec or ("," if isinstance(value, int) else ",.4g"))
 
 
 def catalogue(lang: str) -> dict[str, str]:

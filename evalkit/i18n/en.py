@@ -409,4 +409,71 @@ TEXT: dict[str, str] = {
     "ind.season.none": "Yearly data has no seasonality to show.",
     "ind.wave.before": "before",
     "ind.wave.after": "after",
+    # -- displacement: WDQ and WDD (evalkit.designs.displacement) -------------------------
+    "caveat.wdq_zero_count": (
+        "WDQ not computed: a count is 0 ({areas}). The quotient divides by counts and is "
+        "undefined or meaningless with empty cells; use the WDD test, or larger areas or "
+        "longer windows."),
+    "caveat.wdq_no_fall": (
+        "WDQ not computed: crime did not fall in the response area relative to the control "
+        "area (success measure {sm:+.3f}, not negative), so there is no gain that could "
+        "have been displaced (Bowers & Johnson 2003). Report the WDD test instead."),
+    "caveat.wdq_small_counts": (
+        "Small counts (the smallest is {smallest}): the WDQ has no standard error and a few "
+        "crimes more or less can change it a lot; read it together with the WDD test."),
+    "caveat.wdq_no_se": (
+        "The WDQ is a ratio without a standard error: pair it with the WDD test (ek.wdd) "
+        "to judge whether the changes exceed chance."),
+    "caveat.wdq_buffer_control_unused": (
+        "The buffer control area is not used by the WDQ (the buffer is compared with the "
+        "control area, as in Bowers & Johnson 2003); it is used by the WDD test."),
+    "caveat.wdq_windows": (
+        "Counts summed over {n_before} period(s) before ({before}) and {n_after} period(s) "
+        "after ({after}) the start."),
+    "caveat.wdq_label_diffusion_exceeds": (
+        "WDQ = {wdq:.2f} (above 1): diffusion of benefits to the buffer, larger than the "
+        "direct effect."),
+    "caveat.wdq_label_diffusion": (
+        "WDQ = {wdq:.2f} (between 0 and 1): diffusion of benefits to the buffer."),
+    "caveat.wdq_label_no_change": "WDQ = {wdq:.2f}: no change in the buffer area.",
+    "caveat.wdq_label_displacement": (
+        "WDQ = {wdq:.2f} (between −1 and 0): displacement to the buffer, smaller than the "
+        "gain (net benefit)."),
+    "caveat.wdq_label_cancels": (
+        "WDQ = {wdq:.2f} (−1 or below): displacement to the buffer cancels the gain."),
+    "caveat.wdd_local_only": (
+        "No buffer areas were given: the WDD test covers the response area only (ΔR − ΔC); "
+        "displacement was not measured."),
+    "caveat.wdd_unequal_periods": (
+        "The before window ({n_before} periods) and the after window ({n_after} periods) "
+        "differ in length: before counts were rescaled to the after window, so the WDD is "
+        "in crimes over the after window."),
+    "caveat.wdd_mde": (
+        "With these counts, a net change must reach about {mde_significance:.0f} crimes to "
+        "be significant at the {level}% level, and about {mde_power:.0f} crimes to be "
+        "detected with {power_pct}% power."),
+    "caveat.wdd_small_counts": (
+        "Small counts (the smallest is {smallest}): the normal approximation behind the WDD "
+        "test is rough, and only a net change of about {mde_power:.0f} crimes or more could "
+        "be detected with {power_pct}% power."),
+    # -- power and minimum detectable effects (evalkit.designs.power) ---------------------
+    "caveat.power_few_treated": (
+        "With only {n} treated area(s), cluster-robust tests reject too often, so this "
+        "simulated power is overstated; read it as an upper bound and analyse with wild "
+        "bootstrap or permutation inference."),
+    "caveat.power_autocorrelation": (
+        "The data were simulated with autocorrelated errors (lag-1 {ar1:.2f}): the analytic "
+        "MDE assumes correct standard errors, while model-based and HAC intervals are too "
+        "narrow on short autocorrelated series, so the simulated power may be inflated."),
+    "caveat.power_not_reached": (
+        "No effect in the grid reached {power_pct}% power (the largest tested was a rate "
+        "ratio of {largest:.2f}): the minimum detectable effect is larger still."),
+    "caveat.power_mde_ratio": (
+        "With this data, only a change larger than {pct:.0f}% could be detected with "
+        "{power_pct}% power: a smaller true effect would probably go unnoticed, so a "
+        "non-significant result does not show that there was no effect."),
+    "caveat.power_mde_additive": (
+        "With this data, only a change larger than {mde:,.1f} in absolute value could be "
+        "detected with {power_pct}% power: a smaller true effect would probably go "
+        "unnoticed, so a non-significant result does not show that there was no effect."),
 }

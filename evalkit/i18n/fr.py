@@ -429,4 +429,80 @@ TEXT: dict[str, str] = {
     "ind.season.none": "Des données annuelles n'ont pas de saisonnalité à montrer.",
     "ind.wave.before": "avant",
     "ind.wave.after": "après",
+    # -- déplacement : WDQ et WDD (evalkit.designs.displacement) --------------------------
+    "caveat.wdq_zero_count": (
+        "WDQ non calculé : un effectif est nul ({areas}). Le quotient divise par des "
+        "effectifs et n'a pas de sens avec des cases vides ; utilisez le test WDD, ou des "
+        "secteurs plus grands ou des fenêtres plus longues."),
+    "caveat.wdq_no_fall": (
+        "WDQ non calculé : la délinquance n'a pas baissé dans la zone d'action par rapport "
+        "à la zone témoin (mesure de succès {sm:+.3f}, non négative) ; il n'y a donc pas de "
+        "gain qui aurait pu être déplacé (Bowers et Johnson 2003). Présentez plutôt le "
+        "test WDD."),
+    "caveat.wdq_small_counts": (
+        "Effectifs faibles (le plus petit vaut {smallest}) : le WDQ n'a pas d'erreur type et "
+        "quelques faits de plus ou de moins peuvent le modifier fortement ; lisez-le avec le "
+        "test WDD."),
+    "caveat.wdq_no_se": (
+        "Le WDQ est un rapport sans erreur type : associez-le au test WDD (ek.wdd) pour "
+        "juger si les évolutions dépassent le hasard."),
+    "caveat.wdq_buffer_control_unused": (
+        "La zone témoin de la zone tampon n'est pas utilisée par le WDQ (la zone tampon est "
+        "comparée à la zone témoin, comme chez Bowers et Johnson 2003) ; elle sert au test "
+        "WDD."),
+    "caveat.wdq_windows": (
+        "Effectifs cumulés sur {n_before} période(s) avant ({before}) et {n_after} "
+        "période(s) après ({after}) le démarrage."),
+    "caveat.wdq_label_diffusion_exceeds": (
+        "WDQ = {wdq:.2f} (supérieur à 1) : diffusion des bénéfices vers la zone tampon, "
+        "plus forte que l'effet direct."),
+    "caveat.wdq_label_diffusion": (
+        "WDQ = {wdq:.2f} (entre 0 et 1) : diffusion des bénéfices vers la zone tampon."),
+    "caveat.wdq_label_no_change": "WDQ = {wdq:.2f} : aucune évolution dans la zone tampon.",
+    "caveat.wdq_label_displacement": (
+        "WDQ = {wdq:.2f} (entre −1 et 0) : déplacement vers la zone tampon, inférieur au "
+        "gain (bénéfice net)."),
+    "caveat.wdq_label_cancels": (
+        "WDQ = {wdq:.2f} (−1 ou moins) : le déplacement vers la zone tampon annule le "
+        "gain."),
+    "caveat.wdd_local_only": (
+        "Aucune zone tampon n'a été fournie : le test WDD ne porte que sur la zone d'action "
+        "(ΔR − ΔC) ; le déplacement n'a pas été mesuré."),
+    "caveat.wdd_unequal_periods": (
+        "Les fenêtres avant ({n_before} périodes) et après ({n_after} périodes) n'ont pas la "
+        "même durée : les effectifs d'avant ont été ramenés à la durée de la fenêtre après ; "
+        "le WDD s'exprime donc en faits sur la fenêtre après."),
+    "caveat.wdd_mde": (
+        "Avec ces effectifs, une variation nette doit atteindre environ "
+        "{mde_significance:.0f} faits pour être significative au seuil de {level} %, et "
+        "environ {mde_power:.0f} faits pour être détectée avec une puissance de "
+        "{power_pct} %."),
+    "caveat.wdd_small_counts": (
+        "Effectifs faibles (le plus petit vaut {smallest}) : l'approximation normale du test "
+        "WDD est grossière, et seule une variation nette d'environ {mde_power:.0f} faits ou "
+        "plus serait détectée avec une puissance de {power_pct} %."),
+    # -- puissance et effet minimal détectable (evalkit.designs.power) --------------------
+    "caveat.power_few_treated": (
+        "Avec seulement {n} secteur(s) traité(s), les tests robustes par grappes rejettent "
+        "trop souvent : la puissance simulée est donc surestimée. Lisez-la comme une borne "
+        "supérieure et analysez avec un bootstrap sauvage ou une inférence par permutation."),
+    "caveat.power_autocorrelation": (
+        "Les données ont été simulées avec des erreurs autocorrélées (ordre 1 : {ar1:.2f}) : "
+        "l'effet minimal détectable analytique suppose des erreurs types correctes, alors "
+        "que les intervalles fondés sur le modèle ou HAC sont trop étroits sur des séries "
+        "courtes autocorrélées ; la puissance simulée peut donc être surestimée."),
+    "caveat.power_not_reached": (
+        "Aucun effet de la grille n'atteint une puissance de {power_pct} % (le plus grand "
+        "testé était un rapport de taux de {largest:.2f}) : l'effet minimal détectable est "
+        "encore plus grand."),
+    "caveat.power_mde_ratio": (
+        "Avec ces données, seule une variation de plus de {pct:.0f} % pouvait être détectée "
+        "avec une puissance de {power_pct} % : un effet réel plus petit passerait "
+        "probablement inaperçu, et un résultat non significatif ne prouve donc pas "
+        "l'absence d'effet."),
+    "caveat.power_mde_additive": (
+        "Avec ces données, seule une variation de plus de {mde:,.1f} en valeur absolue "
+        "pouvait être détectée avec une puissance de {power_pct} % : un effet réel plus "
+        "petit passerait probablement inaperçu, et un résultat non significatif ne prouve "
+        "donc pas l'absence d'effet."),
 }

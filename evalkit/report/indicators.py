@@ -32,7 +32,14 @@ from evalkit.data.io import data_fingerprint, read_table
 from evalkit.data.panel import load_panel
 from evalkit.data.validate import check_numeric, require_columns
 from evalkit.errors import DataError, EvalkitWarning, SpecError
-from evalkit.i18n import Lang, catalogue, t
+from evalkit.i18n import (
+    Lang,
+    catalogue,
+    format_number,
+    format_significant,
+    round_percent,
+    t,
+)
 from evalkit.indicators import harm_total, load_harm_weights, rate, rate_change, survey_share
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import STYLE, section
@@ -98,7 +105,9 @@ class SmallCountRule:
         """A count formatted for ``lang``, or the hidden label."""
         if value is None or not math.isfinite(value):
             return _DASH
-        return self.label if bool(self.hides(value)) else _fmt(round(float(value)), lang, ",d")
+        if bool(self.hides(value)):
+            return self.label
+        return format_number(round(float(value)), lang, ",d")
 
     def text(self, lang: Lang) -> str:
         """The rule in plain words, printed under the tables."""
@@ -109,27 +118,10 @@ SMALL_COUNTS = SmallCountRule()
 
 
 # -- labels and formatting ---------------------------------------------------------------------
-# (own copies, like narrative.py's: French decimal comma and narrow no-break space)
-def _fmt(value: float, lang: Lang, spec: str) -> str:
-    text = format(value, spec)
-    if lang == "fr":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", "\u202f")
-    return text
-
-
-def _num(value: float, lang: Lang, digits: int = 3) -> str:
-    """``digits`` significant digits (at least the units), localised."""
-    if value == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(value)))
-    return _fmt(value, lang, f",.{max(0, digits - 1 - magnitude)}f")
-
-
 def _signed_pct(ratio: float, lang: Lang) -> str:
     """A ratio as a signed % change: whole numbers from 10 up, one decimal below."""
-    pct = (ratio - 1) * 100
-    value = round(pct) if abs(pct) >= 10 else round(pct, 1)
-    text = _fmt(value, lang, "g") + ("\u202f%" if lang == "fr" else "%")
+    value = round_percent((ratio - 1) * 100)
+    text = format_number(value, lang, "g") + ("\u202f%" if lang == "fr" else "%")
     return f"+{text}" if value > 0 else text
 
 
@@ -151,7 +143,8 @@ def _exposure_label(exposure: str, lang: Lang) -> str:
 
 
 def _per_text(per: float, lang: Lang) -> str:
-    return _fmt(per, lang, ",.0f") if float(per).is_integer() else _fmt(per, lang, ",g")
+    spec = ",.0f" if float(per).is_integer() else ",g"
+    return format_number(per, lang, spec)
 
 
 def _value(value: float, lang: Lang) -> str:
@@ -159,7 +152,7 @@ def _value(value: float, lang: Lang) -> str:
         return _DASH
     if math.isinf(value):
         return "∞"
-    return _num(value, lang)
+    return format_significant(value, lang)
 
 
 def _range(lo: float, hi: float, lang: Lang, *, fmt: Callable[[float, Lang], str] | None = None
@@ -172,7 +165,7 @@ def _range(lo: float, hi: float, lang: Lang, *, fmt: Callable[[float, Lang], str
 def _ratio(value: float, lang: Lang) -> str:
     if value is None or not math.isfinite(value):
         return _value(value, lang)
-    return _fmt(value, lang, ".2f")
+    return format_number(value, lang, ".2f")
 
 
 def _change(ratio: float, lang: Lang) -> str:
@@ -182,7 +175,7 @@ def _change(ratio: float, lang: Lang) -> str:
 
 
 def _share(value: float, lang: Lang) -> str:
-    text = _fmt(100 * value, lang, ".1f")
+    text = format_number(100 * value, lang, ".1f")
     return f"{text}\u202f%" if lang == "fr" else f"{text}%"
 
 
@@ -681,9 +674,9 @@ def survey_section(survey: str | os.PathLike[str] | pd.DataFrame | None, *,
               for c in by),
             _DASH if hidden else _share(r["share"], lang),
             _DASH if hidden else t("report.pct_range", lang,
-                                   lo=_fmt(100 * r["ci_low"], lang, ".1f"),
-                                   hi=_fmt(100 * r["ci_high"], lang, ".1f")),
-            _fmt(int(r["n"]), lang, ",d"),
+                                   lo=format_number(100 * r["ci_low"], lang, ".1f"),
+                                   hi=format_number(100 * r["ci_high"], lang, ".1f")),
+            format_number(int(r["n"]), lang, ",d"),
             _DASH if hidden or pd.isna(r["rse"]) else _share(r["rse"], lang),
             t(f"ind.reliability.{r['reliability']}", lang),
         ])

@@ -16,7 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.i18n import Caveat, Lang, outcome_name, t
+from evalkit.i18n import (
+    Caveat,
+    Lang,
+    format_number,
+    format_significant,
+    outcome_name,
+    round_percent,
+    t,
+)
 from evalkit.report.html import Html, esc, join, table, tag
 from evalkit.results import EvaluationResult
 
@@ -38,28 +46,6 @@ STYLE = Html("<style>" + (Path(__file__).with_name("style.css")).read_text(encod
 
 
 # -- formatting ------------------------------------------------------------------------------
-def _num(value: float, lang: str, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if value == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(value)))
-    decimals = max(0, digits - 1 - magnitude)
-    return _fmt(value, lang, f",.{decimals}f")
-
-
-def _fmt(value: float, lang: str, spec: str) -> str:
-    text = format(value, spec)
-    if lang == "fr":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", "\u202f")
-    return text
-
-
-def _pct(value: float) -> float:
-    """Round a percentage for prose: whole numbers from 10 up, one decimal below."""
-    return round(value) if abs(value) >= 10 else round(value, 1)
-
-
 def _level(result: EvaluationResult) -> int:
     return round(100 * (1 - float(result.spec.get("alpha", 0.05))))
 
@@ -123,8 +109,9 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
     ratio = row.get("relative_effect", float("nan"))
     if ratio is None or not math.isfinite(ratio):
         sentence = t("did.headline.additive", lang, outcome=name, level=level,
-                     est=_num(row["estimate"], lang), lo=_num(row["ci_low"], lang),
-                     hi=_num(row["ci_high"], lang))
+                     est=format_significant(row["estimate"], lang),
+                     lo=format_significant(row["ci_low"], lang),
+                     hi=format_significant(row["ci_high"], lang))
         clear = not row["ci_low"] <= 0 <= row["ci_high"]
     else:
         lo_r, hi_r = row["relative_ci_low"], row["relative_ci_high"]
@@ -135,11 +122,11 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
             key, pct, lo, hi = "rise", (ratio - 1) * 100, (lo_r - 1) * 100, (hi_r - 1) * 100
         else:
             key, pct, lo, hi = "unclear", (ratio - 1) * 100, (lo_r - 1) * 100, (hi_r - 1) * 100
-        signed = _pct(pct)
+        signed = round_percent(pct)
         sentence = t(f"{prefix}.headline.{key}", lang, outcome=name, level=level,
-                     pct=_pct(pct), lo=_pct(lo), hi=_pct(hi),
-                     signed=f"+{_fmt(signed, lang, 'g')}" if signed > 0
-                     else _fmt(signed, lang, "g"), **extra)
+                     pct=round_percent(pct), lo=round_percent(lo), hi=round_percent(hi),
+                     signed=f"+{format_number(signed, lang, 'g')}" if signed > 0
+                     else format_number(signed, lang, "g"), **extra)
         sentence = sentence[0].upper() + sentence[1:]
     note = t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang, level=level)
     n_caveats = len(_caveats([result], lang))
@@ -256,7 +243,7 @@ def _same_precision(values: list[float], lang: str) -> list[str]:
     decimals = max(0, 2 - math.floor(math.log10(max(finite))))
     out = []
     for v in values:
-        text = _fmt(v, lang, f",.{decimals}f") if math.isfinite(v) else "–"
+        text = format_number(v, lang, f",.{decimals}f") if math.isfinite(v) else "–"
         out.append(f"+{text}" if v > 0 and text.strip("0,.") else text)
     return out
 
@@ -264,7 +251,7 @@ def _same_precision(values: list[float], lang: str) -> list[str]:
 def _p(p: float, lang: str) -> str:
     if p is None or not math.isfinite(p):
         return "–"
-    return "< 0.001".replace(".", "," if lang == "fr" else ".") if p < 0.001 else _fmt(
+    return "< 0.001".replace(".", "," if lang == "fr" else ".") if p < 0.001 else format_number(
         p, lang, ".3f")
 
 

@@ -24,11 +24,11 @@ demo: $(VENV)/.installed
 ## test: install the dev extras and run the linter and the whole test suite
 test: $(VENV)/.installed-dev
 	.ci/install-browser.sh || test -z "$$CI"
-	$(BIN)/ruff check evalkit tests data_samples
+	$(BIN)/ruff check evalkit tests benchmarks data_samples
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check evalkit tests data_samples
+	$(BIN)/ruff check evalkit tests benchmarks data_samples
 
 ## lab: open JupyterLab on the training course
 lab: $(VENV)/.installed-dev

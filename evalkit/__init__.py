@@ -15,8 +15,12 @@ __version__ = "0.1.0"
 
 from evalkit.data.io import read_table
 from evalkit.data.panel import Panel, load_panel
+from evalkit.designs.bacon import bacon_decomposition
 from evalkit.designs.did import did, event_study
+from evalkit.designs.displacement import wdd, wdq
 from evalkit.designs.its import its
+from evalkit.designs.power import did_power, its_power, mde_from_result
+from evalkit.designs.staggered import staggered_did
 from evalkit.errors import (
     DataError,
     EvalkitError,
@@ -48,17 +52,24 @@ __all__ = [
     "SpecError",
     "TemplateParameterError",
     "__version__",
+    "bacon_decomposition",
     "did",
+    "did_power",
     "event_study",
     "harm_total",
     "its",
+    "its_power",
     "load_harm_weights",
     "load_panel",
+    "mde_from_result",
     "poisson_ci",
     "rate",
     "rate_change",
     "read_table",
     "relative_reduction",
     "reoffending_rates",
+    "staggered_did",
     "survey_share",
+    "wdd",
+    "wdq",
 ]

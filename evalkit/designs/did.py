@@ -16,6 +16,7 @@ Cluster-robust SEs use fixest's default small-sample correction and a t(G-1) ref
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import Literal
@@ -36,11 +37,16 @@ from evalkit.designs._common import as_list, check_alpha, check_choice, provenan
 from evalkit.designs._engine import Fit, fit
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
+from evalkit.inference.permutation import randomization_inference
+from evalkit.inference.wild import wild_cluster_bootstrap
 from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
 
 __all__ = ["did", "event_study"]
 
 SE = Literal["classical", "robust", "cluster"]
+Inference = Literal["auto", "cluster", "wild", "permutation"]
+DEFAULT_SEED = 20261123
+_PERMUTATION_REPS_POISSON = 499
 FEW_CLUSTERS = 20
 FEW_TREATED = 5
 
@@ -59,6 +65,9 @@ def did(
     family: Literal["ols", "poisson"] = "ols",
     cluster: str | None = None,
     se: SE = "cluster",
+    inference: Inference = "auto",
+    reps: int = 9999,
+    seed: int | None = None,
     alpha: float = 0.05,
 ) -> EvaluationResult:
     """Difference-in-differences: 2x2 from group/period columns, or two-way fixed effects.
@@ -83,6 +92,19 @@ def did(
         Cluster column; default ``unit`` when given.
     se : {"cluster", "robust", "classical"}
         With no cluster column available, ``"cluster"`` falls back to HC1 with a note.
+    inference : {"auto", "cluster", "wild", "permutation"}
+        How p-values and intervals are obtained with ``se="cluster"``. ``"auto"`` keeps the
+        cluster-robust t when there are at least 5 treated clusters and 20 clusters;
+        otherwise, for OLS, the wild cluster bootstrap-t (Webb weights, null imposed) gives
+        the p-value and the interval, and for Poisson the p-value comes from randomization
+        inference (the interval stays cluster-robust, with a caveat). With few treated
+        units an exact randomization-inference p-value is also reported as a diagnostic.
+        The standard error column always holds the CR1 standard error.
+    reps : int
+        Bootstrap replications (wild) or placebo assignments (permutation, when not exact).
+    seed : int, optional
+        Seed of the resampling; default 20261123 when a resampling method is used. Recorded
+        in ``provenance``.
     alpha : float
 
     Returns
@@ -92,12 +114,18 @@ def did(
     """
     check_choice("family", family, ("ols", "poisson"))
     check_choice("se", se, ("classical", "robust", "cluster"))
+    check_choice("inference", inference, ("auto", "cluster", "wild", "permutation"))
     check_alpha(alpha)
+    if not isinstance(reps, int) or reps < 99:
+        raise SpecError(f"reps must be a whole number of at least 99; got {reps!r}.")
+    if inference == "wild" and family == "poisson":
+        raise SpecError("the wild cluster bootstrap is for family='ols'; with Poisson use "
+                        "inference='permutation' (or 'auto').")
     covariates = as_list(covariates)
     params = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment,
               "treated": treated, "post": post, "covariates": covariates,
               "weights": weights, "family": family, "cluster": cluster, "se": se,
-              "alpha": alpha}
+              "inference": inference, "reps": reps, "seed": seed, "alpha": alpha}
     if treatment is not None and (treated is not None or post is not None):
         raise SpecError("give either treatment= (TWFE) or treated= and post= (2x2), not both.")
     if treatment is not None:
@@ -192,10 +220,44 @@ def did(
     row = effect_row("att", f.params[j], f.se()[j], alpha=alpha, scale=scale, df=f.df_t,
                      relative="exp" if family == "poisson" else "none")
     row["n_obs"] = f.n
+    method_text = f.vcov_label
+    used_seed = None
+    if se == "cluster" and f.n_clusters is not None:
+        chosen = _choose_inference(inference, family, treated_clusters, f.n_clusters)
+        few = treated_clusters is not None and treated_clusters < FEW_TREATED
+        if chosen != "cluster" or few:
+            used_seed = DEFAULT_SEED if seed is None else seed
+        design = {"y": y[f.keep], "x": x[f.keep], "names": names, "w": None if w is None
+                  else w[f.keep], "fes": None if mode == "2x2" else
+                  [c[f.keep] for c in fes], "clusters": clusters[f.keep]}
+        if chosen == "wild":
+            wb = wild_cluster_bootstrap(design["y"], design["x"], names, term="att",
+                                        fixed_effects=design["fes"],
+                                        clusters=design["clusters"], weights=design["w"],
+                                        dist="webb", reps=reps, seed=used_seed, alpha=alpha)
+            row.update(p_value=wb.p_value, ci_low=wb.ci_low, ci_high=wb.ci_high)
+            method_text = f"{f.vcov_label}; p-value and interval: {wb.method}"
+            notes.append(Caveat("inference_wild", reps=wb.reps))
+        if mode == "twfe" and (chosen == "permutation" or few):
+            ri = _permutation_test(df.loc[f.keep].reset_index(drop=True), design, unit=unit,
+                                   treatment=treatment, family=family, reps=reps,
+                                   seed=used_seed, alpha=alpha)
+            diags.append(Diagnostic(
+                name="randomization", null="no effect in any area (sharp null)",
+                statistic=float(ri.observed), p_value=float(ri.p_value),
+                passed=bool(ri.p_value < alpha) == bool(row["p_value"] < alpha),
+                message=ri.method))
+            if chosen == "permutation":
+                row["p_value"] = float(ri.p_value)
+                method_text = f"{f.vcov_label}; p-value: {ri.method}"
+                warn.append(Caveat("inference_permutation_ci"))
+        if "relative_effect" in row:
+            row.update(relative_ci_low=math.exp(row["ci_low"]),
+                       relative_ci_high=math.exp(row["ci_high"]))
     spec = {"outcome": outcome, "design": "2x2" if mode == "2x2" else "twfe", "unit": unit,
             "time": time, "treatment": treatment, "treated": treated, "post": post,
             "covariates": covariates, "weights": weights, "family": family,
-            "cluster": cluster if se == "cluster" else None, "se": se, "vcov": f.vcov_label,
+            "cluster": cluster if se == "cluster" else None, "se": se, "vcov": method_text,
             "alpha": alpha, "freq": freq}
     sample = {"n_obs": f.n, "n_units": n_units, "n_periods": n_periods,
               "n_treated_units": treated_units, "n_clusters": f.n_clusters,
@@ -205,8 +267,49 @@ def did(
         series=_group_means(df.loc[f.keep], outcome, mode=mode, unit=unit, time=time,
                             treatment=treatment, treated=treated, post=post),
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
-        provenance=provenance(data, params),
+        provenance=provenance(data, params, seed=used_seed),
     )
+
+
+def _choose_inference(inference: str, family: str, treated_clusters: int | None,
+                      n_clusters: int) -> str:
+    if inference != "auto":
+        return inference
+    few = (treated_clusters is not None and treated_clusters < FEW_TREATED) or \
+        n_clusters < FEW_CLUSTERS
+    if not few:
+        return "cluster"
+    return "wild" if family == "ols" else "permutation"
+
+
+def _permutation_test(df: pd.DataFrame, design: dict, *, unit: str, treatment: str,
+                      family: str, reps: int, seed: int, alpha: float):
+    """Randomization inference for TWFE: the treated units' treatment paths are given to
+    other units (the k-th observed path to the k-th placebo unit) and the model re-fitted."""
+    units = pd.Index(sorted(df[unit].astype(str).unique()))
+    ever = df.groupby(df[unit].astype(str))[treatment].max()
+    treated = pd.Index(sorted(ever[ever > 0].index))
+    paths = df.pivot_table(index=df[unit].astype(str), columns="_period", values=treatment,
+                           aggfunc="first").reindex(units).fillna(0.0)
+    unit_pos = units.get_indexer(df[unit].astype(str))
+    period_pos = paths.columns.get_indexer(df["_period"])
+    source = paths.loc[treated].to_numpy()
+    x = design["x"].copy()
+
+    def estimate(placebo: pd.Index) -> float:
+        grid = np.zeros(paths.shape)
+        grid[units.get_indexer(placebo)] = source
+        x[:, 0] = grid[unit_pos, period_pos]
+        try:
+            return float(fit(design["y"], x, design["names"], fixed_effects=design["fes"],
+                             weights=design["w"], family=family,
+                             se="classical" if family == "ols" else "model").params[0])
+        except DataError:  # a placebo assignment the model cannot estimate (separation)
+            return float("nan")
+
+    limit = reps if family == "ols" else min(reps, _PERMUTATION_REPS_POISSON)
+    return randomization_inference(estimate, units, treated, reps=limit, seed=seed,
+                                   exact_limit=limit + 1, alpha=alpha)
 
 
 def _bacon_diagnostic(df, *, outcome, unit, time, treatment, family, weights, covariates,

@@ -102,9 +102,21 @@ TEXT: dict[str, str] = {
     "caveat.bacon_skipped_data": (
         "The Goodman-Bacon decomposition was not computed: it needs a balanced panel with a "
         "0/1 treatment that never switches off."),
+    "report.diag.randomization": (
+        "Randomization inference — p {p} when the partnership is re-assigned to other areas "
+        "(agrees with the reported test when marked passed)."),
     "report.diag.bacon": (
         "Goodman-Bacon decomposition — share of the weight from comparisons with "
         "already-treated areas: {statistic:.1%}."),
+    "caveat.inference_wild": (
+        "Few (treated) clusters: the p-value and interval come from a wild cluster "
+        "bootstrap-t with Webb weights and the null imposed ({reps} replications), which "
+        "holds its level where cluster-robust t tests over-reject."),
+    "caveat.inference_permutation_ci": (
+        "Few treated areas: the p-value comes from randomization inference (re-assigning the "
+        "partnership to other areas), but the interval is still cluster-robust and likely too "
+        "narrow. Trust the p-value; for a reliable interval model rates or log counts with "
+        "family='ols', where the wild cluster bootstrap applies."),
     "caveat.few_treated": (
         "Only {n} treated unit(s): cluster-robust inference over-rejects with so few treated "
         "clusters; prefer permutation (placebo) inference or synthetic control."),
@@ -450,7 +462,7 @@ TEXT: dict[str, str] = {
         "in crimes over the after window."),
     "caveat.wdd_mde": (
         "With these counts, a net change must reach about {mde_significance:.0f} crimes to "
-        "be significant at the {level}% level, and about {mde_power:.0f} crimes to be "
+        "be significant at the {level:g}% level, and about {mde_power:.0f} crimes to be "
         "detected with {power_pct}% power."),
     "caveat.wdd_small_counts": (
         "Small counts (the smallest is {smallest}): the normal approximation behind the WDD "
@@ -462,7 +474,7 @@ TEXT: dict[str, str] = {
         "simulated power is overstated; read it as an upper bound and analyse with wild "
         "bootstrap or permutation inference."),
     "caveat.power_autocorrelation": (
-        "The data were simulated with autocorrelated errors (lag-1 {ar1:.2f}): the analytic "
+        "The data were simulated with autocorrelated errors (lag-1 correlation {ar1:.2f}): the analytic "
         "MDE assumes correct standard errors, while model-based and HAC intervals are too "
         "narrow on short autocorrelated series, so the simulated power may be inflated."),
     "caveat.power_not_reached": (
@@ -476,4 +488,52 @@ TEXT: dict[str, str] = {
         "With this data, only a change larger than {mde:,.1f} in absolute value could be "
         "detected with {power_pct}% power: a smaller true effect would probably go "
         "unnoticed, so a non-significant result does not show that there was no effect."),
+    # -- synthetic control (evalkit.designs.synth) -----------------------------------------
+    "caveat.synth_convex_hull": (
+        "Before the intervention the treated outcome lies outside the range of every donor "
+        "in {n} of {n_pre} periods: no weighted average of donors can reproduce it, so the "
+        "synthetic control is biased towards the donors' level. Compare with a "
+        "difference-in-differences design (which allows a level difference) or model rates "
+        "instead of counts."),
+    "caveat.synth_poor_fit": (
+        "The synthetic control fits the treated unit poorly before the intervention: the "
+        "pre-period RMSPE ({rmspe:.3g}) is {ratio:.2f} times the standard deviation of the "
+        "treated outcome (a close fit is below {limit}). The gaps after the intervention "
+        "then mix the effect with the lack of fit."),
+    "caveat.synth_short_pre": (
+        "Only {n_pre} periods before the intervention ({recommended} or more recommended): "
+        "a close pre-period fit over so few points can arise by chance."),
+    "caveat.synth_permutation": (
+        "Inference is by permutation (placebo in space, Abadie, Diamond & Hainmueller "
+        "2010): each of the {n} placebos is refitted as if treated; the p-value is the share "
+        "of placebos and treated whose post/pre RMSPE ratio is at least the treated one. "
+        "Intervals invert this test under a constant additive effect; no standard error is "
+        "reported."),
+    "caveat.synth_several_treated": (
+        "{n} treated units: each is fitted against the untreated donors and the gaps are "
+        "averaged. The placebo distribution is that of the average gap of {n} donors at a "
+        "time (donor sets used: {sets})."),
+    "caveat.synth_few_placebos": (
+        "Only {n} placebo(s): the smallest attainable p-value, {p_min:.3g}, exceeds "
+        "alpha = {alpha}, so the permutation test cannot detect any effect and the "
+        "intervals are unbounded. Add donor units."),
+    "caveat.synth_ci_empty": (
+        "No constant additive effect is compatible with the placebo distribution: the "
+        "post-period gaps vary too much over time. The interval for att is left empty; "
+        "read the gaps period by period."),
+    "caveat.synth_no_placebo": (
+        "placebo=False: no placebo refits, hence no p-values, intervals or robustness "
+        "checks."),
+    "caveat.synth_constant_predictor": (
+        "Predictor(s) {predictors} take the same value for every unit and carry no "
+        "information; they were ignored."),
+    "caveat.synth_loo_sign": (
+        "Leaving out donor(s) {donors} reverses the sign of the estimated effect: the "
+        "result hinges on them."),
+    "caveat.synth_placebo_time": (
+        "Placebo in time: refitted with a fake intervention in {fake}, the synthetic "
+        "control already departs from the treated unit before the real intervention (mean "
+        "gap {gap:.3g}, more than {limit:.3g}); the pre-period fit may not carry over."),
+    "caveat.synth_placebo_time_skipped": (
+        "Placebo in time skipped: {n_pre} pre-intervention periods are too few to split."),
 }

@@ -106,9 +106,22 @@ TEXT: dict[str, str] = {
     "caveat.bacon_skipped_data": (
         "La décomposition de Goodman-Bacon n'a pas été calculée : elle demande un panel "
         "cylindré et un traitement 0/1 qui ne s'arrête jamais."),
+    "report.diag.randomization": (
+        "Inférence par permutation — p {p} quand le partenariat est réattribué à d'autres "
+        "secteurs (concorde avec le test retenu quand il est satisfaisant)."),
     "report.diag.bacon": (
         "Décomposition de Goodman-Bacon — part du poids venant de comparaisons avec des "
         "secteurs déjà traités : {statistic:.1%}."),
+    "caveat.inference_wild": (
+        "Peu de grappes (traitées) : la valeur p et l'intervalle viennent d'un bootstrap "
+        "sauvage par grappe (poids de Webb, hypothèse nulle imposée, {reps} réplications), qui "
+        "garde son niveau là où les tests par grappe rejettent trop souvent."),
+    "caveat.inference_permutation_ci": (
+        "Peu de secteurs traités : la valeur p vient d'une inférence par permutation "
+        "(réattribution du partenariat à d'autres secteurs), mais l'intervalle reste celui "
+        "des erreurs-types par grappe, probablement trop étroit. Se fier à la valeur p ; pour "
+        "un intervalle fiable, modéliser des taux ou des log-comptages avec family='ols', où "
+        "le bootstrap sauvage s'applique."),
     "caveat.few_treated": (
         "Seulement {n} secteur(s) traité(s) : l'inférence par grappe rejette trop souvent "
         "avec si peu de grappes traitées ; préférer une inférence par permutation (placebo) "
@@ -474,7 +487,7 @@ TEXT: dict[str, str] = {
         "le WDD s'exprime donc en faits sur la fenêtre après."),
     "caveat.wdd_mde": (
         "Avec ces effectifs, une variation nette doit atteindre environ "
-        "{mde_significance:.0f} faits pour être significative au seuil de {level} %, et "
+        "{mde_significance:.0f} faits pour être significative au seuil de {level:g} %, et "
         "environ {mde_power:.0f} faits pour être détectée avec une puissance de "
         "{power_pct} %."),
     "caveat.wdd_small_counts": (
@@ -487,7 +500,7 @@ TEXT: dict[str, str] = {
         "trop souvent : la puissance simulée est donc surestimée. Lisez-la comme une borne "
         "supérieure et analysez avec un bootstrap sauvage ou une inférence par permutation."),
     "caveat.power_autocorrelation": (
-        "Les données ont été simulées avec des erreurs autocorrélées (ordre 1 : {ar1:.2f}) : "
+        "Les données ont été simulées avec des erreurs autocorrélées (corrélation d'ordre 1 : {ar1:.2f}) : "
         "l'effet minimal détectable analytique suppose des erreurs types correctes, alors "
         "que les intervalles fondés sur le modèle ou HAC sont trop étroits sur des séries "
         "courtes autocorrélées ; la puissance simulée peut donc être surestimée."),
@@ -505,4 +518,56 @@ TEXT: dict[str, str] = {
         "pouvait être détectée avec une puissance de {power_pct} % : un effet réel plus "
         "petit passerait probablement inaperçu, et un résultat non significatif ne prouve "
         "donc pas l'absence d'effet."),
+    # -- contrôle synthétique (evalkit.designs.synth) --------------------------------------
+    "caveat.synth_convex_hull": (
+        "Avant l'intervention, l'indicateur du secteur traité sort de l'étendue des secteurs "
+        "donneurs sur {n} des {n_pre} périodes : aucune moyenne pondérée de donneurs ne peut "
+        "le reproduire, et le contrôle synthétique est tiré vers leur niveau. Comparez avec "
+        "une double différence (qui admet un écart de niveau) ou modélisez des taux plutôt "
+        "que des effectifs."),
+    "caveat.synth_poor_fit": (
+        "Le contrôle synthétique reproduit mal le secteur traité avant l'intervention : "
+        "l'erreur quadratique moyenne avant l'intervention ({rmspe:.3g}) vaut {ratio:.2f} "
+        "fois l'écart-type de l'indicateur du secteur traité (un bon ajustement reste "
+        "sous {limit}). Les écarts après l'intervention mêlent alors l'effet et le défaut "
+        "d'ajustement."),
+    "caveat.synth_short_pre": (
+        "Seulement {n_pre} périodes avant l'intervention (au moins {recommended} "
+        "recommandées) : un bon ajustement sur si peu de points peut être dû au hasard."),
+    "caveat.synth_permutation": (
+        "L'inférence se fait par permutation (placebos dans l'espace, Abadie, Diamond et "
+        "Hainmueller 2010) : chacun des {n} placebos est réestimé comme s'il avait été "
+        "traité ; la p-valeur est la part des placebos et du traité dont le rapport des "
+        "erreurs quadratiques après/avant atteint au moins celui du traité. Les intervalles "
+        "inversent ce test sous un effet additif constant ; aucune erreur type n'est "
+        "donnée."),
+    "caveat.synth_several_treated": (
+        "{n} secteurs traités : chacun est ajusté sur les donneurs non traités et les écarts "
+        "sont moyennés. La distribution placebo est celle de l'écart moyen de {n} donneurs "
+        "pris ensemble (ensembles de donneurs utilisés : {sets})."),
+    "caveat.synth_few_placebos": (
+        "Seulement {n} placebo(s) : la plus petite p-valeur possible, {p_min:.3g}, dépasse "
+        "alpha = {alpha} ; le test par permutation ne peut détecter aucun effet et les "
+        "intervalles sont infinis. Ajoutez des secteurs donneurs."),
+    "caveat.synth_ci_empty": (
+        "Aucun effet additif constant n'est compatible avec la distribution placebo : les "
+        "écarts après l'intervention varient trop dans le temps. L'intervalle de l'effet "
+        "moyen est laissé vide ; lisez les écarts période par période."),
+    "caveat.synth_no_placebo": (
+        "placebo=False : aucun placebo n'est réestimé, donc ni p-valeurs, ni intervalles, "
+        "ni contrôles de robustesse."),
+    "caveat.synth_constant_predictor": (
+        "Le ou les prédicteurs {predictors} prennent la même valeur pour tous les secteurs "
+        "et n'apportent aucune information ; ils ont été ignorés."),
+    "caveat.synth_loo_sign": (
+        "Retirer le ou les donneurs {donors} inverse le signe de l'effet estimé : le "
+        "résultat repose sur eux."),
+    "caveat.synth_placebo_time": (
+        "Placebo dans le temps : réestimé avec une intervention fictive en {fake}, le "
+        "contrôle synthétique s'écarte déjà du secteur traité avant la vraie intervention "
+        "(écart moyen {gap:.3g}, au-delà de {limit:.3g}) ; l'ajustement d'avant "
+        "l'intervention pourrait ne pas tenir."),
+    "caveat.synth_placebo_time_skipped": (
+        "Placebo dans le temps non réalisé : {n_pre} périodes avant l'intervention, c'est "
+        "trop peu pour les scinder en deux."),
 }

@@ -313,3 +313,41 @@ def test_staggered_twfe_carries_the_bacon_decomposition():
     assert not pois.diagnostics
     assert any("Goodman-Bacon decomposition was not computed" in n
                for n in pois.sample["notes"])
+
+
+def test_few_treated_clusters_switch_to_the_wild_bootstrap():
+    df = normal_panel(n_units=20, seed=40)
+    df.loc[~df["unit"].isin(["u00", "u01", "u02"]), "d"] = 0.0  # 3 treated of 20
+    res = did(df, outcome="y", unit="unit", time="year", treatment="d")
+    assert "wild cluster bootstrap" in res.spec["vcov"].lower()
+    assert res.provenance["seed"] == 20261123
+    ri = res.diagnostic("randomization")
+    assert ri.message and 0 < ri.p_value <= 1
+    row = res.effect("att")
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    again = did(df, outcome="y", unit="unit", time="year", treatment="d")
+    assert again.effect("att")["p_value"] == row["p_value"]  # seeded
+    plain = did(df, outcome="y", unit="unit", time="year", treatment="d", inference="cluster")
+    assert "wild" not in plain.spec["vcov"]
+    assert plain.effect("att")["std_error"] == row["std_error"]  # CR1 SE kept
+
+
+def test_poisson_few_treated_uses_permutation_p_value():
+    city = simulate_city(n_districts=12, n_months=24, start="2015-01", roll_out="common",
+                         n_treated=3, start_dates=["2016-01"], crimes=("burglary",), seed=41)
+    res = did(city.data, outcome="burglary", unit="district", time="month",
+              treatment="partnership", family="poisson", reps=199)
+    assert "randomization" in res.spec["vcov"].lower()
+    assert res.effect("att")["p_value"] == res.diagnostic("randomization").p_value
+    assert any("randomization inference" in w for w in res.warnings)
+
+
+def test_inference_options_are_checked():
+    df = normal_panel()
+    with pytest.raises(SpecError, match=r"inference must be one of"):
+        did(df, outcome="y", unit="unit", time="year", treatment="d", inference="boot")
+    with pytest.raises(SpecError, match=r"reps must be a whole number of at least 99"):
+        did(df, outcome="y", unit="unit", time="year", treatment="d", reps=10)
+    with pytest.raises(SpecError, match=r"wild cluster bootstrap is for family='ols'"):
+        did(df.assign(y=df["y"].abs()), outcome="y", unit="unit", time="year",
+            treatment="d", family="poisson", inference="wild")

@@ -31,7 +31,8 @@ def panel(seed: int) -> pd.DataFrame:
 def est(df, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ek.did(df, outcome="y", unit="unit", time="year", treatment="d", **kw) \
+        return ek.did(df, outcome="y", unit="unit", time="year", treatment="d",
+                      inference="cluster", **kw) \
             .effect("att")
 
 

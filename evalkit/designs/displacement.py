@@ -1,0 +1,673 @@
+"""Spatial displacement and diffusion of benefits: the WDQ and the WDD test.
+
+Areas: **R** the response (treated) area, **D** the buffer around it, **C** a control
+area for R and, for the WDD test, **Dc** a control area for the buffer; suffix ``b`` =
+before, ``a`` = after the intervention.
+
+Weighted displacement quotient (Bowers & Johnson 2003, J Quant Criminol 19(3):275–301)
+    ``SM = Ra/Ca − Rb/Cb`` (success measure; negative = relative fall in R),
+    ``BM = Da/Ca − Db/Cb`` (buffer measure; positive = displacement, negative =
+    diffusion), ``WDQ = BM / SM``, and the total net effect
+    ``TNE = [Rb·Ca/Cb − Ra] + [Db·Ca/Cb − Da]`` (net crimes prevented). The WDQ is only
+    computed when ``SM < 0`` (there is a gain that could be displaced) and no count is 0;
+    otherwise it is NaN and the reason is stated. It has no standard error.
+
+Weighted displacement difference (Wheeler & Ratcliffe 2018, "A simple weighted
+displacement difference test to evaluate place based crime interventions", Crime
+Science 7:11)
+    ``WDD = (ΔR − ΔC) + (ΔD − ΔDc)`` with ``Δ = after − before``; under Poisson counts
+    ``Var(WDD)`` is the sum of the eight counts, ``z = WDD / sqrt(Var)``. Negative = crimes
+    prevented. With before and after windows of different lengths the before counts are
+    rescaled to the after window (``X_b · n_a / n_b``, variance ``X_b · (n_a / n_b)²``),
+    as in Wheeler's ``ptools::wdd(time_weights=)``.
+
+Input
+    Either ``counts``, the area totals::
+
+        {"response": (207, 110), "buffer": (178, 157),
+         "control": (308, 318), "buffer_control": (150, 140)}   # (before, after)
+
+    (each value a ``(before, after)`` pair or ``{"before": .., "after": ..}``; or a
+    DataFrame with columns ``before`` and ``after`` indexed by these role names, or with
+    a column ``area`` holding them), or a panel ``data`` with ``unit``, ``time``,
+    ``outcome`` and the unit labels of each role, summed over the before and after
+    windows around ``intervention``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.data.io import read_table
+from evalkit.data.periods import parse_period, to_periods
+from evalkit.data.validate import check_numeric, check_unique, require_columns
+from evalkit.designs._common import as_list, check_alpha, provenance
+from evalkit.errors import DataError, SpecError
+from evalkit.i18n import Caveat
+from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+
+__all__ = ["ROLES", "WDQLabel", "area_counts", "wdd", "wdd_mde", "wdq", "wdq_label"]
+
+#: Area roles, in the order used in tables.
+ROLES = ("response", "buffer", "control", "buffer_control")
+#: Counts below this in any area trigger a small-counts caveat (DOMAIN.md §4).
+SMALL_COUNT = 10
+
+WDQLabel = Literal["diffusion_exceeds", "diffusion", "no_change", "displacement", "cancels"]
+_ROLE_NAMES = {"response": "response area (R)", "buffer": "buffer area (D)",
+               "control": "control area (C)", "buffer_control": "buffer control area (Dc)"}
+Counts = Mapping[str, Any] | pd.DataFrame
+
+
+# -- public API ----------------------------------------------------------------------------
+def wdq(
+    counts: Counts | None = None,
+    *,
+    data: pd.DataFrame | str | os.PathLike | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    outcome: str | None = None,
+    intervention: object = None,
+    response: str | Sequence[str] | None = None,
+    buffer: str | Sequence[str] | None = None,
+    control: str | Sequence[str] | None = None,
+    buffer_control: str | Sequence[str] | None = None,
+    before: int | tuple[object, object] | None = None,
+    after: int | tuple[object, object] | None = None,
+    alpha: float = 0.05,
+) -> EvaluationResult:
+    """Weighted displacement quotient (Bowers & Johnson 2003) with the total net effect.
+
+    Parameters
+    ----------
+    counts : mapping or DataFrame, optional
+        Area totals before and after: keys ``response``, ``buffer``, ``control`` (and
+        optionally ``buffer_control``, not used by the WDQ), each a ``(before, after)``
+        pair of non-negative whole numbers. Give either ``counts`` or ``data``.
+    data : DataFrame or path, optional
+        A panel with one row per unit and period.
+    unit, time, outcome : str, optional
+        The panel's unit, period and count columns.
+    intervention : str, int or Period, optional
+        First period under the intervention (panel input).
+    response, buffer, control, buffer_control : str or list of str, optional
+        Unit labels of each area (panel input); a unit can have only one role.
+    before, after : int or (first, last), optional
+        The windows summed: a number of periods just before / from the intervention, or
+        inclusive first and last periods. Default: windows of equal length, the longest
+        available on both sides of the intervention, or as long as the other window when
+        only one is given.
+    alpha : float
+        Recorded in ``spec`` for consistency with the other designs (the WDQ has no
+        interval).
+
+    Returns
+    -------
+    EvaluationResult
+        Term ``wdq`` (scale ``ratio``; standard error and interval NaN because the WDQ
+        has none). ``sample`` holds the counts, ``success_measure``, ``buffer_measure``,
+        ``wdq``, ``wdq_label`` (code), ``wdq_interpretation`` (sentence), ``tne``,
+        ``gross_effect``, ``net_effect`` and ``wdq_status`` / ``wdq_reason`` (why the WDQ
+        was not computed, else None). Diagnostic ``wdq`` tabulates the measures.
+
+    Raises
+    ------
+    DataError
+        Negative or non-whole counts, a missing area, unknown units, missing periods.
+    SpecError
+        Both or neither of ``counts`` and ``data``, a unit listed in two roles, bad
+        windows.
+
+    Notes
+    -----
+    Labels (DOMAIN.md §2): WDQ > 1 diffusion larger than the direct effect; 0 < WDQ ≤ 1
+    diffusion; 0 no buffer change; −1 < WDQ < 0 displacement smaller than the gain (net
+    benefit); WDQ ≤ −1 displacement cancels the gain.
+    """
+    check_alpha(alpha)
+    inp = _inputs(counts, data=data, unit=unit, time=time, outcome=outcome,
+                  intervention=intervention, response=response, buffer=buffer,
+                  control=control, buffer_control=buffer_control, before=before,
+                  after=after, required=("response", "buffer", "control"))
+    c = inp["counts"]
+    notes: list[Caveat] = list(inp["notes"])
+    warn: list[Caveat] = []
+    rb, ra = c["response"]
+    db, da = c["buffer"]
+    cb, ca = c["control"]
+    used = [v for role in ("response", "buffer", "control") for v in c[role]]
+    if "buffer_control" in c:
+        notes.append(Caveat("wdq_buffer_control_unused"))
+
+    sm = bm = tne = ne = math.nan
+    if cb > 0 and ca > 0:
+        sm = ra / ca - rb / cb
+        bm = da / ca - db / cb
+        tne = (rb * ca / cb - ra) + (db * ca / cb - da)
+        ne = rb / cb - ra / ca
+    zeros = [f"{_ROLE_NAMES[role]} {when}" for role in ("response", "buffer", "control")
+             for when, v in zip(("before", "after"), c[role], strict=True) if v == 0]
+    value = math.nan
+    if zeros:
+        status: str = "zero_count"
+        reason: Caveat | None = Caveat("wdq_zero_count", areas=", ".join(zeros))
+    elif sm >= 0:
+        status, reason = "no_fall", Caveat("wdq_no_fall", sm=sm)
+    else:
+        status, reason = "computed", None
+        value = bm / sm
+    label = wdq_label(value) if status == "computed" else None
+    interpretation = (Caveat(f"wdq_label_{label}", wdq=value) if label is not None else None)
+    if reason is not None:
+        warn.append(reason)
+    elif min(used) < SMALL_COUNT:
+        warn.append(Caveat("wdq_small_counts", smallest=int(min(used))))
+    if interpretation is not None:
+        notes.append(interpretation)
+    notes.append(Caveat("wdq_no_se"))
+
+    row = effect_row("wdq", value, math.nan, alpha=alpha, scale="ratio")
+    table = pd.DataFrame({
+        "measure": ["success_measure", "buffer_measure", "wdq", "total_net_effect",
+                    "gross_effect", "net_effect"],
+        "value": [sm, bm, value, tne, rb - ra, ne],
+        "meaning": [
+            "Ra/Ca − Rb/Cb; negative = crime fell in the response area relative to control",
+            "Da/Ca − Db/Cb; positive = possible displacement, negative = possible diffusion",
+            "BM / SM (computed only when SM < 0 and no count is 0)",
+            "[Rb·Ca/Cb − Ra] + [Db·Ca/Cb − Da]: net crimes prevented in R and D",
+            "Rb − Ra: raw fall in the response area",
+            "Rb/Cb − Ra/Ca: fall in the response area relative to control",
+        ],
+    })
+    diag = Diagnostic(
+        name="wdq", null="crime fell in the response area relative to the control area "
+        "(success measure < 0), so displacement can be measured",
+        statistic=value, p_value=math.nan, passed=status == "computed", table=table,
+        message=(str(interpretation) if interpretation is not None else str(reason))
+        + f" Success measure {sm:+.3f}, buffer measure {bm:+.3f}, total net effect "
+          f"{tne:+.1f} crimes.",
+    )
+    sample = {
+        **inp["sample"], **_flat(c),
+        "success_measure": sm, "buffer_measure": bm, "wdq": value, "wdq_label": label,
+        "wdq_interpretation": interpretation, "wdq_status": status, "wdq_reason": reason,
+        "tne": tne, "gross_effect": rb - ra, "net_effect": ne, "notes": notes,
+    }
+    spec = {**inp["spec"], "method": "wdq", "alpha": alpha,
+            "vcov": "none (the WDQ is a ratio without a standard error)",
+            "reference": "Bowers & Johnson (2003), J Quant Criminol 19(3):275–301"}
+    return EvaluationResult(
+        method="wdq", spec=spec, effects=effects_table([row]),
+        series=_series(c, with_counterfactual=cb > 0 and ca > 0),
+        diagnostics=(diag,), warnings=tuple(warn), sample=sample,
+        provenance=provenance(inp["fingerprint"], inp["params"]),
+    )
+
+
+def wdd(
+    counts: Counts | None = None,
+    *,
+    data: pd.DataFrame | str | os.PathLike | None = None,
+    unit: str | None = None,
+    time: str | None = None,
+    outcome: str | None = None,
+    intervention: object = None,
+    response: str | Sequence[str] | None = None,
+    buffer: str | Sequence[str] | None = None,
+    control: str | Sequence[str] | None = None,
+    buffer_control: str | Sequence[str] | None = None,
+    before: int | tuple[object, object] | None = None,
+    after: int | tuple[object, object] | None = None,
+    periods: tuple[float, float] | None = None,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> EvaluationResult:
+    """Weighted displacement difference test (Wheeler & Ratcliffe 2018).
+
+    Parameters
+    ----------
+    counts : mapping or DataFrame, optional
+        Area totals, as for :func:`wdq`: ``response`` and ``control`` are required;
+        ``buffer`` and ``buffer_control`` go together (without them only the local part
+        ``ΔR − ΔC`` is tested).
+    data, unit, time, outcome, intervention, response, buffer, control, buffer_control
+        Panel input, as for :func:`wdq`.
+    before, after : int or (first, last), optional
+        Windows for panel input, as for :func:`wdq`. Windows of different lengths are
+        allowed: before counts are rescaled to the after window's length.
+    periods : (before_length, after_length), optional
+        Counts input only: lengths of the before and after windows when they differ
+        (e.g. ``(24, 12)`` months); default equal.
+    alpha : float
+        1 − confidence level; also the significance level of the detectable effect.
+    power : float
+        Power for the minimum detectable effect reported in ``sample`` (default 0.8).
+
+    Returns
+    -------
+    EvaluationResult
+        Term ``wdd_total`` (scale ``additive``, in crimes over the after window; negative
+        = crimes prevented). ``sample`` holds ``wdd_local``, ``wdd_displacement`` and
+        their standard errors, ``z``, ``p_value`` and the minimum detectable effects
+        ``mde_significance`` (smallest net reduction that reaches significance at
+        ``alpha``) and ``mde_power`` (detected with probability ``power``). Diagnostic
+        ``displacement`` tests the buffer part and tabulates all three parts.
+
+    Raises
+    ------
+    DataError
+        Negative or non-whole counts, missing areas, unknown units, all counts zero.
+    SpecError
+        A buffer without its control (or the reverse), a unit in two roles, bad options.
+    """
+    check_alpha(alpha)
+    _check_power(power)
+    inp = _inputs(counts, data=data, unit=unit, time=time, outcome=outcome,
+                  intervention=intervention, response=response, buffer=buffer,
+                  control=control, buffer_control=buffer_control, before=before,
+                  after=after, required=("response", "control"))
+    c = inp["counts"]
+    notes: list[Caveat] = list(inp["notes"])
+    warn: list[Caveat] = []
+    has_d, has_dc = "buffer" in c, "buffer_control" in c
+    if has_d != has_dc:
+        given, missing = ("buffer", "buffer_control") if has_d else ("buffer_control",
+                                                                     "buffer")
+        raise SpecError(
+            f"the WDD test needs both a buffer and a buffer control area; {given!r} was "
+            f"given without {missing!r}. Add the {missing} counts (a comparable area for "
+            "the buffer, away from the response area), or drop the buffer to test the "
+            "response area alone."
+        )
+    if not has_d:
+        notes.append(Caveat("wdd_local_only"))
+    if periods is not None and inp["windows"] is not None:
+        raise SpecError("periods= is for counts input; with a panel the window lengths "
+                        "come from before= and after=.")
+    n_b, n_a = inp["windows"] if inp["windows"] is not None else _check_periods(periods)
+    scale = n_a / n_b
+    if scale != 1:
+        notes.append(Caveat("wdd_unequal_periods", n_before=n_b, n_after=n_a))
+
+    def delta(role: str) -> tuple[float, float]:
+        xb, xa = c[role]
+        return xa - xb * scale, xa + xb * scale**2
+
+    dr, vr = delta("response")
+    dc, vc = delta("control")
+    local, var_local = dr - dc, vr + vc
+    disp, var_disp = 0.0, 0.0
+    if has_d:
+        dd, vd = delta("buffer")
+        ddc, vdc = delta("buffer_control")
+        disp, var_disp = dd - ddc, vd + vdc
+    total, var_total = local + disp, var_local + var_disp
+    if var_total <= 0:
+        raise DataError("every count is 0: the WDD test has nothing to compare. Use larger "
+                        "areas or longer windows.")
+    se = math.sqrt(var_total)
+    row = effect_row("wdd_total", total, se, alpha=alpha, scale="additive")
+    z = total / se
+    mde_sig, mde_pow = wdd_mde(var_total, alpha=alpha, power=power)
+    used = [v for role in c for v in c[role]]
+    level = round(100 * alpha, 2)  # significance level in percent
+    notes.append(Caveat("wdd_mde", level=level, mde_significance=mde_sig,
+                        power_pct=round(100 * power), mde_power=mde_pow))
+    if min(used) < SMALL_COUNT:
+        warn.append(Caveat("wdd_small_counts", smallest=int(min(used)),
+                           power_pct=round(100 * power), mde_power=mde_pow))
+
+    q = float(stats.norm.ppf(1 - alpha / 2))
+    parts = pd.DataFrame({
+        "part": ["local", "displacement", "total"],
+        "formula": ["ΔR − ΔC", "ΔD − ΔDc", "(ΔR − ΔC) + (ΔD − ΔDc)"],
+        "estimate": [local, disp if has_d else math.nan, total],
+        "std_error": [math.sqrt(var_local), math.sqrt(var_disp) if has_d else math.nan, se],
+    })
+    parts["z"] = parts["estimate"] / parts["std_error"]
+    parts["p_value"] = 2 * stats.norm.sf(parts["z"].abs())
+    parts["ci_low"] = parts["estimate"] - q * parts["std_error"]
+    parts["ci_high"] = parts["estimate"] + q * parts["std_error"]
+    diags: list[Diagnostic] = []
+    if has_d:
+        d_row = parts.iloc[1]
+        p_d = float(d_row["p_value"])
+        displaced = disp > 0 and p_d < alpha
+        diags.append(Diagnostic(
+            name="displacement",
+            null="no change in the buffer relative to its control (ΔD − ΔDc = 0)",
+            statistic=float(d_row["z"]), p_value=p_d, passed=not displaced, table=parts,
+            message=f"buffer part ΔD − ΔDc = {disp:+.1f} crimes (SE {math.sqrt(var_disp):.1f},"
+                    f" p = {p_d:.3f}); positive = displacement, negative = diffusion",
+        ))
+    else:
+        diags.append(Diagnostic(
+            name="displacement", null="not tested: no buffer areas were given",
+            statistic=math.nan, p_value=math.nan, passed=True, table=parts,
+            message="displacement not measured (no buffer areas)",
+        ))
+    sample = {
+        **inp["sample"], **_flat(c),
+        "wdd_local": local, "se_local": math.sqrt(var_local),
+        "wdd_displacement": disp if has_d else math.nan,
+        "se_displacement": math.sqrt(var_disp) if has_d else math.nan,
+        "wdd_total": total, "se_total": se, "z": z, "p_value": row["p_value"],
+        "variance": var_total, "mde_significance": mde_sig, "mde_power": mde_pow,
+        "power": power, "periods_before": n_b, "periods_after": n_a, "notes": notes,
+    }
+    spec = {**inp["spec"], "method": "wdd", "alpha": alpha,
+            "vcov": "Poisson: variance = sum of the counts (Wheeler & Ratcliffe 2018)",
+            "reference": "Wheeler & Ratcliffe (2018), Crime Science 7:11"}
+    return EvaluationResult(
+        method="wdd", spec=spec, effects=effects_table([row]), series=_series(c),
+        diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
+        provenance=provenance(inp["fingerprint"], inp["params"]),
+    )
+
+
+def wdq_label(value: float) -> WDQLabel:
+    """The DOMAIN.md §2 label of a WDQ value.
+
+    ``> 1`` ``"diffusion_exceeds"`` (diffusion larger than the direct effect),
+    ``(0, 1]`` ``"diffusion"``, ``0`` ``"no_change"`` (no buffer change), ``(−1, 0)``
+    ``"displacement"`` (displacement smaller than the gain: net benefit), ``≤ −1``
+    ``"cancels"`` (displacement cancels the gain).
+    """
+    if not np.isfinite(value):
+        raise SpecError(f"a WDQ label needs a finite WDQ; got {value!r}.")
+    if value > 1:
+        return "diffusion_exceeds"
+    if value > 0:
+        return "diffusion"
+    if value == 0:
+        return "no_change"
+    if value > -1:
+        return "displacement"
+    return "cancels"
+
+
+def wdd_mde(variance: float, *, alpha: float = 0.05, power: float = 0.8
+            ) -> tuple[float, float]:
+    """Minimum detectable effect of the WDD test, in crimes.
+
+    Under Poisson counts the WDD is significant at level ``alpha`` (two-sided) when
+    ``|WDD| > z_{1−α/2} · sqrt(V)``, ``V`` the sum of the counts; it is detected with
+    probability ``power`` when ``|WDD| ≥ (z_{1−α/2} + z_power) · sqrt(V)`` (normal
+    approximation, variance taken as ``V`` under the alternative too).
+
+    Example (DOMAIN.md §2): four areas with 20 crimes in each period, ``V = 80``: at
+    ``alpha = 0.10`` ("weak evidence") 1.645 · 8.94 ≈ 15 crimes must be prevented.
+
+    Returns
+    -------
+    (mde_significance, mde_power) : (float, float)
+    """
+    check_alpha(alpha)
+    _check_power(power)
+    if not variance >= 0:
+        raise SpecError(f"variance must be >= 0; got {variance!r}.")
+    se = math.sqrt(variance)
+    za = float(stats.norm.ppf(1 - alpha / 2))
+    return za * se, (za + float(stats.norm.ppf(power))) * se
+
+
+def area_counts(counts: Counts) -> pd.DataFrame:
+    """Validate area counts and return them as a DataFrame (index role; before, after)."""
+    parsed = _parse_counts(counts, required=())
+    return pd.DataFrame(parsed, index=["before", "after"]).T.rename_axis("area")
+
+
+# -- input ---------------------------------------------------------------------------------
+def _check_power(power: object) -> None:
+    if isinstance(power, bool) or not isinstance(power, int | float) or not 0 < power < 1:
+        raise SpecError(f"power must be strictly between 0 and 1 (e.g. 0.8); got {power!r}.")
+
+
+def _check_periods(periods: object) -> tuple[float, float]:
+    if periods is None:
+        return 1.0, 1.0
+    try:
+        n_b, n_a = (float(p) for p in periods)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise SpecError("periods must be (before_length, after_length), e.g. (24, 12); "
+                        f"got {periods!r}.") from None
+    if not (n_b > 0 and n_a > 0 and math.isfinite(n_b) and math.isfinite(n_a)):
+        raise SpecError(f"periods must be two positive lengths; got {periods!r}.")
+    return n_b, n_a
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool):
+        raise DataError(f"{where} must be a count, got {value!r}.")
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DataError(f"{where} must be a count, got {value!r}.") from None
+    if not math.isfinite(x):
+        raise DataError(f"{where} is missing or not finite ({value!r}); give a count.")
+    if x < 0:
+        raise DataError(f"{where} is negative ({value!r}); crime counts cannot be negative.")
+    if x != round(x):
+        raise DataError(
+            f"{where} is not a whole number ({value!r}). The WDQ/WDD work on counts (the "
+            "WDD variance assumes Poisson counts); give counts, not rates, and use "
+            "periods= for windows of different lengths."
+        )
+    return x
+
+
+def _parse_counts(counts: Counts, *, required: Sequence[str]) -> dict[str, tuple[float, float]]:
+    if isinstance(counts, pd.DataFrame):
+        frame = counts
+        if "area" in frame.columns:
+            frame = frame.set_index("area")
+        missing_cols = [c for c in ("before", "after") if c not in frame.columns]
+        if missing_cols:
+            raise DataError(f"the counts table needs columns 'before' and 'after' (and the "
+                            f"area roles as index or in a column 'area'); missing "
+                            f"{missing_cols}.")
+        if frame.index.has_duplicates:
+            dup = sorted(set(frame.index[frame.index.duplicated()].astype(str)))
+            raise DataError(f"area(s) {dup} appear more than once in the counts table.")
+        items = {str(k): (r["before"], r["after"]) for k, r in frame.iterrows()}
+    elif isinstance(counts, Mapping):
+        items = {}
+        for k, v in counts.items():
+            if isinstance(v, Mapping):
+                if set(v) != {"before", "after"}:
+                    raise DataError(f"counts[{k!r}] must have the keys 'before' and 'after'; "
+                                    f"got {sorted(map(str, v))}.")
+                items[str(k)] = (v["before"], v["after"])
+            elif isinstance(v, str) or not isinstance(v, Sequence | np.ndarray) or len(v) != 2:
+                raise DataError(f"counts[{k!r}] must be a (before, after) pair; got {v!r}.")
+            else:
+                items[str(k)] = (v[0], v[1])
+    else:
+        raise SpecError("counts must be a mapping such as {'response': (before, after), "
+                        "'buffer': (...), 'control': (...)} or a DataFrame with columns "
+                        f"'before' and 'after'; got {type(counts).__name__}.")
+    unknown = sorted(set(items) - set(ROLES))
+    if unknown:
+        raise SpecError(f"unknown area role(s) {unknown} in counts; the roles are "
+                        f"{', '.join(ROLES)}.")
+    missing = [r for r in required if r not in items]
+    if missing:
+        raise DataError(
+            f"missing area(s) {missing} in counts: this measure needs "
+            f"{', '.join(required)} (each a (before, after) pair of counts)."
+        )
+    return {role: (_number(items[role][0], f"the {role} count before"),
+                   _number(items[role][1], f"the {role} count after"))
+            for role in ROLES if role in items}
+
+
+def _inputs(counts, *, data, unit, time, outcome, intervention, response, buffer, control,
+            buffer_control, before, after, required) -> dict[str, Any]:
+    roles = {"response": response, "buffer": buffer, "control": control,
+             "buffer_control": buffer_control}
+    panel_args = {"unit": unit, "time": time, "outcome": outcome,
+                  "intervention": intervention, "before": before, "after": after, **roles}
+    if (counts is None) == (data is None):
+        raise SpecError("give either counts (area totals before and after) or data (a panel "
+                        "with unit=, time=, outcome=, intervention= and the units of each "
+                        "area), not both" + (" nor neither." if counts is None else "."))
+    if counts is not None:
+        given = sorted(k for k, v in panel_args.items() if v is not None)
+        if given:
+            raise SpecError(f"{given} apply to panel input (data=); with counts= give only "
+                            "the area totals.")
+        parsed = _parse_counts(counts, required=required)
+        frame = pd.DataFrame(parsed, index=["before", "after"]).T
+        return {
+            "counts": parsed, "notes": [], "windows": None,
+            "sample": {"input": "counts"},
+            "spec": {"outcome": "count", "input": "counts"},
+            "params": {"counts": {k: list(v) for k, v in parsed.items()}},
+            "fingerprint": frame.rename_axis("area").reset_index(),
+        }
+    return _panel_counts(data, unit=unit, time=time, outcome=outcome,
+                         intervention=intervention, roles=roles, before=before, after=after,
+                         required=required)
+
+
+def _panel_counts(data, *, unit, time, outcome, intervention, roles, before, after, required):
+    needed = {"unit": unit, "time": time, "outcome": outcome, "intervention": intervention}
+    missing = [k for k, v in needed.items() if v is None]
+    if missing:
+        raise SpecError(f"panel input (data=) needs {', '.join(missing)}.")
+    lists = {role: as_list(v) for role, v in roles.items()}
+    absent = [r for r in required if not lists[r]]
+    if absent:
+        raise SpecError(f"missing area(s) {absent}: list their units, e.g. "
+                        f"{absent[0]}=['North'].")
+    seen: dict[str, str] = {}
+    for role, units in lists.items():
+        for u in units:
+            if u in seen and seen[u] != role:
+                raise SpecError(f"unit {u!r} is listed as both {seen[u]} and {role}; a unit "
+                                "can have only one role.")
+            if u in seen:
+                raise SpecError(f"unit {u!r} is listed twice in {role}.")
+            seen[u] = role
+    df = read_table(data)
+    require_columns(df, [unit, time, outcome])
+    check_numeric(df, outcome, nonnegative=True, integer=True)
+    periods, freq = to_periods(df[time], column=time)
+    df = df.assign(_period=periods, _unit=df[unit].astype(str))
+    check_unique(df.assign(**{time: periods}), [unit, time])
+    labels = set(df["_unit"])
+    unknown = [u for u in seen if u not in labels]
+    if unknown:
+        shown = ", ".join(sorted(labels)[:20]) + (" ..." if len(labels) > 20 else "")
+        raise DataError(f"unit(s) {unknown} not found in column {unit!r}; available units: "
+                        f"{shown}. Check the spelling of the area lists.")
+    t0 = parse_period(intervention, freq, name="intervention")
+    all_periods = sorted(set(df["_period"]))
+    pre = [p for p in all_periods if p < t0]
+    post = [p for p in all_periods if p >= t0]
+    if not pre or not post:
+        raise SpecError(f"intervention {t0} leaves no period {'before' if not pre else 'after'}"
+                        f" it (data from {all_periods[0]} to {all_periods[-1]}).")
+    # default: windows of equal length, the longest available, or as long as the other
+    # window when only one is given
+    n_default = min(len(pre), len(post))
+    if before is None and after is not None:
+        win_a = _window(after, post, t0, side="after", n_default=n_default, freq=freq)
+        win_b = _window(None, pre, t0, side="before", n_default=min(len(pre), len(win_a)),
+                        freq=freq)
+    else:
+        win_b = _window(before, pre, t0, side="before", n_default=n_default, freq=freq)
+        win_a = _window(after, post, t0, side="after",
+                        n_default=min(len(post), len(win_b)), freq=freq)
+    totals: dict[str, tuple[float, float]] = {}
+    for role, units in lists.items():
+        if not units:
+            continue
+        sub = df[df["_unit"].isin(units)]
+        pair = []
+        for win in (win_b, win_a):
+            cells = sub[sub["_period"].isin(win)]
+            if len(cells) < len(units) * len(win):
+                have = set(zip(cells["_unit"], cells["_period"], strict=True))
+                gaps = [f"{u} {p}" for u in units for p in win if (u, p) not in have]
+                raise DataError(
+                    f"{len(gaps)} unit-period(s) of the {role} area are missing in the "
+                    f"windows: {', '.join(gaps[:5])}{' ...' if len(gaps) > 5 else ''}. Give "
+                    "a row for every period (0 when nothing was recorded) or shorten the "
+                    "windows."
+                )
+            pair.append(float(cells[outcome].astype(float).sum()))
+        totals[role] = (pair[0], pair[1])
+    notes = [Caveat("wdq_windows", n_before=len(win_b), n_after=len(win_a),
+                    before=f"{win_b[0]}–{win_b[-1]}", after=f"{win_a[0]}–{win_a[-1]}")]
+    spec = {"outcome": outcome, "input": "panel", "unit": unit, "time": time,
+            "intervention": str(t0), "freq": freq,
+            **{role: units or None for role, units in lists.items()},
+            "before": [str(win_b[0]), str(win_b[-1])], "after": [str(win_a[0]), str(win_a[-1])]}
+    params = {"unit": unit, "time": time, "outcome": outcome, "intervention": str(intervention),
+              **{role: units or None for role, units in lists.items()},
+              "before": before if isinstance(before, int | None) else [str(b) for b in before],
+              "after": after if isinstance(after, int | None) else [str(a) for a in after]}
+    sample = {"input": "panel", "n_units": len(seen), "n_periods_before": len(win_b),
+              "n_periods_after": len(win_a), "first_period": str(win_b[0]),
+              "last_period": str(win_a[-1]),
+              "n_obs": len(seen) * (len(win_b) + len(win_a))}
+    return {"counts": totals, "notes": notes, "windows": (float(len(win_b)), float(len(win_a))),
+            "sample": sample, "spec": spec, "params": params, "fingerprint": data}
+
+
+def _window(value, candidates, t0, *, side, n_default, freq) -> list[pd.Period]:
+    if value is None:
+        return candidates[-n_default:] if side == "before" else candidates[:n_default]
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= len(candidates):
+            raise SpecError(f"{side}={value} periods, but the data have {len(candidates)} "
+                            f"period(s) {side} the intervention {t0}.")
+        return candidates[-value:] if side == "before" else candidates[:value]
+    try:
+        first, last = value
+    except (TypeError, ValueError):
+        raise SpecError(f"{side} must be a number of periods or (first, last); got "
+                        f"{value!r}.") from None
+    lo = parse_period(first, freq, name=side)
+    hi = parse_period(last, freq, name=side)
+    if lo > hi:
+        raise SpecError(f"{side}=({first!r}, {last!r}) ends before it starts.")
+    if (side == "before" and hi >= t0) or (side == "after" and lo < t0):
+        raise SpecError(f"the {side} window {lo}–{hi} must lie "
+                        f"{'before' if side == 'before' else 'from'} the intervention {t0}.")
+    chosen = [p for p in candidates if lo <= p <= hi]
+    if not chosen:
+        raise SpecError(f"the {side} window {lo}–{hi} contains no period of the data.")
+    return chosen
+
+
+# -- output --------------------------------------------------------------------------------
+def _flat(c: Mapping[str, tuple[float, float]]) -> dict[str, int]:
+    return {f"{role}_{when}": int(v) for role, pair in c.items()
+            for when, v in zip(("before", "after"), pair, strict=True)}
+
+
+def _series(c: Mapping[str, tuple[float, float]], *, with_counterfactual: bool = False
+            ) -> pd.DataFrame:
+    """Long frame ``unit`` (area role), ``time`` (before/after), ``observed`` and, for R and
+    D after, the ``counterfactual`` ``X_b · Ca / Cb`` implied by the control's change."""
+    rows = []
+    cb, ca = c["control"]
+    for role, (xb, xa) in c.items():
+        cf = xb * ca / cb if with_counterfactual and role in ("response", "buffer") else math.nan
+        rows.append({"unit": role, "time": "before", "observed": xb,
+                     "counterfactual": math.nan})
+        rows.append({"unit": role, "time": "after", "observed": xa, "counterfactual": cf})
+    out = pd.DataFrame(rows)
+    out["ci_low"] = math.nan
+    out["ci_high"] = math.nan
+    return out

@@ -1,0 +1,301 @@
+"""WDQ (Bowers & Johnson 2003) and the WDD test (Wheeler & Ratcliffe 2018)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.designs.displacement import area_counts, wdd, wdd_mde, wdq, wdq_label
+from evalkit.errors import DataError, EvalkitWarning, SpecError
+
+#: Wheeler, A. P. & Ratcliffe, J. H. (2018). A simple weighted displacement difference test
+#: to evaluate place based crime interventions. Crime Science 7:11 — the worked example
+#: (also DOMAIN.md §2 and the test suite of Wheeler's R package ptools).
+PAPER = {"control": (308, 318), "response": (207, 110),
+         "buffer_control": (150, 140), "buffer": (178, 157)}
+
+
+# -- WDD -------------------------------------------------------------------------------------
+def test_wdd_reproduces_wheeler_ratcliffe_2018():
+    res = wdd(PAPER)
+    row = res.effect("wdd_total")
+    # printed: local −107, displacement −11, total −118, SE 39.6, z −2.98,
+    # 95 % CI (−195.6, −40.4)
+    assert res.sample["wdd_local"] == -107
+    assert res.sample["wdd_displacement"] == -11
+    assert row["estimate"] == -118
+    assert round(row["std_error"], 1) == 39.6
+    assert row["std_error"] == pytest.approx(math.sqrt(1568))  # sum of the eight counts
+    assert round(res.sample["z"], 2) == -2.98
+    assert (round(row["ci_low"], 1), round(row["ci_high"], 1)) == (-195.6, -40.4)
+    assert row["scale"] == "additive"
+    assert row["p_value"] == pytest.approx(0.00288, abs=1e-5)
+    parts = res.diagnostic("displacement").table.set_index("part")
+    assert parts.loc["local", "std_error"] == pytest.approx(math.sqrt(207 + 110 + 308 + 318))
+    assert parts.loc["displacement", "std_error"] == pytest.approx(25.0)
+    assert res.diagnostic("displacement").passed  # −11 is diffusion, and not significant
+
+
+def test_wdd_unequal_windows_match_wheeler_2021_time_weights():
+    # Wheeler (2021), "The WDD test with different pre/post time periods" (and ptools'
+    # test "Time Weights"): two years before, one after; treated (80, 20), control
+    # (100, 50) -> per-year estimate −20 with variance 20 + 80/4 + 50 + 100/4 = 115.
+    res = wdd({"response": (80, 20), "control": (100, 50)}, periods=(2, 1))
+    row = res.effect("wdd_total")
+    assert row["estimate"] == pytest.approx(-20)
+    assert row["std_error"] == pytest.approx(math.sqrt(115))
+    codes = [n.code for n in res.sample["notes"]]
+    assert "wdd_local_only" in codes and "wdd_unequal_periods" in codes
+    assert math.isnan(res.sample["wdd_displacement"])
+
+
+def test_wdd_local_only_matches_ptools_example():
+    # ptools::wdd(c(20, 20), c(20, 10)) -> local −10 (ptools' default alpha is 0.10)
+    res = wdd({"control": (20, 20), "response": (20, 10)}, alpha=0.10)
+    assert res.effect("wdd_total")["estimate"] == -10
+    assert res.effect("wdd_total")["std_error"] == pytest.approx(math.sqrt(70))
+    assert res.sample["mde_significance"] == pytest.approx(1.644854 * math.sqrt(70))
+    assert not res.warnings  # 10 or more per cell is not "small"
+
+
+def test_wdd_mde_domain_rule_of_thumb():
+    # DOMAIN.md §2: "at ~20 crimes per period roughly 15 must be prevented before even
+    # weak evidence appears": four cells of 20, V = 80, 1.645 * sqrt(80) = 14.7 at the
+    # 10 % level ("weak evidence", one-sided 5 %)
+    res = wdd({"control": (20, 20), "response": (20, 20)}, alpha=0.10)
+    assert res.sample["mde_significance"] == pytest.approx(14.71, abs=0.01)
+    # 80 % power: (1.645 + 0.842) * sqrt(80) = 22.2
+    assert res.sample["mde_power"] == pytest.approx(22.24, abs=0.01)
+    assert wdd_mde(80, alpha=0.10)[0] == pytest.approx(14.71, abs=0.01)
+
+
+def test_wdd_mde_formula_and_small_count_caveat():
+    sig, pw = wdd_mde(100.0, alpha=0.05, power=0.8)
+    assert sig == pytest.approx(19.600, abs=1e-3)
+    assert pw == pytest.approx((1.959964 + 0.841621) * 10, abs=1e-4)
+    counts = {"response": (8, 3), "control": (12, 11), "buffer": (9, 9),
+              "buffer_control": (10, 12)}
+    with pytest.warns(EvalkitWarning, match="Small counts"):
+        res = wdd(counts)
+    assert [w.code for w in res.warnings] == ["wdd_small_counts"]
+    assert res.sample["mde_power"] == pytest.approx(2.8016 * math.sqrt(74), abs=1e-3)
+    assert res.warnings[0].render("fr").startswith("Effectifs faibles")
+
+
+def test_wdd_significant_displacement_fails_the_check():
+    counts = {"response": (200, 100), "control": (300, 300), "buffer": (100, 200),
+              "buffer_control": (100, 100)}
+    res = wdd(counts)
+    diag = res.diagnostic("displacement")
+    assert not diag.passed and diag.p_value < 0.05 and diag.statistic > 0
+    assert res.effect("wdd_total")["estimate"] == 0  # the displacement cancels the gain
+
+
+# -- WDQ -------------------------------------------------------------------------------------
+def test_wdq_on_the_paper_counts_by_hand():
+    res = wdq(PAPER)
+    sm = 110 / 318 - 207 / 308
+    bm = 157 / 318 - 178 / 308
+    assert res.sample["success_measure"] == pytest.approx(sm)
+    assert res.sample["buffer_measure"] == pytest.approx(bm)
+    row = res.effect("wdq")
+    assert row["estimate"] == pytest.approx(bm / sm)
+    assert row["estimate"] == pytest.approx(0.2582, abs=1e-4)
+    assert row["scale"] == "ratio"
+    assert all(math.isnan(row[c]) for c in ("std_error", "ci_low", "ci_high", "p_value"))
+    assert res.sample["wdq_label"] == "diffusion"
+    # TNE = [207*318/308 - 110] + [178*318/308 - 157] = (207 + 178)*318/308 - 267
+    #     = 397.5 - 267 = 130.5 net crimes prevented
+    assert res.sample["tne"] == pytest.approx(130.5)
+    assert res.sample["wdq_status"] == "computed" and res.sample["wdq_reason"] is None
+
+
+def test_wdq_hand_computed_example_with_a_moving_control():
+    # SM = 80/220 - 120/200 = -0.236364; BM = 110/220 - 90/200 = 0.05
+    # WDQ = -0.211538 (displacement smaller than the gain);
+    # TNE = [120*1.1 - 80] + [90*1.1 - 110] = 52 - 11 = 41
+    res = wdq({"response": (120, 80), "buffer": (90, 110), "control": (200, 220)})
+    assert res.sample["success_measure"] == pytest.approx(-0.236364, abs=1e-6)
+    assert res.sample["buffer_measure"] == pytest.approx(0.05)
+    assert res.effect("wdq")["estimate"] == pytest.approx(-0.211538, abs=1e-6)
+    assert res.sample["tne"] == pytest.approx(41.0)
+    assert res.sample["wdq_label"] == "displacement"
+    assert res.sample["gross_effect"] == 40
+
+
+@pytest.mark.parametrize(("buffer_after", "expected", "label"), [
+    (40, 1.2, "diffusion_exceeds"),    # BM = -0.6
+    (50, 1.0, "diffusion"),            # boundary: 0 < WDQ <= 1
+    (80, 0.4, "diffusion"),            # BM = -0.2
+    (100, 0.0, "no_change"),           # BM = 0
+    (120, -0.4, "displacement"),       # BM = +0.2: displacement smaller than the gain
+    (150, -1.0, "cancels"),            # boundary: WDQ <= -1
+    (170, -1.4, "cancels"),
+])
+def test_wdq_every_label_region(buffer_after, expected, label):
+    # control flat (100, 100), response (100, 50): SM = -0.5, BM = (Da - 100) / 100
+    res = wdq({"response": (100, 50), "buffer": (100, buffer_after), "control": (100, 100)})
+    assert res.effect("wdq")["estimate"] == pytest.approx(expected)
+    assert res.sample["wdq_label"] == label
+    assert res.sample["wdq_interpretation"].code == f"wdq_label_{label}"
+    assert res.sample["tne"] == pytest.approx(50 + 100 - buffer_after)
+
+
+def test_wdq_label_function():
+    assert [wdq_label(v) for v in (1.5, 1.0, 0.3, 0.0, -0.5, -1.0, -3.0)] == [
+        "diffusion_exceeds", "diffusion", "diffusion", "no_change", "displacement",
+        "cancels", "cancels"]
+    with pytest.raises(SpecError, match="finite WDQ"):
+        wdq_label(float("nan"))
+
+
+def test_wdq_refuses_without_a_relative_fall():
+    with pytest.warns(EvalkitWarning, match="did not fall"):
+        res = wdq({"response": (100, 100), "buffer": (80, 90), "control": (100, 100)})
+    assert math.isnan(res.effect("wdq")["estimate"])
+    assert res.sample["wdq_status"] == "no_fall"
+    assert res.sample["wdq_reason"].code == "wdq_no_fall"
+    assert res.sample["success_measure"] == 0
+    assert res.sample["wdq_label"] is None
+    assert not res.diagnostic("wdq").passed
+    assert res.sample["wdq_reason"].render("fr").startswith("WDQ non calculé")
+
+
+def test_wdq_refuses_with_a_zero_count():
+    with pytest.warns(EvalkitWarning, match="a count is 0"):
+        res = wdq({"response": (30, 12), "buffer": (0, 4), "control": (50, 55)})
+    assert math.isnan(res.effect("wdq")["estimate"])
+    assert res.sample["wdq_status"] == "zero_count"
+    assert "buffer area (D) before" in res.sample["wdq_reason"]
+    assert np.isfinite(res.sample["tne"])  # TNE only needs Cb > 0
+    with pytest.warns(EvalkitWarning):
+        res = wdq({"response": (30, 12), "buffer": (5, 4), "control": (0, 55)})
+    assert math.isnan(res.sample["tne"]) and math.isnan(res.sample["success_measure"])
+
+
+def test_wdq_small_counts_caveat_and_json():
+    with pytest.warns(EvalkitWarning, match="Small counts"):
+        res = wdq({"response": (12, 5), "buffer": (9, 8), "control": (20, 21)})
+    out = res.to_dict()
+    json.dumps(out)
+    assert out["effects"][0]["std_error"] is None
+    assert out["sample"]["wdq_label"] == "diffusion"
+
+
+def test_counts_as_dataframe_and_dicts():
+    frame = pd.DataFrame({"before": [207, 178, 308, 150], "after": [110, 157, 318, 140]},
+                         index=["response", "buffer", "control", "buffer_control"])
+    a = wdd(frame)
+    b = wdd(frame.rename_axis("area").reset_index())
+    c = wdd({k: {"before": v[0], "after": v[1]} for k, v in PAPER.items()})
+    for res in (a, b, c):
+        assert res.effect("wdd_total")["estimate"] == -118
+    assert list(area_counts(PAPER).loc["response"]) == [207, 110]
+
+
+# -- panel input -----------------------------------------------------------------------------
+def _panel() -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    rng = np.random.default_rng(7)
+    roles = {"response": ["A"], "buffer": ["B1", "B2"], "control": ["C1", "C2"],
+             "buffer_control": ["E"]}
+    months = pd.period_range("2022-01", periods=8, freq="M").astype(str)
+    rows = [{"area": u, "month": m, "burglary": int(rng.poisson(15))}
+            for units in roles.values() for u in units for m in months]
+    rows.append({"area": "Other", "month": "2022-01", "burglary": 3})  # not used
+    return pd.DataFrame(rows), roles
+
+
+def _totals(df, units, months):
+    sub = df[df["area"].isin(units) & df["month"].isin(months)]
+    return int(sub["burglary"].sum())
+
+
+def test_panel_input_sums_the_default_equal_windows():
+    df, roles = _panel()
+    before = ["2022-02", "2022-03", "2022-04"]  # 3 pre periods, so 3 either side
+    after = ["2022-05", "2022-06", "2022-07"]
+    kw = {"data": df, "unit": "area", "time": "month", "outcome": "burglary",
+          "intervention": "2022-05", **roles}
+    hand = {r: (_totals(df, u, before), _totals(df, u, after)) for r, u in roles.items()}
+    original = df.copy()
+    res = wdd(**kw, before=3)
+    ref = wdd(hand)
+    assert res.effect("wdd_total")["estimate"] == ref.effect("wdd_total")["estimate"]
+    assert res.effect("wdd_total")["std_error"] == ref.effect("wdd_total")["std_error"]
+    assert res.sample["n_periods_before"] == 3 and res.sample["n_periods_after"] == 3
+    assert res.spec["before"] == ["2022-02", "2022-04"]
+    pd.testing.assert_frame_equal(df, original)  # never mutates the caller's data
+    q = wdq(**kw, after=3)  # before defaults to the same length
+    assert q.sample["response_before"] == hand["response"][0]
+    assert "wdq_windows" in [n.code for n in q.sample["notes"]]
+    assert q.provenance["data_sha256"]
+
+
+def test_panel_unequal_windows_rescale_like_periods():
+    df, roles = _panel()
+    kw = {"data": df, "unit": "area", "time": "month", "outcome": "burglary",
+          "intervention": "2022-05", **roles}
+    res = wdd(**kw, before=("2022-01", "2022-04"), after=2)
+    before = ["2022-01", "2022-02", "2022-03", "2022-04"]
+    after = ["2022-05", "2022-06"]
+    hand = {r: (_totals(df, u, before), _totals(df, u, after)) for r, u in roles.items()}
+    ref = wdd(hand, periods=(4, 2))
+    assert res.effect("wdd_total")["estimate"] == pytest.approx(
+        ref.effect("wdd_total")["estimate"])
+    assert res.effect("wdd_total")["std_error"] == pytest.approx(
+        ref.effect("wdd_total")["std_error"])
+
+
+# -- errors ----------------------------------------------------------------------------------
+def test_errors_on_counts():
+    with pytest.raises(DataError, match="negative"):
+        wdd({"response": (-1, 5), "control": (10, 10)})
+    with pytest.raises(DataError, match=r"missing area\(s\) \['buffer'\]"):
+        wdq({"response": (10, 5), "control": (10, 10)})
+    with pytest.raises(DataError, match=r"missing area\(s\) \['control'\]"):
+        wdd({"response": (10, 5)})
+    with pytest.raises(SpecError, match="unknown area role"):
+        wdd({"response": (10, 5), "control": (10, 10), "treated": (1, 2)})
+    with pytest.raises(DataError, match="not a whole number"):
+        wdd({"response": (10.5, 5), "control": (10, 10)})
+    with pytest.raises(DataError, match=r"\(before, after\) pair"):
+        wdd({"response": (10, 5, 3), "control": (10, 10)})
+    with pytest.raises(SpecError, match="without 'buffer_control'"):
+        wdd({"response": (10, 5), "control": (10, 10), "buffer": (10, 12)})
+    with pytest.raises(DataError, match="every count is 0"):
+        wdd({"response": (0, 0), "control": (0, 0)})
+    with pytest.raises(SpecError, match="either counts"):
+        wdd()
+    with pytest.raises(SpecError, match="panel input"):
+        wdd(PAPER, unit="area")
+    with pytest.raises(SpecError, match="periods must be"):
+        wdd(PAPER, periods=(0, 1))
+    with pytest.raises(SpecError, match="power must be"):
+        wdd(PAPER, power=80)
+    with pytest.raises(SpecError, match="alpha"):
+        wdq(PAPER, alpha=5)
+
+
+def test_errors_on_panels():
+    df, roles = _panel()
+    kw = {"data": df, "unit": "area", "time": "month", "outcome": "burglary",
+          "intervention": "2022-05"}
+    with pytest.raises(SpecError, match="both response and control"):
+        wdd(**kw, response=["A"], control=["A", "C1"])
+    with pytest.raises(DataError, match=r"unit\(s\) \['Nowhere'\] not found"):
+        wdd(**kw, response=["A"], control=["Nowhere"])
+    with pytest.raises(SpecError, match=r"missing area\(s\) \['buffer'\]"):
+        wdq(**kw, response=["A"], control=["C1"])
+    with pytest.raises(DataError, match="missing in the windows"):
+        wdd(**kw, response=["A"], control=["Other"])
+    with pytest.raises(SpecError, match="must lie before"):
+        wdd(**kw, **roles, before=("2022-03", "2022-06"))
+    with pytest.raises(SpecError, match="before=9 periods"):
+        wdd(**kw, **roles, before=9)
+    bad = df.assign(burglary=df["burglary"].where(df.index != 0, -2))
+    with pytest.raises(DataError):
+        wdd(**{**kw, "data": bad}, **roles)

@@ -1,6 +1,48 @@
 """English texts. Keys and placeholders must match fr.py exactly (tested)."""
 
 TEXT: dict[str, str] = {
+    # -- design choice (did template) --
+    "caveat.choice_common": (
+        "Every partnership area started at the same date ({start}): two-way fixed effects "
+        "compare them with the other areas, and the event study shows the periods before "
+        "and after."),
+    "caveat.choice_staggered": (
+        "The partnership started at {n} different dates (staggered roll-out). Two-way fixed "
+        "effects can then be biased, because areas that started earlier serve as controls "
+        "for later ones; group-time estimates (Callaway & Sant'Anna 2021) compare each "
+        "cohort only with areas not yet or never treated. The two-way estimate is shown for "
+        "comparison, with its Goodman-Bacon decomposition."),
+    "caveat.choice_requested": "The design was set by the evaluator (design = {design}).",
+    "caveat.choice_not_yet_treated": (
+        "No area is never treated: later cohorts serve as controls (not-yet-treated)."),
+    "caveat.choice_few_treated": (
+        "Only {n_treated} treated of {n_units} areas: ordinary cluster-robust tests "
+        "over-reject with so few clusters, so p-values and intervals come from a wild "
+        "cluster bootstrap (linear model) or randomization inference (Poisson)."),
+    "report.choice": "Why this design",
+    "report.comparison": "For comparison: two-way fixed effects",
+    "staggered.design": (
+        "<b>Group-time difference-in-differences</b> (Callaway & Sant'Anna 2021) estimates "
+        "one effect per cohort of areas (areas that started in the same period) and per "
+        "period, each from a clean comparison with areas not yet or never treated, then "
+        "averages them. The outcome is modelled in levels, so the effect is a difference in "
+        "{outcome} per area and {freq_name}."),
+    "staggered.methods": (
+        "ATT(g,t) by the {estimator} estimator with {control} as comparison group and a "
+        "{base} base period; aggregations weighted by cohort size as R's did::aggte; "
+        "standard errors from the influence functions, clustered by area."),
+    "staggered.control.never_treated": "never-treated areas",
+    "staggered.control.not_yet_treated": "not-yet-treated areas",
+    "staggered.base.varying": "varying",
+    "staggered.base.universal": "universal",
+    "staggered.ref": (
+        "Reference: Callaway B, Sant'Anna PHC (2021). Difference-in-differences with multiple "
+        "time periods. J Econometrics 225:200–230."),
+    "did.term.att_simple": "Average effect over all treated areas and periods",
+    "did.term.att_group": "Average of the cohort effects",
+    "did.term.att_event": "Average over periods since the start",
+    "did.term.att_calendar": "Average over calendar periods",
+    "did.term.cohort": "Areas starting in {g}",
     # -- readable names of common outcome columns (used when no outcome_label is given) --
     "label.burglary": "Burglaries",
     "label.robbery": "Robberies",
@@ -157,6 +199,7 @@ TEXT: dict[str, str] = {
     "plot.event.title": "{outcome}: effect by period relative to the start",
     "plot.event.x": "Periods since the start of the partnership ({freq_name})",
     "plot.event.y": "Effect on {outcome} (difference from period {reference})",
+    "plot.event.y_gt": "Effect on {outcome} (difference per area, group-time average)",
     "plot.event.estimate": "Estimate with {level}% confidence interval",
     "plot.event.start": "Start of the partnership",
     "plot.trends.title": "{outcome}: average per area, treated vs comparison",

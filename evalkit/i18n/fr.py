@@ -1,6 +1,52 @@
 """Textes français. Mêmes clés et mêmes champs que en.py (vérifié par les tests)."""
 
 TEXT: dict[str, str] = {
+    # -- choix de la méthode (modèle did) --
+    "caveat.choice_common": (
+        "Tous les secteurs du partenariat ont démarré à la même date ({start}) : le modèle à "
+        "double effet fixe les compare aux autres secteurs, et l'étude d'événement montre "
+        "les périodes d'avant et d'après."),
+    "caveat.choice_staggered": (
+        "Le partenariat a démarré à {n} dates différentes (déploiement échelonné). Le modèle "
+        "à double effet fixe peut alors être biaisé, car les secteurs partis plus tôt servent "
+        "de témoins aux suivants ; les estimations par cohorte et période (Callaway & "
+        "Sant'Anna 2021) comparent chaque cohorte aux seuls secteurs pas encore ou jamais "
+        "traités. L'estimation à double effet fixe est donnée pour comparaison, avec sa "
+        "décomposition de Goodman-Bacon."),
+    "caveat.choice_requested": "La méthode a été fixée par l'évaluateur (design = {design}).",
+    "caveat.choice_not_yet_treated": (
+        "Aucun secteur n'est jamais traité : les cohortes plus tardives servent de témoins "
+        "(pas encore traités)."),
+    "caveat.choice_few_treated": (
+        "Seulement {n_treated} secteurs traités sur {n_units} : les tests par grappe "
+        "ordinaires rejettent trop souvent avec si peu de grappes ; valeurs p et intervalles "
+        "viennent donc d'un bootstrap sauvage par grappe (modèle linéaire) ou d'une "
+        "inférence par permutation (Poisson)."),
+    "report.choice": "Pourquoi cette méthode",
+    "report.comparison": "Pour comparaison : double effet fixe",
+    "staggered.design": (
+        "La <b>différence de différences par cohorte et période</b> (Callaway & Sant'Anna "
+        "2021) estime un effet par cohorte de secteurs (ceux partis la même période) et par "
+        "période, chacun par une comparaison propre avec des secteurs pas encore ou jamais "
+        "traités, puis en fait la moyenne. L'indicateur est modélisé en niveau : l'effet est "
+        "une différence de {outcome} par secteur et par {freq_name}."),
+    "staggered.methods": (
+        "ATT(g,t) par l'estimateur {estimator} avec comme groupe de comparaison les {control} "
+        "et une période de base {base} ; agrégations pondérées par la taille des cohortes "
+        "comme did::aggte sous R ; erreurs-types issues des fonctions d'influence, par grappe "
+        "de secteur."),
+    "staggered.control.never_treated": "secteurs jamais traités",
+    "staggered.control.not_yet_treated": "secteurs pas encore traités",
+    "staggered.base.varying": "glissante",
+    "staggered.base.universal": "universelle",
+    "staggered.ref": (
+        "Référence : Callaway B, Sant'Anna PHC (2021). Difference-in-differences with "
+        "multiple time periods. J Econometrics 225:200–230."),
+    "did.term.att_simple": "Effet moyen sur l'ensemble des secteurs et périodes traités",
+    "did.term.att_group": "Moyenne des effets par cohorte",
+    "did.term.att_event": "Moyenne selon le temps écoulé depuis le démarrage",
+    "did.term.att_calendar": "Moyenne par période calendaire",
+    "did.term.cohort": "Secteurs partis en {g}",
     # -- noms lisibles des colonnes courantes (quand outcome_label n'est pas fourni) --
     "label.burglary": "Cambriolages",
     "label.robbery": "Vols avec violence",
@@ -166,6 +212,7 @@ TEXT: dict[str, str] = {
     "plot.event.title": "{outcome} : effet selon la période depuis le démarrage",
     "plot.event.x": "Périodes depuis le démarrage du partenariat ({freq_name})",
     "plot.event.y": "Effet sur {outcome} (écart à la période {reference})",
+    "plot.event.y_gt": "Effet sur {outcome} (écart par secteur, moyenne par cohorte)",
     "plot.event.estimate": "Estimation avec intervalle de confiance à {level} %",
     "plot.event.start": "Démarrage du partenariat",
     "plot.trends.title": "{outcome} : moyenne par secteur, partenariat et comparaison",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evalkit.report.narrative import (
     STYLE,
+    choice_section,
     data_section,
     design_section,
     diagnostics_section,
@@ -20,6 +21,7 @@ from evalkit.report.results_json import build_results, write_results
 __all__ = [
     "STYLE",
     "build_results",
+    "choice_section",
     "data_section",
     "design_section",
     "diagnostics_section",

@@ -30,6 +30,7 @@ from evalkit.results import EvaluationResult
 
 __all__ = [
     "STYLE",
+    "choice_section",
     "data_section",
     "design_section",
     "diagnostics_section",
@@ -103,7 +104,7 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
                  "n_hi": abs(row["ci_low"] if row["estimate"] < 0 else row["ci_high"])}
         prefix = "its"
     else:
-        row = result.effect("att")
+        row = result.effect("att_simple" if result.method == "staggered_did" else "att")
         extra = {}
         prefix = "did"
     ratio = row.get("relative_effect", float("nan"))
@@ -187,6 +188,11 @@ def design_section(result: EvaluationResult, *, lang: Lang,
                          " ", t("its.design.weakness", lang), " ",
                          t("its.design.control", lang, control=_list(spec.get("control")))
                          if spec.get("control") else t("its.design.no_control", lang)))
+    elif result.method == "staggered_did":
+        parts.append(tag("p", Html(t("staggered.design", lang,
+                                     outcome=esc(_label(result, outcome_label, lang)),
+                                     freq_name=esc(freq_name)))))
+        parts.append(tag("p", Html(t("did.design.assumption", lang))))
     else:
         model = t("did.design.poisson", lang) if spec.get("family") == "poisson" else ""
         parts.append(tag("p", Html(t(
@@ -206,19 +212,31 @@ def _list(value: object) -> str:
 
 def _term_label(result: EvaluationResult, term: str, lang: str) -> str:
     freq_name, freq_plural = _freq(result, lang)
-    if term.startswith("event_time_"):
+    if term.startswith(("event_time_", "att_event_")):
         return t("es.term", lang, k=int(term.rsplit("_", 1)[1]), freq_plural=freq_plural)
+    if term.startswith("att_group_"):
+        return t("did.term.cohort", lang, g=term.removeprefix("att_group_"))
     prefix = "its" if result.method == "its" else "did"
     return t(f"{prefix}.term.{term}", lang, freq_name=freq_name, freq_plural=freq_plural,
              n_post=result.sample.get("n_post", ""))
 
 
-def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None = "report.results"
-                    ) -> Html:
-    """The effects table: each effect as a % change (rate ratios) or a difference, with CI."""
+def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None = "report.results",
+                    terms: Sequence[str] | None = None) -> Html:
+    """The effects table: each effect as a % change (rate ratios) or a difference, with CI.
+
+    ``terms`` selects rows; by default every term, except for group-time results where the
+    overall and per-cohort effects are shown (event times and ATT(g,t) are in results.json).
+    """
     level = _level(result)
+    effects = result.effects
+    if terms is not None:
+        effects = effects[effects["term"].isin(terms)]
+    elif result.method == "staggered_did":
+        keep = effects["term"].eq("att_simple") | effects["term"].str.match(r"att_group_.+")
+        effects = effects[keep]
     rows = []
-    for _, r in result.effects.iterrows():
+    for _, r in effects.iterrows():
         rel = r.get("relative_effect")
         if rel is not None and pd.notna(rel):
             values = [(v - 1) * 100 for v in (rel, r["relative_ci_low"], r["relative_ci_high"])]
@@ -256,12 +274,14 @@ def _p(p: float, lang: str) -> str:
 
 
 #: caveats made redundant by another one in the same report
-_SUPERSEDED = {"staggered_event_study": "staggered_twfe"}
+_SUPERSEDED = {"staggered_event_study": "staggered_twfe", "staggered_twfe": "group_time_used"}
 
 
 def _caveats(results: Sequence[EvaluationResult], lang: str) -> list[str]:
     warnings = [w for r in results for w in r.warnings]
     codes = {getattr(w, "code", None) for w in warnings}
+    if any(r.method == "staggered_did" for r in results):
+        codes.add("group_time_used")  # the staggered-TWFE advice has been followed
     kept = [w for w in warnings if _SUPERSEDED.get(getattr(w, "code", None)) not in codes]
     return list(dict.fromkeys(_render(w, lang) for w in kept))
 
@@ -305,9 +325,10 @@ def _se_text(result: EvaluationResult, lang: str) -> str:
              or 0)
 
 
-def methods_section(result: EvaluationResult, *, lang: Lang) -> Html:
+def methods_section(result: EvaluationResult, *, lang: Lang,
+                    heading: str = "report.methods") -> Html:
     """Model, estimator, variance convention and references."""
-    parts = [section("report.methods", lang)]
+    parts = [section(heading, lang)]
     freq_name, _ = _freq(result, lang)
     if result.method == "its":
         link = t("link.ols" if result.spec["family"] == "ols" else "link.count", lang)
@@ -315,6 +336,12 @@ def methods_section(result: EvaluationResult, *, lang: Lang) -> Html:
                                      freq_name=esc(freq_name)))))
         parts.append(tag("p", t("its.methods.se", lang, vcov=_se_text(result, lang))))
         parts.append(tag("p", t("its.methods.ref", lang)))
+    elif result.method == "staggered_did":
+        spec = result.spec
+        parts.append(tag("p", t("staggered.methods", lang, estimator=spec.get("method", ""),
+                                control=t(f"staggered.control.{spec['control_group']}", lang),
+                                base=t(f"staggered.base.{spec['base_period']}", lang))))
+        parts.append(tag("p", t("staggered.ref", lang)))
     else:
         poisson = t("did.methods.poisson", lang) if result.spec.get("family") == "poisson" \
             else ""
@@ -322,6 +349,11 @@ def methods_section(result: EvaluationResult, *, lang: Lang) -> Html:
         parts.append(tag("p", t("its.methods.se", lang, vcov=_se_text(result, lang))))
         parts.append(tag("p", t("did.methods.ref", lang)))
     return join(parts)
+
+
+def choice_section(choice: Any, *, lang: Lang) -> Html:
+    """Why the design was chosen (a :class:`~evalkit.designs.choice.DesignChoice`)."""
+    return join([section("report.choice", lang)] + [tag("p", r) for r in choice.render(lang)])
 
 
 def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult | None, *,

@@ -115,10 +115,24 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
 
 
 def plot_event_study(result: EvaluationResult, *, lang: Lang = "en",
-                     outcome_label: str | None = None) -> Figure:
-    """Event-time coefficients with confidence intervals; reference period at zero."""
-    _require(result, ("event_study",))
-    s = result.series
+                     outcome_label: str | None = None,
+                     window: tuple[int, int] | None = None) -> Figure:
+    """Effects by period relative to the start with confidence intervals.
+
+    Reads an ``event_study`` result (reference period at zero) or a ``staggered_did`` result
+    (its event-time aggregation); ``window=(-leads, lags)`` limits the periods shown.
+    """
+    _require(result, ("event_study", "staggered_did"))
+    if result.method == "staggered_did":
+        s = result.series[result.series["aggregation"] == "event"]
+        s = s.assign(event_time=s["key"].astype(int)).sort_values("event_time")
+        y_label = t("plot.event.y_gt", lang, outcome=outcome_name(
+            str(result.spec["outcome"]), lang, outcome_label))
+    else:
+        s = result.series
+        y_label = None
+    if window is not None:
+        s = s[s["event_time"].between(*window)]
     name = outcome_name(str(result.spec["outcome"]), lang, outcome_label)
     freq_name = t(f"freq.{result.spec.get('freq', 'M')}", lang)
     fig, ax = _figure()
@@ -134,7 +148,8 @@ def plot_event_study(result: EvaluationResult, *, lang: Lang = "en",
     ax.axvline(-0.5, color="#555555", lw=1.2, ls=":", label=t("plot.event.start", lang))
     ax.set_title(t("plot.event.title", lang, outcome=name), fontsize=13, loc="left")
     ax.set_xlabel(t("plot.event.x", lang, freq_name=freq_name))
-    ax.set_ylabel(t("plot.event.y", lang, outcome=name, reference=result.spec["reference"]))
+    ax.set_ylabel(y_label or t("plot.event.y", lang, outcome=name,
+                               reference=result.spec["reference"]))
     _legend_below(ax, 2)
     return fig
 

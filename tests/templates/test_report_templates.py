@@ -45,7 +45,8 @@ def test_template_runs_on_sample_data(sample_reports, name, lang):
     if name == "its":
         assert terms == {"level_change", "slope_change", "cumulative_effect"}
     else:
-        assert "att" in terms and "event_time_0" in terms
+        # the sample city's roll-out is staggered: group-time estimates plus the TWFE one
+        assert {"att", "att_simple", "att_event_0"} <= terms
     # units/periods are those the estimate used (the ITS sums 3 partnership districts)
     assert results["data"]["rows"] == 1920 and results["data"]["periods"] == 96
     assert results["data"]["units"] == (3 if name == "its" else 20)

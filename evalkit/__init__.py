@@ -39,6 +39,7 @@ from evalkit.indicators import (
     reoffending_rates,
     survey_share,
 )
+from evalkit.inference.sensitivity import relative_magnitudes
 from evalkit.results import Diagnostic, EvaluationResult
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "rate",
     "rate_change",
     "read_table",
+    "relative_magnitudes",
     "relative_reduction",
     "reoffending_rates",
     "staggered_did",

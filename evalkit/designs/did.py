@@ -271,6 +271,31 @@ def did(
     )
 
 
+def _sensitivity(effects: pd.DataFrame, f: Fit, ks: list[int], reference: int,
+                 alpha: float) -> Diagnostic:
+    from evalkit.inference.sensitivity import relative_magnitudes
+
+    pre = [k for k in ks if k < reference]
+    post = [k for k in ks if k > reference]
+    full = sorted([*ks, reference])
+    if not pre or not post or full != list(range(full[0], full[-1] + 1)) or len(post) > 10:
+        raise SpecError("sensitivity=True needs event times around the reference without "
+                        f"gaps and 1 to 10 post periods; got {len(pre)} pre and {len(post)} "
+                        "post periods. Set lags (at most 9) and leads.")
+    idx = [f.index(f"event_time_{k}") for k in pre + post]
+    est = effects.set_index("term")["estimate"]
+    sens = relative_magnitudes([est[f"event_time_{k}"] for k in pre],
+                               [est[f"event_time_{k}"] for k in post],
+                               f.vcov[np.ix_(idx, idx)], alpha=alpha)
+    breakdown = float(sens.breakdown)
+    return Diagnostic(
+        name="sensitivity", null="the average post-period effect is zero, allowing "
+        "post-period violations of parallel trends up to M times the largest pre-period one",
+        statistic=breakdown, p_value=float("nan"),
+        passed=bool(np.isfinite(breakdown) and breakdown >= 1), table=sens.table,
+        message=f"breakdown value M = {breakdown:.2f} ({sens.method})")
+
+
 def _choose_inference(inference: str, family: str, treated_clusters: int | None,
                       n_clusters: int) -> str:
     if inference != "auto":
@@ -347,6 +372,7 @@ def event_study(
     covariates: Sequence[str] = (),
     weights: str | None = None,
     cluster: str | None = None,
+    sensitivity: bool = False,
     alpha: float = 0.05,
 ) -> EvaluationResult:
     """Event study: TWFE with leads and lags of the first treated period.
@@ -366,6 +392,12 @@ def event_study(
     weights : str, optional
     cluster : str, optional
         Default ``unit``.
+    sensitivity : bool
+        Add the Rambachan & Roth (2023) relative-magnitudes sensitivity of the average
+        post-period effect (diagnostic ``sensitivity``: statistic = breakdown value M̄*, the
+        largest ratio of post- to pre-period violations of parallel trends under which the
+        robust 95 % interval still excludes zero; table = bounds for M̄ = 0 … 2). Needs
+        unbinned, consecutive event times and at most 10 post periods; takes a few seconds.
     alpha : float
 
     Returns
@@ -446,6 +478,8 @@ def event_study(
     warn = _cluster_warnings(f, treated_clusters)
     if not leads:
         warn.append(Caveat("pre_trend_untestable"))
+    if sensitivity:
+        diags.append(_sensitivity(effects, f, ks, reference, alpha))
     if not diags[0].passed:
         warn.append(Caveat("pre_trend", p=diags[0].p_value))
     cohorts = df.loc[~never].groupby(unit)[cohort].first().nunique()

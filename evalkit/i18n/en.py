@@ -147,6 +147,10 @@ TEXT: dict[str, str] = {
     "report.diag.randomization": (
         "Randomization inference — p {p} when the partnership is re-assigned to other areas "
         "(agrees with the reported test when marked passed)."),
+    "report.diag.sensitivity": (
+        "Sensitivity to violations of parallel trends (Rambachan & Roth 2023) — the average "
+        "effect stays significant unless post-period violations exceed {statistic:.2f} times "
+        "the largest pre-period one (passed when at least 1)."),
     "report.diag.bacon": (
         "Goodman-Bacon decomposition — share of the weight from comparisons with "
         "already-treated areas: {statistic:.1%}."),

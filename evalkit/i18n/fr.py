@@ -155,6 +155,10 @@ TEXT: dict[str, str] = {
     "report.diag.randomization": (
         "Inférence par permutation — p {p} quand le partenariat est réattribué à d'autres "
         "secteurs (concorde avec le test retenu quand il est satisfaisant)."),
+    "report.diag.sensitivity": (
+        "Sensibilité aux écarts aux tendances parallèles (Rambachan & Roth 2023) — l'effet "
+        "moyen reste significatif tant que les écarts d'après ne dépassent pas {statistic:.2f} "
+        "fois le plus grand écart d'avant (satisfaisant à partir de 1)."),
     "report.diag.bacon": (
         "Décomposition de Goodman-Bacon — part du poids venant de comparaisons avec des "
         "secteurs déjà traités : {statistic:.1%}."),

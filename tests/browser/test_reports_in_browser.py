@@ -43,7 +43,8 @@ EXPECTED = [
     Expected("its_en", headline_label="Main finding", headline_start="Burglaries fell by",
              min_figures=1, headings=_EN_HEADINGS, foreign_headings=_FR_HEADINGS,
              html_lang="en"),
-    Expected("did_fr", headline_label="Résultat principal", headline_start="Dans les secteurs du partenariat",
+    Expected("did_fr", headline_label="Résultat principal",
+             headline_start="Dans les secteurs du partenariat",
              min_figures=2, headings=_FR_HEADINGS, foreign_headings=_EN_HEADINGS,
              html_lang="fr"),
 ]

@@ -351,3 +351,22 @@ def test_inference_options_are_checked():
     with pytest.raises(SpecError, match=r"wild cluster bootstrap is for family='ols'"):
         did(df.assign(y=df["y"].abs()), outcome="y", unit="unit", time="year",
             treatment="d", family="poisson", inference="wild")
+
+
+def test_event_study_sensitivity_reports_a_breakdown_value():
+    def sens(effect, seed):
+        df = normal_panel(n_units=60, n_periods=10, effect=effect, seed=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EvalkitWarning)
+            return ek.event_study(df, outcome="y", unit="unit", time="year", cohort="cohort",
+                                  sensitivity=True).diagnostic("sensitivity")
+
+    strong, null = sens(8.0, 50), sens(0.0, 50)
+    assert strong.statistic > 1 and strong.passed
+    assert np.isnan(null.statistic) and not null.passed  # not significant even at M = 0
+    assert list(strong.table["mbar"]) == [0, 0.5, 1, 1.5, 2]
+    assert "breakdown value" in strong.message
+    with pytest.raises(SpecError, match=r"sensitivity=True needs event times"):
+        ek.event_study(normal_panel(n_units=30, n_periods=30, seed=51, start=10),
+                       outcome="y", unit="unit", time="year", cohort="cohort",
+                       sensitivity=True)

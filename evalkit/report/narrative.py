@@ -7,6 +7,7 @@ changes a number: the sections only format what the result holds.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import math
 import platform
@@ -16,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.errors import EvalkitError
 from evalkit.i18n import (
     Caveat,
     Lang,
@@ -129,7 +131,13 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
                      signed=f"+{format_number(signed, lang, 'g')}" if signed > 0
                      else format_number(signed, lang, "g"), **extra)
         sentence = sentence[0].upper() + sentence[1:]
+    clear = clear and not row["p_value"] >= float(result.spec.get("alpha", 0.05))
     note = t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang, level=level)
+    if not clear:
+        from evalkit.designs.power import mde_note
+
+        with contextlib.suppress(EvalkitError):  # "only a change larger than X % ..."
+            note += " " + mde_note(result, term=row["term"]).render(lang)
     n_caveats = len(_caveats([result], lang))
     pointer = tag("p", t("report.headline.caveats", lang, n=n_caveats)) if n_caveats else ""
     return tag("div", tag("span", t("report.headline.label", lang), cls="label"), sentence,

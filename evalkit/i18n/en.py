@@ -1,6 +1,52 @@
 """English texts. Keys and placeholders must match fr.py exactly (tested)."""
 
 TEXT: dict[str, str] = {
+    # -- displacement template --
+    "disp.title": "Displacement: {outcome}",
+    "disp.response": "Partnership area",
+    "disp.buffer": "Neighbouring area (buffer)",
+    "disp.control": "Control area",
+    "disp.buffer_control": "Control for the buffer",
+    "disp.headline": (
+        "Relative to the control areas, {noun} changed by {local} in the partnership area "
+        "({level}% CI {local_lo} to {local_hi}) and by {disp} next door ({disp_lo} to "
+        "{disp_hi}): a net change of {total} ({total_lo} to {total_hi})."),
+    "disp.design": (
+        "Two measures answer “did crime just move next door?”. The <b>weighted displacement "
+        "difference</b> (WDD, Wheeler & Ratcliffe 2018) compares the change in the "
+        "partnership area with the change in a control area, and the change in the "
+        "neighbouring buffer with the change in its own control; it comes with a standard "
+        "error. The <b>weighted displacement quotient</b> (WDQ, Bowers & Johnson 2003) "
+        "relates the buffer's relative change to the partnership area's: above 0, benefits "
+        "spread to the neighbours (diffusion); below 0, crime moved there (displacement); "
+        "at −1 or below, displacement cancels the gain. It has no standard error, so it is "
+        "always read with the WDD."),
+    "disp.design.weakness": (
+        "Both rest on the control areas: if they changed for other reasons, so do the "
+        "measures. Displacement to places outside the buffer or to other offence types is "
+        "not measured."),
+    "disp.plot.title": "{outcome}: before and after the start, by area",
+    "disp.plot.x": "Area",
+    "disp.plot.y": "{outcome} (count over the window)",
+    "disp.plot.before": "Before ({n} periods)",
+    "disp.plot.after": "After ({n} periods)",
+    "disp.part.local": "Local effect (partnership area vs control)",
+    "disp.part.displacement": "Displacement (buffer vs its control)",
+    "disp.part.total": "Net effect",
+    "disp.col.crimes": "Change in counts",
+    "disp.measure.sm": "Success measure (SM)",
+    "disp.measure.bm": "Buffer measure (BM)",
+    "disp.measure.wdq": "Weighted displacement quotient (WDQ = BM / SM)",
+    "disp.measure.tne": "Total net effect (crimes prevented, TNE)",
+    "disp.methods": (
+        "With R, D, C, Dc the counts of the partnership area, buffer, control and buffer "
+        "control, b before and a after: SM = Ra/Ca − Rb/Cb, BM = Da/Ca − Db/Cb, WDQ = BM/SM "
+        "(computed only when SM &lt; 0 and no count is 0), TNE = [Rb·Ca/Cb − Ra] + "
+        "[Db·Ca/Cb − Da]; WDD = (ΔR − ΔC) + (ΔD − ΔDc), Var = sum of the eight counts "
+        "(Poisson), z = WDD/√Var."),
+    "disp.ref": (
+        "References: Bowers KJ, Johnson SD (2003), J Quant Criminol 19:275–301; Wheeler AP, "
+        "Ratcliffe JH (2018), Crime Science 7:11."),
     # -- design choice (did template) --
     "caveat.choice_common": (
         "Every partnership area started at the same date ({start}): two-way fixed effects "
@@ -151,6 +197,10 @@ TEXT: dict[str, str] = {
         "Sensitivity to violations of parallel trends (Rambachan & Roth 2023) — the average "
         "effect stays significant unless post-period violations exceed {statistic:.2f} times "
         "the largest pre-period one (passed when at least 1)."),
+    "report.diag.displacement": (
+        "Displacement to the buffer — z = {statistic:.2f}, p {p} (a significant positive "
+        "change next door would mean crime moved there)."),
+    "report.diag.wdq": "Weighted displacement quotient — WDQ = {statistic:.2f}.",
     "report.diag.bacon": (
         "Goodman-Bacon decomposition — share of the weight from comparisons with "
         "already-treated areas: {statistic:.1%}."),

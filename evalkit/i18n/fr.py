@@ -1,6 +1,52 @@
 """Textes français. Mêmes clés et mêmes champs que en.py (vérifié par les tests)."""
 
 TEXT: dict[str, str] = {
+    # -- modèle déplacement --
+    "disp.title": "Déplacement : {outcome}",
+    "disp.response": "Secteur du partenariat",
+    "disp.buffer": "Secteur voisin (zone tampon)",
+    "disp.control": "Secteur témoin",
+    "disp.buffer_control": "Témoin de la zone tampon",
+    "disp.headline": (
+        "Par rapport aux secteurs témoins, les {noun} ont varié de {local} dans le secteur du "
+        "partenariat (IC à {level} % : {local_lo} à {local_hi}) et de {disp} dans le voisinage "
+        "({disp_lo} à {disp_hi}) : une variation nette de {total} ({total_lo} à {total_hi})."),
+    "disp.design": (
+        "Deux mesures répondent à la question « la délinquance s'est-elle simplement "
+        "déplacée ? ». La <b>différence de déplacement pondérée</b> (WDD, Wheeler & Ratcliffe "
+        "2018) compare l'évolution du secteur du partenariat à celle d'un secteur témoin, et "
+        "celle de la zone tampon voisine à celle de son propre témoin ; elle a une "
+        "erreur-type. Le <b>quotient de déplacement pondéré</b> (WDQ, Bowers & Johnson 2003) "
+        "rapporte l'évolution relative de la zone tampon à celle du secteur : au-dessus de 0, "
+        "les bénéfices s'étendent aux voisins (diffusion) ; en dessous, la délinquance s'y "
+        "est déplacée ; à −1 ou moins, le déplacement annule le gain. Sans erreur-type, il se "
+        "lit toujours avec la WDD."),
+    "disp.design.weakness": (
+        "Les deux reposent sur les secteurs témoins : s'ils ont changé pour d'autres raisons, "
+        "les mesures aussi. Un déplacement hors de la zone tampon ou vers d'autres "
+        "infractions n'est pas mesuré."),
+    "disp.plot.title": "{outcome} : avant et après le démarrage, par secteur",
+    "disp.plot.x": "Secteur",
+    "disp.plot.y": "{outcome} (nombre sur la fenêtre)",
+    "disp.plot.before": "Avant ({n} périodes)",
+    "disp.plot.after": "Après ({n} périodes)",
+    "disp.part.local": "Effet local (secteur du partenariat contre témoin)",
+    "disp.part.displacement": "Déplacement (zone tampon contre son témoin)",
+    "disp.part.total": "Effet net",
+    "disp.col.crimes": "Variation du nombre de faits",
+    "disp.measure.sm": "Mesure de succès (SM)",
+    "disp.measure.bm": "Mesure de la zone tampon (BM)",
+    "disp.measure.wdq": "Quotient de déplacement pondéré (WDQ = BM / SM)",
+    "disp.measure.tne": "Effet net total (faits évités, TNE)",
+    "disp.methods": (
+        "Avec R, D, C, Dc les nombres du secteur du partenariat, de la zone tampon, du témoin "
+        "et du témoin de la zone tampon, b avant et a après : SM = Ra/Ca − Rb/Cb, "
+        "BM = Da/Ca − Db/Cb, WDQ = BM/SM (calculé seulement si SM &lt; 0 et aucun nombre nul), "
+        "TNE = [Rb·Ca/Cb − Ra] + [Db·Ca/Cb − Da] ; WDD = (ΔR − ΔC) + (ΔD − ΔDc), Var = somme "
+        "des huit nombres (Poisson), z = WDD/√Var."),
+    "disp.ref": (
+        "Références : Bowers KJ, Johnson SD (2003), J Quant Criminol 19:275–301 ; Wheeler AP, "
+        "Ratcliffe JH (2018), Crime Science 7:11."),
     # -- choix de la méthode (modèle did) --
     "caveat.choice_common": (
         "Tous les secteurs du partenariat ont démarré à la même date ({start}) : le modèle à "
@@ -159,6 +205,10 @@ TEXT: dict[str, str] = {
         "Sensibilité aux écarts aux tendances parallèles (Rambachan & Roth 2023) — l'effet "
         "moyen reste significatif tant que les écarts d'après ne dépassent pas {statistic:.2f} "
         "fois le plus grand écart d'avant (satisfaisant à partir de 1)."),
+    "report.diag.displacement": (
+        "Déplacement vers la zone tampon — z = {statistic:.2f}, p {p} (une hausse "
+        "significative dans le voisinage signifierait que la délinquance s'y est déplacée)."),
+    "report.diag.wdq": "Quotient de déplacement pondéré — WDQ = {statistic:.2f}.",
     "report.diag.bacon": (
         "Décomposition de Goodman-Bacon — part du poids venant de comparaisons avec des "
         "secteurs déjà traités : {statistic:.1%}."),

@@ -156,9 +156,11 @@ def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "") -
                                 freq_plural=freq_plural, first=s["first_period"],
                                 last=s["last_period"], n_units=n_units, areas=areas)))
     elif s.get("first_period"):
+        n_periods = s.get("n_periods") or (s.get("n_periods_before", 0)
+                                           + s.get("n_periods_after", 0))
         parts.append(tag("p", t("report.data.rows", lang, n_obs=int(s["n_obs"]),
                                 n_units=n_units, areas=areas,
-                                n_periods=s.get("n_periods", ""), freq_plural=freq_plural,
+                                n_periods=n_periods, freq_plural=freq_plural,
                                 first=s["first_period"], last=s["last_period"])))
     sha = str(result.provenance.get("data_sha256", ""))[:12]
     if data_name or sha:

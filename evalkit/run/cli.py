@@ -94,9 +94,14 @@ def _run(args: argparse.Namespace) -> int:
     print(f"report:  {outcome.report}")
     print(f"results: {outcome.out / 'results.json'}")
     for est in outcome.results.get("estimates", [])[:3]:
-        print(f"  {est['method']} {est['outcome']} {est['term']}: {est['estimate']:.4g} "
-              f"[{est['ci_low']:.4g}, {est['ci_high']:.4g}]")
+        print(f"  {est['method']} {est['outcome']} {est['term']}: {_g(est['estimate'])} "
+              f"[{_g(est['ci_low'])}, {_g(est['ci_high'])}]")
     return 0
+
+
+def _g(value: float | None) -> str:
+    """A number from results.json for the terminal ('–' when JSON has null)."""
+    return "–" if value is None else f"{value:.4g}"
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -128,10 +133,10 @@ def _demo(args: argparse.Namespace) -> int:
         for est in outcome.results["estimates"]:
             if est["term"] in ("cumulative_effect", "att", "level_change"):
                 rel = est.get("relative_effect")
-                rel_txt = (f"  rate ratio {rel:.3f} [{est['relative_ci_low']:.3f}, "
-                           f"{est['relative_ci_high']:.3f}]" if rel is not None else "")
+                rel_txt = (f"  rate ratio {_g(rel)} [{_g(est['relative_ci_low'])}, "
+                           f"{_g(est['relative_ci_high'])}]" if rel is not None else "")
                 print(f"  {est['method']} {est['outcome']} {est['term']}: "
-                      f"{est['estimate']:.4g} [{est['ci_low']:.4g}, {est['ci_high']:.4g}]"
+                      f"{_g(est['estimate'])} [{_g(est['ci_low'])}, {_g(est['ci_high'])}]"
                       f"{rel_txt}")
     print(f"\nOpen {outcomes[0].report} in a browser to read the report.")
     return 0

@@ -66,3 +66,17 @@ def test_french_report_has_no_english_section_titles(sample_reports):
                     "Parameters and versions"):
         assert english not in html
     assert "baisse de" in html or "hausse de" in html or "Pas de changement net" in html
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_displacement_template_runs_on_the_single_area_sample(tmp_path, lang):
+    from evalkit.run.execute import run_template
+
+    outcome = run_template("displacement", out=tmp_path / "d", lang=lang, progress=False)
+    jsonschema.validate(outcome.results, SCHEMA)
+    terms = {e["term"] for e in outcome.results["estimates"]}
+    assert terms == {"wdq", "wdd_total"}
+    html = outcome.report.read_text(encoding="utf-8")
+    assert html.count("<img") == 1
+    assert ("Displacement" if lang == "en" else "Déplacement") in html
+    assert "Traceback" not in html

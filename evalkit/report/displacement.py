@@ -1,0 +1,140 @@
+"""Report sections of the displacement template: did crime move next door?
+
+Reads the results of :func:`evalkit.wdq` and :func:`evalkit.wdd` computed on the same
+areas and windows; never recomputes them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from evalkit.i18n import Caveat, Lang, format_significant, outcome_name, t
+from evalkit.report.html import Html, join, table, tag
+from evalkit.report.narrative import STYLE, section
+from evalkit.report.plots import _figure, _legend_below
+from evalkit.results import EvaluationResult
+
+__all__ = ["design_section", "effects_section", "header", "headline", "methods_section",
+           "plot_displacement"]
+
+_ROLES = ("response", "buffer", "control", "buffer_control")
+
+
+def _name(res: EvaluationResult, lang: str, label: str | None) -> str:
+    return outcome_name(str(res.spec.get("outcome") or ""), lang, label)
+
+
+def header(wdd_res: EvaluationResult, *, lang: Lang, title: str = "", partnership: str = "",
+           outcome_label: str | None = None) -> Html:
+    """Title and the who / where / when summary."""
+    s, spec = wdd_res.sample, wdd_res.spec
+    rows = [("report.who", partnership),
+            ("disp.response", ", ".join(spec.get("response") or [])),
+            ("disp.buffer", ", ".join(spec.get("buffer") or [])),
+            ("report.when", str(spec.get("intervention") or "")),
+            ("report.what", _name(wdd_res, lang, outcome_label)),
+            ("report.period", f"{s.get('first_period')} – {s.get('last_period')}")]
+    items = [tag("tr", tag("th", t(k, lang)), tag("td", v)) for k, v in rows if v]
+    title = title or t("disp.title", lang, outcome=_name(wdd_res, lang, outcome_label))
+    return Html(STYLE + tag("h1", title) + tag("table", tag("tbody", *items),
+                                               cls="evalkit-table evalkit-summary"))
+
+
+def _crimes(value: float, lang: str) -> str:
+    text = format_significant(abs(value), lang)
+    return ("−" if value < 0 else "+") + text if value else "0"
+
+
+def headline(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *, lang: Lang,
+             outcome_label: str | None = None) -> Html:
+    """Local effect, displacement and net effect in words, with the WDQ's reading."""
+    s = wdd_res.sample
+    noun = outcome_name(str(wdd_res.spec.get("outcome") or ""), lang, outcome_label, noun=True)
+    level = round(100 * (1 - float(wdd_res.spec.get("alpha", 0.05))))
+    parts_table = wdd_res.diagnostic("displacement").table.set_index("part")
+    sentences = [t("disp.headline", lang, noun=noun, level=level,
+                   local=_crimes(s["wdd_local"], lang),
+                   local_lo=_crimes(parts_table.loc["local", "ci_low"], lang),
+                   local_hi=_crimes(parts_table.loc["local", "ci_high"], lang),
+                   disp=_crimes(s["wdd_displacement"], lang),
+                   disp_lo=_crimes(parts_table.loc["displacement", "ci_low"], lang),
+                   disp_hi=_crimes(parts_table.loc["displacement", "ci_high"], lang),
+                   total=_crimes(s["wdd_total"], lang),
+                   total_lo=_crimes(parts_table.loc["total", "ci_low"], lang),
+                   total_hi=_crimes(parts_table.loc["total", "ci_high"], lang))]
+    clear = not parts_table.loc["total", "ci_low"] <= 0 <= parts_table.loc["total", "ci_high"]
+    sentences.append(t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang,
+                       level=level))
+    interpretation = wdq_res.sample.get("wdq_interpretation") or wdq_res.sample.get(
+        "wdq_reason")
+    if interpretation:
+        sentences.append(interpretation.render(lang) if isinstance(interpretation, Caveat)
+                         else str(interpretation))
+    return tag("div", tag("span", t("report.headline.label", lang), cls="label"),
+               " ".join(sentences), cls="evalkit-headline")
+
+
+def design_section(*, lang: Lang) -> Html:
+    """What the WDQ and the WDD measure, and why both are shown."""
+    return join([section("report.design", lang), tag("p", Html(t("disp.design", lang))),
+                 tag("p", t("disp.design.weakness", lang))])
+
+
+def plot_displacement(wdd_res: EvaluationResult, *, lang: Lang = "en",
+                      outcome_label: str | None = None) -> Figure:
+    """Counts before and after the start in each area role, side by side."""
+    s = wdd_res.sample
+    roles = [r for r in _ROLES if f"{r}_before" in s]
+    fig, ax = _figure((9.0, 4.6))
+    x = range(len(roles))
+    before = [s[f"{r}_before"] for r in roles]
+    after = [s[f"{r}_after"] for r in roles]
+    width = 0.38
+    ax.bar([i - width / 2 for i in x], before, width, color="#969696",
+           label=t("disp.plot.before", lang, n=s.get("n_periods_before", "")))
+    ax.bar([i + width / 2 for i in x], after, width, color="#2c7fb8",
+           label=t("disp.plot.after", lang, n=s.get("n_periods_after", "")))
+    for i, (b, a) in enumerate(zip(before, after, strict=True)):
+        change = (a - b) / b * 100 if b else math.nan
+        ax.annotate(f"{change:+.0f}%".replace(".", "," if lang == "fr" else "."),
+                    (i + width / 2, a), ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(list(x))
+    ax.set_xticklabels([t(f"disp.{r}", lang) for r in roles])
+    name = _name(wdd_res, lang, outcome_label)
+    ax.set_title(t("disp.plot.title", lang, outcome=name), fontsize=13, loc="left")
+    ax.set_xlabel(t("disp.plot.x", lang))
+    ax.set_ylabel(t("disp.plot.y", lang, outcome=name))
+    _legend_below(ax, 2)
+    return fig
+
+
+def effects_section(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *,
+                    lang: Lang) -> Html:
+    """The WDD parts with intervals, then the WDQ measures."""
+    level = round(100 * (1 - float(wdd_res.spec.get("alpha", 0.05))))
+    parts = wdd_res.diagnostic("displacement").table
+    sep = " à " if lang == "fr" else " to "
+    rows = [[t(f"disp.part.{r['part']}", lang), _crimes(r["estimate"], lang),
+             f"{_crimes(r['ci_low'], lang)}{sep}{_crimes(r['ci_high'], lang)}",
+             format_significant(r["p_value"], lang) if "p_value" in r else "–"]
+            for _, r in parts.iterrows()]
+    wdd_table = table(pd.DataFrame(rows), headers=[
+        t("report.table.term", lang), t("disp.col.crimes", lang),
+        t("report.table.change", lang, level=level), t("report.table.p", lang)])
+    q = wdq_res.sample
+    measures = [[t("disp.measure.sm", lang), format_significant(q.get("success_measure"), lang)],
+                [t("disp.measure.bm", lang), format_significant(q.get("buffer_measure"), lang)],
+                [t("disp.measure.wdq", lang), format_significant(q.get("wdq"), lang)],
+                [t("disp.measure.tne", lang), format_significant(q.get("tne"), lang)]]
+    wdq_table = table(pd.DataFrame(measures), headers=[t("report.table.term", lang),
+                                                         t("report.param.value", lang)])
+    return join([section("report.results", lang), wdd_table, tag("h3", "WDQ"), wdq_table])
+
+
+def methods_section(*, lang: Lang) -> Html:
+    """Formulas and references."""
+    return join([section("report.methods", lang), tag("p", Html(t("disp.methods", lang))),
+                 tag("p", t("disp.ref", lang))])

@@ -21,6 +21,7 @@ from evalkit.designs.displacement import wdd, wdq
 from evalkit.designs.its import its
 from evalkit.designs.power import did_power, its_power, mde_from_result
 from evalkit.designs.staggered import staggered_did
+from evalkit.designs.synth import donor_weights, synth
 from evalkit.errors import (
     DataError,
     EvalkitError,
@@ -56,6 +57,7 @@ __all__ = [
     "bacon_decomposition",
     "did",
     "did_power",
+    "donor_weights",
     "event_study",
     "harm_total",
     "its",
@@ -72,6 +74,7 @@ __all__ = [
     "reoffending_rates",
     "staggered_did",
     "survey_share",
+    "synth",
     "wdd",
     "wdq",
 ]

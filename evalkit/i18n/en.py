@@ -1,6 +1,59 @@
 """English texts. Keys and placeholders must match fr.py exactly (tested)."""
 
 TEXT: dict[str, str] = {
+    # -- synthetic control template --
+    "synth.title": "Synthetic control: {outcome}",
+    "synth.headline": (
+        "After the start, {noun} in the partnership area differed from its synthetic control "
+        "by {est} per {freq_name} on average ({level}% CI {lo} to {hi}); permutation p-value "
+        "{p} against {n} placebo areas."),
+    "synth.headline.noci": (
+        "After the start, {noun} in the partnership area differed from its synthetic control "
+        "by {est} per {freq_name} on average; permutation p-value {p} against {n} placebo "
+        "areas (too few placebos for a {level}% interval)."),
+    "synth.design": (
+        "A <b>synthetic control</b> (Abadie, Diamond & Hainmueller 2010) builds the "
+        "comparison for a single area as a weighted average of other areas (the donors), "
+        "chosen so that it tracks the area's own series before the start. After the start, "
+        "the gap between the area and its synthetic twin estimates the effect. Whether the "
+        "gap is unusual is judged by giving the same treatment to every donor in turn "
+        "(placebos)."),
+    "synth.design.weakness": (
+        "It can be trusted only if the synthetic control follows the area closely before the "
+        "start, and if no donor was itself affected by the partnership (for example through "
+        "displacement). Noisy monthly counts in a small area make a close fit hard: see the "
+        "checks below."),
+    "synth.plot.title": "{outcome}: the partnership area and its synthetic control",
+    "synth.plot.y": "{outcome} (count per {freq_name})",
+    "synth.plot.observed": "Partnership area (observed)",
+    "synth.plot.synthetic": "Synthetic control",
+    "synth.plot.gap_title": "Gap: the partnership area against the placebo areas",
+    "synth.plot.gap_y": "Observed minus synthetic",
+    "synth.plot.gap": "Partnership area",
+    "synth.plot.placebo": "Placebo areas (donors treated in turn)",
+    "synth.weights": "Donor weights",
+    "synth.weight": "Weight",
+    "synth.methods": (
+        "Donor weights on the simplex minimise the pre-period mean squared gap (or, with "
+        "predictors, a nested optimisation of their importance as in the R Synth package). "
+        "Inference by placebo in space: {n} donors refitted as if treated; the p-value is the "
+        "share of areas whose post/pre RMSPE ratio is at least the treated one; intervals "
+        "invert this test under a constant additive effect. Placebo in time and leave-one-out "
+        "donors check robustness."),
+    "synth.ref": (
+        "References: Abadie A, Diamond A, Hainmueller J (2010), J Am Stat Assoc 105:493–505; "
+        "Abadie A, Gardeazabal J (2003), Am Econ Rev 93:113–132."),
+    "report.diag.pre_fit": (
+        "Pre-period fit — RMSPE is {statistic:.2f} times the standard deviation of the "
+        "area's series (a close fit is below 0.5)."),
+    "report.diag.placebo_space": (
+        "Placebo in space — post/pre RMSPE ratio {statistic:.2f}, permutation p {p}."),
+    "report.diag.placebo_time": (
+        "Placebo in time — average gap {statistic:.3g} after a fake start in the "
+        "pre-period (should be close to 0)."),
+    "report.diag.leave_one_out": (
+        "Leave-one-out donors — the effect changes by at most {statistic:.3g} when one donor "
+        "is left out (passed when its sign never changes)."),
     # -- displacement template --
     "disp.title": "Displacement: {outcome}",
     "disp.response": "Partnership area",

@@ -1,6 +1,62 @@
 """Textes français. Mêmes clés et mêmes champs que en.py (vérifié par les tests)."""
 
 TEXT: dict[str, str] = {
+    # -- modèle contrôle synthétique --
+    "synth.title": "Contrôle synthétique : {outcome}",
+    "synth.headline": (
+        "Après le démarrage, les {noun} du secteur du partenariat se sont écartés de son "
+        "contrôle synthétique de {est} par {freq_name} en moyenne (IC à {level} % : {lo} à "
+        "{hi}) ; valeur p par permutation {p} face à {n} secteurs placebo."),
+    "synth.headline.noci": (
+        "Après le démarrage, les {noun} du secteur du partenariat se sont écartés de son "
+        "contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par permutation "
+        "{p} face à {n} secteurs placebo (trop peu de placebos pour un intervalle à "
+        "{level} %)."),
+    "synth.design": (
+        "Un <b>contrôle synthétique</b> (Abadie, Diamond & Hainmueller 2010) construit la "
+        "comparaison d'un seul secteur comme une moyenne pondérée d'autres secteurs (les "
+        "donneurs), choisie pour suivre la série du secteur avant le démarrage. Après le "
+        "démarrage, l'écart entre le secteur et son jumeau synthétique estime l'effet. On juge "
+        "si cet écart est inhabituel en traitant tour à tour chaque donneur de la même façon "
+        "(placebos)."),
+    "synth.design.weakness": (
+        "On ne peut s'y fier que si le contrôle synthétique suit de près le secteur avant le "
+        "démarrage, et si aucun donneur n'a lui-même été touché par le partenariat (par "
+        "exemple par déplacement). Des comptages mensuels bruités dans un petit secteur "
+        "rendent l'ajustement difficile : voir les vérifications ci-dessous."),
+    "synth.plot.title": "{outcome} : le secteur du partenariat et son contrôle synthétique",
+    "synth.plot.y": "{outcome} (nombre par {freq_name})",
+    "synth.plot.observed": "Secteur du partenariat (observé)",
+    "synth.plot.synthetic": "Contrôle synthétique",
+    "synth.plot.gap_title": "Écart : le secteur du partenariat face aux secteurs placebo",
+    "synth.plot.gap_y": "Observé moins synthétique",
+    "synth.plot.gap": "Secteur du partenariat",
+    "synth.plot.placebo": "Secteurs placebo (donneurs traités tour à tour)",
+    "synth.weights": "Poids des donneurs",
+    "synth.weight": "Poids",
+    "synth.methods": (
+        "Les poids des donneurs, positifs et de somme 1, minimisent l'écart quadratique moyen "
+        "d'avant le démarrage (ou, avec des prédicteurs, une optimisation emboîtée de leur "
+        "importance comme le package R Synth). Inférence par placebo dans l'espace : {n} "
+        "donneurs réestimés comme s'ils étaient traités ; la valeur p est la part des secteurs "
+        "dont le rapport RMSPE après/avant atteint celui du secteur traité ; les intervalles "
+        "inversent ce test sous un effet additif constant. Placebo dans le temps et retrait "
+        "d'un donneur vérifient la robustesse."),
+    "synth.ref": (
+        "Références : Abadie A, Diamond A, Hainmueller J (2010), J Am Stat Assoc 105:493–505 ; "
+        "Abadie A, Gardeazabal J (2003), Am Econ Rev 93:113–132."),
+    "report.diag.pre_fit": (
+        "Ajustement avant le démarrage — la RMSPE vaut {statistic:.2f} fois l'écart-type de "
+        "la série du secteur (un bon ajustement est sous 0,5)."),
+    "report.diag.placebo_space": (
+        "Placebo dans l'espace — rapport RMSPE après/avant {statistic:.2f}, valeur p par "
+        "permutation {p}."),
+    "report.diag.placebo_time": (
+        "Placebo dans le temps — écart moyen {statistic:.3g} après un faux démarrage dans la "
+        "période d'avant (devrait être proche de 0)."),
+    "report.diag.leave_one_out": (
+        "Retrait d'un donneur — l'effet varie au plus de {statistic:.3g} quand un donneur est "
+        "retiré (satisfaisant si son signe ne change jamais)."),
     # -- modèle déplacement --
     "disp.title": "Déplacement : {outcome}",
     "disp.response": "Secteur du partenariat",

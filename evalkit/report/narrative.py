@@ -255,7 +255,8 @@ def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None
             values, unit = [r["estimate"], r["ci_low"], r["ci_high"]], ""
         est, lo, hi = _same_precision(values, lang)
         sep = " à " if lang == "fr" else " to "
-        change = f"{est}{unit} ({lo}{unit}{sep}{hi}{unit})"
+        est, lo, hi = (x if x == "–" else x + unit for x in (est, lo, hi))
+        change = f"{est} ({lo}{sep}{hi})"
         rows.append([_term_label(result, r["term"], lang), change, _p(r["p_value"], lang)])
     headers = [t("report.table.term", lang), t("report.table.change", lang, level=level),
                t("report.table.p", lang)]

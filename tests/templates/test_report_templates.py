@@ -80,3 +80,15 @@ def test_displacement_template_runs_on_the_single_area_sample(tmp_path, lang):
     assert html.count("<img") == 1
     assert ("Displacement" if lang == "en" else "Déplacement") in html
     assert "Traceback" not in html
+
+
+def test_synth_template_runs_on_the_single_area_sample(tmp_path):
+    from evalkit.run.execute import run_template
+
+    outcome = run_template("synth", out=tmp_path / "s", lang="fr", progress=False)
+    jsonschema.validate(outcome.results, SCHEMA)
+    terms = {e["term"] for e in outcome.results["estimates"]}
+    assert "att" in terms and "gap_2021-06" in terms
+    html = outcome.report.read_text(encoding="utf-8")
+    assert html.count("<img") == 1 and "Contrôle synthétique" in html
+    assert "Poids des donneurs" in html and "Traceback" not in html

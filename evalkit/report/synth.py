@@ -1,0 +1,126 @@
+"""Report sections of the synthetic-control template (one treated area).
+
+Reads a :func:`evalkit.designs.synth.synth` result; never recomputes it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from evalkit.designs.synth import donor_weights
+from evalkit.i18n import Lang, format_significant, outcome_name, t
+from evalkit.report.html import Html, join, table, tag
+from evalkit.report.narrative import STYLE, section
+from evalkit.report.plots import PALETTE, _legend_below, _period_axis
+from evalkit.results import EvaluationResult
+
+__all__ = ["design_section", "header", "headline", "methods_section", "plot_synth",
+           "weights_section"]
+
+
+def _name(res: EvaluationResult, lang: str, label: str | None) -> str:
+    return outcome_name(str(res.spec.get("outcome") or ""), lang, label)
+
+
+def header(res: EvaluationResult, *, lang: Lang, title: str = "", partnership: str = "",
+           outcome_label: str | None = None) -> Html:
+    """Title and the who / where / when summary."""
+    s, spec = res.sample, res.spec
+    treated = spec.get("treated_unit")
+    rows = [("report.who", partnership),
+            ("disp.response", ", ".join(treated) if isinstance(treated, list | tuple)
+             else str(treated)),
+            ("report.when", str(spec.get("intervention") or "")),
+            ("report.what", _name(res, lang, outcome_label)),
+            ("report.period", f"{s.get('first_period')} – {s.get('last_period')}")]
+    items = [tag("tr", tag("th", t(k, lang)), tag("td", v)) for k, v in rows if v]
+    title = title or t("synth.title", lang, outcome=_name(res, lang, outcome_label))
+    return Html(STYLE + tag("h1", title) + tag("table", tag("tbody", *items),
+                                               cls="evalkit-table evalkit-summary"))
+
+
+def headline(res: EvaluationResult, *, lang: Lang, outcome_label: str | None = None) -> Html:
+    """The average post-period gap in words, with the permutation p-value."""
+    row = res.effect("att")
+    level = round(100 * (1 - float(res.spec.get("alpha", 0.05))))
+    freq = str(res.spec.get("freq") or "M")
+    noun = outcome_name(str(res.spec.get("outcome") or ""), lang, outcome_label, noun=True)
+    key = "synth.headline" if np.isfinite([row["ci_low"], row["ci_high"]]).all() \
+        else "synth.headline.noci"
+    sentence = t(key, lang, noun=noun, freq_name=t(f"freq.{freq}", lang),
+                 est=format_significant(row["estimate"], lang), level=level,
+                 lo=format_significant(row["ci_low"], lang),
+                 hi=format_significant(row["ci_high"], lang),
+                 p=format_significant(row["p_value"], lang),
+                 n=res.sample.get("n_placebos", ""))
+    clear = row["p_value"] < float(res.spec.get("alpha", 0.05))
+    note = t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang, level=level)
+    n_caveats = len(res.warnings)
+    pointer = tag("p", t("report.headline.caveats", lang, n=n_caveats)) if n_caveats else ""
+    return tag("div", tag("span", t("report.headline.label", lang), cls="label"), sentence,
+               " ", note, pointer, cls="evalkit-headline")
+
+
+def design_section(*, lang: Lang) -> Html:
+    """What a synthetic control is and when it can be trusted."""
+    return join([section("report.design", lang), tag("p", Html(t("synth.design", lang))),
+                 tag("p", t("synth.design.weakness", lang))])
+
+
+def plot_synth(res: EvaluationResult, *, lang: Lang = "en", outcome_label: str | None = None
+               ) -> Figure:
+    """Observed vs synthetic series (top) and the treated gap among placebo gaps (bottom)."""
+    import matplotlib.pyplot as plt
+
+    s = res.series
+    name = _name(res, lang, outcome_label)
+    labels = s["time"].astype(str).tolist()
+    pos = np.arange(len(labels))
+    fig, axes = plt.subplots(2, 1, figsize=(9.0, 8.0), layout="constrained", sharex=True)
+    first = int(np.argmax(s["post"].to_numpy())) if s["post"].any() else len(pos)
+    top, bottom = axes
+    top.plot(pos, s["observed"], color=PALETTE["observed"], lw=1.6,
+             label=t("synth.plot.observed", lang))
+    top.plot(pos, s["counterfactual"], color=PALETTE["counterfactual"], lw=2, ls="--",
+             label=t("synth.plot.synthetic", lang))
+    placebos = res.diagnostic("placebo_space").table
+    for _, part in placebos[~placebos["treated"]].groupby("unit"):
+        bottom.plot(np.arange(len(part)), part["gap"], color="#bdbdbd", lw=0.8)
+    bottom.plot([], [], color="#bdbdbd", lw=0.8, label=t("synth.plot.placebo", lang))
+    bottom.plot(pos, s["gap"], color=PALETTE["treated"], lw=2,
+                label=t("synth.plot.gap", lang))
+    bottom.axhline(0, color="#333333", lw=1)
+    for ax in axes:
+        ax.axvline(first - 0.5, color="#555555", lw=1.2, ls=":",
+                   label=t("plot.its.intervention", lang, period=res.spec["intervention"])
+                   if ax is top else None)
+    top.set_title(t("synth.plot.title", lang, outcome=name), fontsize=13, loc="left")
+    top.set_ylabel(t("synth.plot.y", lang, outcome=name,
+                     freq_name=t(f"freq.{res.spec.get('freq', 'M')}", lang)))
+    bottom.set_title(t("synth.plot.gap_title", lang), fontsize=12, loc="left")
+    bottom.set_ylabel(t("synth.plot.gap_y", lang))
+    bottom.set_xlabel(t("plot.its.x", lang, freq_name=t(f"freq.{res.spec.get('freq', 'M')}",
+                                                        lang)))
+    _period_axis(bottom, labels)
+    top.legend(loc="upper left", fontsize=9, frameon=True)
+    _legend_below(bottom, 2)
+    return fig
+
+
+def weights_section(res: EvaluationResult, *, lang: Lang) -> Html:
+    """Donor weights above 1 % and the placebo ranking of the treated area."""
+    w = donor_weights(res)
+    w = w[w > 0.01].sort_values(ascending=False)
+    frame = pd.DataFrame({"unit": w.index, "weight": [format_significant(v, lang, 2)
+                                                       for v in w.to_numpy()]})
+    return join([tag("h3", t("synth.weights", lang)),
+                 table(frame, headers=[t("ind.col.area", lang), t("synth.weight", lang)])])
+
+
+def methods_section(res: EvaluationResult, *, lang: Lang) -> Html:
+    """Estimator, inference and references."""
+    return join([section("report.methods", lang),
+                 tag("p", t("synth.methods", lang, n=res.sample.get("n_placebos", ""))),
+                 tag("p", t("synth.ref", lang))])

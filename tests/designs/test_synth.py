@@ -1,0 +1,309 @@
+"""ek.synth on simulated panels: recovery, permutation inference, invariances, errors.
+
+The data come from a linear factor model (Abadie, Diamond & Hainmueller 2010, §2.3),
+``y_it = 50 + a_i + l_t' m_i + e_it``, under which a synthetic control that matches the
+treated unit's pre-period path recovers its untreated outcome.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import minimize
+
+from evalkit.designs.synth import donor_weights, placebo_table, simplex_least_squares, synth
+from evalkit.errors import DataError, EvalkitWarning, SpecError
+from evalkit.results import EvaluationResult
+
+
+def factor_panel(*, n_donors: int = 20, n_pre: int = 20, n_post: int = 6, effect: float = 0.0,
+                 noise: float = 1.0, seed: int = 0, n_treated: int = 1,
+                 exchangeable: bool = False) -> pd.DataFrame:
+    """Panel of ``n_treated + n_donors`` areas; the first ``n_treated`` are treated.
+
+    Treated loadings are convex mixtures of donor loadings (inside the convex hull) unless
+    ``exchangeable``, when every unit is drawn from the same distribution.
+    """
+    rng = np.random.default_rng(seed)
+    n_t = n_pre + n_post
+    lam = np.cumsum(rng.normal(0, 1, size=(n_t, 2)), axis=0) + rng.normal(0, 1, (n_t, 2))
+    mu_d = rng.uniform(0.5, 2.0, size=(n_donors, 2))
+    a_d = rng.normal(0, 3, size=n_donors)
+    if exchangeable:
+        mu_t = rng.uniform(0.5, 2.0, size=(n_treated, 2))
+        a_t = rng.normal(0, 3, size=n_treated)
+    else:
+        mix = rng.dirichlet(np.ones(4), size=n_treated)
+        pick = np.vstack([rng.choice(n_donors, 4, replace=False) for _ in range(n_treated)])
+        mu_t = np.einsum("ik,ikj->ij", mix, mu_d[pick])
+        a_t = np.einsum("ik,ik->i", mix, a_d[pick])
+    mu = np.vstack([mu_t, mu_d])
+    a = np.concatenate([a_t, a_d])
+    y = 50 + a[:, None] + mu @ lam.T + rng.normal(0, noise, size=(len(a), n_t))
+    y[:n_treated, n_pre:] += effect
+    names = [f"treated_{i}" for i in range(n_treated)] + [f"donor_{j:02d}"
+                                                         for j in range(n_donors)]
+    years = np.arange(2000, 2000 + n_t)
+    df = pd.DataFrame({"area": np.repeat(names, n_t), "year": np.tile(years, len(names)),
+                       "crimes": y.ravel()})
+    df["income"] = 10 + mu[:, 0].repeat(n_t) + rng.normal(0, 0.05, len(df))
+    return df
+
+
+def run(df: pd.DataFrame, **kwargs) -> EvaluationResult:
+    options = {"outcome": "crimes", "unit": "area", "time": "year",
+               "treated_unit": "treated_0", "intervention": 2020}
+    options.update(kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvalkitWarning)
+        return synth(df, **options)
+
+
+# -- the inner problem ---------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(8))
+def test_simplex_least_squares_is_optimal(seed):
+    """Exact on random problems: no worse than SLSQP, on the simplex, and KKT holds."""
+    rng = np.random.default_rng(seed)
+    k, j = rng.integers(3, 12), rng.integers(5, 40)
+    a = rng.normal(size=(k, j)) * rng.uniform(0.1, 100)
+    b = rng.normal(size=k) * 2 * np.abs(a).max()
+    w = simplex_least_squares(a, b)
+    assert w.min() >= 0 and w.sum() == pytest.approx(1.0, abs=1e-12)
+    loss = np.sum((a @ w - b) ** 2)
+    ref = minimize(lambda x: np.sum((a @ x - b) ** 2), np.full(j, 1 / j), method="SLSQP",
+                   bounds=[(0, 1)] * j,
+                   constraints={"type": "eq", "fun": lambda x: x.sum() - 1},
+                   options={"ftol": 1e-14, "maxiter": 1000})
+    feasible = ref.success and abs(ref.x.sum() - 1) < 1e-8 and ref.x.min() > -1e-10
+    if feasible:
+        assert loss <= ref.fun * (1 + 1e-7) + 1e-9
+    # KKT conditions (sufficient: the problem is convex): the gradient is equal on the
+    # support and no smaller anywhere else
+    grad = 2 * a.T @ (a @ w - b)
+    mult = grad[w > 0].mean()
+    tol = 1e-7 * max(1.0, np.abs(grad).max())
+    assert np.all(np.abs(grad[w > 0] - mult) <= tol)
+    assert np.all(grad >= mult - tol)
+
+
+def test_simplex_least_squares_target_in_hull_is_matched_exactly():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(6, 4))
+    w_true = np.array([0.1, 0.2, 0.3, 0.4])
+    w = simplex_least_squares(a, a @ w_true)
+    np.testing.assert_allclose(w, w_true, atol=1e-9)
+
+
+# -- recovery and inference ----------------------------------------------------------------
+def test_recovers_known_effect_with_small_permutation_p():
+    df = factor_panel(effect=-15.0, seed=1)
+    res = run(df)
+    att = res.effect("att")
+    assert att["estimate"] == pytest.approx(-15.0, abs=1.5)
+    assert att["p_value"] == pytest.approx(1 / 21)
+    assert att["ci_low"] < -15.0 < att["ci_high"] < 0
+    assert np.isnan(att["std_error"]) and att["scale"] == "additive"
+    terms = list(res.effects["term"])
+    assert terms == ["att"] + [f"gap_{y}" for y in range(2020, 2026)]
+    assert res.method == "synth"
+    assert res.diagnostic("pre_fit").passed
+    assert res.diagnostic("placebo_time").passed
+    assert res.diagnostic("leave_one_out").passed
+
+
+def test_no_effect_is_not_significant_and_p_is_roughly_uniform(quiet):
+    """Under no effect with exchangeable units, P(p <= 0.05) = 1/25 = 0.04 for 24 donors."""
+    ps = []
+    for rep in range(100):
+        df = factor_panel(n_donors=24, n_pre=12, n_post=4, seed=100 + rep, exchangeable=True)
+        res = synth(df, outcome="crimes", unit="area", time="year", treated_unit="treated_0",
+                    intervention=2012)
+        ps.append(res.effect("att")["p_value"])
+    ps = np.asarray(ps)
+    assert np.mean(ps <= 0.05) <= 0.10
+    assert 0.35 <= np.mean(ps) <= 0.65  # uniform on {1/25, ..., 1}: mean 0.52
+
+
+def test_series_band_and_placebo_tables():
+    res = run(factor_panel(effect=-5.0, seed=2))
+    s = res.series
+    assert list(s.columns) == ["unit", "time", "observed", "counterfactual", "gap", "ci_low",
+                               "ci_high", "post"]
+    assert len(s) == 26 and (s["unit"] == "treated_0").all()
+    np.testing.assert_allclose(s["gap"], s["observed"] - s["counterfactual"])
+    assert (s["ci_low"] <= s["gap"]).all() and (s["gap"] <= s["ci_high"]).all()
+    post = s[s["post"]]
+    np.testing.assert_allclose(res.effects["estimate"].iloc[1:], post["gap"])
+    table = res.diagnostic("placebo_space").table
+    assert set(table.columns) >= {"unit", "time", "gap", "pre_rmspe", "post_rmspe",
+                                  "rmspe_ratio", "treated"}
+    assert len(table) == 21 * 26
+    summary = placebo_table(res)
+    assert len(summary) == 21 and summary["rank"].tolist() == list(range(1, 22))
+    res.to_dict()  # JSON-safe
+
+
+def test_weights_on_simplex_and_in_sample():
+    res = run(factor_panel(seed=4))
+    w = donor_weights(res)
+    assert w.index.tolist() == [f"donor_{j:02d}" for j in range(20)]
+    assert w.min() >= 0 and w.sum() == pytest.approx(1.0)
+    assert res.sample["donor_weights"] == pytest.approx(w.to_dict())
+    with pytest.raises(SpecError, match="needs a synth result"):
+        donor_weights(EvaluationResult(method="its", spec={}, effects=res.effects,
+                                       series=res.series))
+
+
+@pytest.mark.parametrize("with_predictors", [False, True])
+def test_relabelling_donors_does_not_change_weights(with_predictors):
+    df = factor_panel(seed=5, n_donors=12)
+    kwargs = {"placebo": False}
+    if with_predictors:
+        kwargs["predictors"] = [("income", (2010, 2019)), ("crimes", [2005]),
+                                ("crimes", [2015]), ("crimes", (2017, 2019))]
+    base = donor_weights(run(df, **kwargs))
+    rng = np.random.default_rng(0)
+    donors = sorted(df.loc[df["area"] != "treated_0", "area"].unique())
+    new_names = dict(zip(donors, [f"zone_{c}" for c in rng.permutation(len(donors))],
+                         strict=True))
+    renamed = df.assign(area=df["area"].map(lambda u: new_names.get(u, u)))
+    shuffled = renamed.sample(frac=1.0, random_state=1)
+    moved = donor_weights(run(shuffled, **kwargs))
+    back = moved.rename(index={v: k for k, v in new_names.items()}).reindex(base.index)
+    np.testing.assert_allclose(back.to_numpy(), base.to_numpy(), atol=1e-6)
+
+
+def test_inputs_not_modified():
+    df = factor_panel(seed=6)
+    before = df.copy(deep=True)
+    run(df, predictors=[("income", (2015, 2019)), ("crimes", [2010])], placebo=False)
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_results_do_not_depend_on_n_jobs():
+    df = factor_panel(seed=7, n_donors=8, n_pre=10)
+    kwargs = {"predictors": [("income", (2005, 2009)), ("crimes", [2002]), ("crimes", [2006])],
+              "intervention": 2010}
+    one = run(df, n_jobs=1, **kwargs)
+    two = run(df, n_jobs=2, **kwargs)
+    pd.testing.assert_frame_equal(one.effects, two.effects)
+    pd.testing.assert_frame_equal(one.series, two.series)
+    assert one.provenance["parameters"]["n_jobs"] == 1
+
+
+def test_several_treated_units_average_and_placebo_sets():
+    df = factor_panel(seed=8, n_treated=3, effect=-8.0, n_donors=15)
+    res = run(df, treated_unit=["treated_0", "treated_1", "treated_2"], seed=11)
+    assert res.effect("att")["estimate"] == pytest.approx(-8.0, abs=1.5)
+    assert res.sample["n_placebos"] == 455  # C(15, 3) sets, all enumerated
+    assert res.effect("att")["p_value"] == pytest.approx(1 / 456)
+    assert set(res.series["unit"]) == {"treated_0", "treated_1", "treated_2", "average"}
+    by = res.sample["donor_weights_by_treated"]
+    mean = pd.DataFrame(by).mean(axis=1)
+    np.testing.assert_allclose(donor_weights(res).reindex(mean.index), mean)
+    assert any(getattr(n, "code", "") == "synth_several_treated" for n in res.sample["notes"])
+
+
+def test_several_treated_units_sampled_sets_use_seed():
+    df = factor_panel(seed=9, n_treated=4, n_donors=16, n_pre=8, n_post=2)
+    kwargs = {"treated_unit": [f"treated_{i}" for i in range(4)], "intervention": 2008}
+    a = run(df, seed=1, **kwargs)
+    b = run(df, seed=1, **kwargs)
+    assert a.sample["n_placebos"] == 999  # C(16, 4) = 1820 > 1000: sampled
+    pd.testing.assert_frame_equal(a.effects, b.effects)
+    assert a.provenance["seed"] == 1
+
+
+def test_placebo_false_gives_estimates_without_inference():
+    res = run(factor_panel(seed=10), placebo=False)
+    assert np.isnan(res.effect("att")["p_value"])
+    assert [d.name for d in res.diagnostics] == ["pre_fit"]
+    assert any(getattr(n, "code", "") == "synth_no_placebo" for n in res.sample["notes"])
+
+
+def test_too_few_placebos_warns_and_interval_is_unbounded():
+    df = factor_panel(seed=12, n_donors=10)
+    with pytest.warns(EvalkitWarning, match="smallest attainable p-value"):
+        res = synth(df, outcome="crimes", unit="area", time="year", treated_unit="treated_0",
+                    intervention=2020)
+    att = res.effect("att")
+    assert att["ci_low"] == -np.inf and att["ci_high"] == np.inf
+    assert not res.diagnostic("placebo_space").passed
+
+
+def test_outside_convex_hull_warns():
+    df = factor_panel(seed=13)
+    df.loc[df["area"] == "treated_0", "crimes"] += 200
+    with pytest.warns(EvalkitWarning) as record:
+        res = synth(df, outcome="crimes", unit="area", time="year", treated_unit="treated_0",
+                    intervention=2020, placebo=False)
+    assert any("outside the range of every donor" in str(w.message) for w in record)
+    assert not res.diagnostic("pre_fit").passed
+    codes = {c.code for c in res.warnings}
+    assert {"synth_convex_hull", "synth_poor_fit"} <= codes
+    assert "donneurs" in next(c for c in res.warnings
+                              if c.code == "synth_convex_hull").render("fr")
+
+
+# -- errors --------------------------------------------------------------------------------
+def test_error_too_few_pre_periods():
+    df = factor_panel(seed=14)
+    with pytest.raises(DataError, match=r"at least 5 periods before the intervention"):
+        run(df, intervention=2004)
+
+
+def test_error_missing_donor_outcome_names_donor():
+    df = factor_panel(seed=15)
+    df.loc[(df["area"] == "donor_03") & (df["year"] == 2011), "crimes"] = np.nan
+    df = df[~((df["area"] == "donor_07") & (df["year"] == 2022))]
+    with pytest.raises(DataError, match=r"donor 'donor_03' \(2011\); donor 'donor_07' "
+                                        r"\(2022\).*drop these donors"):
+        run(df)
+
+
+def test_error_treated_unit_not_found():
+    with pytest.raises(DataError, match=r"treated unit 'Atlantis' not found in column 'area'"):
+        run(factor_panel(seed=16), treated_unit="Atlantis")
+
+
+@pytest.mark.parametrize("when", [1990, 2040])
+def test_error_intervention_outside_data(when):
+    with pytest.raises(DataError, match=r"intervention inside the data's range 2000 to 2025"):
+        run(factor_panel(seed=17), intervention=when)
+
+
+def test_error_predictor_specifications():
+    df = factor_panel(seed=18)
+    with pytest.raises(SpecError, match=r"not before the intervention \(2020\)"):
+        run(df, predictors=[("income", (2015, 2021))])
+    with pytest.raises(SpecError, match=r"\(column, periods\) pair"):
+        run(df, predictors=["income"])
+    with pytest.raises(SpecError, match="list of"):
+        run(df, predictors="income")
+    with pytest.raises(DataError, match=r"no such column"):
+        run(df, predictors=[("wages", [2010])])
+    with pytest.raises(DataError, match=r"outside the data"):
+        run(df, predictors=[("income", [1995])])
+    with pytest.raises(SpecError, match=r"optimize_periods: periods 2021"):
+        run(df, optimize_periods=[2010, 2021])
+    gappy = df.copy()
+    gappy.loc[gappy["area"] == "donor_02", "income"] = np.nan
+    with pytest.raises(DataError, match=r"predictor 'income' has no value .* donor_02"):
+        run(gappy, predictors=[("income", (2015, 2019))])
+
+
+def test_error_options():
+    df = factor_panel(seed=19)
+    with pytest.raises(SpecError, match="n_jobs"):
+        run(df, n_jobs=0)
+    with pytest.raises(SpecError, match="v_search"):
+        run(df, v_search="global")
+    with pytest.raises(SpecError, match="alpha"):
+        run(df, alpha=1.5)
+    with pytest.raises(SpecError, match="twice"):
+        run(df, treated_unit=["treated_0", "treated_0"])
+    with pytest.raises(DataError, match="at least two donor"):
+        run(df[df["area"].isin(["treated_0", "donor_00"])])

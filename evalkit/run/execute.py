@@ -155,7 +155,7 @@ def run_template(template: str | Path, *, out: str | Path, data: str | Path | No
         try:
             pm.execute_notebook(str(tpl.path), str(work / "report.ipynb"), parameters=values,
                                 cwd=str(work), progress_bar=progress, kernel_name="python3",
-                                log_output=False, extra_arguments=["--log-level=ERROR"])
+                                log_output=False, extra_arguments=["--log-level=CRITICAL"])
         except pm.PapermillExecutionError as exc:
             raise _translate(exc, tpl) from None
         results_path = work / "results.json"

@@ -192,6 +192,15 @@ class EvaluationResult:
             warnings.warn(message, EvalkitWarning, stacklevel=3)
 
     # -- views -------------------------------------------------------------------------
+    @property
+    def weights(self) -> pd.Series | None:
+        """Donor weights of a synthetic-control result, indexed by unit (None otherwise)."""
+        donors = self.sample.get("donor_weights")
+        if donors is None:
+            return None
+        return pd.Series(list(donors.values()), index=list(donors.keys()), name="weight",
+                         dtype=float)
+
     def tidy(self) -> pd.DataFrame:
         """A copy of the effects table (the one source of estimates)."""
         return self.effects.copy()

@@ -101,8 +101,9 @@ def test_prop99_placebo_rank_first_of_39(prop99):
 
 
 def test_prop99_pre_fit_and_diagnostics(prop99):
-    """Close pre-period fit (ADH report a pre-1989 RMSPE of about 1.8 packs); the
-    leave-one-out refits keep the negative sign; the placebo in time shows no effect."""
+    """Close pre-period fit (RMSPE about 1.8 packs against a pre-period SD of about 12, as
+    in ADH's Figure 2); the leave-one-out refits keep the negative sign; the placebo in
+    time shows no effect."""
     assert prop99.sample["pre_rmspe"] == pytest.approx(1.76, abs=0.1)
     assert prop99.diagnostic("pre_fit").passed
     loo = prop99.diagnostic("leave_one_out")

@@ -116,3 +116,11 @@ def test_diagnostic_to_dict():
     d = Diagnostic(name="pre_trend", null="zero", statistic=1.0, p_value=0.3, passed=True)
     assert d.to_dict() == {"name": "pre_trend", "null": "zero", "statistic": 1.0,
                            "p_value": 0.3, "passed": True, "message": ""}
+
+
+def test_weights_property_reads_synth_donor_weights(result):
+    assert result.weights is None  # an ITS result has no donors
+    res = EvaluationResult(method="synth", spec={}, effects=effects_table(
+        [effect_row("att", 1.0, float("nan"), alpha=0.05, scale="additive")]),
+        series=pd.DataFrame(), sample={"donor_weights": {"Gare": 0.7, "Port": 0.3}})
+    assert res.weights.to_dict() == {"Gare": 0.7, "Port": 0.3}

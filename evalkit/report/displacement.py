@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from evalkit.i18n import Caveat, Lang, format_significant, outcome_name, t
 from evalkit.report.html import Html, join, table, tag
-from evalkit.report.narrative import STYLE, section
+from evalkit.report.narrative import section, title_block
 from evalkit.report.plots import _figure, _legend_below
 from evalkit.results import EvaluationResult
 
@@ -37,10 +37,8 @@ def header(wdd_res: EvaluationResult, *, lang: Lang, title: str = "", partnershi
             ("report.when", str(spec.get("intervention") or "")),
             ("report.what", _name(wdd_res, lang, outcome_label)),
             ("report.period", f"{s.get('first_period')} – {s.get('last_period')}")]
-    items = [tag("tr", tag("th", t(k, lang)), tag("td", v)) for k, v in rows if v]
     title = title or t("disp.title", lang, outcome=_name(wdd_res, lang, outcome_label))
-    return Html(STYLE + tag("h1", title) + tag("table", tag("tbody", *items),
-                                               cls="evalkit-table evalkit-summary"))
+    return title_block(title, rows, lang=lang)
 
 
 def _crimes(value: float, lang: str) -> str:

@@ -42,7 +42,7 @@ from evalkit.i18n import (
 )
 from evalkit.indicators import harm_total, load_harm_weights, rate, rate_change, survey_share
 from evalkit.report.html import Html, join, table, tag
-from evalkit.report.narrative import STYLE, section
+from evalkit.report.narrative import section, title_block
 from evalkit.report.notebook import figure
 from evalkit.report.plots import plot_rate_panels, plot_season
 from evalkit.run.resources import samples_dir
@@ -391,9 +391,7 @@ def header(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[
          if exposure and _exposure_label(exposure, lang) != exposure else exposure),
         ("ind.summary.data", data_text),
     ]
-    items = [tag("tr", tag("th", t(k, lang)), tag("td", v)) for k, v in rows if v]
-    return Html(STYLE + tag("h1", title) + tag("table", tag("tbody", *items),
-                                               cls="evalkit-table evalkit-summary"))
+    return title_block(title, rows, lang=lang)
 
 
 def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],

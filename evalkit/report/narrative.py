@@ -42,6 +42,7 @@ __all__ = [
     "methods_section",
     "parameters_section",
     "section",
+    "title_block",
 ]
 
 STYLE = Html("<style>" + (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
@@ -86,6 +87,12 @@ def header(result: EvaluationResult, *, lang: Lang, title: str = "", partnership
         ("report.what", name),
         ("report.period", f"{first} – {last}" if first else ""),
     ]
+    return title_block(title, rows, lang=lang)
+
+
+def title_block(title: str, rows: Sequence[tuple[str, str]], *, lang: Lang) -> Html:
+    """The report's style, its title and the who / where / when table (empty rows skipped);
+    ``rows`` are (catalogue key, value) pairs."""
     items = [tag("tr", tag("th", t(k, lang)), tag("td", v)) for k, v in rows if v]
     return Html(STYLE + tag("h1", title) + tag("table", tag("tbody", *items),
                                                cls="evalkit-table evalkit-summary"))

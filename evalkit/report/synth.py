@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from evalkit.designs.synth import donor_weights
 from evalkit.i18n import Lang, format_significant, outcome_name, t
 from evalkit.report.html import Html, join, table, tag
-from evalkit.report.narrative import STYLE, section
+from evalkit.report.narrative import section, title_block
 from evalkit.report.plots import PALETTE, _legend_below, _period_axis
 from evalkit.results import EvaluationResult
 
@@ -35,10 +35,8 @@ def header(res: EvaluationResult, *, lang: Lang, title: str = "", partnership: s
             ("report.when", str(spec.get("intervention") or "")),
             ("report.what", _name(res, lang, outcome_label)),
             ("report.period", f"{s.get('first_period')} – {s.get('last_period')}")]
-    items = [tag("tr", tag("th", t(k, lang)), tag("td", v)) for k, v in rows if v]
     title = title or t("synth.title", lang, outcome=_name(res, lang, outcome_label))
-    return Html(STYLE + tag("h1", title) + tag("table", tag("tbody", *items),
-                                               cls="evalkit-table evalkit-summary"))
+    return title_block(title, rows, lang=lang)
 
 
 def headline(res: EvaluationResult, *, lang: Lang, outcome_label: str | None = None) -> Html:

@@ -219,11 +219,13 @@ def load_panel(
 
 def find_problems(data: pd.DataFrame | str | os.PathLike[str], *, unit: str | None,
                   time: str, outcome: str | None = None, exposure: str | None = None,
-                  freq: Freq | None = None, sheet: str | int | None = None) -> list[str]:
+                  freq: Freq | None = None, sheet: str | int | None = None,
+                  counts: bool = True) -> list[str]:
     """Run every check of :func:`load_panel` and return all the problems, not just the first.
 
     Checks that depend on an earlier one (duplicates and gaps need parsed periods) are
     skipped when it failed. A file that cannot be read at all raises :class:`DataError`.
+    With ``counts`` (the default) the outcome must also hold whole numbers.
 
     Returns
     -------
@@ -255,7 +257,8 @@ def find_problems(data: pd.DataFrame | str | os.PathLike[str], *, unit: str | No
     if present.get(time):
         parsed, time_ok = attempt(to_periods, df[time], freq=freq, column=time)
     if outcome is not None and present.get(outcome):
-        attempt(check_numeric, df, outcome, nonnegative=True, allow_missing=False)
+        attempt(check_numeric, df, outcome, nonnegative=True, integer=counts,
+                allow_missing=False)
     if exposure is not None and present.get(exposure):
         attempt(check_positive, df, exposure)
     if time_ok and (unit is None or present.get(unit)):

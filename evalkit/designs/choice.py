@@ -74,6 +74,9 @@ def choose_did_design(data: pd.DataFrame | str | os.PathLike, *, unit: str, time
     if cohort:
         raw = df[cohort]
         never = raw.isna() | raw.astype(str).str.strip().isin(_NEVER)
+        if never.all():
+            raise DataError(f"no treated unit: column {cohort!r} is empty for every area. "
+                            "Give each partnership area its first treated period.")
         first = raw[~never].groupby(units[~never]).first().astype(str)
         first = pd.Series(to_periods(first, column=cohort)[0].astype(str).to_numpy(),
                           index=first.index)

@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--exposure", help="population/denominator column to check")
     val.add_argument("--freq", choices=["D", "W", "M", "Q", "Y"], help="period frequency")
 
+    from evalkit.run.batch import add_parser as _add_batch_parser
+
+    _add_batch_parser(sub)
+
     demo = sub.add_parser("demo", help="full evaluation of the shipped sample data")
     demo.add_argument("--out", default="evalkit-demo", help="output folder")
     demo.add_argument("--lang", choices=["en", "fr"], default="en", help="report language")
@@ -124,6 +128,12 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from evalkit.run.batch import handle
+
+    return handle(args)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from evalkit.run.demo import run_demo
 
@@ -145,7 +155,8 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    handlers = {"templates": _templates, "run": _run, "validate": _validate, "demo": _demo}
+    handlers = {"templates": _templates, "run": _run, "validate": _validate, "demo": _demo,
+                "batch": _batch}
     try:
         return handlers[args.command](args)
     except RunError as exc:

@@ -1,0 +1,640 @@
+"""Many template runs from one plan file: ``evalkit batch PLAN.yaml`` (DESIGN.md §4).
+
+A plan names an output folder, defaults merged under every run, explicit ``runs`` and/or a
+``grid`` of parameter values (one run per combination). Each run writes
+``out/<name>/{report.html,report.ipynb,results.json}`` through
+:func:`evalkit.run.execute.run_template` (whole or not at all) and then records its identity
+in ``out/<name>/.evalkit-run.json``. A later batch skips every run whose identity is unchanged,
+so a batch that was interrupted resumes where it stopped. One failing run never stops the
+others; ``out/batch.json`` records every run and the exit code is 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import EvalkitError, SpecError, TemplateParameterError
+
+__all__ = ["BatchResult", "Plan", "RunSpec", "format_summary", "load_plan", "main",
+           "run_batch", "run_identity"]
+
+#: file written inside each finished run folder, holding the run's identity
+IDENTITY_FILE = ".evalkit-run.json"
+_PLAN_KEYS = ("out", "defaults", "runs", "grid")
+_DEFAULT_KEYS = ("template", "data", "parameters")
+_RUN_KEYS = ("name", "template", "data", "parameters")
+_GRID_KEYS = ("parameters",)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a plan, with paths already made absolute.
+
+    Attributes
+    ----------
+    name : str
+        Folder name of the run inside the plan's ``out``.
+    template : str
+        Template name or absolute ``.ipynb`` path.
+    data : Path or None
+        Data file (None: the template's default).
+    parameters : dict
+        Parameter values (defaults merged under the run's own).
+    """
+
+    name: str
+    template: str
+    data: Path | None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A parsed batch plan.
+
+    Attributes
+    ----------
+    path : Path
+        The plan file.
+    out : Path
+        Folder holding one sub-folder per run and ``batch.json``.
+    runs : tuple of RunSpec
+    """
+
+    path: Path
+    out: Path
+    runs: tuple[RunSpec, ...]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch did.
+
+    Attributes
+    ----------
+    records : list of dict
+        One record per run: ``name``, ``identity``, ``status`` (``done``, ``skipped`` or
+        ``failed``), ``seconds``, ``message``.
+    out : Path
+        The batch output folder (``batch.json`` is inside).
+    """
+
+    records: list[dict[str, Any]]
+    out: Path
+
+    @property
+    def exit_code(self) -> int:
+        """1 if any run failed, else 0."""
+        return 1 if any(r["status"] == "failed" for r in self.records) else 0
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def _fail(path: Path, message: str) -> TemplateParameterError:
+    return TemplateParameterError(f"batch plan {path}: {message}")
+
+
+def _check_keys(path: Path, where: str, value: Any, allowed: Sequence[str]) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _fail(path, f"{where} must be a mapping with keys {', '.join(allowed)}; "
+                          f"got {type(value).__name__}.")
+    unknown = [str(k) for k in value if k not in allowed]
+    if unknown:
+        raise _fail(path, f"unknown key(s) {', '.join(map(repr, unknown))} in {where}. "
+                          f"Valid keys: {', '.join(allowed)}.")
+    return dict(value)
+
+
+def _safe_name(text: str) -> str:
+    """A folder name made of letters, digits, ``.``, ``_`` and ``-`` only."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")[:100]
+
+
+def _value_label(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "-".join(_value_label(v) for v in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _relative_file(value: Any, base: Path) -> Any:
+    """Make a relative text value that names an existing file (from ``base``) absolute."""
+    if isinstance(value, list):
+        return [_relative_file(v, base) for v in value]
+    if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+        candidate = base / Path(value).expanduser()
+        if candidate.is_file():
+            return str(candidate.resolve())
+    return value
+
+
+def _parameters(path: Path, where: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _fail(path, f"{where}.parameters must be a mapping of name: value; "
+                          f"got {type(value).__name__}.")
+    return {str(k): _relative_file(v, path.parent) for k, v in value.items()}
+
+
+def _template(path: Path, value: Any) -> str:
+    text = str(value)
+    if text.endswith(".ipynb") and not Path(text).expanduser().is_absolute():
+        return str((path.parent / Path(text).expanduser()).resolve())
+    return text
+
+
+def _data(path: Path, value: Any) -> Path | None:
+    if value is None:
+        return None
+    return (path.parent / Path(str(value)).expanduser()).resolve()
+
+
+def load_plan(path: str | os.PathLike[str]) -> Plan:
+    """Read and check a batch plan.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        YAML file with ``out``, ``defaults``, ``runs`` and/or ``grid`` (DESIGN.md §4).
+        Relative paths (``out``, ``data``, ``.ipynb`` templates, text parameters naming
+        existing files) are relative to the plan file.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    TemplateParameterError
+        Missing file, invalid YAML, unknown keys, no runs, duplicate names, a run without a
+        template.
+    """
+    import yaml
+
+    plan_path = Path(path).expanduser().resolve()
+    try:
+        raw = yaml.safe_load(plan_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TemplateParameterError(f"batch plan not found: {plan_path}.") from None
+    except OSError as exc:
+        raise TemplateParameterError(
+            f"cannot read batch plan {plan_path}: {exc.strerror}.") from None
+    except yaml.YAMLError as exc:
+        raise _fail(plan_path, f"not valid YAML: {exc}") from None
+    if raw is None:
+        raise _fail(plan_path, "the file is empty; it needs `out` and `runs` and/or `grid`.")
+    plan = _check_keys(plan_path, "the plan", raw, _PLAN_KEYS)
+    if plan.get("out") in (None, ""):
+        raise _fail(plan_path, "`out` (the output folder) is missing.")
+    out = (plan_path.parent / Path(str(plan["out"])).expanduser()).resolve()
+    defaults = _check_keys(plan_path, "defaults", plan.get("defaults") or {}, _DEFAULT_KEYS)
+    base_params = _parameters(plan_path, "defaults", defaults.get("parameters"))
+
+    entries: list[tuple[str | None, dict[str, Any], bool]] = []  # (name, run, explicit)
+    runs = plan.get("runs") or []
+    if not isinstance(runs, list):
+        raise _fail(plan_path, "`runs` must be a list of {name, template, data, parameters}.")
+    for i, run in enumerate(runs, 1):
+        run = _check_keys(plan_path, f"run {i}", run, _RUN_KEYS)
+        if run.get("name") in (None, ""):
+            raise _fail(plan_path, f"run {i} has no `name`.")
+        entries.append((str(run["name"]), run, True))
+    if plan.get("grid") is not None:
+        grid = _check_keys(plan_path, "grid", plan["grid"], _GRID_KEYS)
+        axes = grid.get("parameters") or {}
+        if not isinstance(axes, Mapping) or not axes:
+            raise _fail(plan_path, "grid.parameters must map parameter names to lists of "
+                                   "values, e.g. {outcome: [burglary, robbery]}.")
+        for name, values in axes.items():
+            if not isinstance(values, list) or not values:
+                raise _fail(plan_path, f"grid parameter {name!r} must be a non-empty list "
+                                       f"of values; got {values!r}.")
+        for combo in itertools.product(*axes.values()):
+            params = dict(zip(axes, combo, strict=True))
+            label = "_".join(_safe_name(_value_label(v)) or "x" for v in combo)
+            entries.append((label, {"parameters": params}, False))
+    if not entries:
+        raise _fail(plan_path, "no runs: add a `runs` list and/or a `grid`.")
+
+    specs: list[RunSpec] = []
+    taken: set[str] = set()
+    for name, run, explicit in entries:
+        assert name is not None
+        if explicit:
+            safe = _safe_name(name)
+            if safe != name:
+                raise _fail(plan_path, f"run name {name!r} is not a safe folder name; use "
+                                       f"letters, digits, '.', '_' and '-' (e.g. {safe!r}).")
+            if name in taken:
+                raise _fail(plan_path, f"duplicate run name {name!r}; run names must be "
+                                       "unique (each is a folder).")
+        else:
+            base, k = name, 2
+            while name in taken:
+                name, k = f"{base}_{k}", k + 1
+        taken.add(name)
+        template = run.get("template", defaults.get("template"))
+        if template in (None, ""):
+            raise _fail(plan_path, f"run {name!r} has no template; set `template` in the "
+                                   "run or in `defaults`.")
+        data = run["data"] if "data" in run else defaults.get("data")
+        params = {**base_params, **_parameters(plan_path, f"run {name!r}",
+                                               run.get("parameters"))}
+        specs.append(RunSpec(name, _template(plan_path, template), _data(plan_path, data),
+                             params))
+    return Plan(plan_path, out, tuple(specs))
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def run_identity(run: RunSpec) -> str:
+    """The sha256 identifying a run's inputs.
+
+    It hashes the template name (and the notebook's own sha256), the resolved parameters as
+    canonical JSON, the data file's sha256 and the evalkit version: a run whose identity is
+    unchanged would produce the same report.
+
+    Raises
+    ------
+    TemplateParameterError, DataError
+        Unknown template or parameter, wrong type, missing data file (the message names the
+        run).
+    """
+    from evalkit import __version__
+    from evalkit.data.io import data_fingerprint
+    from evalkit.run.templates import load_template, resolve_parameters
+
+    try:
+        tpl = load_template(run.template)
+        values = resolve_parameters(tpl, given=run.parameters)
+        data_sha = data_fingerprint(run.data) if run.data is not None else None
+    except EvalkitError as exc:
+        raise type(exc)(f"run {run.name!r}: {exc}") from None
+    if data_sha is not None:
+        values.pop("data", None)
+    payload = {
+        "template": tpl.name,
+        "template_sha256": hashlib.sha256(tpl.path.read_bytes()).hexdigest(),
+        "parameters": values,
+        "data_sha256": data_sha,
+        "evalkit_version": __version__,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _recorded_identity(folder: Path) -> str | None:
+    try:
+        if not (folder / "results.json").is_file():
+            return None
+        return json.loads((folder / IDENTITY_FILE).read_text(encoding="utf-8"))["identity"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    """Write JSON atomically (temporary file in the same folder, then rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- one run
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm inside a run that exceeded its time limit.
+
+    A BaseException, so that no ``except Exception`` on the way swallows it.
+    """
+
+
+def _execute(task: Mapping[str, Any]) -> None:
+    """Run one task in this process: run_template, then the identity file."""
+    from evalkit.run.execute import run_template
+
+    out = Path(task["out"])
+    run_template(task["template"], out=out, data=task["data"], parameters=task["parameters"],
+                 overwrite=True, progress=False)
+    _write_json(out / IDENTITY_FILE, {"identity": task["identity"], "name": task["name"],
+                                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
+def _message(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, EvalkitError) else f"{type(exc).__name__}: {exc}"
+
+
+def _run_task(task: Mapping[str, Any]) -> dict[str, Any]:
+    """Execute one run and return its record (never raises: failures are recorded).
+
+    Without a timeout the run happens in the calling worker. With one, it runs in a child
+    Python process that stops itself with an alarm (so papermill shuts its kernel down) and
+    is killed outright if it does not.
+    """
+    start = time.monotonic()
+    status, message = "done", ""
+    timeout = task.get("timeout")
+    try:
+        if timeout is None:
+            _execute(task)
+        else:
+            status, message = _run_child(task, float(timeout))
+    except Exception as exc:
+        status, message = "failed", _message(exc)
+    return {"name": task["name"], "identity": task["identity"], "status": status,
+            "seconds": round(time.monotonic() - start, 3), "message": message}
+
+
+def _run_child(task: Mapping[str, Any], timeout: float) -> tuple[str, str]:
+    timed_out = ("failed", f"timed out after {timeout:g} s")
+    proc = subprocess.Popen([sys.executable, "-c",
+                             "from evalkit.run.batch import _child; _child()"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        stdout, _ = proc.communicate(json.dumps(dict(task)), timeout=timeout + 30)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid)
+        proc.wait()
+        return timed_out
+    finally:
+        if proc.poll() is None:
+            _kill_group(proc.pid)
+            proc.wait()
+    try:
+        answer = json.loads(stdout.strip().splitlines()[-1])
+        return answer["status"], answer["message"]
+    except (ValueError, IndexError, KeyError):
+        return "failed", f"run process ended with code {proc.returncode} and no answer"
+
+
+def _kill_group(pid: int) -> None:
+    import signal
+
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _child() -> None:
+    """Entry point of a timed run's child process: task JSON on stdin, answer on stdout."""
+    import signal
+
+    task = json.loads(sys.stdin.read())
+    timeout = float(task["timeout"])
+
+    def _alarm(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(timeout, 0.001))
+    try:
+        _execute(task)
+        answer = {"status": "done", "message": ""}
+    except _Timeout:
+        answer = {"status": "failed", "message": f"timed out after {timeout:g} s"}
+    except Exception as exc:
+        answer = {"status": "failed", "message": _message(exc)}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    print(json.dumps(answer), flush=True)
+
+
+# --------------------------------------------------------------------------- executors
+
+
+def _local_results(tasks: list[dict[str, Any]], workers: int | None) -> Iterator[dict[str, Any]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+        futures = {pool.submit(_run_task, task): task for task in tasks}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:  # the worker process itself died
+                task = futures[future]
+                yield {"name": task["name"], "identity": task["identity"],
+                       "status": "failed", "seconds": 0.0, "message": _message(exc)}
+
+
+def _dask_results(tasks: list[dict[str, Any]], workers: int | None,
+                  scheduler: str) -> Iterator[dict[str, Any]]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise SpecError("--scheduler needs dask.distributed, which is not installed; "
+                        "install it with `pip install evalkit[dask]`.") from None
+    cluster = None
+    if scheduler == "local":
+        n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SpecError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}. "
+                            "Give its address, e.g. tcp://host:8786, or 'local'.") from None
+    try:
+        futures = [client.submit(_run_task, task, pure=False, key=f"evalkit-{task['name']}-"
+                                 f"{task['identity'][:12]}-{os.getpid()}") for task in tasks]
+        names = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:  # worker lost, ...
+                task = names[future.key]
+                yield {"name": task["name"], "identity": task["identity"],
+                       "status": "failed", "seconds": 0.0, "message": _message(exc)}
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --------------------------------------------------------------------------- batch
+
+
+def _remove_leftovers(out: Path, names: Sequence[str]) -> None:
+    """Delete temporary folders left by killed runs (``.<name>.tmp-*``, ``.<name>.old-*``)."""
+    for name in names:
+        for pattern in (f".{name}.tmp-*", f".{name}.old-*"):
+            for path in out.glob(pattern):
+                shutil.rmtree(path, ignore_errors=True)
+    for path in out.glob(".batch.json.*.part"):
+        path.unlink(missing_ok=True)
+
+
+def run_batch(plan: Plan | str | os.PathLike[str], *, workers: int | None = None,
+              scheduler: str | None = None, timeout: float | None = None,
+              progress: bool = True) -> BatchResult:
+    """Run every run of a plan; resumable, one failure does not stop the rest.
+
+    Parameters
+    ----------
+    plan : Plan or path
+        A plan from :func:`load_plan`, or the plan file.
+    workers : int, optional
+        Runs at the same time (default: the number of CPUs). Ignored with a remote scheduler.
+    scheduler : str, optional
+        None: a local process pool. ``"local"``: a ``dask.distributed.LocalCluster``.
+        ``"tcp://host:port"``: an existing dask scheduler. Needs ``evalkit[dask]``.
+    timeout : float, optional
+        Seconds allowed per run; a run that takes longer is stopped and recorded as failed.
+    progress : bool
+        Show a progress bar over the runs.
+
+    Returns
+    -------
+    BatchResult
+        ``records`` (also written to ``out/batch.json``) and ``exit_code``.
+
+    Raises
+    ------
+    TemplateParameterError, DataError
+        A plan error, an unknown template or parameter, a missing data file: nothing runs.
+    SpecError
+        ``scheduler`` given but dask is not installed, or the scheduler cannot be reached.
+    """
+    if not isinstance(plan, Plan):
+        plan = load_plan(plan)
+    if workers is not None and workers < 1:
+        raise SpecError(f"workers must be at least 1; got {workers}.")
+    if timeout is not None and timeout <= 0:
+        raise SpecError(f"timeout must be a positive number of seconds; got {timeout}.")
+    started = time.monotonic()
+    identities = {run.name: run_identity(run) for run in plan.runs}
+    plan.out.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(plan.out, [run.name for run in plan.runs])
+
+    records: dict[str, dict[str, Any]] = {}
+    tasks: list[dict[str, Any]] = []
+    for run in plan.runs:
+        identity = identities[run.name]
+        if _recorded_identity(plan.out / run.name) == identity:
+            records[run.name] = {"name": run.name, "identity": identity, "status": "skipped",
+                                 "seconds": 0.0, "message": "unchanged since the last run"}
+        else:
+            tasks.append({"name": run.name, "identity": identity, "template": run.template,
+                          "data": None if run.data is None else str(run.data),
+                          "parameters": run.parameters, "out": str(plan.out / run.name),
+                          "timeout": timeout})
+
+    def save() -> None:
+        ordered = [records[r.name] for r in plan.runs if r.name in records]
+        _write_batch_json(plan, ordered, time.monotonic() - started)
+
+    if tasks:
+        from tqdm.auto import tqdm
+
+        results: Callable[[], Iterator[dict[str, Any]]]
+        if scheduler is None:
+            results = lambda: _local_results(tasks, workers)  # noqa: E731
+        else:
+            results = lambda: _dask_results(tasks, workers, scheduler)  # noqa: E731
+        with tqdm(total=len(tasks), desc="evalkit batch", unit="run",
+                  disable=not progress) as bar:
+            for record in results():
+                records[record["name"]] = record
+                save()  # batch.json follows the batch as it goes
+                bar.update(1)
+                if record["status"] == "failed":
+                    bar.write(f"failed: {record['name']}: {record['message']}")
+    ordered = [records[r.name] for r in plan.runs]
+    _write_batch_json(plan, ordered, time.monotonic() - started)
+    print(format_summary(ordered, seconds=time.monotonic() - started))
+    return BatchResult(ordered, plan.out)
+
+
+def _write_batch_json(plan: Plan, records: list[dict[str, Any]], seconds: float) -> None:
+    from evalkit import __version__
+
+    _write_json(plan.out / "batch.json", {
+        "schema": "evalkit.batch/1",
+        "evalkit_version": __version__,
+        "plan": str(plan.path),
+        "seconds": round(seconds, 3),
+        "runs": records,
+    })
+
+
+def format_summary(records: Sequence[Mapping[str, Any]], *, seconds: float) -> str:
+    """A table of the runs (name, status, seconds, message) and the totals."""
+    width = max([len("run"), *(len(r["name"]) for r in records)])
+    lines = [f"{'run':<{width}}  {'status':<7}  {'seconds':>8}  message"]
+    for r in records:
+        message = str(r["message"]).splitlines()[0][:100] if r["message"] else ""
+        lines.append(f"{r['name']:<{width}}  {r['status']:<7}  {r['seconds']:>8.1f}  {message}")
+    counts = {s: sum(r["status"] == s for r in records) for s in ("done", "skipped", "failed")}
+    lines.append(f"{counts['done']} done, {counts['skipped']} skipped, {counts['failed']} "
+                 f"failed in {seconds:.1f} s")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add the ``batch`` sub-command to ``evalkit``'s sub-parsers."""
+    batch = sub.add_parser("batch", help="many runs from a plan; resumable; failures isolated")
+    batch.add_argument("plan", help="YAML batch plan (see DESIGN.md §4)")
+    batch.add_argument("--workers", type=int, help="runs at the same time (default: CPUs)")
+    batch.add_argument("--scheduler", help="'local' (dask LocalCluster) or a dask scheduler "
+                                           "address tcp://host:port (needs evalkit[dask])")
+    batch.add_argument("--timeout", type=float, help="seconds allowed per run")
+    batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return batch
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run ``evalkit batch`` from parsed arguments; returns the exit code."""
+    result = run_batch(args.plan, workers=args.workers, scheduler=args.scheduler,
+                       timeout=args.timeout, progress=not args.no_progress)
+    print(f"batch.json: {result.out / 'batch.json'}")
+    return result.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m evalkit.run.batch PLAN.yaml ...`` (the same as ``evalkit batch``)."""
+    parser = argparse.ArgumentParser(prog="evalkit")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["batch", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return handle(args)
+    except EvalkitError as exc:
+        print(f"evalkit: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -46,6 +46,7 @@ import pandas as pd
 
 from evalkit._checks import check_alpha
 from evalkit.errors import DataError, SpecError
+from evalkit.inference._invert import invert_test
 
 __all__ = [
     "Randomization",
@@ -56,8 +57,6 @@ __all__ = [
 ]
 
 _TIE_RTOL = 1e-9
-_MAX_EXPAND = 60
-_BISECT_STEPS = 200
 
 
 @dataclass(frozen=True)
@@ -228,8 +227,8 @@ def ri_confidence_interval(
                         "effect and the interval cannot be inverted.")
     centre = float(y_dist[0] / d_dist[0])  # T(Y - tau D) = 0 here, so p = 1
     spread = float(np.std(y_dist)) or abs(centre) or 1.0
-    lo = _invert(p_value, centre, -spread, alpha)
-    hi = _invert(p_value, centre, spread, alpha)
+    lo = invert_test(lambda b: p_value(b) <= alpha, centre, -spread)
+    hi = invert_test(lambda b: p_value(b) <= alpha, centre, spread)
     return RandomizationInterval(ci_low=lo, ci_high=hi, alpha=float(alpha), test=test)
 
 
@@ -301,26 +300,6 @@ def _p_value(dist: np.ndarray, observed: float) -> float:
     extreme = np.abs(dist) >= t * (1 - _TIE_RTOL)
     extreme[0] = True  # the observed assignment always counts
     return float(np.count_nonzero(extreme) / len(dist))
-
-
-def _invert(p_value, centre: float, step: float, alpha: float) -> float:
-    inner, outer = centre, centre + step
-    for _ in range(_MAX_EXPAND):
-        if p_value(outer) <= alpha:
-            break
-        inner, outer = outer, centre + 2 * (outer - centre)
-    else:
-        return math.inf if step > 0 else -math.inf
-    tol = 1e-10 * (abs(centre) + abs(step))
-    for _ in range(_BISECT_STEPS):
-        if abs(outer - inner) <= tol:
-            break
-        mid = (inner + outer) / 2
-        if p_value(mid) <= alpha:
-            outer = mid
-        else:
-            inner = mid
-    return (inner + outer) / 2
 
 
 def _describe(n: int, m: int, total: int, exact: bool, n_reps: int, alpha: float) -> str:

@@ -63,6 +63,7 @@ from scipy import stats
 from evalkit._checks import check_alpha, check_choice
 from evalkit.designs._engine import demean
 from evalkit.errors import DataError, SpecError
+from evalkit.inference._invert import invert_test
 
 __all__ = [
     "COARSE_RADEMACHER_CLUSTERS",
@@ -85,8 +86,6 @@ _WEIGHTS = {
                       math.sqrt(0.5), 1.0, math.sqrt(1.5)]),
 }
 _TIE_RTOL = 1e-9
-_MAX_EXPAND = 60
-_BISECT_STEPS = 200
 
 
 @dataclass(frozen=True)
@@ -288,8 +287,9 @@ def wild_cluster_bootstrap(
     lo = hi = math.nan
     if confidence_interval:
         half = se * float(stats.t.ppf(1 - alpha / 2, n_clusters - 1))
-        lo = _invert(p_value, estimate, -half, alpha)
-        hi = _invert(p_value, estimate, half, alpha)
+        if p_value(estimate) >= alpha:  # else the estimate itself is rejected: degenerate
+            lo = invert_test(lambda b: p_value(b) < alpha, estimate, -half)
+            hi = invert_test(lambda b: p_value(b) < alpha, estimate, half)
     method = _describe(dist=dist, n_reps=n_reps, n_clusters=n_clusters, enumerated=enumerated,
                        impose_null=impose_null, alpha=alpha, ci=confidence_interval,
                        fes=bool(fes), weighted=weights is not None)
@@ -390,30 +390,6 @@ def _pieces(u, xd, w, xc, c, bread, cl, summer, fes, all_nested):
         t = summer @ (demean(e, fes, w) * wxc[:, None])
     r = summer @ (xd * (wxc)[:, None])  # rows X_h' W_h X_h c
     return a, np.asarray(t) - r @ bread @ q.T
-
-
-def _invert(p_value, estimate: float, step: float, alpha: float) -> float:
-    """End point of ``{b0 : p(b0) >= alpha}`` on the side of ``estimate + step``."""
-    inner = estimate
-    if p_value(inner) < alpha:
-        return math.nan  # the estimate itself is rejected: degenerate bootstrap
-    outer = estimate + step
-    for _ in range(_MAX_EXPAND):
-        if p_value(outer) < alpha:
-            break
-        inner, outer = outer, estimate + 2 * (outer - estimate)
-    else:
-        return math.inf if step > 0 else -math.inf
-    tol = 1e-10 * (abs(estimate) + abs(step))
-    for _ in range(_BISECT_STEPS):
-        if abs(outer - inner) <= tol:
-            break
-        mid = (inner + outer) / 2
-        if p_value(mid) < alpha:
-            outer = mid
-        else:
-            inner = mid
-    return (inner + outer) / 2
 
 
 def _describe(*, dist, n_reps, n_clusters, enumerated, impose_null, alpha, ci, fes,

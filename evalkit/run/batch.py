@@ -208,7 +208,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     defaults = _check_keys(plan_path, "defaults", plan.get("defaults") or {}, _DEFAULT_KEYS)
     base_params = _parameters(plan_path, "defaults", defaults.get("parameters"))
 
-    entries: list[tuple[str | None, dict[str, Any], bool]] = []  # (name, run, explicit)
+    entries: list[tuple[str, dict[str, Any], bool]] = []  # (name, run, explicit)
     runs = plan.get("runs") or []
     if not isinstance(runs, list):
         raise _fail(plan_path, "`runs` must be a list of {name, template, data, parameters}.")
@@ -237,7 +237,6 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     specs: list[RunSpec] = []
     taken: set[str] = set()
     for name, run, explicit in entries:
-        assert name is not None
         if explicit:
             safe = _safe_name(name)
             if safe != name:

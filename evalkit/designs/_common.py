@@ -6,12 +6,14 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_alpha, check_choice
 from evalkit.data.io import data_fingerprint
 
-__all__ = ["COVID_WINDOW", "as_list", "check_alpha", "check_choice", "provenance"]
+__all__ = ["COVID_WINDOW", "NEVER_TREATED", "as_list", "check_alpha", "check_choice",
+           "never_treated", "provenance"]
 
 #: Default COVID-19 disruption window (DOMAIN.md §4), inclusive months.
 COVID_WINDOW = ("2020-03", "2021-06")
@@ -44,3 +46,16 @@ def covid_overlap(periods: pd.PeriodIndex) -> bool:
     lo, hi = (pd.Period(p, "M") for p in COVID_WINDOW)
     start, end = periods.min().asfreq("M", "start"), periods.max().asfreq("M", "end")
     return bool(start <= hi and end >= lo)
+
+
+#: cohort values that mean "never treated" (besides missing values, 0 and infinity)
+NEVER_TREATED = {"", "0", "0.0", "nan", "NaN", "NA", "never", "Never", "None", "inf"}
+
+
+def never_treated(raw: pd.Series) -> np.ndarray:
+    """Mask of the rows whose cohort (first treated period) says "never treated"."""
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        num = raw.astype(float)
+        return (num.isna() | (num == 0) | np.isinf(num)).to_numpy()
+    text = raw.astype(object).map(lambda v: str(v).strip() if v is not None else "")
+    return (raw.isna() | text.isin(NEVER_TREATED)).to_numpy()

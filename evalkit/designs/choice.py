@@ -19,13 +19,12 @@ from evalkit._checks import check_choice
 from evalkit.data.io import read_table
 from evalkit.data.periods import to_periods
 from evalkit.data.validate import require_columns
+from evalkit.designs._common import never_treated
 from evalkit.designs.did import FEW_CLUSTERS, FEW_TREATED
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 
 __all__ = ["DesignChoice", "choose_did_design"]
-
-_NEVER = {"", "0", "0.0", "nan", "NaN", "NA", "never", "None", "inf"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def choose_did_design(data: pd.DataFrame | str | os.PathLike, *, unit: str, time
     units = df[unit].astype(str)
     if cohort:
         raw = df[cohort]
-        never = raw.isna() | raw.astype(str).str.strip().isin(_NEVER)
+        never = pd.Series(never_treated(raw), index=raw.index)
         if never.all():
             raise DataError(f"no treated unit: column {cohort!r} is empty for every area. "
                             "Give each partnership area its first treated period.")

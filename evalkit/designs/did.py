@@ -33,7 +33,13 @@ from evalkit.data.validate import (
     check_unique,
     require_columns,
 )
-from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
+from evalkit.designs._common import (
+    as_list,
+    check_alpha,
+    check_choice,
+    never_treated,
+    provenance,
+)
 from evalkit.designs._engine import Fit, fit
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
@@ -532,8 +538,7 @@ def _binary(df: pd.DataFrame, column: str) -> np.ndarray:
 
 def _event_time(df: pd.DataFrame, *, unit: str, cohort: str, freq: str) -> pd.Series:
     raw = df[cohort]
-    never = raw.isna() | raw.astype(str).str.strip().isin(["", "0", "0.0", "nan", "NaN",
-                                                           "never", "None", "inf"])
+    never = pd.Series(never_treated(raw), index=raw.index)
     per_unit = raw.where(~never).groupby(df[unit]).nunique(dropna=False)
     if (per_unit > 1).any():
         bad = list(per_unit[per_unit > 1].index[:5])

@@ -44,7 +44,13 @@ from scipy.special import expit, ndtr, ndtri
 from evalkit.data.io import read_table
 from evalkit.data.periods import to_periods
 from evalkit.data.validate import _fmt, check_numeric, check_unique, require_columns
-from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
+from evalkit.designs._common import (
+    as_list,
+    check_alpha,
+    check_choice,
+    never_treated,
+    provenance,
+)
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.results import Diagnostic, EvaluationResult, effects_table
@@ -60,7 +66,6 @@ SMALL_COHORT = 3
 MIN_BOOTSTRAP = 100
 TRIM_LEVEL = 0.995
 _TINY = float(np.sqrt(np.finfo(float).eps) * 10)  # R did: smaller SEs are reported as NA
-_NEVER_TEXT = {"", "0", "0.0", "nan", "NaN", "NA", "never", "Never", "None", "inf"}
 _MAMMEN_KAPPA = (np.sqrt(5.0) + 1.0) / 2.0
 _ESTIMATORS = {
     "reg": "outcome regression (DRDID::reg_did_panel)",
@@ -280,14 +285,6 @@ def _check_int(name: str, value: object, *, low: int) -> None:
         raise SpecError(f"{name} must be a whole number >= {low}; got {value!r}.")
 
 
-def _never_mask(raw: pd.Series) -> np.ndarray:
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        num = raw.astype(float)
-        return (num.isna() | (num == 0) | np.isinf(num)).to_numpy()
-    text = raw.astype(object).map(lambda v: str(v).strip() if v is not None else "")
-    return (raw.isna() | text.isin(_NEVER_TEXT)).to_numpy()
-
-
 def _prepare(data, *, outcome: str, unit: str, time: str, cohort: str,
              covariates: list[str], control_group: str, anticipation: int) -> _Panel:
     df = read_table(data)
@@ -335,7 +332,7 @@ def _prepare(data, *, outcome: str, unit: str, time: str, cohort: str,
 
     # cohort: constant within unit, parsed at the data's frequency
     raw = df[cohort]
-    never = _never_mask(raw)
+    never = never_treated(raw)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         rcodes = raw.to_numpy(dtype=float, copy=True)
         rcodes[never] = -1.0

@@ -12,7 +12,7 @@ import pandas as pd
 from evalkit.data.validate import _rows
 from evalkit.errors import DataError
 
-__all__ = ["Freq", "parse_period", "to_periods"]
+__all__ = ["Freq", "parse_period", "period_codes", "to_periods"]
 
 Freq = Literal["D", "W", "M", "Q", "Y"]
 
@@ -124,11 +124,10 @@ def _check_freq(freq: object) -> Freq | None:
 def _missing(values: pd.Series) -> np.ndarray:
     miss = values.isna().to_numpy(copy=True)
     if values.dtype == object or pd.api.types.is_string_dtype(values):
-        miss |= (
-            values.astype(object)
-            .map(lambda v: isinstance(v, str) and not v.strip())
-            .to_numpy(dtype=bool)
-        )
+        codes, uniques = pd.factorize(values)  # blank strings are checked once per value
+        blank = [i for i, v in enumerate(uniques) if isinstance(v, str) and not v.strip()]
+        if blank:
+            miss |= np.isin(codes, blank)
     return miss
 
 
@@ -163,7 +162,7 @@ def to_periods(
         On missing or unparseable values, mixed formats, or values coarser than ``freq``.
     """
     freq = _check_freq(freq)
-    frame = pd.DataFrame({column: values.to_numpy(dtype=object)}, index=values.index)
+    frame = values.to_frame(name=column)  # only read to name rows in error messages
     if len(values) == 0:
         raise DataError(
             f"Column '{column}' has no values, but periods are needed. Fix: check that the "
@@ -200,6 +199,29 @@ def to_periods(
     pfreq = _PANDAS[target]
     index = pd.PeriodIndex([p.asfreq(pfreq, how="start") for p in parsed], freq=pfreq)
     return pd.Series(index.take(codes), index=values.index, name=values.name), target
+
+
+def period_codes(periods: pd.Series) -> tuple[np.ndarray, pd.PeriodIndex]:
+    """Number the periods of a Period series 0..T-1 in time order, without boxing them.
+
+    Parameters
+    ----------
+    periods : pandas.Series
+        Period dtype, no missing values (as returned by :func:`to_periods`).
+
+    Returns
+    -------
+    codes : (n,) int64 array
+        Position of each row's period among the distinct periods, in time order.
+    labels : pandas.PeriodIndex
+        The distinct periods, sorted.
+    """
+    ordinals = np.asarray(periods.array.asi8)
+    lo = int(ordinals.min())
+    present = np.bincount(ordinals - lo) > 0
+    position = np.cumsum(present) - 1
+    labels = pd.PeriodIndex.from_ordinals(np.flatnonzero(present) + lo, freq=periods.dt.freq)
+    return position[ordinals - lo], labels
 
 
 def _infer(parsed: list[pd.Period], column: str, frame: pd.DataFrame, codes: np.ndarray) -> Freq:

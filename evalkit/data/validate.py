@@ -216,6 +216,21 @@ def _key_text(keys: Sequence[str], values: object) -> str:
     return "(" + ", ".join(f"{k} {_fmt(v)}" for k, v in zip(keys, vals, strict=True)) + ")"
 
 
+def _has_duplicates(df: pd.DataFrame, keys: list[str]) -> bool:
+    """Fast test for repeated key combinations (integer codes, no row objects)."""
+    combined = np.zeros(len(df), dtype=np.int64)
+    size = 1
+    for key in keys:
+        codes, uniques = pd.factorize(df[key], use_na_sentinel=False)
+        size *= max(len(uniques), 1)
+        if size > 2**62:
+            return bool(df.duplicated(subset=keys).any())
+        combined = combined * max(len(uniques), 1) + codes
+    if size <= 8 * len(df) + 1024:
+        return bool(len(df)) and int(np.bincount(combined).max()) > 1
+    return len(np.unique(combined)) < len(combined)
+
+
 def check_unique(df: pd.DataFrame, keys: Sequence[str]) -> None:
     """Check that there is at most one row per combination of ``keys`` (e.g. unit, period).
 
@@ -233,6 +248,8 @@ def check_unique(df: pd.DataFrame, keys: Sequence[str]) -> None:
     """
     keys = list(keys)
     require_columns(df, keys)
+    if not _has_duplicates(df, keys):
+        return
     dup = df.duplicated(subset=keys, keep=False).to_numpy()
     if not dup.any():
         return
@@ -419,9 +436,8 @@ def check_absorbing(df: pd.DataFrame, *, unit: str, time: str, treatment: str) -
             f"{_rows(df[[treatment]], above, [treatment])}. Fix: rescale it to 0..1."
         )
     frame = pd.DataFrame({"u": df[unit], "t": df[time], "d": dose}).sort_values(["u", "t"])
-    was_on = frame.groupby("u", sort=False)["d"].transform(
-        lambda d: d.cummax().shift(1, fill_value=0)
-    )
+    by_unit = frame.groupby("u", sort=False)["d"]
+    was_on = by_unit.cummax().groupby(frame["u"], sort=False).shift(1, fill_value=0)
     off = frame[(was_on > 0) & (frame["d"] == 0)]
     if off.empty:
         return

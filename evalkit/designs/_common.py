@@ -57,5 +57,6 @@ def never_treated(raw: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         num = raw.astype(float)
         return (num.isna() | (num == 0) | np.isinf(num)).to_numpy()
-    text = raw.astype(object).map(lambda v: str(v).strip() if v is not None else "")
-    return (raw.isna() | text.isin(NEVER_TREATED)).to_numpy()
+    codes, uniques = pd.factorize(raw)  # missing values get code -1
+    never = [i for i, v in enumerate(uniques) if str(v).strip() in NEVER_TREATED]
+    return (codes < 0) | np.isin(codes, never)

@@ -24,52 +24,154 @@ _TOL = 1e-12
 _FAST_SWEEPS = 500
 
 
-def _group_means(x: np.ndarray, codes: np.ndarray, w: np.ndarray, n_levels: int) -> np.ndarray:
-    wsum = np.bincount(codes, weights=w, minlength=n_levels)
-    out = np.empty((n_levels, x.shape[1]))
+def _grid_cells(fixed_effects: list[np.ndarray]) -> np.ndarray | None:
+    """Cell numbers ``a * n_b + b`` when two fixed effects form a complete grid, else None.
+
+    On a complete grid (every unit in every period exactly once) the two-way within
+    transformation has the closed form ``x - mean_unit - mean_period + grand mean``
+    without weights, and with weights its sweeps are row and column reductions of a
+    unit × period matrix.
+    """
+    if len(fixed_effects) != 2:
+        return None
+    a, b = fixed_effects
+    n_a, n_b = int(a.max()) + 1, int(b.max()) + 1
+    if len(a) != n_a * n_b:
+        return None
+    cells = a.astype(np.int64) * n_b + b
+    if np.bincount(cells, minlength=n_a * n_b).max() != 1:
+        return None
+    return cells
+
+
+def _converged(change: float, scale: float) -> bool:
+    return change < _TOL * max(scale, np.finfo(float).tiny)
+
+
+def _demean_grid(x: np.ndarray, cells: np.ndarray, n_a: int, w: np.ndarray | None,
+                 fixed_effects: list[np.ndarray]) -> np.ndarray:
+    """Two-way demeaning on a complete grid (see :func:`_grid_cells`), in place.
+
+    ``x`` is Fortran-ordered, so that each column is one contiguous unit × period matrix.
+    Unweighted: exact in one pass. Weighted: alternating row and column projections of
+    the matrix until the largest correction is below ``_TOL`` of the column's scale.
+    """
+    n = len(x)
+    shape = (n_a, n // n_a)
+    in_order = bool(np.array_equal(cells, np.arange(n)))
+
+    def as_grid(v: np.ndarray) -> np.ndarray:
+        if in_order:
+            return v.reshape(shape)
+        g = np.empty(n)
+        g[cells] = v
+        return g.reshape(shape)
+
+    if w is not None:
+        wg = as_grid(w)
+        w_rows, w_cols = wg.sum(axis=1), wg.sum(axis=0)
     for j in range(x.shape[1]):
-        out[:, j] = np.bincount(codes, weights=w * x[:, j], minlength=n_levels) / wsum
-    return out[codes]
+        g = as_grid(x[:, j])  # a view when in order: the column is contiguous
+        if w is None:
+            g -= g.mean(axis=1, keepdims=True)
+            g -= g.mean(axis=0, keepdims=True)
+        else:
+            scale = None
+            for _ in range(_FAST_SWEEPS):
+                m_rows = np.einsum("ij,ij->i", wg, g) / w_rows
+                g -= m_rows[:, None]
+                m_cols = np.einsum("ij,ij->j", wg, g) / w_cols
+                g -= m_cols[None, :]
+                change = float(np.abs(m_rows).max() + np.abs(m_cols).max())
+                if scale is None:
+                    scale = float(np.abs(g).max())
+                elif _converged(change, scale):
+                    break
+            else:  # extreme weights: solve for the residuals of the current column
+                flat = g.ravel()[cells]
+                x[:, j] = _demean_lsmr(flat[:, None], fixed_effects, w, list(shape))[:, 0]
+                continue
+        if not in_order:
+            x[:, j] = g.ravel()[cells]
+    return x
+
+
+def _demean_sweeps(col: np.ndarray, fixed_effects: list[np.ndarray], w: np.ndarray | None,
+                   wsums: list[np.ndarray]) -> bool:
+    """Alternating projections on one contiguous column, in place; True when converged."""
+    scale = None
+    for _ in range(_FAST_SWEEPS):
+        change = 0.0
+        for codes, wsum in zip(fixed_effects, wsums, strict=True):
+            sums = np.bincount(codes, weights=col if w is None else w * col,
+                               minlength=len(wsum))
+            means = sums / wsum
+            col -= means[codes]
+            change += float(np.abs(means).max())
+        if len(fixed_effects) == 1:
+            return True
+        if scale is None:
+            scale = float(np.abs(col).max())
+        elif _converged(change, scale):
+            return True
+    return False
 
 
 def demean(
-    x: np.ndarray, fixed_effects: list[np.ndarray], weights: np.ndarray | None = None
+    x: np.ndarray, fixed_effects: list[np.ndarray], weights: np.ndarray | None = None,
+    *, start: np.ndarray | None = None, overwrite: bool = False,
+    cells: np.ndarray | Literal[False] | None = False,
 ) -> np.ndarray:
     """Remove fixed effects from the columns of ``x`` (weighted within transformation).
 
-    Alternating projections converge in one sweep for one fixed effect or a balanced
-    unweighted panel; on sparse, weakly connected panels they can crawl, so after
+    A complete two-way grid (a balanced panel) is demeaned in closed form without weights
+    and by row/column reductions of the unit × period matrix with weights. Otherwise
+    alternating projections are used, one column at a time; they converge in one sweep
+    for one fixed effect; on sparse, weakly connected panels they can crawl, so after
     ``_FAST_SWEEPS`` sweeps the residuals come from a sparse least-squares solve (LSMR)
-    instead. Convergence is judged on the scale of the within variation, not of the levels.
+    instead. A column has converged when the largest correction of a sweep is below
+    ``_TOL`` times its within-variation scale.
 
     Parameters
     ----------
     x : (n, p) array
     fixed_effects : list of (n,) integer code arrays
     weights : (n,) array, optional
+    start : (n, p) array, optional
+        ``x`` minus any combination of the fixed effects (e.g. the residuals of an earlier
+        demeaning with other weights): the projections start there, which gives the same
+        residuals in fewer sweeps (IRLS warm start, as in fixest).
+    overwrite : bool
+        Work in the memory of ``start`` (or ``x``) when it is a float array, instead of
+        a copy (for large internal arrays that are not needed afterwards).
+    cells : array, None or False
+        The result of ``_grid_cells(fixed_effects)`` when already known (repeated calls
+        in IRLS); False (default) computes it.
 
     Returns
     -------
     (n, p) array of residuals from projecting ``x`` on the fixed-effect dummies.
     """
-    x = np.array(x, dtype=float, copy=True)
+    x = np.array(x if start is None else start, dtype=float, copy=not overwrite, order="F")
     if not fixed_effects:
         return x
-    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    if w is not None and np.ptp(w) == 0:
+        w = None  # equal weights: the plain within transformation
+    if cells is False:
+        cells = _grid_cells(fixed_effects)
+    if cells is not None:
+        return _demean_grid(x, cells, int(fixed_effects[0].max()) + 1, w, fixed_effects)
     levels = [int(c.max()) + 1 for c in fixed_effects]
-    original = x.copy()
-    scale = None
-    for sweep in range(_FAST_SWEEPS):
-        before = x.copy()
-        for codes, n_levels in zip(fixed_effects, levels, strict=True):
-            x -= _group_means(x, codes, w, n_levels)
-        if len(fixed_effects) == 1:
-            return x
-        if scale is None:
-            scale = np.maximum(np.abs(x).max(axis=0), np.finfo(float).tiny)
-        if sweep and np.max(np.abs(x - before) / scale) < _TOL:
-            return x
-    return _demean_lsmr(original, fixed_effects, w, levels)
+    wsums = [np.bincount(c, weights=w, minlength=k).astype(float)
+             for c, k in zip(fixed_effects, levels, strict=True)]
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        if not _demean_sweeps(col, fixed_effects, w, wsums):
+            # the residual of the current column is the residual of the original one
+            col[:] = _demean_lsmr(col[:, None], fixed_effects,
+                                  np.ones(len(x)) if w is None else w, levels)[:, 0]
+    return x
 
 
 def _demean_lsmr(x: np.ndarray, fixed_effects: list[np.ndarray], w: np.ndarray,
@@ -118,8 +220,9 @@ class Fit:
 
 def _nested(fe: np.ndarray, clusters: np.ndarray) -> bool:
     """True when every level of ``fe`` lies inside a single cluster."""
-    pairs = np.unique(np.column_stack([fe, clusters]), axis=0)
-    return len(pairs) == len(np.unique(fe))
+    first = np.empty(int(fe.max()) + 1, dtype=clusters.dtype)
+    first[fe] = clusters  # one cluster per level (the last written); nested if all agree
+    return bool(np.array_equal(first[fe], clusters))
 
 
 def _drop_all_zero_groups(y: np.ndarray, fixed_effects: list[np.ndarray]) -> np.ndarray:
@@ -137,6 +240,13 @@ def _drop_all_zero_groups(y: np.ndarray, fixed_effects: list[np.ndarray]) -> np.
 
 
 def _recode(codes: np.ndarray) -> np.ndarray:
+    """Renumber integer codes 0..L-1 densely (levels may have vanished with dropped rows)."""
+    codes = np.asarray(codes)
+    if codes.dtype.kind in "iu" and len(codes) and codes.min() >= 0:
+        present = np.bincount(codes) > 0
+        if present.all():
+            return codes
+        return (np.cumsum(present) - 1)[codes]
     return np.unique(codes, return_inverse=True)[1].ravel()
 
 
@@ -151,11 +261,14 @@ def fit(
     family: Literal["ols", "poisson"] = "ols",
     se: VcovKind | Literal["model"] = "cluster",
     clusters: np.ndarray | None = None,
+    overwrite_x: bool = False,
 ) -> Fit:
     """Fit OLS/WLS or Poisson with absorbed fixed effects and the requested covariance.
 
     Without fixed effects, ``x`` must contain the intercept column if one is wanted.
     ``se="model"`` means classical for OLS and the inverse information for Poisson.
+    ``overwrite_x=True`` lets the OLS demeaning reuse the memory of ``x`` (a float,
+    Fortran-ordered array the caller no longer needs).
     """
     fes = [np.asarray(c) for c in (fixed_effects or [])]
     y = np.asarray(y, dtype=float)
@@ -165,15 +278,19 @@ def fit(
     keep = np.ones(len(y), dtype=bool)
     if family == "poisson" and fes:
         keep = _drop_all_zero_groups(y, fes)
-    y, x, w, off = y[keep], x[keep], w[keep], off[keep]
-    fes = [_recode(c[keep]) for c in fes]
-    cl = None if clusters is None else _recode(np.asarray(clusters)[keep])
+    cl = None if clusters is None else np.asarray(clusters)
+    if not keep.all():
+        y, x, w, off = y[keep], x[keep], w[keep], off[keep]
+        fes = [c[keep] for c in fes]
+        cl = None if cl is None else cl[keep]
+    fes = [_recode(c) for c in fes]
+    cl = None if cl is None else _recode(cl)
     n = len(y)
     k_fe = sum(int(c.max()) + 1 for c in fes) - max(len(fes) - 1, 0)
     if family == "ols":
-        xd = demean(np.column_stack([y, x]), fes, w)
-        yd, xt = xd[:, 0], xd[:, 1:]
-        beta, bread = _wls(yd, xt, w, names)
+        yd = demean(y[:, None], fes, w)[:, 0]
+        xt = demean(x, fes, w, overwrite=overwrite_x)
+        beta, bread = _wls(yd, xt, None if weights is None else w, names)
         resid = yd - xt @ beta
         fitted = y - resid
     else:
@@ -185,7 +302,7 @@ def fit(
             f"not enough observations: {n} rows for {k} parameters. "
             "Use more periods or units, or fewer covariates."
         )
-    scores = xt * (w * resid)[:, None]
+    u = w * resid
     n_clusters = None
     df_t: float | None = None
     if se in ("classical", "model"):
@@ -195,7 +312,7 @@ def fit(
         else:
             vcov, label = bread, "model-based (Poisson information)"
     elif se == "robust":
-        vcov = hc1_vcov(bread, scores, n=n, k=k)
+        vcov = hc1_vcov(bread, xt, u, n=n, k=k)
         label = "heteroskedasticity-robust (HC1)"
         df_t = float(n - k) if family == "ols" else None
     elif se == "cluster":
@@ -204,7 +321,7 @@ def fit(
         # fixest: fixed effects nested in the clusters are not counted, but one of their
         # parameters stays as the intercept
         k_nested = sum(int(c.max()) for c in fes if _nested(c, cl))
-        vcov, n_clusters = cluster_vcov(bread, scores, cl, n=n, k=k - k_nested)
+        vcov, n_clusters = cluster_vcov(bread, xt, u, cl, n=n, k=k - k_nested)
         label = (f"cluster-robust (CR1, {n_clusters} clusters; "
                  "small-sample correction as R fixest's default)")
         if n_clusters < 2:
@@ -216,8 +333,16 @@ def fit(
                int((~keep).sum()), keep)
 
 
-def _wls(y: np.ndarray, x: np.ndarray, w: np.ndarray, names: list[str]):
-    xtwx = x.T @ (x * w[:, None])
+def _stack(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``[y, x]`` as one Fortran-ordered array (contiguous columns for the demeaning)."""
+    out = np.empty((len(y), 1 + x.shape[1]), order="F")
+    out[:, 0] = y
+    out[:, 1:] = x
+    return out
+
+
+def _wls(y: np.ndarray, x: np.ndarray, w: np.ndarray | None, names: list[str]):
+    xtwx = x.T @ x if w is None else x.T @ (x * w[:, None])
     if x.shape[1] and np.linalg.matrix_rank(xtwx) < x.shape[1]:
         raise DataError(
             "the regressors are collinear (after removing fixed effects): "
@@ -225,17 +350,26 @@ def _wls(y: np.ndarray, x: np.ndarray, w: np.ndarray, names: list[str]):
             "or the treatment may not vary; drop it or check the treatment column."
         )
     bread = np.linalg.inv(xtwx)
-    return bread @ (x.T @ (w * y)), bread
+    return bread @ (x.T @ (y if w is None else w * y)), bread
 
 
 def _poisson_irls(y, x, fes, w, off, names, max_iter: int = 200):
+    cells = _grid_cells(fes)
     mu = (y + y.mean()) / 2
     eta = np.log(mu)
     dev_old = np.inf
+    zd = z_old = None
     for _ in range(max_iter):
         z = eta - off + (y - mu) / mu
         ww = w * mu
-        zd = demean(np.column_stack([z, x]), fes, ww)
+        if zd is None:
+            zd = demean(_stack(z, x), fes, ww, overwrite=True, cells=cells)
+        else:
+            # warm start: the last residuals differ from [z, x] by fixed effects once the
+            # change in z is added back (fixest's trick; the projection is the same)
+            zd[:, 0] += z - z_old
+            zd = demean(zd, fes, ww, overwrite=True, cells=cells)
+        z_old = z
         beta, bread = _wls(zd[:, 0], zd[:, 1:], ww, names)
         r = zd[:, 0] - zd[:, 1:] @ beta
         eta = z - r + off
@@ -249,7 +383,7 @@ def _poisson_irls(y, x, fes, w, off, names, max_iter: int = 200):
         raise SpecError("the Poisson fit did not converge in 200 iterations")
     _check_separation(y, mu, beta, names)
     ww = w * mu
-    xt = demean(x, fes, ww)
+    xt = demean(x, fes, ww, start=zd[:, 1:], cells=cells)
     bread = np.linalg.inv(xt.T @ (xt * ww[:, None]))
     return beta, bread, xt, mu
 

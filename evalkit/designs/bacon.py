@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.data.io import read_table
-from evalkit.data.periods import to_periods
+from evalkit.data.periods import period_codes, to_periods
 from evalkit.data.validate import check_absorbing, check_numeric, check_unique, require_columns
 from evalkit.errors import DataError
 from evalkit.results import Diagnostic
@@ -207,8 +207,7 @@ def bacon_decomposition(
     check_absorbing(df.assign(**{treatment: d}), unit=unit, time=time, treatment=treatment)
 
     unit_codes, unit_labels = pd.factorize(df[unit], sort=True)
-    period_labels = np.sort(periods.unique())
-    time_codes = np.searchsorted(period_labels, periods.to_numpy())
+    time_codes, period_labels = period_codes(periods)
     n_units, n_periods = len(unit_labels), len(period_labels)
     counts = np.bincount(unit_codes, minlength=n_units)
     if (counts != n_periods).any():
@@ -227,6 +226,17 @@ def bacon_decomposition(
     D = np.empty((n_units, n_periods))
     Y[unit_codes, time_codes] = y
     D[unit_codes, time_codes] = d.to_numpy(float)
+    return decompose_grid(Y, D, period_labels, treatment=treatment)
+
+
+def decompose_grid(Y: np.ndarray, D: np.ndarray, period_labels: pd.PeriodIndex, *,
+                   treatment: str) -> BaconDecomposition:
+    """The decomposition proper, on validated unit × period matrices.
+
+    ``Y`` and ``D`` are (units × periods) arrays of a balanced panel, ``D`` binary and
+    absorbing (checked by :func:`bacon_decomposition`); periods are in time order.
+    """
+    n_units, n_periods = D.shape
     if not D.any():
         raise DataError(
             f"Column '{treatment}' is 0 everywhere: no unit is ever treated, so there is no "

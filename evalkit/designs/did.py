@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -26,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.data.io import read_table
-from evalkit.data.periods import to_periods
+from evalkit.data.periods import period_codes, to_periods
 from evalkit.data.validate import (
     check_numeric,
     check_positive,
@@ -40,7 +41,7 @@ from evalkit.designs._common import (
     never_treated,
     provenance,
 )
-from evalkit.designs._engine import Fit, fit
+from evalkit.designs._engine import Fit, _grid_cells, fit
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.inference.permutation import randomization_inference
@@ -202,21 +203,26 @@ def did(
             raise DataError(f"column {treatment!r} is 0 everywhere: no treated observation.")
         names = ["att", *covariates]
         x = np.column_stack([d] + [df[c].to_numpy(float) for c in covariates])
-        fes = [_codes(df[unit]), _codes(df["_period"])]
+        unit_codes = _codes(df[unit])
+        time_codes, period_labels = period_codes(df["_period"])
+        fes = [unit_codes, time_codes]
         f = fit(y, x, names, fixed_effects=fes, weights=w, family=family, se=se,
                 clusters=clusters)
-        n_units, n_periods = df[unit].nunique(), df["_period"].nunique()
-        span = (str(df["_period"].min()), str(df["_period"].max()))
-        ever = df.groupby(unit)[treatment].transform("max") > 0
-        kept = ever.to_numpy() & f.keep
-        treated_units = df.loc[kept, unit].nunique()
-        treated_clusters = df.loc[kept, cluster].nunique() if se == "cluster" else None
-        n_units = int(df.loc[f.keep, unit].nunique())
-        warn += _timing_warnings(df, unit=unit, treatment=treatment)
-        diags += _bacon_diagnostic(df, outcome=outcome, unit=unit, time=time,
-                                   treatment=treatment, family=family, weights=weights,
-                                   covariates=covariates, warn=warn, notes=notes)
-        if df.groupby(unit)["_period"].count().nunique() > 1:
+        n_periods = len(period_labels)
+        span = (str(period_labels[0]), str(period_labels[-1]))
+        ever = (np.bincount(unit_codes, weights=d) > 0)[unit_codes]
+        kept = ever & f.keep
+        treated_units = _n_distinct(unit_codes[kept])
+        treated_clusters = _n_distinct(clusters[kept]) if se == "cluster" else None
+        n_units = _n_distinct(unit_codes[f.keep])
+        grid = _grid(fes, y, d, period_labels)
+        timing, n_starts = _timing_warnings(df, grid, unit=unit, treatment=treatment)
+        warn += timing
+        if n_starts > 1:
+            diags += _bacon_diagnostic(df, grid, outcome=outcome, unit=unit, time=time,
+                                       treatment=treatment, family=family, weights=weights,
+                                       covariates=covariates, warn=warn, notes=notes)
+        if np.ptp(np.bincount(unit_codes)) > 0:
             notes.append(Caveat("unbalanced"))
     if f.dropped:
         notes.append(Caveat("poisson_all_zero", n=f.dropped))
@@ -270,8 +276,8 @@ def did(
               "first_period": span[0], "last_period": span[1], "notes": notes}
     return EvaluationResult(
         method="did", spec=spec, effects=effects_table([row]),
-        series=_group_means(df.loc[f.keep], outcome, mode=mode, unit=unit, time=time,
-                            treatment=treatment, treated=treated, post=post),
+        series=_group_means(df.loc[f.keep], outcome, mode=mode, ever=ever[f.keep] if
+                            mode == "twfe" else None, treated=treated, post=post),
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params, seed=used_seed),
     )
@@ -343,20 +349,22 @@ def _permutation_test(df: pd.DataFrame, design: dict, *, unit: str, treatment: s
                                    exact_limit=limit + 1, alpha=alpha)
 
 
-def _bacon_diagnostic(df, *, outcome, unit, time, treatment, family, weights, covariates,
-                      warn, notes) -> list[Diagnostic]:
+def _bacon_diagnostic(df, grid, *, outcome, unit, time, treatment, family, weights,
+                      covariates, warn, notes) -> list[Diagnostic]:
     """Goodman-Bacon decomposition of a staggered TWFE estimate, as a diagnostic."""
-    from evalkit.designs.bacon import bacon_decomposition
+    from evalkit.designs.bacon import bacon_decomposition, decompose_grid
 
-    starts = df.loc[df[treatment] > 0].groupby(unit)["_period"].min()
-    if starts.nunique() < 2:
-        return []
     if family != "ols" or covariates or weights:
         notes.append(Caveat("bacon_skipped_model"))
         return []
     try:
-        diag = bacon_decomposition(df.drop(columns="_period"), outcome=outcome, unit=unit,
-                                   time=time, treatment=treatment).diagnostic()
+        if grid is not None and np.isin(grid.d, (0.0, 1.0)).all() and \
+                (np.diff(grid.d, axis=1) >= 0).all():
+            bd = decompose_grid(grid.y, grid.d, grid.periods, treatment=treatment)
+        else:  # unbalanced or not binary: the full checks name the problem
+            bd = bacon_decomposition(df.drop(columns="_period"), outcome=outcome, unit=unit,
+                                     time=time, treatment=treatment)
+        diag = bd.diagnostic()
     except DataError:
         notes.append(Caveat("bacon_skipped_data"))
         return []
@@ -454,14 +462,17 @@ def event_study(
         )
     binned = e.clip(lo, hi)
     ks = [k for k in range(lo, hi + 1) if k != reference and (binned == k).any()]
-    cols = {f"event_time_{k}": np.where(~never, (event.clip(lo, hi) == k), False)
-            .astype(float) for k in ks}
-    names = list(cols) + covariates
-    x = np.column_stack([cols[c] for c in cols] + [df[c].to_numpy(float) for c in covariates])
+    clipped = np.where(never, np.nan, event.clip(lo, hi).to_numpy())
+    names = [f"event_time_{k}" for k in ks] + covariates
+    x = np.empty((len(df), len(names)), order="F")
+    for j, k in enumerate(ks):
+        np.equal(clipped, k, out=x[:, j], casting="unsafe")
+    for j, c in enumerate(covariates, start=len(ks)):
+        x[:, j] = df[c].to_numpy(float)
     f = fit(df[outcome].to_numpy(float), x, names,
             fixed_effects=[_codes(df[unit]), _codes(df["_period"])],
             weights=df[weights].to_numpy(float) if weights else None,
-            se="cluster", clusters=_codes(df[cluster]))
+            se="cluster", clusters=_codes(df[cluster]), overwrite_x=True)
     rows = []
     for k in ks:
         j = f.index(f"event_time_{k}")
@@ -509,7 +520,12 @@ def event_study(
 
 # -- helpers -------------------------------------------------------------------------------
 def _codes(values: pd.Series) -> np.ndarray:
-    return pd.factorize(values.astype(str), sort=True)[0]
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return period_codes(values)[0]
+    try:
+        return pd.factorize(values, sort=True)[0]
+    except TypeError:  # labels of mixed types do not sort
+        return pd.factorize(values.astype(str), sort=True)[0]
 
 
 def _drop_missing(df: pd.DataFrame, columns: list[str], notes: list[Caveat]) -> pd.DataFrame:
@@ -544,28 +560,69 @@ def _event_time(df: pd.DataFrame, *, unit: str, cohort: str, freq: str) -> pd.Se
         bad = list(per_unit[per_unit > 1].index[:5])
         raise DataError(f"column {cohort!r} must be constant within each unit (the first "
                         f"treated period); units {bad} have several values.")
-    event = pd.Series(np.nan, index=df.index)
-    if (~never).any():
-        first, _ = to_periods(raw[~never].astype(str) if raw.dtype != object else raw[~never],
+    event = np.full(len(df), np.nan)
+    rows = np.flatnonzero(~never.to_numpy())
+    if len(rows):
+        # parse one cohort value per unit, then subtract period ordinals (no boxing per row)
+        unit_codes = pd.factorize(df[unit])[0]
+        first_row = pd.Series(rows).groupby(unit_codes[rows]).first()
+        values = raw.iloc[first_row.to_numpy()]
+        first, _ = to_periods(values.astype(str) if values.dtype != object else values,
                               freq=freq, column=cohort)
-        diff = [(p - c).n for p, c in zip(df.loc[~never, "_period"], first, strict=True)]
-        event[~never] = diff
-    return event
+        start = np.zeros(unit_codes.max() + 1, dtype=np.int64)
+        start[first_row.index.to_numpy()] = first.array.asi8
+        event[rows] = df["_period"].array.asi8[rows] - start[unit_codes[rows]]
+    return pd.Series(event, index=df.index)
 
 
-def _timing_warnings(df: pd.DataFrame, *, unit: str, treatment: str) -> list[Caveat]:
-    on = df[df[treatment] > 0]
-    starts = on.groupby(unit)["_period"].min()
+@dataclass(frozen=True)
+class _Grid:
+    """A complete panel as unit × period matrices (rows in unit-code order)."""
+
+    y: np.ndarray
+    d: np.ndarray
+    periods: pd.PeriodIndex
+
+
+def _grid(fes: list[np.ndarray], y: np.ndarray, d: np.ndarray,
+          periods: pd.PeriodIndex) -> _Grid | None:
+    cells = _grid_cells(fes)
+    if cells is None:
+        return None
+    mats = []
+    for v in (y, d):
+        m = np.empty(len(v))
+        m[cells] = v
+        mats.append(m.reshape(-1, len(periods)))
+    return _Grid(mats[0], mats[1], periods)
+
+
+def _n_distinct(codes: np.ndarray) -> int:
+    return int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
+
+
+def _timing_warnings(df: pd.DataFrame, grid: _Grid | None, *, unit: str,
+                     treatment: str) -> tuple[list[Caveat], int]:
+    """Caveats on the treatment timing, and the number of distinct start dates."""
+    if grid is not None:
+        on = grid.d > 0
+        ever = on.any(axis=1)
+        n_starts = len(np.unique(on.argmax(axis=1)[ever]))
+        never_all = ever.all()
+        switch = bool((np.diff(grid.d, axis=1) < 0).any())
+    else:
+        n_starts = int(df[df[treatment] > 0].groupby(unit)["_period"].min().nunique())
+        never_all = bool((df.groupby(unit)[treatment].max() > 0).all())
+        switch = bool((df.sort_values([unit, "_period"]).groupby(unit)[treatment].diff()
+                       < 0).any())
     warn = []
-    if starts.nunique() > 1:
-        warn.append(Caveat("staggered_twfe", n=int(starts.nunique())))
-    ever = df.groupby(unit)[treatment].transform("max") > 0
-    if ever.all():
+    if n_starts > 1:
+        warn.append(Caveat("staggered_twfe", n=n_starts))
+    if never_all:
         warn.append(Caveat("no_never_treated"))
-    switch = df.sort_values([unit, "_period"]).groupby(unit)[treatment].diff() < 0
-    if switch.any():
+    if switch:
         warn.append(Caveat("switching_off"))
-    return warn
+    return warn, n_starts
 
 
 def _cluster_warnings(f: Fit, treated_clusters: int | None) -> list[Caveat]:
@@ -619,16 +676,17 @@ def _pre_trend_test(f: Fit, leads: list[int], treated_clusters: int) -> Diagnost
                       message=f"{test}: {label} = {stat:.2f}, p = {p:.3f}")
 
 
-def _group_means(df, outcome, *, mode, unit, time, treatment, treated, post) -> pd.DataFrame:
+def _group_means(df, outcome, *, mode, ever, treated, post) -> pd.DataFrame:
     """Mean outcome per group and period: the picture behind parallel trends."""
     if mode == "2x2":
-        group = np.where(_binary(df, treated) == 1, "treated", "comparison")
-        when = np.where(_binary(df, post) == 1, "after", "before")
+        group = _binary(df, treated) == 1
+        when = pd.Series(np.where(_binary(df, post) == 1, "after", "before"), index=df.index)
     else:
-        ever = df.groupby(unit)[treatment].transform("max") > 0
-        group = np.where(ever, "treated", "comparison")
-        when = df["_period"].astype(str)
+        group, when = ever, df["_period"]
     frame = pd.DataFrame({"group": group, "time": when, "observed": df[outcome].astype(float)})
     out = frame.groupby(["group", "time"], sort=True)["observed"].agg(["mean", "size"])
-    return out.reset_index().rename(columns={"mean": "observed", "size": "n_obs"})
+    out = out.reset_index().rename(columns={"mean": "observed", "size": "n_obs"})
+    out = out.assign(group=np.where(out["group"], "treated", "comparison"),
+                     time=out["time"].astype(str))
+    return out.sort_values(["group", "time"], kind="stable").reset_index(drop=True)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
+os.environ["EVALKIT_PROGRESS"] = "0"  # no progress bars in test output (tested on their own)
 
 
 @pytest.fixture

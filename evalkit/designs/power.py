@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit._checks import check_alpha, check_choice
+from evalkit._progress import progress
 from evalkit.errors import SpecError
 from evalkit.i18n import Caveat
 from evalkit.results import EvaluationResult, json_safe
@@ -230,7 +231,8 @@ def its_power(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # fitting noise (perfect fits, IRLS) is counted
             for k, e in enumerate(grid):
-                for r in range(reps):
+                for r in progress(range(reps), desc=f"power simulation ({k + 1}/{len(grid)})",
+                                  unit="series"):
                     sim = simulate_series(
                         n_months=n, intervention_month=n_pre, baseline=baseline,
                         level_change=e, slope_change=1.0, trend=0.0,
@@ -390,7 +392,7 @@ def did_power(
     if method != "analytic":
         seeds = np.random.SeedSequence(seed).generate_state(reps)
         reject = np.zeros((len(grid), reps), dtype=bool)
-        for r in range(reps):
+        for r in progress(range(reps), desc="power simulation", unit="panel"):
             rng = np.random.default_rng(int(seeds[r]))
             base = _panel_base(rng, g, t_len, baseline=baseline, unit_sd=unit_sd,
                                sigma=sigma, rho=ar1, overdispersion=overdispersion)

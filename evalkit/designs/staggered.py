@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit, ndtr, ndtri
 
+from evalkit._progress import progress
 from evalkit.data.io import read_table
 from evalkit.data.periods import to_periods
 from evalkit.data.validate import _fmt, check_numeric, check_unique, require_columns
@@ -751,7 +752,7 @@ def _multiplier_bootstrap(inf: np.ndarray, sets: dict[str, np.ndarray], *, draws
     p_low = _MAMMEN_KAPPA / np.sqrt(5.0)
     res = np.empty((draws, k))
     chunk = max(1, int(2e7 // max(n, 1)))
-    for s in range(0, draws, chunk):
+    for s in progress(range(0, draws, chunk), desc="multiplier bootstrap", unit="chunk"):
         m = min(chunk, draws - s)
         v = np.where(rng.random((m, n)) < p_low, 1 - _MAMMEN_KAPPA, _MAMMEN_KAPPA)
         res[s:s + m] = (v @ inf) / np.sqrt(n)      # sqrt(n) * mean(v * IF)

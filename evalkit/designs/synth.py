@@ -71,6 +71,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize, nnls
 
+from evalkit._progress import progress
 from evalkit.data.io import read_table
 from evalkit.data.periods import parse_period, to_periods
 from evalkit.data.validate import check_intervention, check_numeric, check_unique, require_columns
@@ -296,14 +297,16 @@ def _run(jobs: list[tuple[str, int, tuple[int, ...]]], shared: dict[str, _Arrays
     if n_jobs == 1 or len(jobs) < 2:
         _init_worker(shared)
         try:
-            return [_task(job) for job in jobs]
+            return [_task(job) for job in progress(jobs, desc="synthetic control fits",
+                                                   unit="fit")]
         finally:
             _SHARED.clear()
     workers = min(n_jobs, len(jobs))
     chunk = max(1, len(jobs) // (4 * workers))
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                              initargs=(shared,)) as pool:
-        return list(pool.map(_task, jobs, chunksize=chunk))
+        return list(progress(pool.map(_task, jobs, chunksize=chunk), total=len(jobs),
+                             desc="synthetic control fits", unit="fit"))
 
 
 # -- public API ----------------------------------------------------------------------------

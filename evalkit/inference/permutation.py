@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_alpha
+from evalkit._progress import progress
 from evalkit.errors import DataError, SpecError
 from evalkit.inference._invert import invert_test
 
@@ -168,7 +169,8 @@ def randomization_inference(
         n_reps = int(reps)
     dist = np.empty(n_reps + 1)
     dist[0] = observed
-    for b, a in enumerate(assignments, start=1):
+    for b, a in enumerate(progress(assignments, desc="randomization inference", total=n_reps,
+                                   unit="assignment"), start=1):
         dist[b] = _call(estimate, units[list(a)], units[pos])
     p = _p_value(dist, observed)
     method = _describe(n, m, total, exact, n_reps, alpha)

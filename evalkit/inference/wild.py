@@ -61,6 +61,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from evalkit._checks import check_alpha, check_choice
+from evalkit._progress import progress
 from evalkit.designs._engine import demean
 from evalkit.errors import DataError, SpecError
 from evalkit.inference._invert import invert_test
@@ -266,7 +267,7 @@ def wild_cluster_bootstrap(
     num0, num1 = np.empty(n_reps), np.empty(n_reps)
     s00, s01, s11 = np.empty(n_reps), np.empty(n_reps), np.empty(n_reps)
     chunk = max(1, 2**22 // n_clusters)
-    for start in range(0, n_reps, chunk):
+    for start in progress(range(0, n_reps, chunk), desc="wild bootstrap", unit="chunk"):
         v = values[codes[start:start + chunk]]
         sl = slice(start, start + len(v))
         num0[sl], num1[sl] = v @ a0, v @ a1

@@ -340,6 +340,7 @@ def _execute(task: Mapping[str, Any]) -> None:
     from evalkit.run.execute import run_template
 
     out = Path(task["out"])
+    os.environ["EVALKIT_PROGRESS"] = "0"  # unattended: the batch shows one bar over runs
     run_template(task["template"], out=out, data=task["data"], parameters=task["parameters"],
                  overwrite=True, progress=False)
     _write_json(out / IDENTITY_FILE, {"identity": task["identity"], "name": task["name"],

@@ -53,6 +53,10 @@ def export_html(notebook: Path, target: Path, *, show_code: bool = False,
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:  # warnings and progress bars on stderr never reach a report
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     if not show_code:
         nb.cells = [c for c in nb.cells if c.cell_type == "code" and c.get("outputs")]
     exporter = HTMLExporter(template_name="lab")

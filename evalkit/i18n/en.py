@@ -54,6 +54,184 @@ TEXT: dict[str, str] = {
     "report.diag.leave_one_out": (
         "Leave-one-out donors — the effect changes by at most {statistic:.3g} when one donor "
         "is left out (passed when its sign never changes)."),
+    # -- reoffending cohorts (evalkit.designs.cohort, templates/reoffending.ipynb) --
+    "cohort.title": "Reoffending: the programme cohort against a matched comparison",
+    "cohort.cohort": "Programme cohort",
+    "cohort.pool": "Comparison pool",
+    "cohort.measures": "Measures",
+    "cohort.people": "{n:,} people",
+    "cohort.measure.binary": "reoffenders per 100 offenders (binary rate)",
+    "cohort.measure.frequency": "reoffences per 100 offenders (frequency)",
+    "cohort.adjustment.match": "matching",
+    "cohort.adjustment.weight": "weighting",
+    "cohort.comparison.match": "the matched comparison group",
+    "cohort.comparison.weight": "the weighted comparison group",
+    "cohort.headline.binary": (
+        "{treated} in 100 people of the programme cohort reoffended, against {comparison} "
+        "in 100 for {group}: {change}."),
+    "cohort.headline.frequency": (
+        "The programme cohort had {treated} proven reoffences (or reconviction events) per "
+        "100 offenders, against {comparison} for {group}: {change}."),
+    "cohort.change.reduction": "a relative reduction of {pct}% ({level}% CI {lo}% to {hi}%)",
+    "cohort.change.increase": "a relative increase of {pct}% ({level}% CI {lo}% to {hi}%)",
+    "cohort.change.undefined": "no relative change can be computed (a rate is zero)",
+    "cohort.payment.headline": (
+        "Outcome payment: the threshold is a {threshold}% reduction in {measure}. The "
+        "estimate {verdict} it; the probability that the true reduction exceeds it is "
+        "{prob}%."),
+    "cohort.payment.passes": "reaches",
+    "cohort.payment.fails": "does not reach",
+    "cohort.data": (
+        "{n:,} individuals: {n_treated:,} in the programme cohort (everyone, whether or not "
+        "they engaged) and {n_comparison:,} in the comparison pool."),
+    "cohort.data.matched": (
+        "{n_matched:,} of the {n_treated:,} people in the cohort were matched to {n_used:,} "
+        "people of the comparison pool."),
+    "cohort.data.weighted": (
+        "Everyone is kept; the comparison pool is weighted to resemble the cohort (effective "
+        "sample size {ess:,.0f})."),
+    "cohort.design": (
+        "People who join a programme differ from other offenders (age, criminal history, "
+        "offence), and these differences also drive reoffending, so a raw comparison is "
+        "biased. A <b>propensity score</b> (Rosenbaum & Rubin 1983) summarises them: the "
+        "probability of being in the cohort given the covariates, from a logistic regression. "
+        "Comparing the cohort with people of the pool who had the same score compares like "
+        "with like on these covariates. Everyone in the cohort counts, whether or not they "
+        "engaged (intention to treat), as in the Peterborough social impact bond, which paid "
+        "on reconviction events per 100 released prisoners against a propensity-matched "
+        "national comparison."),
+    "cohort.design.match": (
+        "Each person in the cohort is matched to {ratio} person(s) of the pool with the "
+        "nearest score ({replace}), {caliper}."),
+    "cohort.design.replace.True": "with replacement: one person of the pool can be reused",
+    "cohort.design.replace.False": "without replacement: each person of the pool is used once",
+    "cohort.design.caliper": (
+        "no further than {caliper} standard deviations of the logit of the score; people "
+        "without such a match are left out"),
+    "cohort.design.no_caliper": "without a caliper: every person in the cohort is matched",
+    "cohort.design.weight": (
+        "Everyone in the pool is weighted by the odds of their score, e / (1 − e), so the "
+        "weighted pool has the cohort's covariate profile; nobody is left out."),
+    "cohort.design.weakness": (
+        "The comparison is only as good as the covariates: differences that were not "
+        "recorded (motivation, family support, the prison regime) are not adjusted for. "
+        "Check the balance table and the overlap of scores below."),
+    "cohort.table.note": (
+        "Rates per 100 offenders; differences per 100 offenders (percentage points for the "
+        "binary rate). A positive relative reduction means less reoffending in the cohort."),
+    "cohort.table.measure": "Measure",
+    "cohort.table.treated": "Programme cohort",
+    "cohort.table.comparison": "Comparison after {adjustment}",
+    "cohort.table.difference": "Difference ({level}% CI)",
+    "cohort.table.reduction": "Relative reduction ({level}% CI)",
+    "cohort.table.unadjusted": "Before adjustment: the raw groups",
+    "cohort.unadjusted.note": (
+        "The raw comparison ignores who is in each group; it shows how much the adjustment "
+        "matters. Exact intervals (Clopper–Pearson for the binary rate, Poisson for the "
+        "frequency)."),
+    "cohort.table.treated_all": "Programme cohort ({level}% CI)",
+    "cohort.table.pool": "Whole comparison pool ({level}% CI)",
+    "cohort.table.naive": "Naive difference",
+    "cohort.yes": "yes",
+    "cohort.no": "no",
+    "cohort.payment.title": "Outcome-payment test",
+    "cohort.payment.measure": "Measure judged",
+    "cohort.payment.threshold": "Payment threshold (relative reduction)",
+    "cohort.payment.estimate": "Estimated relative reduction ({level}% CI)",
+    "cohort.payment.point": "The point estimate reaches the threshold",
+    "cohort.payment.lower": "The lower confidence bound reaches the threshold",
+    "cohort.payment.probability": "Probability that the true reduction exceeds the threshold",
+    "cohort.payment.note": (
+        "The probability comes from the normal approximation of the log rate ratio that "
+        "gives the confidence interval: it reads the uncertainty of the estimate, it is not "
+        "the chance that the programme works. The Peterborough bond paid for a 10% reduction "
+        "in one cohort or 7.5% over the whole pilot."),
+    "cohort.balance.title": "Covariate balance",
+    "cohort.balance.covariate": "Covariate",
+    "cohort.balance.mean_treated": "Mean, cohort",
+    "cohort.balance.mean_before": "Mean, whole pool",
+    "cohort.balance.mean_after": "Mean, pool after {adjustment}",
+    "cohort.balance.smd_before": "SMD before",
+    "cohort.balance.smd_after": "SMD after {adjustment}",
+    "cohort.balance.vr_after": "Variance ratio after {adjustment}",
+    "cohort.balance.note": (
+        "SMD: standardised mean difference, the difference in means divided by the pooled "
+        "standard deviation of the unadjusted groups; an absolute value of 0.1 or less is "
+        "usually taken as balanced. A variance ratio near 1 is good. For a text covariate "
+        "each level is a share between 0 and 1."),
+    "cohort.methods": (
+        "Propensity score: logistic regression of cohort membership on the covariates (main "
+        "effects, text covariates one-hot encoded), fitted by Newton's method. Rates: mean "
+        "outcome of the (matched) cohort against the mean of its comparison, per 100 "
+        "offenders. Effect on the treated (ATT) = difference of the two; relative reduction "
+        "= (comparison − cohort) / comparison."),
+    "cohort.methods.match": (
+        "Nearest-neighbour matching on the logit of the score; without replacement the "
+        "cohort is matched greedily in a random order drawn from the seed, in one round per "
+        "match. Standard errors: Abadie & Imbens (2006) matching variance, which accounts "
+        "for reused comparisons (the score is treated as known)."),
+    "cohort.methods.weight": (
+        "Odds weighting for the effect on the treated. Standard errors: M-estimation "
+        "sandwich stacking the logistic model with the weighted means, so the estimation of "
+        "the score is accounted for."),
+    "cohort.methods.relative": (
+        "The interval of the relative reduction comes from the delta method on the log of "
+        "the rate ratio (cohort / comparison), mapped back; the payment probability uses "
+        "the same normal approximation."),
+    "cohort.ref": (
+        "References: Rosenbaum PR, Rubin DB (1983), Biometrika 70:41–55; Austin PC (2011), "
+        "Pharm Stat 10:150–161 (caliper 0.2); Abadie A, Imbens GW (2006), Econometrica "
+        "74:235–267; Jolliffe D, Hedderman C (2014), Peterborough Social Impact Bond: final "
+        "report on cohort 1 analysis, Ministry of Justice."),
+    "cohort.plot.love.title": "Covariate balance before and after {adjustment}",
+    "cohort.plot.love.x": "Standardised mean difference, cohort − pool (in pooled SD)",
+    "cohort.plot.love.y": "Covariate",
+    "cohort.plot.before": "Before (whole pool)",
+    "cohort.plot.after": "After {adjustment}",
+    "cohort.plot.limit": "Balance limit (±0.1)",
+    "cohort.plot.overlap.title": "Propensity scores of the cohort and the comparison pool",
+    "cohort.plot.overlap.x": "Propensity score (probability of being in the cohort, 0 to 1)",
+    "cohort.plot.overlap.y": "Share of the group (%)",
+    "cohort.plot.treated": "Programme cohort",
+    "cohort.plot.pool": "Whole comparison pool",
+    "cohort.plot.adjusted": "Comparison after {adjustment}",
+    "report.diag.covariate_balance": (
+        "Covariate balance — largest absolute standardised mean difference after adjustment "
+        "{statistic:.3f} (balanced at 0.1 or less)."),
+    "report.diag.overlap": (
+        "Overlap — {statistic:.1%} of the cohort have a propensity score outside the range "
+        "of the comparison pool."),
+    "report.diag.treated_matched": (
+        "Matched cohort — {statistic:.1%} of the cohort found a comparison within the "
+        "caliper."),
+    "report.diag.outcome_payment": (
+        "Outcome payment — probability {statistic:.0%} that the true relative reduction "
+        "exceeds the threshold (passed when the point estimate reaches it)."),
+    "caveat.cohort_treated_dropped": (
+        "{n} of the {n_treated} people in the cohort ({share:.0%}) had no comparison within "
+        "the caliper ({caliper} SD) and were left out: the estimate is the effect on the "
+        "matched part of the cohort, not on the whole cohort. Widen the caliper or use "
+        "weighting to keep everyone."),
+    "caveat.cohort_ratio_short": (
+        "{n} person(s) in the cohort found fewer than {ratio} comparisons within the "
+        "caliper; they keep those found."),
+    "caveat.cohort_reuse": (
+        "Matching with replacement: {n_distinct} people of the pool serve as comparisons for "
+        "{n_matched} people in the cohort, one of them up to {max_uses} times."),
+    "caveat.cohort_heavy_weight": (
+        "One person of the pool carries {share:.0%} of the comparison weight (effective "
+        "sample size {ess:.0f} of {n}): the estimate rests on few people. Consider matching "
+        "with a caliper instead."),
+    "caveat.cohort_imbalance": (
+        "Covariate(s) still imbalanced after adjustment (|standardised mean difference| "
+        "above {limit}): {covariates}. Residual confounding may bias the estimate: add "
+        "squares or interactions of these covariates, use a caliper or more comparisons."),
+    "caveat.cohort_small_events": (
+        "Few outcome events (cohort {n_t}, comparison {n_c}; fewer than {limit} in a group): "
+        "the intervals rely on large-sample approximations and may be too narrow."),
+    "caveat.cohort_zero_rate": (
+        "A rate is zero, so the relative reduction has no interval: read the difference "
+        "per 100 instead."),
     # -- displacement template --
     "disp.title": "Displacement: {outcome}",
     "disp.response": "Partnership area",
@@ -534,6 +712,7 @@ TEXT: dict[str, str] = {
         "intervals on the effective sample size."),
     # -- indicators: added for the indicators template -------------------------------------
     "ind.all_areas": "all areas",
+    "ind.total": "Total of these areas",
     "ind.combined": "{n} areas combined",
     "ind.summary.indicators": "Indicators",
     "ind.summary.exposure": "Denominator",
@@ -544,10 +723,23 @@ TEXT: dict[str, str] = {
     "ind.name.antisocial_behaviour": "Antisocial behaviour",
     "ind.exposure.population": "residents",
     "ind.exposure.dwellings": "dwellings",
-    "ind.disclosure": (
-        "Disclosure control: counts from {low} to {high} in an area are shown as “{label}”, and "
-        "any rate, ratio or total computed from them as “–”. The data and results.json keep "
-        "the exact values."),
+    "disc.lead": "Disclosure control (applied to this report only; the data and results.json keep the exact values):",
+    "disc.counts": (
+        "counts from {low} to {high} in an area are shown as “{label}”, and any rate, ratio, "
+        "change or total computed from them as “–”;"),
+    "disc.secondary": (
+        "where a total is shown, a second cell is hidden so that no hidden count can be "
+        "recovered by subtraction;"),
+    "disc.sensitive": "sexual offences, domestic abuse and homicide are not shown below district level;",
+    "disc.district": "the areas are districts or larger: counts and all offences are shown;",
+    "disc.survey": (
+        "survey cells with fewer than {n} respondents or a relative standard error above "
+        "{max}% are suppressed, and flagged from {flag}%."),
+    "disc.withheld": (
+        "Not shown at this geographic level (sensitive offences, disclosure control): {names}."),
+    "disc.gaps": (
+        "{n} values from counts shown as “{label}” are left out of the figure (disclosure "
+        "control)."),
     "ind.trends.text": (
         "Rate per {per} {exposure} in each {freq_name}, with its exact (Garwood) {level}% "
         "confidence band; wide bands mean few events."),

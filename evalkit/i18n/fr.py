@@ -57,6 +57,195 @@ TEXT: dict[str, str] = {
     "report.diag.leave_one_out": (
         "Retrait d'un donneur — l'effet varie au plus de {statistic:.3g} quand un donneur est "
         "retiré (satisfaisant si son signe ne change jamais)."),
+    # -- cohortes et récidive (evalkit.designs.cohort, templates/reoffending.ipynb) --
+    "cohort.title": "Récidive : la cohorte du programme face à un groupe de comparaison apparié",
+    "cohort.cohort": "Cohorte du programme",
+    "cohort.pool": "Vivier de comparaison",
+    "cohort.measures": "Mesures",
+    "cohort.people": "{n:,} personnes",
+    "cohort.measure.binary": "récidivistes pour 100 personnes (taux binaire)",
+    "cohort.measure.frequency": "nouvelles infractions pour 100 personnes (fréquence)",
+    "cohort.adjustment.match": "appariement",
+    "cohort.adjustment.weight": "pondération",
+    "cohort.comparison.match": "le groupe de comparaison apparié",
+    "cohort.comparison.weight": "le groupe de comparaison pondéré",
+    "cohort.headline.binary": (
+        "{treated} personnes sur 100 de la cohorte du programme ont récidivé, contre "
+        "{comparison} sur 100 pour {group} : {change}."),
+    "cohort.headline.frequency": (
+        "La cohorte du programme compte {treated} nouvelles infractions établies (ou "
+        "condamnations) pour 100 personnes, contre {comparison} pour {group} : {change}."),
+    "cohort.change.reduction": (
+        "une baisse relative de {pct} % (IC à {level} % : {lo} % à {hi} %)"),
+    "cohort.change.increase": (
+        "une hausse relative de {pct} % (IC à {level} % : {lo} % à {hi} %)"),
+    "cohort.change.undefined": "aucune variation relative n'est calculable (un taux est nul)",
+    "cohort.payment.headline": (
+        "Paiement au résultat : le seuil est une baisse de {threshold} % des {measure}. "
+        "L'estimation {verdict} ; la probabilité que la vraie baisse le dépasse est de "
+        "{prob} %."),
+    "cohort.payment.passes": "l'atteint",
+    "cohort.payment.fails": "ne l'atteint pas",
+    "cohort.data": (
+        "{n:,} personnes : {n_treated:,} dans la cohorte du programme (toutes, qu'elles aient "
+        "participé ou non) et {n_comparison:,} dans le vivier de comparaison."),
+    "cohort.data.matched": (
+        "{n_matched:,} des {n_treated:,} personnes de la cohorte ont été appariées à "
+        "{n_used:,} personnes du vivier de comparaison."),
+    "cohort.data.weighted": (
+        "Tout le monde est conservé ; le vivier de comparaison est pondéré pour ressembler à "
+        "la cohorte (taille effective {ess:,.0f})."),
+    "cohort.design": (
+        "Les personnes qui entrent dans un programme diffèrent des autres (âge, passé "
+        "judiciaire, infraction), et ces différences pèsent aussi sur la récidive : une "
+        "comparaison brute est biaisée. Un <b>score de propension</b> (Rosenbaum & Rubin "
+        "1983) les résume : la probabilité d'appartenir à la cohorte compte tenu des "
+        "covariables, estimée par régression logistique. Comparer la cohorte aux personnes "
+        "du vivier de même score compare des profils semblables sur ces covariables. Toute "
+        "la cohorte compte, que les personnes aient participé ou non (intention de traiter), "
+        "comme dans le contrat à impact social de Peterborough, qui payait selon les "
+        "condamnations pour 100 sortants de prison face à une comparaison nationale "
+        "appariée sur le score de propension."),
+    "cohort.design.match": (
+        "Chaque personne de la cohorte est appariée à {ratio} personne(s) du vivier au score "
+        "le plus proche ({replace}), {caliper}."),
+    "cohort.design.replace.True": (
+        "avec remise : une personne du vivier peut servir plusieurs fois"),
+    "cohort.design.replace.False": (
+        "sans remise : chaque personne du vivier ne sert qu'une fois"),
+    "cohort.design.caliper": (
+        "à au plus {caliper} écart-type du logit du score ; les personnes sans appariement "
+        "possible sont écartées"),
+    "cohort.design.no_caliper": "sans distance maximale : toute la cohorte est appariée",
+    "cohort.design.weight": (
+        "Chaque personne du vivier est pondérée par la cote de son score, e / (1 − e), de "
+        "sorte que le vivier pondéré a le profil de la cohorte ; personne n'est écarté."),
+    "cohort.design.weakness": (
+        "La comparaison ne vaut que par ses covariables : les différences non enregistrées "
+        "(motivation, soutien familial, régime de détention) ne sont pas corrigées. "
+        "Vérifiez l'équilibre des covariables et le recouvrement des scores ci-dessous."),
+    "cohort.table.note": (
+        "Taux pour 100 personnes ; différences pour 100 personnes (points de pourcentage "
+        "pour le taux binaire). Une baisse relative positive signifie moins de récidive "
+        "dans la cohorte."),
+    "cohort.table.measure": "Mesure",
+    "cohort.table.treated": "Cohorte du programme",
+    "cohort.table.comparison": "Comparaison après {adjustment}",
+    "cohort.table.difference": "Différence (IC à {level} %)",
+    "cohort.table.reduction": "Baisse relative (IC à {level} %)",
+    "cohort.table.unadjusted": "Avant ajustement : les groupes bruts",
+    "cohort.unadjusted.note": (
+        "La comparaison brute ignore qui compose chaque groupe ; elle montre l'importance de "
+        "l'ajustement. Intervalles exacts (Clopper–Pearson pour le taux binaire, Poisson "
+        "pour la fréquence)."),
+    "cohort.table.treated_all": "Cohorte du programme (IC à {level} %)",
+    "cohort.table.pool": "Vivier de comparaison entier (IC à {level} %)",
+    "cohort.table.naive": "Différence brute",
+    "cohort.yes": "oui",
+    "cohort.no": "non",
+    "cohort.payment.title": "Test du paiement au résultat",
+    "cohort.payment.measure": "Mesure jugée",
+    "cohort.payment.threshold": "Seuil de paiement (baisse relative)",
+    "cohort.payment.estimate": "Baisse relative estimée (IC à {level} %)",
+    "cohort.payment.point": "L'estimation ponctuelle atteint le seuil",
+    "cohort.payment.lower": "La borne basse de l'intervalle atteint le seuil",
+    "cohort.payment.probability": "Probabilité que la vraie baisse dépasse le seuil",
+    "cohort.payment.note": (
+        "La probabilité vient de l'approximation normale du log du rapport de taux qui donne "
+        "l'intervalle de confiance : elle traduit l'incertitude de l'estimation, ce n'est "
+        "pas la chance que le programme marche. Le contrat de Peterborough payait pour une "
+        "baisse de 10 % dans une cohorte ou de 7,5 % sur l'ensemble du pilote."),
+    "cohort.balance.title": "Équilibre des covariables",
+    "cohort.balance.covariate": "Covariable",
+    "cohort.balance.mean_treated": "Moyenne, cohorte",
+    "cohort.balance.mean_before": "Moyenne, vivier entier",
+    "cohort.balance.mean_after": "Moyenne, vivier après {adjustment}",
+    "cohort.balance.smd_before": "DMS avant",
+    "cohort.balance.smd_after": "DMS après {adjustment}",
+    "cohort.balance.vr_after": "Rapport des variances après {adjustment}",
+    "cohort.balance.note": (
+        "DMS : différence de moyennes standardisée, la différence des moyennes divisée par "
+        "l'écart-type commun des groupes non ajustés ; une valeur absolue de 0,1 ou moins "
+        "passe pour équilibrée. Un rapport des variances proche de 1 est bon. Pour une "
+        "covariable texte, chaque modalité est une part entre 0 et 1."),
+    "cohort.methods": (
+        "Score de propension : régression logistique de l'appartenance à la cohorte sur les "
+        "covariables (effets principaux, covariables texte codées en indicatrices), "
+        "estimée par la méthode de Newton. Taux : moyenne du résultat de la cohorte "
+        "(appariée) face à la moyenne de sa comparaison, pour 100 personnes. Effet sur les "
+        "traités (ATT) = leur différence ; baisse relative = (comparaison − cohorte) / "
+        "comparaison."),
+    "cohort.methods.match": (
+        "Appariement au plus proche voisin sur le logit du score ; sans remise, la cohorte "
+        "est appariée de façon gloutonne dans un ordre aléatoire tiré de la graine, en un "
+        "tour par appariement. Erreurs-types : variance d'appariement d'Abadie & Imbens "
+        "(2006), qui tient compte des comparaisons réutilisées (le score est supposé connu)."),
+    "cohort.methods.weight": (
+        "Pondération par la cote pour l'effet sur les traités. Erreurs-types : sandwich de "
+        "M-estimation empilant le modèle logistique et les moyennes pondérées, ce qui tient "
+        "compte de l'estimation du score."),
+    "cohort.methods.relative": (
+        "L'intervalle de la baisse relative vient de la méthode delta sur le log du rapport "
+        "de taux (cohorte / comparaison), ramené à l'échelle d'origine ; la probabilité de "
+        "paiement utilise la même approximation normale."),
+    "cohort.ref": (
+        "Références : Rosenbaum PR, Rubin DB (1983), Biometrika 70:41–55 ; Austin PC (2011), "
+        "Pharm Stat 10:150–161 (distance maximale 0,2) ; Abadie A, Imbens GW (2006), "
+        "Econometrica 74:235–267 ; Jolliffe D, Hedderman C (2014), Peterborough Social Impact "
+        "Bond: final report on cohort 1 analysis, ministère de la Justice britannique."),
+    "cohort.plot.love.title": "Équilibre des covariables avant et après {adjustment}",
+    "cohort.plot.love.x": "Différence de moyennes standardisée, cohorte − vivier (en écarts-types)",
+    "cohort.plot.love.y": "Covariable",
+    "cohort.plot.before": "Avant (vivier entier)",
+    "cohort.plot.after": "Après {adjustment}",
+    "cohort.plot.limit": "Limite d'équilibre (±0,1)",
+    "cohort.plot.overlap.title": "Scores de propension de la cohorte et du vivier de comparaison",
+    "cohort.plot.overlap.x": (
+        "Score de propension (probabilité d'appartenir à la cohorte, de 0 à 1)"),
+    "cohort.plot.overlap.y": "Part du groupe (%)",
+    "cohort.plot.treated": "Cohorte du programme",
+    "cohort.plot.pool": "Vivier de comparaison entier",
+    "cohort.plot.adjusted": "Comparaison après {adjustment}",
+    "report.diag.covariate_balance": (
+        "Équilibre des covariables — plus grande différence de moyennes standardisée (en "
+        "valeur absolue) après ajustement : {statistic:.3f} (équilibré à 0,1 ou moins)."),
+    "report.diag.overlap": (
+        "Recouvrement — {statistic:.1%} de la cohorte ont un score de propension hors de "
+        "l'étendue de celui du vivier de comparaison."),
+    "report.diag.treated_matched": (
+        "Cohorte appariée — {statistic:.1%} de la cohorte ont trouvé une comparaison dans "
+        "la distance maximale."),
+    "report.diag.outcome_payment": (
+        "Paiement au résultat — probabilité de {statistic:.0%} que la vraie baisse relative "
+        "dépasse le seuil (satisfaisant quand l'estimation ponctuelle l'atteint)."),
+    "caveat.cohort_treated_dropped": (
+        "{n} des {n_treated} personnes de la cohorte ({share:.0%}) n'avaient aucune "
+        "comparaison dans la distance maximale ({caliper} écart-type) et ont été écartées : "
+        "l'estimation porte sur la partie appariée de la cohorte, pas sur toute la cohorte. "
+        "Élargissez la distance maximale ou utilisez la pondération pour garder tout le "
+        "monde."),
+    "caveat.cohort_ratio_short": (
+        "{n} personne(s) de la cohorte ont trouvé moins de {ratio} comparaisons dans la "
+        "distance maximale ; elles gardent celles trouvées."),
+    "caveat.cohort_reuse": (
+        "Appariement avec remise : {n_distinct} personnes du vivier servent de comparaison à "
+        "{n_matched} personnes de la cohorte, l'une jusqu'à {max_uses} fois."),
+    "caveat.cohort_heavy_weight": (
+        "Une personne du vivier porte {share:.0%} du poids de la comparaison (taille "
+        "effective {ess:.0f} sur {n}) : l'estimation repose sur peu de personnes. Préférez "
+        "un appariement avec distance maximale."),
+    "caveat.cohort_imbalance": (
+        "Covariable(s) encore déséquilibrée(s) après ajustement (différence de moyennes "
+        "standardisée au-delà de {limit} en valeur absolue) : {covariates}. Un biais de "
+        "confusion résiduel est possible : ajoutez des carrés ou interactions de ces "
+        "covariables, une distance maximale ou davantage de comparaisons."),
+    "caveat.cohort_small_events": (
+        "Peu d'événements (cohorte {n_t}, comparaison {n_c} ; moins de {limit} dans un "
+        "groupe) : les intervalles reposent sur des approximations asymptotiques et peuvent "
+        "être trop étroits."),
+    "caveat.cohort_zero_rate": (
+        "Un taux est nul : la baisse relative n'a pas d'intervalle ; lisez plutôt la "
+        "différence pour 100."),
     # -- modèle déplacement --
     "disp.title": "Déplacement : {outcome}",
     "disp.response": "Secteur du partenariat",
@@ -559,6 +748,7 @@ TEXT: dict[str, str] = {
         "pondérées avec intervalles de Wilson sur la taille effective."),
     # -- indicateurs : ajouts du modèle « indicators » -------------------------------------
     "ind.all_areas": "tous les secteurs",
+    "ind.total": "Total de ces secteurs",
     "ind.combined": "{n} secteurs réunis",
     "ind.summary.indicators": "Indicateurs",
     "ind.summary.exposure": "Dénominateur",
@@ -569,10 +759,28 @@ TEXT: dict[str, str] = {
     "ind.name.antisocial_behaviour": "Incivilités",
     "ind.exposure.population": "habitants",
     "ind.exposure.dwellings": "logements",
-    "ind.disclosure": (
-        "Secret statistique : les nombres de {low} à {high} dans un secteur sont affichés "
-        "« {label} », et tout taux, rapport ou total calculé à partir d'eux « – ». Les données "
-        "et results.json conservent les valeurs exactes."),
+    "disc.lead": "Secret statistique (appliqué à ce rapport seulement ; les données et results.json conservent les valeurs exactes) :",
+    "disc.counts": (
+        "les nombres de {low} à {high} dans un secteur sont affichés « {label} », et tout "
+        "taux, rapport, évolution ou total calculé à partir d'eux « – » ;"),
+    "disc.secondary": (
+        "lorsqu'un total est affiché, une seconde case est masquée pour qu'aucun nombre masqué "
+        "ne puisse être retrouvé par soustraction ;"),
+    "disc.sensitive": (
+        "les violences sexuelles, les violences intrafamiliales et les homicides ne sont pas "
+        "affichés en dessous du niveau de l'arrondissement ou de la commune ;"),
+    "disc.district": (
+        "les secteurs sont des communes ou arrondissements, ou plus grands : tous les nombres "
+        "et toutes les infractions sont affichés ;"),
+    "disc.survey": (
+        "les cases d'enquête de moins de {n} répondants ou dont l'erreur relative dépasse "
+        "{max} % sont masquées, et signalées à partir de {flag} %."),
+    "disc.withheld": (
+        "Non affichés à ce niveau géographique (infractions sensibles, secret statistique) : "
+        "{names}."),
+    "disc.gaps": (
+        "{n} valeurs issues de nombres affichés « {label} » sont omises de la figure (secret "
+        "statistique)."),
     "ind.trends.text": (
         "Taux pour {per} {exposure} par {freq_name}, avec sa bande de confiance exacte "
         "(Garwood) à {level} % ; une bande large signale peu de faits."),

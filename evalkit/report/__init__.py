@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.narrative import (
     STYLE,
     choice_section,
@@ -19,7 +20,9 @@ from evalkit.report.notebook import figure, parameters_of, resolve_data, setup
 from evalkit.report.results_json import build_results, write_results
 
 __all__ = [
+    "DEFAULT_RULE",
     "STYLE",
+    "DisclosureRule",
     "build_results",
     "choice_section",
     "data_section",

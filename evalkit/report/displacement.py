@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evalkit.i18n import Caveat, Lang, format_significant, outcome_name, t
+from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import section, title_block
 from evalkit.report.plots import _figure, _legend_below
@@ -82,20 +83,34 @@ def design_section(*, lang: Lang) -> Html:
 
 
 def plot_displacement(wdd_res: EvaluationResult, *, lang: Lang = "en",
-                      outcome_label: str | None = None) -> Figure:
-    """Counts before and after the start in each area role, side by side."""
+                      outcome_label: str | None = None, rule: DisclosureRule = DEFAULT_RULE
+                      ) -> Figure:
+    """Counts before and after the start in each area role, side by side.
+
+    A count ``rule`` hides is drawn as an empty bar labelled "<5", and its change is not
+    printed.
+    """
     s = wdd_res.sample
     roles = [r for r in _ROLES if f"{r}_before" in s]
     fig, ax = _figure((9.0, 4.6))
     x = range(len(roles))
     before = [s[f"{r}_before"] for r in roles]
     after = [s[f"{r}_after"] for r in roles]
+    hide_b, hide_a = rule.hides(before), rule.hides(after)
+    for i in range(len(roles)):
+        for dx, hide in ((-0.19, hide_b[i]), (0.19, hide_a[i])):
+            if hide:
+                ax.annotate(rule.label, (i + dx, 0), ha="center", va="bottom", fontsize=9)
+    before = [0 if h else v for v, h in zip(before, hide_b, strict=True)]
+    after = [0 if h else v for v, h in zip(after, hide_a, strict=True)]
     width = 0.38
     ax.bar([i - width / 2 for i in x], before, width, color="#969696",
            label=t("disp.plot.before", lang, n=s.get("n_periods_before", "")))
     ax.bar([i + width / 2 for i in x], after, width, color="#2c7fb8",
            label=t("disp.plot.after", lang, n=s.get("n_periods_after", "")))
     for i, (b, a) in enumerate(zip(before, after, strict=True)):
+        if hide_b[i] or hide_a[i]:
+            continue
         change = (a - b) / b * 100 if b else math.nan
         ax.annotate(f"{change:+.0f}%".replace(".", "," if lang == "fr" else "."),
                     (i + width / 2, a), ha="center", va="bottom", fontsize=9)

@@ -10,9 +10,11 @@ Areas are reported one by one (never summed in the tables), so a profile of seve
 compares them side by side. Figures draw one line per area up to ``max_lines`` areas and
 the areas summed beyond that.
 
-Disclosure control (DOMAIN.md §6 rule 1) is applied only when rendering, through one helper,
-:class:`SmallCountRule`: area counts from 1 to 4 are shown as "<5" and any rate, ratio or
-total computed from them as "–". The numbers themselves are never changed.
+Disclosure control (DOMAIN.md §6) is applied only when rendering, through one
+:class:`~evalkit.report.disclosure.DisclosureRule` passed to every section: small-area counts
+from 1 to 4 are shown as "<5" and any rate, ratio or total computed from them as "–" (also
+in the rate figure); sensitive offences are withheld below district level; survey cells with
+too few respondents or too large an error are suppressed. The numbers are never changed.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from evalkit.i18n import (
     t,
 )
 from evalkit.indicators import harm_total, load_harm_weights, rate, rate_change, survey_share
+from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule, secondary_suppression
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import section, title_block
 from evalkit.report.notebook import figure
@@ -48,8 +51,6 @@ from evalkit.report.plots import plot_rate_panels, plot_season
 from evalkit.run.resources import samples_dir
 
 __all__ = [
-    "SMALL_COUNTS",
-    "SmallCountRule",
     "harm_section",
     "header",
     "indicator_label",
@@ -65,56 +66,6 @@ __all__ = [
 DataLike = pd.DataFrame | str | os.PathLike[str]
 MAX_LINES = 6
 _DASH = "–"
-
-
-# -- disclosure control ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SmallCountRule:
-    """Small-count disclosure control for area-level counts (DOMAIN.md §6 rule 1).
-
-    Counts ``low <= n <= high`` are shown as ``"<{high + 1}"``; any rate, ratio or total
-    computed from such a count is shown as "–". Zero is shown (it discloses nothing about a
-    person). Applied only when rendering; the data and results keep the exact values.
-
-    Parameters
-    ----------
-    low, high : int
-        Smallest and largest count hidden (default 1 and 4).
-    """
-
-    low: int = 1
-    high: int = 4
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.low, int) and isinstance(self.high, int)
-                and 0 <= self.low <= self.high):
-            raise SpecError(f"a small-count rule needs whole numbers 0 <= low <= high; got "
-                            f"low={self.low!r}, high={self.high!r}.")
-
-    @property
-    def label(self) -> str:
-        """What a hidden count is shown as, e.g. ``"<5"``."""
-        return f"<{self.high + 1}"
-
-    def hides(self, count: object) -> np.ndarray:
-        """True where ``count`` must not be shown (a boolean array of ``count``'s shape)."""
-        values = np.asarray(count, dtype=float)
-        return (values >= self.low) & (values <= self.high)
-
-    def count(self, value: float, lang: Lang) -> str:
-        """A count formatted for ``lang``, or the hidden label."""
-        if value is None or not math.isfinite(value):
-            return _DASH
-        if bool(self.hides(value)):
-            return self.label
-        return format_number(round(float(value)), lang, ",d")
-
-    def text(self, lang: Lang) -> str:
-        """The rule in plain words, printed under the tables."""
-        return t("ind.disclosure", lang, low=self.low, high=self.high, label=self.label)
-
-
-SMALL_COUNTS = SmallCountRule()
 
 
 # -- labels and formatting ---------------------------------------------------------------------
@@ -185,6 +136,16 @@ def _quote(text: str, lang: Lang) -> str:
 
 def _level(alpha: float) -> int:
     return round(100 * (1 - alpha))
+
+
+def _withheld(rule: DisclosureRule, indicators: Sequence[str], lang: Lang
+              ) -> tuple[list[str], list[Html]]:
+    """The indicators a report may show, and a note naming those withheld (rule 3)."""
+    shown, withheld = rule.shown(list(indicators))
+    if not withheld:
+        return shown, []
+    names = ", ".join(indicator_label(i, lang) for i in withheld)
+    return shown, [tag("p", t("disc.withheld", lang, names=names), cls="evalkit-note")]
 
 
 def _heading(key: str, lang: Lang, heading: bool) -> list[Html]:
@@ -397,7 +358,7 @@ def header(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[
 def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
                     exposure: str, per: float = 100_000, areas: Sequence[str] | None = None,
                     window: int = 12, lang: Lang = "en", alpha: float = 0.05,
-                    rule: SmallCountRule = SMALL_COUNTS, heading: bool = True) -> Html:
+                    rule: DisclosureRule = DEFAULT_RULE, heading: bool = True) -> Html:
     """Counts and rates per area and indicator, last window against the previous one.
 
     One row per indicator and area (areas are not summed): counts, rates per ``per``, the
@@ -410,25 +371,35 @@ def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: 
     data, unit, time, indicators, exposure, per, areas, window, alpha
         As for :func:`window_rates`.
     lang : {"en", "fr"}
-    rule : SmallCountRule
-        Disclosure control applied to the counts.
+    rule : DisclosureRule
+        Disclosure control applied to the counts and indicators shown.
     heading : bool, default True
         Start with the section heading.
     """
+    indicators, note = _withheld(rule, indicators, lang)
+    if note and not indicators:  # every indicator withheld
+        return join([*_heading("ind.counts", lang, heading), *note,
+                     tag("p", rule.text(lang), cls="evalkit-footer")])
     frame = window_rates(data, unit=unit, time=time, indicators=indicators, exposure=exposure,
                          per=per, areas=areas, window=window, alpha=alpha)
     level = _level(alpha)
-    hide_prev = rule.hides(frame["count_prev"])
-    hide_last = rule.hides(frame["count_last"])
+    counts = frame[["count_prev", "count_last"]].to_numpy(float)
+    primary = rule.hides(counts)
+    hidden = primary.copy()
+    with_total = frame.groupby("indicator", sort=False)["area"].transform("size") > 1
+    if rule.secondary:  # a total row per indicator: protect the hidden cells of each column
+        for ind in frame.loc[with_total, "indicator"].unique():
+            at = (frame["indicator"] == ind).to_numpy()
+            hidden[at] = secondary_suppression(counts[at], primary[at], rows=False)
     rows = []
     for i, r in enumerate(frame.itertuples(index=False)):
-        prev_ok, last_ok = not hide_prev[i], not hide_last[i]
+        prev_ok, last_ok = not hidden[i, 0], not hidden[i, 1]
         both = prev_ok and last_ok
         rows.append([
             indicator_label(r.indicator, lang),
             r.area,
-            rule.count(r.count_prev, lang),
-            rule.count(r.count_last, lang),
+            rule.count(r.count_prev, lang) if prev_ok or primary[i, 0] else _DASH,
+            rule.count(r.count_last, lang) if last_ok or primary[i, 1] else _DASH,
             _value(r.rate_prev, lang) if prev_ok else _DASH,
             _value(r.rate_last, lang) if last_ok else _DASH,
             _range(r.ci_low_last, r.ci_high_last, lang) if last_ok else _DASH,
@@ -436,6 +407,12 @@ def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: 
             _range(r.ratio_ci_low, r.ratio_ci_high, lang, fmt=_ratio) if both else _DASH,
             _change(r.rate_ratio, lang) if both else _DASH,
         ])
+        last_of_indicator = i + 1 == len(frame) or frame["indicator"].iloc[i + 1] != r.indicator
+        if with_total.iloc[i] and last_of_indicator:
+            part = frame[frame["indicator"] == r.indicator]
+            rows.append([indicator_label(r.indicator, lang), t("ind.total", lang),
+                         rule.count(part["count_prev"].sum(), lang),
+                         rule.count(part["count_last"].sum(), lang), *[_DASH] * 6])
     headers = [t("ind.col.indicator", lang), t("ind.col.area", lang),
                t("ind.col.count_prev", lang), t("ind.col.count_last", lang),
                t("ind.col.rate_prev", lang), t("ind.col.rate_last", lang),
@@ -446,7 +423,7 @@ def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: 
              exposure=_exposure_label(exposure, lang), window=window,
              freq_plural=t(f"freqs.{freq}", lang), last=frame.attrs["last"],
              previous=frame.attrs["previous"], level=level)
-    parts = [*_heading("ind.counts", lang, heading), tag("p", text),
+    parts = [*_heading("ind.counts", lang, heading), tag("p", text), *note,
              table(pd.DataFrame(rows), headers=headers), tag("p", rule.text(lang),
                                                              cls="evalkit-footer")]
     return join(parts)
@@ -468,14 +445,18 @@ def _by_period(profile: _Profile, indicators: Sequence[str], max_lines: int,
 def rates_figure(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
                  exposure: str, per: float = 100_000, areas: Sequence[str] | None = None,
                  lang: Lang = "en", alpha: float = 0.05, max_lines: int = MAX_LINES,
-                 heading: bool = True) -> Html:
+                 rule: DisclosureRule = DEFAULT_RULE, heading: bool = True) -> Html:
     """Rate per ``per`` in every period, one panel per indicator, with exact bands.
 
     One line per area, or the areas summed (counts and exposures) when there are more than
     ``max_lines``. Rates and bands come from :func:`evalkit.rate`; the figure from
-    :func:`evalkit.report.plots.plot_rate_panels`.
+    :func:`evalkit.report.plots.plot_rate_panels`. Under ``rule``, periods whose count is
+    hidden leave a gap in the line and band, and sensitive offences are withheld.
     """
     a = _check_rates_args(exposure, per, alpha)
+    indicators, note = _withheld(rule, indicators, lang)
+    if note and not indicators:  # every indicator withheld
+        return join([*_heading("ind.trends", lang, heading), *note])
     profile = _load(data, unit=unit, time=time, indicators=indicators, exposure=exposure,
                     areas=areas, lang=lang)
     long = _by_period(profile, indicators, max_lines, lang)
@@ -483,6 +464,12 @@ def rates_figure(data: DataLike, *, unit: str | None, time: str, indicators: Seq
     rates = pd.concat([long[["_area", "_time", "indicator"]].reset_index(drop=True),
                        rates.reset_index(drop=True)], axis=1)
     rates["_time"] = rates["_time"].astype(str)
+    gaps = rule.hides(long["count"].to_numpy())
+    rates.loc[gaps, [c for c in rates.columns if c not in ("_area", "_time", "indicator")]] = (
+        np.nan)
+    if gaps.any():
+        note.append(tag("p", t("disc.gaps", lang, n=int(gaps.sum()), label=rule.label),
+                        cls="evalkit-note"))
     freq_name = t(f"freq.{profile.freq}", lang)
     fig = plot_rate_panels(rates, time="_time", indicator="indicator", group="_area", per=per,
                            exposure=_exposure_label(exposure, lang), freq_name=freq_name,
@@ -490,7 +477,7 @@ def rates_figure(data: DataLike, *, unit: str | None, time: str, indicators: Seq
                            lang=lang)
     text = t("ind.trends.text", lang, per=_per_text(per, lang),
              exposure=_exposure_label(exposure, lang), freq_name=freq_name, level=_level(a))
-    return join([*_heading("ind.trends", lang, heading), tag("p", text), figure(fig)])
+    return join([*_heading("ind.trends", lang, heading), tag("p", text), figure(fig), *note])
 
 
 _SEASON = {"M": lambda p: p.month, "Q": lambda p: p.quarter, "W": lambda p: p.week,
@@ -499,12 +486,17 @@ _SEASON = {"M": lambda p: p.month, "Q": lambda p: p.quarter, "W": lambda p: p.we
 
 def season_figure(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
                   areas: Sequence[str] | None = None, lang: Lang = "en",
-                  max_lines: int = MAX_LINES, heading: bool = True) -> Html:
+                  max_lines: int = MAX_LINES, rule: DisclosureRule = DEFAULT_RULE,
+                  heading: bool = True) -> Html:
     """Mean count per month of the year (quarter, week, weekday), one panel per indicator.
 
     Uses every period of the data; one line per area, or the areas summed when there are
-    more than ``max_lines``. Yearly data has no seasonality: the section says so.
+    more than ``max_lines``. Yearly data has no seasonality: the section says so. Sensitive
+    offences are withheld under ``rule``.
     """
+    indicators, note = _withheld(rule, indicators, lang)
+    if note and not indicators:  # every indicator withheld
+        return join([*_heading("ind.season", lang, heading), *note])
     profile = _load(data, unit=unit, time=time, indicators=indicators, exposure=None,
                     areas=areas, lang=lang)
     parts = _heading("ind.season", lang, heading)
@@ -522,7 +514,7 @@ def season_figure(data: DataLike, *, unit: str | None, time: str, indicators: Se
                       labels={i: indicator_label(i, lang) for i in indicators}, lang=lang)
     text = t("ind.season.text", lang, season_name=season_name, first=str(profile.periods[0]),
              last=str(profile.periods[-1]))
-    return join([*parts, tag("p", text), figure(fig)])
+    return join([*parts, tag("p", text), figure(fig), *note])
 
 
 def _weights_meta(frame: pd.DataFrame, column: str, given: str | None, path: object) -> str:
@@ -547,7 +539,7 @@ def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
                  unit: str | None, time: str, indicators: Sequence[str],
                  areas: Sequence[str] | None = None, window: int = 12, lang: Lang = "en",
                  name: str | None = None, version_date: str | None = None,
-                 rule: SmallCountRule = SMALL_COUNTS, heading: bool = True) -> Html:
+                 rule: DisclosureRule = DEFAULT_RULE, heading: bool = True) -> Html:
     """Harm-weighted totals per area, last window against the previous one.
 
     The weight table is a CSV (or any file :func:`evalkit.read_table` reads) with columns
@@ -590,6 +582,7 @@ def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
     for area in profile.areas:
         prev, cur = harm.loc[(area, "prev")], harm.loc[(area, "last")]
         ok_prev, ok_last = not hidden[(area, "prev")], not hidden[(area, "last")]
+        top_ok = ok_last and not rule.withholds(cur["top_offence"])
         ratio = cur["harm"] / prev["harm"] if prev["harm"] > 0 else float("nan")
         rows.append([
             area,
@@ -598,9 +591,9 @@ def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
             _value(prev["harm"], lang) if ok_prev else _DASH,
             _value(cur["harm"], lang) if ok_last else _DASH,
             _change(ratio, lang) if ok_prev and ok_last else _DASH,
-            _share(cur["harm_share_top"], lang) if ok_last and pd.notna(
+            _share(cur["harm_share_top"], lang) if top_ok and pd.notna(
                 cur["harm_share_top"]) else _DASH,
-            indicator_label(cur["top_offence"], lang) if ok_last else _DASH,
+            indicator_label(cur["top_offence"], lang) if top_ok else _DASH,
         ])
     headers = [t("ind.col.area", lang), t("ind.col.count_prev", lang),
                t("ind.col.count_last", lang), t("ind.col.harm_prev", lang),
@@ -618,14 +611,15 @@ def survey_section(survey: str | os.PathLike[str] | pd.DataFrame | None, *,
                    strata: str | None = "stratum", psu: str | None = "psu",
                    unsafe: Sequence[str] = ("unsafe", "very unsafe"),
                    question: str | None = None, alpha: float = 0.05, lang: Lang = "en",
-                   heading: bool = True) -> Html:
+                   rule: DisclosureRule = DEFAULT_RULE, heading: bool = True) -> Html:
     """Weighted share feeling unsafe, by wave and area, with reliability flags.
 
     Shares come from :func:`evalkit.survey_share` on the whole file (design-based standard
     errors when the ``strata``/``psu`` columns exist, else Kish), then the rows of the
-    selected ``areas`` are shown. Cells whose reliability is "suppressed" (fewer than 30
-    respondents or RSE above 50%) show "–" instead of their share, interval and RSE
-    (DOMAIN.md §6 rule 5).
+    selected ``areas`` are shown. The reliability of each cell comes from ``rule``
+    (:meth:`~evalkit.report.disclosure.DisclosureRule.survey_status`; default: fewer than 30
+    respondents or RSE above 50% is suppressed and shows "–" instead of the share, interval
+    and RSE; RSE from 25% to 50% is flagged), DOMAIN.md §6 rule 5.
 
     Parameters
     ----------
@@ -666,6 +660,7 @@ def survey_section(survey: str | os.PathLike[str] | pd.DataFrame | None, *,
     level = _level(a)
     rows = []
     for r in shares.to_dict(orient="records"):
+        r["reliability"] = rule.survey_status(r["n"], r["rse"] if pd.notna(r["rse"]) else 0.0)
         hidden = r["reliability"] == "suppressed"
         rows.append([
             *(_maybe(f"ind.wave.{r[c]}", lang) or str(r[c]) if c == wave else str(r[c])
@@ -693,7 +688,7 @@ def survey_section(survey: str | os.PathLike[str] | pd.DataFrame | None, *,
 
 
 def methods_section(*, per: float = 100_000, lang: Lang = "en",
-                    rule: SmallCountRule = SMALL_COUNTS, heading: bool = True) -> Html:
+                    rule: DisclosureRule = DEFAULT_RULE, heading: bool = True) -> Html:
     """Formulas of the rates, intervals and shares, and the disclosure rule applied."""
     return join([*_heading("report.methods", lang, heading),
                  tag("p", t("ind.methods", lang, per=_per_text(per, lang))),

@@ -27,6 +27,7 @@ from evalkit.i18n import (
     round_percent,
     t,
 )
+from evalkit.report.disclosure import DisclosureRule
 from evalkit.report.html import Html, esc, join, table, tag
 from evalkit.results import EvaluationResult
 
@@ -375,8 +376,13 @@ def choice_section(choice: Any, *, lang: Lang) -> Html:
 
 
 def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult | None, *,
-                       lang: Lang, today: _dt.date | None = None) -> Html:
-    """The parameters of the run, software versions, seed and date."""
+                       lang: Lang, today: _dt.date | None = None,
+                       rule: DisclosureRule | None = None) -> Html:
+    """The parameters of the run, software versions, seed and date; the disclosure rule.
+
+    ``rule`` (the :class:`~evalkit.report.disclosure.DisclosureRule` the report's tables and
+    figures were rendered with) is printed in the footer when given.
+    """
     import pandas
     import statsmodels
 
@@ -393,6 +399,8 @@ def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult |
     if seed is not None:
         parts.append(tag("p", t("report.seed", lang, seed=seed)))
     date = (today or _dt.date.today()).isoformat()
+    if rule is not None:
+        parts.append(tag("p", rule.text(lang), cls="evalkit-footer"))
     parts.append(tag("p", t("report.generated", lang, version=__version__, date=date),
                      cls="evalkit-footer"))
     return join(parts)

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from evalkit.errors import SpecError
 from evalkit.i18n import Lang, outcome_name, t
+from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.results import EvaluationResult
 
 __all__ = ["plot_event_study", "plot_its", "plot_rates", "plot_trends"]
@@ -60,8 +61,15 @@ def _legend_below(ax: Any, n_items: int) -> None:
               fontsize=9, frameon=False)
 
 
-def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str | None = None
-             ) -> Figure:
+def _disclosure_note(fig: Figure, n_hidden: int, rule: DisclosureRule, lang: Lang) -> None:
+    """Say under the figure how many values disclosure control left out."""
+    if n_hidden:
+        fig.text(0.01, 0.005, t("disc.gaps", lang, n=n_hidden, label=rule.label), fontsize=8,
+                 color="#555555", ha="left", va="bottom")
+
+
+def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str | None = None,
+             rule: DisclosureRule = DEFAULT_RULE) -> Figure:
     """Observed series, model fit and counterfactual with its band; intervention marked.
 
     Parameters
@@ -71,6 +79,8 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
     lang : {"en", "fr"}
     outcome_label : str, optional
         Readable name of the outcome (default: the column name).
+    rule : DisclosureRule
+        Observed counts it hides (1 to 4 by default) are not drawn; a note says how many.
     """
     _require(result, ("its",))
     spec = result.spec
@@ -87,8 +97,12 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
     else:
         units = t("units.count_per_period", lang, freq_name=freq_name)
     fig, ax = _figure()
-    ax.scatter(pos, treated["observed"], s=14, color=PALETTE["observed"],
+    observed = treated["observed"].to_numpy(float)
+    counts = not (spec.get("family") == "ols" and spec.get("exposure"))
+    hidden = rule.hides(observed) if counts else np.zeros(len(observed), dtype=bool)
+    ax.scatter(pos[~hidden], observed[~hidden], s=14, color=PALETTE["observed"],
                label=t("plot.its.observed", lang), zorder=3)
+    _disclosure_note(fig, int(hidden.sum()), rule, lang)
     ax.plot(pos, treated["fitted"], color=PALETTE["fitted"], lw=2,
             label=t("plot.its.fitted", lang))
     if post.any():
@@ -103,7 +117,10 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
                    label=t("plot.its.intervention", lang, period=spec["intervention"]))
     control = s[s["unit"] == "control"]
     if not control.empty:
-        ax.plot(pos[: len(control)], control["observed"].to_numpy(), color=PALETTE["control"],
+        shown = control["observed"].to_numpy(float)
+        if counts:
+            shown = np.where(rule.hides(shown), np.nan, shown)
+        ax.plot(pos[: len(control)], shown, color=PALETTE["control"],
                 lw=1, alpha=0.8, label=t("plot.its.control", lang))
     ax.set_title(t("plot.its.title", lang, outcome=name), fontsize=13, loc="left")
     ax.set_xlabel(t("plot.its.x", lang, freq_name=freq_name))
@@ -155,18 +172,30 @@ def plot_event_study(result: EvaluationResult, *, lang: Lang = "en",
 
 
 def plot_trends(result: EvaluationResult, *, lang: Lang = "en",
-                outcome_label: str | None = None) -> Figure:
-    """Mean outcome of treated and comparison areas per period (a TWFE ``did`` result)."""
+                outcome_label: str | None = None, rule: DisclosureRule = DEFAULT_RULE
+                ) -> Figure:
+    """Mean outcome of treated and comparison areas per period (a TWFE ``did`` result).
+
+    A mean whose underlying total (mean × areas) is a count ``rule`` hides is left out of
+    the line (for one treated area the mean *is* its count).
+    """
     _require(result, ("did",))
     s = result.series
     name = outcome_name(str(result.spec["outcome"]), lang, outcome_label)
     fig, ax = _figure()
     labels = sorted(s["time"].unique())
     pos = {lab: i for i, lab in enumerate(labels)}
+    n_hidden = 0
     for group in ("treated", "comparison"):
         g = s[s["group"] == group]
-        ax.plot([pos[v] for v in g["time"]], g["observed"], marker="o", ms=3, lw=1.6,
+        values = g["observed"].to_numpy(float)
+        if "n_obs" in g and result.spec.get("family") == "poisson":
+            hidden = rule.hides(values * g["n_obs"].to_numpy(float))
+            values = np.where(hidden, np.nan, values)
+            n_hidden += int(hidden.sum())
+        ax.plot([pos[v] for v in g["time"]], values, marker="o", ms=3, lw=1.6,
                 color=PALETTE[group], label=t(f"plot.trends.{group}", lang))
+    _disclosure_note(fig, n_hidden, rule, lang)
     ax.set_title(t("plot.trends.title", lang, outcome=name), fontsize=13, loc="left")
     ax.set_xlabel(t("plot.trends.x", lang))
     ax.set_ylabel(t("plot.trends.y", lang, outcome=name))

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from evalkit.designs.synth import donor_weights
 from evalkit.i18n import Lang, format_significant, outcome_name, t
+from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import section, title_block
 from evalkit.report.plots import PALETTE, _legend_below, _period_axis
@@ -67,9 +68,13 @@ def design_section(*, lang: Lang) -> Html:
                  tag("p", t("synth.design.weakness", lang))])
 
 
-def plot_synth(res: EvaluationResult, *, lang: Lang = "en", outcome_label: str | None = None
-               ) -> Figure:
-    """Observed vs synthetic series (top) and the treated gap among placebo gaps (bottom)."""
+def plot_synth(res: EvaluationResult, *, lang: Lang = "en", outcome_label: str | None = None,
+               rule: DisclosureRule = DEFAULT_RULE) -> Figure:
+    """Observed vs synthetic series (top) and the treated gap among placebo gaps (bottom).
+
+    Periods whose observed count ``rule`` hides leave a gap in the observed line and in the
+    treated gap (the gap plus the synthetic value would give the count back).
+    """
     import matplotlib.pyplot as plt
 
     s = res.series
@@ -79,7 +84,13 @@ def plot_synth(res: EvaluationResult, *, lang: Lang = "en", outcome_label: str |
     fig, axes = plt.subplots(2, 1, figsize=(9.0, 8.0), layout="constrained", sharex=True)
     first = int(np.argmax(s["post"].to_numpy())) if s["post"].any() else len(pos)
     top, bottom = axes
-    top.plot(pos, s["observed"], color=PALETTE["observed"], lw=1.6,
+    hidden = rule.hides(s["observed"].to_numpy(float))
+    observed = np.where(hidden, np.nan, s["observed"].to_numpy(float))
+    gap = np.where(hidden, np.nan, s["gap"].to_numpy(float))
+    if hidden.any():
+        fig.text(0.01, 0.002, t("disc.gaps", lang, n=int(hidden.sum()), label=rule.label),
+                 fontsize=8, color="#555555", ha="left", va="bottom")
+    top.plot(pos, observed, color=PALETTE["observed"], lw=1.6,
              label=t("synth.plot.observed", lang))
     top.plot(pos, s["counterfactual"], color=PALETTE["counterfactual"], lw=2, ls="--",
              label=t("synth.plot.synthetic", lang))
@@ -87,7 +98,7 @@ def plot_synth(res: EvaluationResult, *, lang: Lang = "en", outcome_label: str |
     for _, part in placebos[~placebos["treated"]].groupby("unit"):
         bottom.plot(np.arange(len(part)), part["gap"], color="#bdbdbd", lw=0.8)
     bottom.plot([], [], color="#bdbdbd", lw=0.8, label=t("synth.plot.placebo", lang))
-    bottom.plot(pos, s["gap"], color=PALETTE["treated"], lw=2,
+    bottom.plot(pos, gap, color=PALETTE["treated"], lw=2,
                 label=t("synth.plot.gap", lang))
     bottom.axhline(0, color="#333333", lw=1)
     for ax in axes:

@@ -38,19 +38,6 @@ def tiny_city(small_name: str = "Petit") -> pd.DataFrame:
 KW = {"unit": "district", "time": "month", "indicators": INDICATORS}
 
 
-# -- disclosure helper ---------------------------------------------------------------------------
-def test_small_count_rule_hides_one_to_four_only():
-    rule = ri.SMALL_COUNTS
-    assert rule.hides([0, 1, 4, 5, 12]).tolist() == [False, True, True, False, False]
-    assert rule.label == "<5"
-    assert rule.count(3, "en") == "<5"
-    assert rule.count(0, "en") == "0"
-    assert rule.count(12_345, "fr") == "12\u202f345"
-    assert ri.SmallCountRule(low=1, high=9).label == "<10"
-    with pytest.raises(SpecError, match=r"0 <= low <= high"):
-        ri.SmallCountRule(low=5, high=2)
-
-
 # -- table: numbers, suppression, language, escaping ---------------------------------------------
 def test_window_rates_match_the_indicator_functions():
     frame = ri.window_rates(tiny_city(), exposure="population", **KW)

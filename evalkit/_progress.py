@@ -1,10 +1,10 @@
 """Progress bars for the long loops (placebo fits, resampling, power simulations).
 
-One place decides how they look: ``tqdm.auto`` (a widget in JupyterLab when ipywidgets is
-installed, text on stderr otherwise), shown only once a loop has run for two seconds, so
-quick calls stay silent. ``EVALKIT_PROGRESS=0`` in the environment turns them all off
-(the batch runner and the test suite do so); report export drops stderr, so a bar never
-reaches a published report.
+One place decides how they look: tqdm (a widget in JupyterLab when ipywidgets is
+installed, with the ``lab`` extra; text on stderr otherwise), shown only once a loop has
+run for two seconds, so quick calls stay silent. ``EVALKIT_PROGRESS=0`` in the environment
+turns them all off: template runs (papermill kernels), batch workers and the test suite set
+it, and report export drops stderr, so a bar never reaches a published report.
 """
 
 from __future__ import annotations
@@ -26,6 +26,19 @@ def progress_enabled() -> bool:
     return os.environ.get("EVALKIT_PROGRESS", "1").strip().lower() not in {"0", "false", "no"}
 
 
+def _tqdm() -> type:
+    """tqdm's notebook widget when ipywidgets is installed (the ``lab`` extra), else text.
+
+    ``tqdm.auto`` alone warns "IProgress not found" in a notebook without ipywidgets.
+    """
+    try:
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
+    return tqdm
+
+
 def progress(iterable: Iterable[T], *, desc: str, total: int | None = None,
              unit: str = "it") -> Iterator[T]:
     """Iterate with a progress bar that appears only if the loop takes over ``DELAY`` s.
@@ -43,8 +56,6 @@ def progress(iterable: Iterable[T], *, desc: str, total: int | None = None,
     if not progress_enabled():
         yield from iterable
         return
-    from tqdm.auto import tqdm
-
-    with tqdm(iterable, desc=desc, total=total, unit=unit, delay=DELAY, leave=False,
+    with _tqdm()(iterable, desc=desc, total=total, unit=unit, delay=DELAY, leave=False,
               dynamic_ncols=True) as bar:
         yield from bar

@@ -77,6 +77,29 @@ def export_html(notebook: Path, target: Path, *, show_code: bool = False,
     return target
 
 
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernel process writes nothing to our stderr, and draws no bars.
+
+    The kernel reports errors through the messaging protocol (that is how a failing cell
+    becomes a RunError); what it prints on its own stderr is shutdown noise, such as the
+    ZMQ tracebacks ipykernel logs when it is stopped after a failure, which would put a
+    traceback in front of the user's one-line error message. Progress bars inside the
+    kernel are turned off (``EVALKIT_PROGRESS=0``): papermill's bar over the cells is the
+    one the user sees, and a widget would end up in the report.
+    """
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw["stderr"] = subprocess.DEVNULL
+            kw["env"] = {**(kw.get("env") or os.environ), "EVALKIT_PROGRESS": "0"}
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def _prepare(template: str | Path, data: str | Path | None, parameters: Mapping[str, Any] | None,
              text: Mapping[str, str] | None, lang: str | None) -> tuple[Template, dict]:
     tpl = load_template(template)
@@ -159,7 +182,8 @@ def run_template(template: str | Path, *, out: str | Path, data: str | Path | No
         try:
             pm.execute_notebook(str(tpl.path), str(work / "report.ipynb"), parameters=values,
                                 cwd=str(work), progress_bar=progress, kernel_name="python3",
-                                log_output=False, extra_arguments=["--log-level=CRITICAL"])
+                                log_output=False, extra_arguments=["--log-level=CRITICAL"],
+                                kernel_manager_class=_quiet_kernel_manager())
         except pm.PapermillExecutionError as exc:
             raise _translate(exc, tpl) from None
         results_path = work / "results.json"

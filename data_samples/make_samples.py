@@ -87,5 +87,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# -- reoffending cohort (templates/reoffending.ipynb) ----------------------------------------
+def _with_reoffending_cohort(build_others):
+    """Add ``reoffending_cohort.csv`` and its truth to what ``build_others`` returns."""
+    from evalkit.data.simulate_cohort import simulate_cohort
+
+    def build_all() -> dict[str, bytes]:
+        files = build_others()
+        cohort = simulate_cohort(n_treated=1000, n_comparison=6000, seed=SEED)
+        truth = json.loads(files["truth.json"])
+        truth["files"]["reoffending_cohort.csv"] = {**cohort.truth, "payment": {
+            "threshold": 0.075, "measure": "frequency",
+            "due": cohort.truth["effects"]["frequency"]["relative_reduction"] >= 0.075}}
+        text = json.dumps(truth, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return {**files, "reoffending_cohort.csv": _csv(cohort.data),
+                "truth.json": text.encode("utf-8")}
+
+    return build_all
+
+
+build = _with_reoffending_cohort(build)
+FILES = (*FILES, "reoffending_cohort.csv")
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 from evalkit.data.io import read_table
 from evalkit.data.panel import Panel, load_panel
 from evalkit.designs.bacon import bacon_decomposition
+from evalkit.designs.cohort import cohort_outcome
 from evalkit.designs.did import did, event_study
 from evalkit.designs.displacement import wdd, wdq
 from evalkit.designs.its import its
@@ -55,6 +56,7 @@ __all__ = [
     "TemplateParameterError",
     "__version__",
     "bacon_decomposition",
+    "cohort_outcome",
     "did",
     "did_power",
     "donor_weights",

@@ -22,6 +22,7 @@ from evalkit.designs.displacement import wdd, wdq
 from evalkit.designs.its import its
 from evalkit.designs.power import did_power, its_power, mde_from_result
 from evalkit.designs.staggered import staggered_did
+from evalkit.designs.survey_did import survey_did
 from evalkit.designs.synth import donor_weights, synth
 from evalkit.errors import (
     DataError,
@@ -75,6 +76,7 @@ __all__ = [
     "relative_reduction",
     "reoffending_rates",
     "staggered_did",
+    "survey_did",
     "survey_share",
     "synth",
     "wdd",

@@ -447,6 +447,14 @@ TEXT: dict[str, str] = {
     "caveat.few_treated": (
         "Only {n} treated unit(s): cluster-robust inference over-rejects with so few treated "
         "clusters; prefer permutation (placebo) inference or synthetic control."),
+    # -- survey difference in differences (evalkit.designs.survey_did) -------------------
+    "caveat.survey_unreliable": (
+        "Survey cell(s) {cells} are below the publication rule (fewer than {min_n} "
+        "respondents or a relative standard error above {rse_max:.0%}): the difference in "
+        "differences rests on unreliable shares; pool more waves or areas."),
+    "caveat.survey_caution": (
+        "Survey cell(s) {cells} have a relative standard error between {rse_low:.0%} and "
+        "{rse_max:.0%}: read their shares with caution."),
     # -- staggered roll-out (Callaway–Sant'Anna, evalkit.designs.staggered) ---------------
     "caveat.cs_small_cohort": (
         "The cohort first treated in {cohort} has only {n} unit(s): its group-time effects "

@@ -471,6 +471,15 @@ TEXT: dict[str, str] = {
         "Seulement {n} secteur(s) traité(s) : l'inférence par grappe rejette trop souvent "
         "avec si peu de grappes traitées ; préférer une inférence par permutation (placebo) "
         "ou le contrôle synthétique."),
+    # -- différence de différences sur enquête (evalkit.designs.survey_did) ---------------
+    "caveat.survey_unreliable": (
+        "Cellule(s) d'enquête {cells} sous la règle de diffusion (moins de {min_n} "
+        "répondants ou erreur relative au-delà de {rse_max:.0%}) : la différence de "
+        "différences repose sur des parts peu fiables ; regrouper davantage de vagues ou "
+        "de secteurs."),
+    "caveat.survey_caution": (
+        "Cellule(s) d'enquête {cells} avec une erreur relative entre {rse_low:.0%} et "
+        "{rse_max:.0%} : lire leurs parts avec prudence."),
     # -- déploiement échelonné (Callaway–Sant'Anna, evalkit.designs.staggered) ------------
     "caveat.cs_small_cohort": (
         "La cohorte entrée dans le dispositif en {cohort} ne compte que {n} secteur(s) : ses "

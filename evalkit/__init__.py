@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from evalkit.data.incidents import panel_from_incidents
 from evalkit.data.io import read_table
 from evalkit.data.panel import Panel, load_panel
 from evalkit.designs.bacon import bacon_decomposition
@@ -68,6 +69,7 @@ __all__ = [
     "load_harm_weights",
     "load_panel",
     "mde_from_result",
+    "panel_from_incidents",
     "poisson_ci",
     "rate",
     "rate_change",

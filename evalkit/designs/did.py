@@ -276,8 +276,9 @@ def did(
               "first_period": span[0], "last_period": span[1], "notes": notes}
     return EvaluationResult(
         method="did", spec=spec, effects=effects_table([row]),
-        series=_group_means(df.loc[f.keep], outcome, mode=mode, ever=ever[f.keep] if
-                            mode == "twfe" else None, treated=treated, post=post),
+        series=_group_means(df if f.keep.all() else df.loc[f.keep], outcome, mode=mode,
+                            ever=ever[f.keep] if mode == "twfe" else None, treated=treated,
+                            post=post),
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params, seed=used_seed),
     )

@@ -692,9 +692,10 @@ def _aggregated_cells(con: Any, where: str, code: str, names: list[str], m: _Map
                                ("exposure_kinds", "exposure_list", "different denominators")]:
         clash = _first(con, f"SELECT ci, {label} FROM out_cells WHERE {column} > 1 LIMIT 1")
         if clash:
+            listed = ", ".join(sorted(clash[0][1].split(", ")))  # DuckDB's order varies
             raise DataError(
                 f"Expected the categories summed into indicator {names[clash[0][0]]!r} to share "
-                f"one unit of count and one denominator, but they have {why}: {clash[0][1]}. "
+                f"one unit of count and one denominator, but they have {why}: {listed}. "
                 "Fix: map these categories to different indicator names in indicators=.")
     got = con.execute("SELECT ui, pi, ci, n, sup, ex, ex_type FROM out_cells ORDER BY ui, pi, "
                       "ci").fetchnumpy()

@@ -62,7 +62,7 @@ from scipy import stats
 
 from evalkit._checks import check_alpha, check_choice
 from evalkit._progress import progress
-from evalkit.designs._engine import demean
+from evalkit.designs._engine import _nested, demean
 from evalkit.errors import DataError, SpecError
 from evalkit.inference._invert import invert_test
 
@@ -343,12 +343,6 @@ def _codes(values: np.ndarray, what: str) -> np.ndarray:
     if values.dtype == object and any(v is None or v != v for v in values):
         raise DataError(f"{what} must not contain missing values.")
     return np.unique(values, return_inverse=True)[1].ravel()
-
-
-def _nested(fe: np.ndarray, clusters: np.ndarray) -> bool:
-    """True when every level of ``fe`` lies inside a single cluster (fixest's rule)."""
-    pairs = np.unique(np.column_stack([fe, clusters]), axis=0)
-    return len(pairs) == len(np.unique(fe))
 
 
 def _bread(xd: np.ndarray, w: np.ndarray, names: list[str]) -> np.ndarray:

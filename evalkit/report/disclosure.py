@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -104,10 +104,7 @@ class DisclosureRule:
 
     def without_small_counts(self) -> DisclosureRule:
         """A copy that hides no count (keeps the other rules)."""
-        return DisclosureRule(low=0, high=0, level=self.level, secondary=self.secondary,
-                              survey_min_n=self.survey_min_n,
-                              survey_max_rse=self.survey_max_rse,
-                              survey_flag_rse=self.survey_flag_rse, sensitive=self.sensitive)
+        return replace(self, low=0, high=0)
 
     # -- counts --------------------------------------------------------------------------
     @property

@@ -14,7 +14,7 @@ from evalkit.i18n import Lang, format_significant, outcome_name, t
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import section, title_block
-from evalkit.report.plots import PALETTE, _legend_below, _period_axis
+from evalkit.report.plots import PALETTE, _disclosure_note, _legend_below, _period_axis
 from evalkit.results import EvaluationResult
 
 __all__ = ["design_section", "header", "headline", "methods_section", "plot_synth",
@@ -87,9 +87,7 @@ def plot_synth(res: EvaluationResult, *, lang: Lang = "en", outcome_label: str |
     hidden = rule.hides(s["observed"].to_numpy(float))
     observed = np.where(hidden, np.nan, s["observed"].to_numpy(float))
     gap = np.where(hidden, np.nan, s["gap"].to_numpy(float))
-    if hidden.any():
-        fig.text(0.01, 0.002, t("disc.gaps", lang, n=int(hidden.sum()), label=rule.label),
-                 fontsize=8, color="#555555", ha="left", va="bottom")
+    _disclosure_note(fig, int(hidden.sum()), rule, lang)
     top.plot(pos, observed, color=PALETTE["observed"], lw=1.6,
              label=t("synth.plot.observed", lang))
     top.plot(pos, s["counterfactual"], color=PALETTE["counterfactual"], lw=2, ls="--",

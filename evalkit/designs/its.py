@@ -135,6 +135,8 @@ def its(
     Returns
     -------
     EvaluationResult
+        Method ``its``, or ``controlled_its`` with a control series (so that both can sit
+        side by side in one ``results.json``, as in the ``evaluation`` template).
         Terms ``level_change``, ``slope_change`` (if requested) and ``cumulative_effect``;
         ``series`` holds observed, fitted and counterfactual values with the
         counterfactual's confidence band.
@@ -240,7 +242,8 @@ def its(
         "notes": notes,
     }
     return EvaluationResult(
-        method="its", spec=spec, effects=effects_table(rows), series=series,
+        method="controlled_its" if controlled else "its", spec=spec,
+        effects=effects_table(rows), series=series,
         diagnostics=tuple(diagnostics), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params),
     )

@@ -886,4 +886,168 @@ TEXT: dict[str, str] = {
         "gap {gap:.3g}, more than {limit:.3g}); the pre-period fit may not carry over."),
     "caveat.synth_placebo_time_skipped": (
         "Placebo in time skipped: {n_pre} pre-intervention periods are too few to split."),
+    # -- evaluation template: designs run and their credibility --
+    "caveat.eval_its_first_cohort": (
+        "The partnership started at {n_starts} different dates; the interrupted time series "
+        "sums the {n} area(s) that started first, in {start}."),
+    "caveat.eval_controlled_its": (
+        "{n} treated area(s), fewer than {few}: the difference in differences is estimated as "
+        "a controlled interrupted time series (the treated series against the comparison "
+        "areas' summed series), because cluster-robust intervals with so few treated areas "
+        "are far too narrow."),
+    "caveat.eval_no_synth": (
+        "No synthetic control: it needs exactly one treated area, and there are {n}."),
+    "caveat.eval_no_buffer": (
+        "No displacement test: no buffer areas were given (parameters buffer and "
+        "buffer_control)."),
+    "caveat.eval_short_pre": (
+        "{design}: fewer than 12 periods before the start, too few to learn the trend; not "
+        "counted in the agreement or the evidence grade."),
+    "caveat.eval_pre_trend": (
+        "{design}: the pre-trend test fails (treated and comparison areas already drifted "
+        "apart before the start); not counted in the agreement or the evidence grade."),
+    "caveat.eval_synth_fit": (
+        "{design}: the synthetic control does not follow the area closely before the start; "
+        "not counted in the agreement or the evidence grade."),
+    "caveat.eval_survey_reliability": (
+        "{design}: at least one survey cell is too small or too imprecise to publish; "
+        "interpret the survey result with care."),
+    "caveat.eval_its_disagrees": (
+        "The interrupted time series has no comparison areas: anything else that changed in "
+        "the whole city at the start (recording practice, a citywide campaign, the economy) "
+        "is counted as the partnership's effect. When it disagrees with the designs that "
+        "have comparison areas, trust those."),
+    # -- evaluation template --
+    "eval.title": "Evaluation of the partnership: {outcome}",
+    "eval.comparison_areas": "Comparison areas",
+    "eval.n_areas": "{n} areas",
+    "eval.buffer_areas": "Buffer areas",
+    "eval.headline.label": "What the evaluation finds",
+    "eval.agree.none": "No design passed its own checks, so the data cannot support a conclusion.",
+    "eval.agree.single": "Only one credible design could be used ({design}): there is nothing to "
+                         "cross-check it against.",
+    "eval.agree.agree": ("The {n} credible designs agree ({designs}): every interval contains "
+                         "the changes from {lo} to {hi}."),
+    "eval.agree.disagree": ("The designs disagree: the {a} ({a_est}) and the {b} ({b_est}) "
+                            "have intervals that do not overlap, so at least one of them is "
+                            "biased."),
+    "eval.direction.reduction": "All of them find a clear reduction.",
+    "eval.direction.increase": "All of them find a clear increase.",
+    "eval.direction.no_clear_change": ("None of them can tell the change apart from chance: "
+                                       "the data are compatible with no effect."),
+    "eval.direction.mixed": ("Only the {clear} finds a clear change; the other intervals "
+                             "include no change."),
+    "eval.headline.best": ("The strongest credible design, the {design}, estimates a change "
+                           "of {est} in {outcome} ({level}% CI {lo} to {hi})."),
+    "eval.headline.grade": "Strength of evidence: Maryland Scientific Methods Scale level {level} ({meaning}).",
+    "eval.headline.nograde": ("Strength of evidence: below level 2 of the Maryland Scientific "
+                              "Methods Scale, because no design passed its checks."),
+    "eval.sms.2": "before and after in the partnership area, without comparison areas",
+    "eval.sms.3": "a comparison with comparable areas without the partnership",
+    "eval.sms.4": "many areas with and without the partnership, compared",
+    "eval.sms.text": ("The evidence reaches level {level} of the Maryland Scientific Methods "
+                      "Scale: the strongest design that passed its checks is the {design} "
+                      "({meaning})."),
+    "eval.sms.scale": ("Maryland Scientific Methods Scale (Sherman et al. 1997): 1 correlation "
+                       "at one point in time; 2 before/after without comparison; 3 before/after "
+                       "with comparable comparison areas; 4 many areas with and without the "
+                       "programme, with controls; 5 random assignment. Level 3 is the usual "
+                       "minimum for saying what works."),
+    "eval.buffer.displacement": ("In the buffer areas, crime rose by about {n} more than in "
+                                 "their comparison areas ({level}% CI {lo} to {hi}): displacement."),
+    "eval.buffer.diffusion": ("In the buffer areas, crime fell by about {n} more than in their "
+                              "comparison areas ({level}% CI {lo} to {hi}): diffusion of "
+                              "benefits."),
+    "eval.buffer.unclear": ("In the buffer areas the change against their comparison areas "
+                            "({level}% CI {lo} to {hi} crimes) shows neither clear "
+                            "displacement nor clear diffusion."),
+    "eval.survey.clear": ("Residents feeling unsafe after dark: {est} percentage points against "
+                          "the comparison areas ({level}% CI {lo} to {hi})."),
+    "eval.survey.unclear": ("Residents feeling unsafe after dark: {est} percentage points "
+                            "against the comparison areas ({level}% CI {lo} to {hi}), not "
+                            "distinguishable from no change."),
+    "eval.designs": "Designs used",
+    "eval.designs.intro": ("Each design answers the same question — what would have happened "
+                           "without the partnership? — with a different comparison. When "
+                           "designs resting on different assumptions agree, the conclusion is "
+                           "stronger."),
+    "eval.comparison": "The designs side by side",
+    "eval.comparison.intro": ("Effects on crime are shown as a percentage change against what "
+                              "each design estimates would have happened; the displacement "
+                              "test counts crimes in the buffer areas and the survey counts "
+                              "percentage points."),
+    "eval.comparison.overlap": ("Two designs are said to agree when their intervals overlap. "
+                                "This is a lenient test: overlapping intervals do not prove "
+                                "that the designs give the same answer, only that the data "
+                                "cannot tell them apart."),
+    "eval.table.design": "Design",
+    "eval.table.measure": "Measure",
+    "eval.table.sms": "SMS level",
+    "eval.table.credible": "Passes its checks",
+    "eval.unit.percent": "% change",
+    "eval.unit.crimes": "crimes in the buffer",
+    "eval.unit.percentage_points": "percentage points",
+    "eval.no_interval": "no interval",
+    "eval.credible.yes": "yes",
+    "eval.credible.no": "no: {why}",
+    "eval.concern.eval_short_pre": "too few periods before the start",
+    "eval.concern.eval_pre_trend": "pre-trend test fails",
+    "eval.concern.eval_synth_fit": "poor fit before the start",
+    "eval.concern.eval_survey_reliability": "survey cells too small or imprecise",
+    "eval.design.its": "interrupted time series",
+    "eval.design.controlled_its": "controlled interrupted time series",
+    "eval.design.did": "difference in differences",
+    "eval.design.staggered_did": "group-time difference in differences",
+    "eval.design.synth": "synthetic control",
+    "eval.design.wdd": "displacement test (WDD)",
+    "eval.design.survey_did": "survey difference in differences",
+    "eval.design.event_study": "event study",
+    "eval.forest.title": "{outcome}: the estimate of each design",
+    "eval.and": " and the ",
+    "eval.forest.x": "Change against the design's counterfactual (%, {level}% CI)",
+    "eval.methods.controlled_its": "Methods: controlled interrupted time series",
+    "eval.methods.did": "Methods: difference in differences",
+    "eval.methods.staggered_did": "Methods: group-time difference in differences",
+    "eval.forest.common": "values inside every credible interval",
+    "eval.forest.not_credible": "* hollow, grey: fails its own check, not counted",
+    "eval.evidence": "Strength of evidence",
+    "eval.emmie": "EMMIE summary",
+    "eval.emmie.intro": ("EMMIE (Johnson, Tilley & Bowers 2015) asks five questions of any "
+                         "crime-prevention evidence. Effect comes from the designs above; "
+                         "mechanism, moderators and implementation are the evaluators' own "
+                         "account; economics uses the cost they gave."),
+    "eval.emmie.part": "Question",
+    "eval.emmie.finding": "What this evaluation says",
+    "eval.emmie.effect": "Effect",
+    "eval.emmie.mechanism": "Mechanism",
+    "eval.emmie.moderators": "Moderators",
+    "eval.emmie.implementation": "Implementation",
+    "eval.emmie.economics": "Economics",
+    "eval.emmie.missing": "Not documented by the evaluators.",
+    "eval.emmie.no_cost": "No cost was given (parameter cost), so the cost per crime prevented is not computed.",
+    "eval.emmie.no_effect": "Cost {cost}; no credible design, so no cost per crime prevented.",
+    "eval.emmie.none_prevented": ("Cost {cost}. The {design} estimates {prevented} {noun} "
+                                  "prevented ({level}% CI {p_lo} to {p_hi}): no crime prevented "
+                                  "can be claimed, so there is no cost per crime prevented."),
+    "eval.emmie.cost": ("Cost {cost}. The {design} estimates {prevented} {noun} prevented "
+                        "({level}% CI {p_lo} to {p_hi}): {per} per crime prevented ({lo} to "
+                        "{hi})."),
+    "eval.emmie.cost_unbounded": ("Cost {cost}. The {design} estimates {prevented} {noun} "
+                                  "prevented ({level}% CI {p_lo} to {p_hi}): {per} per crime "
+                                  "prevented, at least {lo}; the interval includes no crime "
+                                  "prevented, so there is no upper bound."),
+    "eval.figures": "Each design in detail",
+    "ind.survey.did.title": "Change against the other surveyed areas",
+    "ind.survey.did.clear": (
+        "Between the {before} and the {after} wave, the share feeling unsafe in the selected "
+        "areas changed by {est} percentage points relative to the other surveyed areas "
+        "(difference in differences, {level}% CI {lo} to {hi}; {method})."),
+    "ind.survey.did.unclear": (
+        "Between the {before} and the {after} wave, the share feeling unsafe in the selected "
+        "areas changed by {est} percentage points relative to the other surveyed areas "
+        "(difference in differences, {level}% CI {lo} to {hi}; {method}): not "
+        "distinguishable from no difference."),
+    "ind.survey.did.suppressed": (
+        "The change between the {before} and the {after} wave against the other surveyed "
+        "areas is not shown: at least one of its cells is too small or too imprecise."),
 }

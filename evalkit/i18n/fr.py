@@ -944,4 +944,174 @@ TEXT: dict[str, str] = {
     "caveat.synth_placebo_time_skipped": (
         "Placebo dans le temps non réalisé : {n_pre} périodes avant l'intervention, c'est "
         "trop peu pour les scinder en deux."),
+    # -- modèle evaluation : plans estimés et crédibilité --
+    "caveat.eval_its_first_cohort": (
+        "Le partenariat a démarré à {n_starts} dates différentes ; la série temporelle "
+        "interrompue additionne les {n} secteur(s) partis les premiers, en {start}."),
+    "caveat.eval_controlled_its": (
+        "{n} secteur(s) traité(s), moins de {few} : la double différence est estimée par une "
+        "série temporelle interrompue contrôlée (la série traitée face à la somme des "
+        "secteurs de comparaison), car les intervalles robustes par grappe sont bien trop "
+        "étroits avec si peu de secteurs traités."),
+    "caveat.eval_no_synth": (
+        "Pas de contrôle synthétique : il faut exactement un secteur traité, il y en a {n}."),
+    "caveat.eval_no_buffer": (
+        "Pas de test de déplacement : aucune zone tampon n'a été donnée (paramètres buffer "
+        "et buffer_control)."),
+    "caveat.eval_short_pre": (
+        "{design} : moins de 12 périodes avant le démarrage, trop peu pour connaître la "
+        "tendance ; non compté dans l'accord ni dans le niveau de preuve."),
+    "caveat.eval_pre_trend": (
+        "{design} : le test de tendances parallèles échoue (secteurs traités et de "
+        "comparaison s'écartaient déjà avant le démarrage) ; non compté dans l'accord ni dans "
+        "le niveau de preuve."),
+    "caveat.eval_synth_fit": (
+        "{design} : le contrôle synthétique ne suit pas le secteur d'assez près avant le "
+        "démarrage ; non compté dans l'accord ni dans le niveau de preuve."),
+    "caveat.eval_survey_reliability": (
+        "{design} : au moins une cellule de l'enquête est trop petite ou trop imprécise pour "
+        "être publiée ; résultat d'enquête à interpréter avec prudence."),
+    "caveat.eval_its_disagrees": (
+        "La série temporelle interrompue n'a pas de secteurs de comparaison : tout ce qui a "
+        "changé dans toute la ville au démarrage (pratiques d'enregistrement, campagne "
+        "municipale, conjoncture) est compté comme effet du partenariat. Quand elle contredit "
+        "les plans qui ont des secteurs de comparaison, fiez-vous à ces derniers."),
+    # -- modèle evaluation --
+    "eval.title": "Évaluation du partenariat : {outcome}",
+    "eval.comparison_areas": "Secteurs de comparaison",
+    "eval.n_areas": "{n} secteurs",
+    "eval.buffer_areas": "Zones tampons",
+    "eval.headline.label": "Ce que montre l'évaluation",
+    "eval.agree.none": ("Aucun plan n'a passé ses propres vérifications : les données ne "
+                        "permettent pas de conclure."),
+    "eval.agree.single": ("Un seul plan crédible a pu être utilisé ({design}) : rien ne permet "
+                          "de le recouper."),
+    "eval.agree.agree": ("Les {n} plans crédibles concordent ({designs}) : chaque intervalle "
+                         "contient les variations de {lo} à {hi}."),
+    "eval.agree.disagree": ("Les plans divergent : les intervalles de la {a} ({a_est}) et de "
+                            "la {b} ({b_est}) ne se recouvrent pas ; l'un des deux au moins "
+                            "est biaisé."),
+    "eval.direction.reduction": "Tous trouvent une baisse nette.",
+    "eval.direction.increase": "Tous trouvent une hausse nette.",
+    "eval.direction.no_clear_change": ("Aucun ne distingue la variation du hasard : les données "
+                                       "sont compatibles avec une absence d'effet."),
+    "eval.direction.mixed": ("Seule la {clear} trouve une variation nette ; les autres "
+                             "intervalles incluent l'absence de variation."),
+    "eval.headline.best": ("Le plan crédible le plus solide, la {design}, estime une variation "
+                           "de {est} des {outcome} (IC à {level} % de {lo} à {hi})."),
+    "eval.headline.grade": "Niveau de preuve : niveau {level} de l'échelle de Maryland ({meaning}).",
+    "eval.headline.nograde": ("Niveau de preuve : inférieur au niveau 2 de l'échelle de "
+                              "Maryland, car aucun plan n'a passé ses vérifications."),
+    "eval.sms.2": "avant et après dans le secteur du partenariat, sans secteurs de comparaison",
+    "eval.sms.3": "une comparaison avec des secteurs comparables sans le partenariat",
+    "eval.sms.4": "de nombreux secteurs avec et sans le partenariat, comparés",
+    "eval.sms.text": ("Les éléments de preuve atteignent le niveau {level} de l'échelle de "
+                      "Maryland (Scientific Methods Scale) : le plan le plus solide qui a passé "
+                      "ses vérifications est la {design} ({meaning})."),
+    "eval.sms.scale": ("Échelle de Maryland (Sherman et al. 1997) : 1 corrélation à un instant "
+                       "donné ; 2 avant/après sans comparaison ; 3 avant/après avec des secteurs "
+                       "de comparaison comparables ; 4 de nombreux secteurs avec et sans le "
+                       "programme, avec contrôles ; 5 affectation aléatoire. Le niveau 3 est le "
+                       "minimum habituel pour dire ce qui marche."),
+    "eval.buffer.displacement": ("Dans les zones tampons, la délinquance a augmenté d'environ "
+                                 "{n} faits de plus que dans leurs secteurs de comparaison (IC à "
+                                 "{level} % de {lo} à {hi}) : déplacement."),
+    "eval.buffer.diffusion": ("Dans les zones tampons, la délinquance a baissé d'environ {n} "
+                              "faits de plus que dans leurs secteurs de comparaison (IC à "
+                              "{level} % de {lo} à {hi}) : diffusion des bénéfices."),
+    "eval.buffer.unclear": ("Dans les zones tampons, la variation face à leurs secteurs de "
+                            "comparaison (IC à {level} % de {lo} à {hi} faits) ne montre ni "
+                            "déplacement ni diffusion nets."),
+    "eval.survey.clear": ("Habitants qui ne se sentent pas en sécurité le soir : {est} points "
+                          "face aux secteurs de comparaison (IC à {level} % de {lo} à {hi})."),
+    "eval.survey.unclear": ("Habitants qui ne se sentent pas en sécurité le soir : {est} points "
+                            "face aux secteurs de comparaison (IC à {level} % de {lo} à {hi}), "
+                            "indiscernable d'une absence de variation."),
+    "eval.designs": "Plans d'évaluation utilisés",
+    "eval.designs.intro": ("Chaque plan répond à la même question — que se serait-il passé "
+                           "sans le partenariat ? — avec une comparaison différente. Quand des "
+                           "plans reposant sur des hypothèses différentes concordent, la "
+                           "conclusion est plus solide."),
+    "eval.comparison": "Les plans côte à côte",
+    "eval.comparison.intro": ("Les effets sur la délinquance sont donnés en variation en "
+                              "pourcentage par rapport à ce que chaque plan estime qu'il se "
+                              "serait passé ; le test de déplacement compte des faits dans les "
+                              "zones tampons et l'enquête des points de pourcentage."),
+    "eval.comparison.overlap": ("Deux plans sont dits concordants quand leurs intervalles se "
+                                "recouvrent. C'est un critère indulgent : des intervalles qui "
+                                "se recouvrent ne prouvent pas que les plans donnent la même "
+                                "réponse, seulement que les données ne permettent pas de les "
+                                "distinguer."),
+    "eval.table.design": "Plan",
+    "eval.table.measure": "Mesure",
+    "eval.table.sms": "Niveau SMS",
+    "eval.table.credible": "Passe ses vérifications",
+    "eval.unit.percent": "variation en %",
+    "eval.unit.crimes": "faits dans la zone tampon",
+    "eval.unit.percentage_points": "points de pourcentage",
+    "eval.no_interval": "pas d'intervalle",
+    "eval.credible.yes": "oui",
+    "eval.credible.no": "non : {why}",
+    "eval.concern.eval_short_pre": "trop peu de périodes avant le démarrage",
+    "eval.concern.eval_pre_trend": "le test de tendances parallèles échoue",
+    "eval.concern.eval_synth_fit": "mauvais ajustement avant le démarrage",
+    "eval.concern.eval_survey_reliability": "cellules d'enquête trop petites ou imprécises",
+    "eval.design.its": "série temporelle interrompue",
+    "eval.design.controlled_its": "série temporelle interrompue contrôlée",
+    "eval.design.did": "double différence",
+    "eval.design.staggered_did": "double différence par cohorte et période",
+    "eval.design.synth": "méthode du contrôle synthétique",
+    "eval.design.wdd": "test de déplacement (WDD)",
+    "eval.design.survey_did": "double différence sur l'enquête",
+    "eval.design.event_study": "étude d'événement",
+    "eval.forest.title": "{outcome} : l'estimation de chaque plan",
+    "eval.and": " et la ",
+    "eval.forest.x": "Variation face au contrefactuel du plan (%, IC à {level} %)",
+    "eval.methods.controlled_its": "Méthodes : série temporelle interrompue contrôlée",
+    "eval.methods.did": "Méthodes : double différence",
+    "eval.methods.staggered_did": "Méthodes : double différence par cohorte et période",
+    "eval.forest.common": "valeurs contenues dans chaque intervalle crédible",
+    "eval.forest.not_credible": "* creux, gris : échoue à sa propre vérification, non compté",
+    "eval.evidence": "Niveau de preuve",
+    "eval.emmie": "Synthèse EMMIE",
+    "eval.emmie.intro": ("EMMIE (Johnson, Tilley & Bowers 2015) pose cinq questions à toute "
+                         "évaluation de prévention. L'effet vient des plans ci-dessus ; le "
+                         "mécanisme, les modérateurs et la mise en œuvre sont le compte rendu "
+                         "des évaluateurs ; l'économie utilise le coût qu'ils ont donné."),
+    "eval.emmie.part": "Question",
+    "eval.emmie.finding": "Ce que dit cette évaluation",
+    "eval.emmie.effect": "Effet",
+    "eval.emmie.mechanism": "Mécanisme",
+    "eval.emmie.moderators": "Modérateurs",
+    "eval.emmie.implementation": "Mise en œuvre",
+    "eval.emmie.economics": "Économie",
+    "eval.emmie.missing": "Non documenté par les évaluateurs.",
+    "eval.emmie.no_cost": ("Aucun coût n'a été donné (paramètre cost) : le coût par fait évité "
+                           "n'est pas calculé."),
+    "eval.emmie.no_effect": "Coût {cost} ; aucun plan crédible, donc pas de coût par fait évité.",
+    "eval.emmie.none_prevented": ("Coût {cost}. La {design} estime {prevented} {noun} évités "
+                                  "(IC à {level} % de {p_lo} à {p_hi}) : aucun fait évité ne "
+                                  "peut être revendiqué, donc pas de coût par fait évité."),
+    "eval.emmie.cost": ("Coût {cost}. La {design} estime {prevented} {noun} évités (IC à "
+                        "{level} % de {p_lo} à {p_hi}) : {per} par fait évité ({lo} à {hi})."),
+    "eval.emmie.cost_unbounded": ("Coût {cost}. La {design} estime {prevented} {noun} évités "
+                                  "(IC à {level} % de {p_lo} à {p_hi}) : {per} par fait évité, "
+                                  "au moins {lo} ; l'intervalle inclut l'absence de fait évité, "
+                                  "donc pas de borne supérieure."),
+    "eval.figures": "Chaque plan en détail",
+    "ind.survey.did.title": "Évolution face aux autres secteurs enquêtés",
+    "ind.survey.did.clear": (
+        "Entre la vague {before} et la vague {after}, la part d'habitants qui ne se sentent "
+        "pas en sécurité dans les secteurs choisis a varié de {est} points par rapport "
+        "aux autres secteurs enquêtés (double différence, IC à {level} % de {lo} à {hi} ; "
+        "{method})."),
+    "ind.survey.did.unclear": (
+        "Entre la vague {before} et la vague {after}, la part d'habitants qui ne se sentent "
+        "pas en sécurité dans les secteurs choisis a varié de {est} points par rapport "
+        "aux autres secteurs enquêtés (double différence, IC à {level} % de {lo} à {hi} ; "
+        "{method}) : indiscernable d'une absence d'écart."),
+    "ind.survey.did.suppressed": (
+        "L'évolution entre la vague {before} et la vague {after} face aux autres secteurs "
+        "enquêtés n'est pas montrée : au moins une de ses cellules est trop petite ou trop "
+        "imprécise."),
 }

@@ -682,9 +682,52 @@ def survey_section(survey: str | os.PathLike[str] | pd.DataFrame | None, *,
              question=_quote(question, lang) if question else t("ind.survey.question", lang),
              level=level, method=method)
     name = "DataFrame" if isinstance(survey, pd.DataFrame) else Path(survey).name
-    parts += [tag("p", text), table(pd.DataFrame(rows), headers=headers),
-              tag("p", t("ind.survey.file", lang, name=name, n=len(df)), cls="evalkit-footer")]
+    parts += [tag("p", text), table(pd.DataFrame(rows), headers=headers)]
+    parts += _survey_did(df, wanted, area=area, wave=wave, response=response, weight=weight,
+                         unsafe=unsafe, design=design, alpha=a, lang=lang, rule=rule)
+    parts.append(tag("p", t("ind.survey.file", lang, name=name, n=len(df)),
+                     cls="evalkit-footer"))
     return join(parts)
+
+
+def _survey_did(df: pd.DataFrame, wanted: list[str], *, area: str, wave: str, response: str,
+                weight: str | None, unsafe: Sequence[str], design: dict[str, str | None],
+                alpha: float, lang: Lang, rule: DisclosureRule) -> list[Html]:
+    """The selected areas' change between the first and the last wave against the other
+    surveyed areas' (:func:`evalkit.survey_did`), when the survey allows it."""
+    if not wanted or wave not in df.columns or area not in df.columns:
+        return []
+    waves = [str(w) for w in pd.unique(df[wave].dropna())]
+    present = set(df[area].astype(str))
+    treated = [a for a in wanted if a in present]
+    if len(waves) < 2 or not treated or not present - set(treated):
+        return []
+    from evalkit.designs.survey_did import survey_did
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvalkitWarning)
+        res = survey_did(df, response=response, area=area, wave=wave, treated_areas=treated,
+                         before=waves[0], after=waves[-1], unsafe=tuple(unsafe),
+                         weight=weight if weight and weight in df.columns else None,
+                         alpha=alpha, **design)
+    cells = res.series
+    hidden = any(rule.survey_status(n, rse if pd.notna(rse) else 0.0) == "suppressed"
+                 for n, rse in zip(cells["n"], cells["rse"], strict=True))
+    values = {"before": _maybe(f"ind.wave.{waves[0]}", lang) or waves[0],
+              "after": _maybe(f"ind.wave.{waves[-1]}", lang) or waves[-1],
+              "level": _level(alpha)}
+    if hidden:
+        return [tag("h3", t("ind.survey.did.title", lang)),
+                tag("p", t("ind.survey.did.suppressed", lang, **values))]
+    row = res.effect("att")
+    clear = not row["ci_low"] <= 0 <= row["ci_high"]
+    return [tag("h3", t("ind.survey.did.title", lang)),
+            tag("p", t(f"ind.survey.did.{'clear' if clear else 'unclear'}", lang, **values,
+                       est=format_number(round(row["estimate"], 1), lang, "+g"),
+                       lo=format_number(round(row["ci_low"], 1), lang, "+g"),
+                       hi=format_number(round(row["ci_high"], 1), lang, "+g"),
+                       method=t("ind.survey.design" if any(design.values())
+                                else "ind.survey.kish", lang)))]
 
 
 def methods_section(*, per: float = 100_000, lang: Lang = "en",

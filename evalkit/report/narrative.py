@@ -29,7 +29,7 @@ from evalkit.i18n import (
 )
 from evalkit.report.disclosure import DisclosureRule
 from evalkit.report.html import Html, esc, join, table, tag
-from evalkit.results import EvaluationResult
+from evalkit.results import ITS_METHODS, EvaluationResult
 
 __all__ = [
     "STYLE",
@@ -78,7 +78,7 @@ def header(result: EvaluationResult, *, lang: Lang, title: str = "", partnership
            areas: str = "", outcome_label: str | None = None) -> Html:
     """Title and the who / what / when summary."""
     name = _label(result, outcome_label, lang)
-    title = title or t(f"{'its' if result.method == 'its' else 'did'}.title", lang,
+    title = title or t(f"{'its' if result.method in ITS_METHODS else 'did'}.title", lang,
                        outcome=name)
     first, last = result.sample.get("first_period"), result.sample.get("last_period")
     rows = [
@@ -103,7 +103,7 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
     """The main finding in one sentence with its uncertainty, in a highlighted box."""
     name = _label(result, outcome_label, lang)
     level = _level(result)
-    if result.method == "its":
+    if result.method in ITS_METHODS:
         row = result.effect("cumulative_effect")
         _, freq_plural = _freq(result, lang)
         noun = outcome_name(str(result.spec.get("outcome", "")), lang, outcome_label, noun=True)
@@ -159,7 +159,7 @@ def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "") -
     parts = [section("report.data", lang)]
     n_units = s.get("n_units") or 1
     areas = t("word.area" if n_units == 1 else "word.areas", lang)
-    if s.get("first_period") and result.method == "its":
+    if s.get("first_period") and result.method in ITS_METHODS:
         parts.append(tag("p", t("report.data.series", lang, n_periods=s.get("n_periods", ""),
                                 freq_plural=freq_plural, first=s["first_period"],
                                 last=s["last_period"], n_units=n_units, areas=areas)))
@@ -189,7 +189,7 @@ def design_section(result: EvaluationResult, *, lang: Lang,
     spec, s = result.spec, result.sample
     freq_name, freq_plural = _freq(result, lang)
     parts = [section("report.design", lang)]
-    if result.method == "its":
+    if result.method in ITS_METHODS:
         season = spec.get("seasonality", "none")
         season_name = t(f"season.{spec.get('freq', 'M')}", lang)
         seasonality = t(f"its.seasonality.{season}", lang, season_name=season_name,
@@ -234,7 +234,7 @@ def _term_label(result: EvaluationResult, term: str, lang: str) -> str:
         return t("es.term", lang, k=int(term.rsplit("_", 1)[1]), freq_plural=freq_plural)
     if term.startswith("att_group_"):
         return t("did.term.cohort", lang, g=term.removeprefix("att_group_"))
-    prefix = "its" if result.method == "its" else "did"
+    prefix = "its" if result.method in ITS_METHODS else "did"
     return t(f"{prefix}.term.{term}", lang, freq_name=freq_name, freq_plural=freq_plural,
              n_post=result.sample.get("n_post", ""))
 
@@ -349,7 +349,7 @@ def methods_section(result: EvaluationResult, *, lang: Lang,
     """Model, estimator, variance convention and references."""
     parts = [section(heading, lang)]
     freq_name, _ = _freq(result, lang)
-    if result.method == "its":
+    if result.method in ITS_METHODS:
         link = t("link.ols" if result.spec["family"] == "ols" else "link.count", lang)
         parts.append(tag("p", Html(t("its.methods", lang, link=esc(link),
                                      freq_name=esc(freq_name)))))
@@ -397,7 +397,7 @@ def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult |
                         python=platform.python_version()))]
     seed = result.provenance.get("seed") if result is not None else None
     if seed is not None:
-        parts.append(tag("p", t("report.seed", lang, seed=seed)))
+        parts.append(tag("p", t("report.seed", lang, seed=str(seed))))
     date = (today or _dt.date.today()).isoformat()
     if rule is not None:
         parts.append(tag("p", rule.text(lang), cls="evalkit-footer"))

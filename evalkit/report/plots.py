@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from evalkit.errors import SpecError
 from evalkit.i18n import Lang, outcome_name, t
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
-from evalkit.results import EvaluationResult
+from evalkit.results import ITS_METHODS, EvaluationResult
 
 __all__ = ["plot_event_study", "plot_its", "plot_rates", "plot_trends"]
 
@@ -82,7 +82,7 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
     rule : DisclosureRule
         Observed counts it hides (1 to 4 by default) are not drawn; a note says how many.
     """
-    _require(result, ("its",))
+    _require(result, ITS_METHODS)
     spec = result.spec
     s = result.series
     treated = s[s["unit"] == "treated"].reset_index(drop=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.data.io import data_fingerprint, read_table
-from evalkit.results import EvaluationResult, json_safe
+from evalkit.results import Diagnostic, EvaluationResult, json_safe
 
 __all__ = ["SCHEMA", "SCHEMA_PATH", "build_results", "write_results"]
 
@@ -26,7 +26,8 @@ _ESTIMATE_FIELDS = ("term", "estimate", "std_error", "ci_low", "ci_high", "p_val
 
 def build_results(results: Sequence[EvaluationResult], *, template: str,
                   parameters: Mapping[str, Any], data: object, unit: str | None = None,
-                  time: str | None = None) -> dict[str, Any]:
+                  time: str | None = None, diagnostics: Sequence[Diagnostic] = ()
+                  ) -> dict[str, Any]:
     """The results.json document for one template run.
 
     Parameters
@@ -43,11 +44,14 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         The run's parameters as given (after type conversion).
     data : DataFrame or path
         The data file (or frame) the run read; hashed and counted.
+    diagnostics : sequence of Diagnostic
+        Checks that belong to no single result (the ``evaluation`` template's
+        ``designs_agree`` and ``evidence_level``), listed after the results' own.
     """
     from evalkit import __version__
 
     table = read_table(data)
-    estimates, diagnostics, warnings = [], [], []
+    estimates, warnings = [], []
     units = periods = 0
     for res in results:
         n_obs = int(res.sample.get("n_obs") or 0)
@@ -58,9 +62,8 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
             record.update({k: row.get(k) for k in _ESTIMATE_FIELDS})
             record["n_obs"] = int(row.get("n_obs") or n_obs)
             estimates.append(record)
-        diagnostics += [{k: v for k, v in d.to_dict().items() if k != "message"}
-                        for d in res.diagnostics]
         warnings += [str(w) for w in res.warnings if str(w) not in warnings]
+    checks = [d for res in results for d in res.diagnostics] + list(diagnostics)
     if unit and unit in table and not units:
         units = int(table[unit].nunique())
     if time and time in table and not periods:
@@ -73,7 +76,8 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         "data": {"rows": len(table), "units": units, "periods": periods,
                  "sha256": data_fingerprint(data)},
         "estimates": estimates,
-        "diagnostics": diagnostics,
+        "diagnostics": [{k: v for k, v in d.to_dict().items() if k != "message"}
+                        for d in checks],
         "warnings": warnings,
     })
 

@@ -197,6 +197,12 @@ def _demo(args: argparse.Namespace) -> int:
     outcomes = run_demo(args.out, lang=args.lang, progress=not args.no_progress)
     for outcome in outcomes:
         print(f"\n{outcome.results['template']}: {outcome.report}")
+        checks = {d["name"]: d for d in outcome.results["diagnostics"]}
+        if "evidence_level" in checks:
+            agree, level = checks["designs_agree"], checks["evidence_level"]["statistic"]
+            print(f"  credible designs: {_g(agree['statistic'])}, they "
+                  f"{'agree' if agree['passed'] else 'DISAGREE'}; Maryland SMS level "
+                  f"{_g(level) if level is not None else 'below 2'}")
         for est in outcome.results["estimates"]:
             if est["term"] in ("cumulative_effect", "att", "level_change"):
                 rel = est.get("relative_effect")

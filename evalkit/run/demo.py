@@ -5,18 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalkit.run.execute import RunOutcome, run_template
+from evalkit.run.resources import samples_dir
 
 __all__ = ["DEMO_RUNS", "run_demo"]
 
+
+def _runs() -> tuple[tuple[str, str, dict], ...]:
+    """(folder, template, parameters) of each demo run."""
+    return (
+        # one district (Centre) with buffers: ITS, controlled ITS, synthetic control, WDD
+        ("centre", "evaluation", {}),
+        # the staggered roll-out to 8 districts with the residents' survey
+        ("rollout", "evaluation", {
+            "data": str(samples_dir() / "city_monthly.csv"), "outcome": "burglary",
+            "buffer": [], "buffer_control": [], "survey": str(samples_dir() / "survey.csv"),
+            "cost": 400_000.0}),
+    )
+
+
 #: template runs of the demo: (folder name, template, parameters)
-DEMO_RUNS: tuple[tuple[str, str, dict], ...] = (
-    ("its", "its", {}),
-    ("did", "did", {}),
-)
+DEMO_RUNS = _runs()
 
 
 def run_demo(out: str | Path, *, lang: str = "en", progress: bool = True) -> list[RunOutcome]:
-    """Run every demo template on ``data_samples/`` into ``out/<name>/`` (replacing them)."""
+    """Run every demo evaluation on ``data_samples/`` into ``out/<name>/`` (replacing them)."""
     from evalkit.i18n import t
 
     out = Path(out)

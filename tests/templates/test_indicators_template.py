@@ -160,6 +160,32 @@ def test_survey_section_hides_suppressed_cells():
     assert "None of the selected areas" in ri.survey_section(frame, areas=["Gare"])
 
 
+def test_survey_section_shows_the_difference_in_differences_of_the_selected_areas():
+    survey = samples_dir() / "survey.csv"
+    treated = ["Hôtel-de-Ville", "Cathédrale", "Moulins"]
+    res = ek.survey_did(survey, response="feel_unsafe_after_dark", area="area", wave="wave",
+                        treated_areas=treated, before="before", after="after",
+                        weight="weight", strata="stratum", psu="psu")
+    row = res.effect("att")
+    text = unescape(re.sub(r"<[^>]+>", " ", ri.survey_section(survey, areas=treated)))
+    assert (f"changed by {row['estimate']:+.1f} percentage points relative to the other "
+            f"surveyed areas") in text
+    assert f"95% CI {row['ci_low']:+.1f} to {row['ci_high']:+.1f}" in text
+    assert row["ci_low"] < -7 < row["ci_high"]  # the sample's true DiD: -7 points
+    # no comparison areas left (all selected) or a single wave: no DiD paragraph
+    everyone = sorted(pd.read_csv(survey)["area"].unique())
+    assert "relative to the other" not in ri.survey_section(survey, areas=everyone)
+    one_wave = pd.read_csv(survey).query("wave == 'before'")
+    assert "relative to the other" not in ri.survey_section(one_wave, areas=treated)
+
+
+def test_survey_did_paragraph_is_withheld_when_a_cell_is_suppressed():
+    before = survey_frame()
+    two_waves = pd.concat([before, before.assign(wave="after")], ignore_index=True)
+    html = ri.survey_section(two_waves, areas=["Petit"])  # Petit: 12 respondents a wave
+    assert "at least one of its cells is too small" in html
+
+
 def test_resolve_survey():
     assert ri.resolve_survey("sample", data="") == samples_dir() / "survey.csv"
     assert ri.resolve_survey("sample", data="mine.csv") is None

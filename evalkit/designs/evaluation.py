@@ -1,0 +1,276 @@
+"""Every design the data supports, run on one partnership (the ``evaluation`` template).
+
+:func:`run_designs` reads which areas have the partnership and from when (the treatment
+column), then runs:
+
+* **ITS** on the treated areas summed (the first cohort's areas when the start is
+  staggered), against their own trend — no comparison areas (Maryland level 2);
+* **difference in differences** against the comparison areas: with at least
+  ``FEW_TREATED`` treated areas a panel design (two-way Poisson with an event study for the
+  pre-trend test when every area starts together, Callaway–Sant'Anna group-time effects when
+  the start is staggered); with fewer, a **controlled ITS** (the treated series against the
+  comparison areas' summed series, with one effect per period), because cluster-robust
+  intervals with one to four treated clusters are far too narrow and the permutation
+  alternatives give no usable interval;
+* **synthetic control** when exactly one area is treated;
+* **WDD** (displacement and diffusion) when buffer areas and buffer controls are given.
+
+Buffer areas and their controls' roles: buffers are kept out of every comparison (they may
+receive displacement); buffer controls are ordinary comparison areas. The comparison areas
+default to every never-treated area that is not a buffer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from evalkit._checks import check_alpha, check_choice
+from evalkit.data.io import read_table
+from evalkit.data.periods import to_periods
+from evalkit.data.validate import require_columns
+from evalkit.designs._common import as_list
+from evalkit.designs.did import FEW_TREATED, did, event_study
+from evalkit.designs.displacement import wdd
+from evalkit.designs.its import its
+from evalkit.designs.staggered import staggered_did
+from evalkit.designs.synth import synth
+from evalkit.errors import DataError, SpecError
+from evalkit.i18n import Caveat
+from evalkit.results import EvaluationResult
+
+__all__ = ["DesignRun", "run_designs", "treated_cells"]
+
+_COHORT = "_evalkit_cohort"
+
+
+@dataclass(frozen=True)
+class DesignRun:
+    """The designs run on one partnership, and what the data said about the partnership.
+
+    Attributes
+    ----------
+    results : tuple of EvaluationResult
+        Every result, in the order ITS, DiD (panel or controlled ITS), event study, synthetic
+        control, WDD.
+    treated : dict
+        Treated area → first treated period (text).
+    comparison : tuple of str
+        The comparison areas.
+    buffer : tuple of str
+        The buffer areas (kept out of every comparison).
+    its_areas : tuple of str
+        The areas summed in the ITS (the first cohort's).
+    treated_total, treated_cells : float, int
+        Observed outcome summed over the treated area-periods from each area's start, and
+        their number (what :func:`evalkit.designs.triangulate.triangulate` needs to put
+        additive estimates on the relative scale and to count crimes prevented).
+    notes : tuple of Caveat
+        Why a design was or was not run.
+    """
+
+    results: tuple[EvaluationResult, ...]
+    treated: dict[str, str]
+    comparison: tuple[str, ...]
+    buffer: tuple[str, ...]
+    its_areas: tuple[str, ...]
+    treated_total: float
+    treated_cells: int
+    notes: tuple[Caveat, ...]
+
+    def get(self, method: str) -> EvaluationResult | None:
+        """The result of ``method`` (``its``, ``did``, ``synth``...), None if not run."""
+        return next((r for r in self.results if r.method == method), None)
+
+
+def treated_cells(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
+                  first: dict[str, str]) -> tuple[float, int]:
+    """Observed ``outcome`` summed over the treated areas from their start, and the cells.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel.
+    outcome, unit, time : str
+        Columns.
+    first : dict
+        Treated area → first treated period.
+    """
+    periods, _ = to_periods(data[time], column=time)
+    start = data[unit].astype(str).map(first)
+    on = start.notna().to_numpy()
+    if not on.any():
+        return 0.0, 0
+    starts, _ = to_periods(start[on].astype(str), column=time)
+    post = periods[on].to_numpy() >= starts.to_numpy()
+    values = pd.to_numeric(data[outcome][on], errors="coerce").to_numpy(float)[post]
+    return float(values.sum()), int(post.sum())
+
+
+def _first_periods(df: pd.DataFrame, *, unit: str, time: str, treatment: str) -> dict[str, str]:
+    periods, _ = to_periods(df[time], column=time)
+    dose = pd.to_numeric(df[treatment], errors="coerce")
+    bad = df[treatment].notna() & dose.isna()
+    if bad.any():
+        raise DataError(
+            f"treatment column {treatment!r} must be 0/1 (or a share 0..1 of the period under "
+            f"the partnership); found {df.loc[bad, treatment].iloc[0]!r} in row "
+            f"{int(bad.to_numpy().nonzero()[0][0]) + 2} of the file. Fix the column.")
+    on = (dose.fillna(0) > 0).to_numpy()
+    first = periods[on].groupby(df[unit].astype(str)[on].to_numpy()).min()
+    if first.empty:
+        raise DataError(f"no treated area: column {treatment!r} is 0 everywhere. Mark the "
+                        "partnership areas' periods under the partnership with 1.")
+    return {str(k): str(v) for k, v in first.items()}
+
+
+def _check_areas(name: str, areas: list[str], known: set[str]) -> None:
+    unknown = [a for a in areas if a not in known]
+    if unknown:
+        raise DataError(f"{name}: {', '.join(map(repr, unknown))} not found in the area "
+                        f"column. Known areas include {', '.join(sorted(known)[:8])}. "
+                        "Fix the spelling (names are compared exactly).")
+
+
+def run_designs(
+    data: pd.DataFrame | str | os.PathLike,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treatment: str,
+    exposure: str | None = None,
+    comparison: Sequence[str] = (),
+    buffer: Sequence[str] = (),
+    buffer_control: Sequence[str] = (),
+    family: Literal["poisson", "quasipoisson", "negbin"] = "quasipoisson",
+    seasonality: Literal["none", "month", "fourier"] = "month",
+    slope_change: bool = True,
+    window: int = 12,
+    seed: int | None = None,
+    alpha: float = 0.05,
+) -> DesignRun:
+    """Run every design the data supports on one partnership.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        Long panel of areas × periods with count ``outcome`` and 0/1 ``treatment``.
+    outcome, unit, time, treatment : str
+        Columns. ``treatment`` is 1 (or a share > 0) in each partnership area's periods under
+        the partnership; the first such period is the area's start.
+    exposure : str, optional
+        Denominator column, the offset of the (controlled) ITS.
+    comparison : sequence of str
+        Comparison areas; empty for every never-treated area that is not a buffer.
+    buffer, buffer_control : sequence of str
+        Buffer areas around the treated areas and comparison areas for them; both are needed
+        for the WDD displacement test. Buffers never serve as comparison areas.
+    family, seasonality, slope_change
+        The ITS model (as in :func:`evalkit.its`; the panel designs are Poisson).
+    window : int
+        Periods before and after the start counted by the WDD test, and leads shown in the
+        event study (lags: twice as many).
+    seed : int, optional
+        Seed of the synthetic control's placebo draws.
+    alpha : float
+        One minus the confidence level.
+
+    Returns
+    -------
+    DesignRun
+
+    Raises
+    ------
+    DataError
+        No treated area, unknown area names, a treatment column that is not numeric.
+    SpecError
+        An area in two roles, a buffer without buffer controls, bad options.
+    """
+    check_alpha(alpha)
+    check_choice("family", family, ("poisson", "quasipoisson", "negbin"))
+    if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+        raise SpecError(f"window must be a whole number of periods >= 1; got {window!r}.")
+    df = read_table(data)
+    require_columns(df, [unit, time, outcome, treatment] + ([exposure] if exposure else []))
+    df = df.dropna(subset=[unit, time])
+    areas = set(df[unit].astype(str))
+    comparison, buffer = as_list(list(comparison)), as_list(list(buffer))
+    buffer_control = as_list(list(buffer_control))
+    for name, given in (("comparison", comparison), ("buffer", buffer),
+                        ("buffer_control", buffer_control)):
+        _check_areas(name, given, areas)
+    first = _first_periods(df, unit=unit, time=time, treatment=treatment)
+    treated = sorted(first)
+    for name, given in (("comparison", comparison), ("buffer", buffer),
+                        ("buffer_control", buffer_control)):
+        clash = sorted(set(given) & set(treated))
+        if clash:
+            raise SpecError(f"{name} lists partnership area(s) {', '.join(clash)}; a treated "
+                            "area cannot also be a comparison or a buffer. Remove it.")
+    clash = sorted(set(buffer) & (set(comparison) | set(buffer_control)))
+    if clash:
+        raise SpecError(f"{', '.join(clash)} is both a buffer and a comparison area; buffers "
+                        "may receive displacement, so they cannot be comparisons. Remove it "
+                        "from one list.")
+    if bool(buffer) != bool(buffer_control):
+        raise SpecError("the displacement test needs both buffer and buffer_control areas; "
+                        f"only {'buffer' if buffer else 'buffer_control'} was given. Add the "
+                        "other (comparison areas for the buffers, away from the partnership "
+                        "area), or leave both empty.")
+    comparison = comparison or sorted(areas - set(treated) - set(buffer))
+    if not comparison:
+        raise DataError("no comparison area: every area is treated or a buffer. Give "
+                        "comparison= or keep some areas without the partnership.")
+    starts = sorted(set(first.values()))
+    its_areas = [a for a in treated if first[a] == starts[0]]
+    notes: list[Caveat] = []
+    if len(starts) > 1:
+        notes.append(Caveat("eval_its_first_cohort", start=starts[0], n=len(its_areas),
+                            n_starts=len(starts)))
+    panel = df[df[unit].astype(str).isin(set(treated) | set(comparison))]
+    results: list[EvaluationResult] = [
+        its(df, outcome=outcome, time=time, intervention=starts[0], exposure=exposure,
+            family=family, seasonality=seasonality, slope_change=slope_change, unit=unit,
+            units=its_areas, alpha=alpha)]
+    if len(treated) >= FEW_TREATED:
+        if len(starts) > 1:
+            cohorts = panel.copy()
+            cohorts[_COHORT] = cohorts[unit].astype(str).map(first).fillna("")
+            results.append(staggered_did(cohorts, outcome=outcome, unit=unit, time=time,
+                                         cohort=_COHORT, alpha=alpha))
+        else:
+            results.append(did(panel, outcome=outcome, unit=unit, time=time,
+                               treatment=treatment, family="poisson", seed=seed, alpha=alpha))
+            cohorts = panel.copy()
+            cohorts[_COHORT] = cohorts[unit].astype(str).map(first).fillna("")
+            results.append(event_study(cohorts, outcome=outcome, unit=unit, time=time,
+                                       cohort=_COHORT, leads=window, lags=2 * window,
+                                       alpha=alpha))
+    else:
+        notes.append(Caveat("eval_controlled_its", n=len(treated), few=FEW_TREATED))
+        results.append(its(df, outcome=outcome, time=time, intervention=starts[0],
+                           exposure=exposure, family=family, seasonality=seasonality,
+                           slope_change=slope_change, unit=unit, units=its_areas,
+                           control=comparison, alpha=alpha))
+    if len(treated) == 1:
+        results.append(synth(panel, outcome=outcome, unit=unit, time=time,
+                             treated_unit=treated[0], intervention=starts[0], seed=seed,
+                             alpha=alpha))
+    else:
+        notes.append(Caveat("eval_no_synth", n=len(treated)))
+    if buffer:
+        results.append(wdd(data=df, unit=unit, time=time, outcome=outcome,
+                           intervention=starts[0], response=its_areas, buffer=buffer,
+                           control=[a for a in comparison if a not in buffer_control],
+                           buffer_control=buffer_control, before=window, after=window,
+                           alpha=alpha))
+    else:
+        notes.append(Caveat("eval_no_buffer"))
+    total, cells = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
+    return DesignRun(tuple(results), dict(first), tuple(comparison), tuple(buffer),
+                     tuple(its_areas), total, cells, tuple(notes))

@@ -1,0 +1,328 @@
+"""Several designs' estimates of one effect side by side: do they agree, how strong is the evidence?
+
+Every crime-effect estimate is put on one scale, the **percentage change** of the outcome in
+the treated area-periods against the design's counterfactual:
+
+* log-link designs (Poisson DiD, ITS): ``100 (rate ratio - 1)`` — for ITS the ratio of the
+  observed to the counterfactual total over the post-period (``cumulative_effect``);
+* additive designs (group-time DiD, synthetic control): ``100 (obs / (obs - att) - 1)``,
+  with ``obs`` the observed mean of the treated area-periods; its interval maps the ATT's
+  interval through the same increasing function (``obs`` held fixed).
+
+**Agreement.** The credible designs *agree* when their intervals share a common value (for
+intervals that is the same as every pair overlapping), and *disagree* otherwise. Overlap is
+a lenient test — two independent 95 % intervals can overlap while the difference is
+significant — so "agree" means "not shown to differ", and the report says so.
+
+**Credibility.** A design counts when its own check of its identifying assumption passes:
+the pre-trend test (event study, group-time DiD), the pre-period fit (synthetic control),
+at least ``MIN_PRE`` pre-periods (ITS, controlled ITS). Designs that fail stay in the table,
+marked, and out of the agreement and the grade.
+
+**Maryland Scientific Methods Scale** (Sherman et al. 1997; DOMAIN.md §4): ITS against its
+own trend = level 2 (before/after); controlled ITS, synthetic control, DiD with comparison
+areas = level 3; DiD with at least ``MANY`` treated and ``MANY`` comparison areas = level 4.
+The evidence grade is the level of the strongest credible design.
+
+**Economics** (EMMIE): crimes prevented by the strongest credible design (total over the
+treated area-periods, with its interval); cost per crime prevented = cost / prevented, with
+the interval's bounds swapped (unbounded when the interval includes no prevention).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit._checks import check_alpha
+from evalkit.errors import SpecError
+from evalkit.i18n import Caveat
+from evalkit.results import Diagnostic, EvaluationResult
+
+__all__ = ["MANY", "MIN_PRE", "Triangulation", "triangulate"]
+
+#: pre-periods an ITS needs to count as credible
+MIN_PRE = 12
+#: treated and comparison areas a DiD needs for Maryland level 4
+MANY = 5
+
+Agreement = Literal["agree", "disagree", "single", "none"]
+Direction = Literal["reduction", "increase", "no_clear_change", "mixed", "none"]
+
+_ROLE = {"its": "effect", "controlled_its": "effect", "did": "effect",
+         "staggered_did": "effect", "synth": "effect", "wdd": "displacement",
+         "survey_did": "insecurity"}
+_TERM = {"its": "cumulative_effect", "controlled_its": "cumulative_effect", "did": "att",
+         "staggered_did": "att_simple", "synth": "att", "wdd": "wdd_displacement",
+         "survey_did": "att"}
+_COLUMNS = ("design", "role", "term", "estimate", "ci_low", "ci_high", "p_value", "unit",
+            "sms_level", "credible", "concern", "prevented", "prevented_low",
+            "prevented_high")
+
+
+@dataclass(frozen=True)
+class Triangulation:
+    """The designs side by side, their agreement and the strength of evidence.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per design: ``design`` (the result's method), ``role`` (``effect``,
+        ``displacement``, ``insecurity``), ``term``, ``estimate``, ``ci_low``, ``ci_high``,
+        ``p_value``, ``unit`` (``percent`` for effects, ``crimes`` for displacement,
+        ``percentage_points`` for insecurity), ``sms_level``, ``credible``, ``concern``
+        (the failed check's caveat code, empty when credible), and ``prevented``,
+        ``prevented_low``, ``prevented_high`` (crimes prevented, effect rows).
+    agreement : {"agree", "disagree", "single", "none"}
+        Among the credible effect designs with a finite interval.
+    direction : {"reduction", "increase", "no_clear_change", "mixed", "none"}
+        What their intervals say: all exclude zero below, all above, none excludes zero,
+        or a mix.
+    common : (float, float) or None
+        The values every credible interval contains (agreement), in percent.
+    apart : (str, str) or None
+        The two designs furthest apart (disagreement).
+    sms_level : int or None
+        Maryland SMS level of the strongest credible design (None when none is credible).
+    strongest : str or None
+        That design.
+    cost, cost_per_crime : float or None, (float, float, float) or None
+        The cost given and the cost per crime prevented (estimate, low, high; ``inf`` when
+        unbounded).
+    alpha : float
+    reasons : tuple of Caveat
+        Plain-language notes (why a design is not credible, what disagreement means).
+    """
+
+    table: pd.DataFrame
+    agreement: Agreement
+    direction: Direction
+    common: tuple[float, float] | None
+    apart: tuple[str, str] | None
+    sms_level: int | None
+    strongest: str | None
+    cost: float | None
+    cost_per_crime: tuple[float, float, float] | None
+    alpha: float
+    reasons: tuple[Caveat, ...]
+
+    def row(self, design: str) -> pd.Series:
+        """The table row of ``design``."""
+        rows = self.table[self.table["design"] == design]
+        if rows.empty:
+            raise SpecError(f"no design {design!r} in this triangulation; designs: "
+                            f"{', '.join(self.table['design'])}.")
+        return rows.iloc[0]
+
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """``designs_agree`` and ``evidence_level``, as results.json diagnostics."""
+        n = int(self.table[(self.table["role"] == "effect") & self.table["credible"]].shape[0])
+        return (
+            Diagnostic("designs_agree", "the credible designs' confidence intervals share a "
+                       "common value", float(n), float("nan"),
+                       self.agreement in ("agree", "single"),
+                       message=f"{self.agreement}: {n} credible design(s), {self.direction}"),
+            Diagnostic("evidence_level", "Maryland Scientific Methods Scale level of the "
+                       "strongest credible design (3 or more passes)",
+                       float(self.sms_level) if self.sms_level else float("nan"),
+                       float("nan"), bool(self.sms_level and self.sms_level >= 3),
+                       message=f"level {self.sms_level} ({self.strongest})"),
+        )
+
+
+def _diag(res: EvaluationResult, name: str) -> Diagnostic | None:
+    return next((d for d in res.diagnostics if d.name == name), None)
+
+
+def _level(res: EvaluationResult) -> int:
+    if res.method == "its":
+        return 2
+    if res.method in ("did", "staggered_did"):
+        treated = int(res.sample.get("n_treated_units") or 0)
+        never = int(res.sample.get("n_never_treated")
+                    or int(res.sample.get("n_units") or 0) - treated)
+        return 4 if treated >= MANY and never >= MANY else 3
+    return 3
+
+
+def _concern(res: EvaluationResult, pre_trend: Diagnostic | None) -> str:
+    if res.method in ("its", "controlled_its"):
+        return "" if int(res.sample.get("n_pre") or 0) >= MIN_PRE else "eval_short_pre"
+    if res.method in ("did", "staggered_did"):
+        check = _diag(res, "pre_trend") or pre_trend
+        return "eval_pre_trend" if check is not None and not check.passed else ""
+    if res.method == "synth":
+        fit = _diag(res, "pre_fit")
+        return "eval_synth_fit" if fit is not None and not fit.passed else ""
+    if res.method == "survey_did":
+        rel = _diag(res, "survey_reliability")
+        return "eval_survey_reliability" if rel is not None and not rel.passed else ""
+    return ""
+
+
+def _percent(ratio: float) -> float:
+    return 100.0 * (ratio - 1.0) if math.isfinite(ratio) else float("nan")
+
+
+def _from_additive(att: float, lo: float, hi: float, obs: float) -> tuple[float, float, float]:
+    """Percent change obs / (obs - att) - 1 and its interval (obs held fixed)."""
+    def pct(a: float) -> float:
+        if not math.isfinite(a):
+            return math.copysign(math.inf, a) if not math.isnan(a) else float("nan")
+        return 100.0 * (obs / (obs - a) - 1.0) if obs - a > 0 else math.inf
+    return pct(att), pct(lo), pct(hi)
+
+
+def _effect_row(res: EvaluationResult, *, treated_total: float | None,
+                treated_cells: int | None) -> dict[str, Any]:
+    term = _TERM[res.method]
+    row = res.effect(term)
+    est, lo, hi = (float(row[c]) for c in ("estimate", "ci_low", "ci_high"))
+    obs_mean = (treated_total / treated_cells
+                if treated_total is not None and treated_cells else None)
+    prevented = (float("nan"),) * 3
+    if res.method in ("its", "controlled_its"):
+        pct = tuple(_percent(float(row[c])) for c in
+                    ("relative_effect", "relative_ci_low", "relative_ci_high"))
+        prevented = (-est, -hi, -lo)
+    elif res.method == "synth":
+        n_post = int(res.sample.get("n_post") or 0)
+        post = res.series["post"].to_numpy(bool) if "post" in res.series else None
+        obs = float(res.series["observed"][post].mean()) if post is not None else None
+        obs = obs if obs is not None and math.isfinite(obs) else obs_mean
+        pct = _from_additive(est, lo, hi, obs) if obs else (float("nan"),) * 3
+        prevented = (-est * n_post, -hi * n_post, -lo * n_post)
+    elif row["scale"] == "log":
+        pct = tuple(_percent(math.exp(v)) for v in (est, lo, hi))
+        if treated_total is not None:
+            prevented = tuple(treated_total * (math.exp(-v) - 1.0) for v in (est, hi, lo))
+    else:  # additive panel estimate (group-time DiD, OLS DiD): an average per area-period
+        pct = _from_additive(est, lo, hi, obs_mean) if obs_mean else (float("nan"),) * 3
+        if treated_cells:
+            prevented = (-est * treated_cells, -hi * treated_cells, -lo * treated_cells)
+    return {"estimate": pct[0], "ci_low": pct[1], "ci_high": pct[2], "unit": "percent",
+            "prevented": prevented[0], "prevented_low": prevented[1],
+            "prevented_high": prevented[2], "p_value": float(row["p_value"])}
+
+
+def _other_row(res: EvaluationResult, alpha: float) -> dict[str, Any]:
+    if res.method == "wdd":  # the buffer part: displacement (+) or diffusion (-), in crimes
+        est, se = float(res.sample["wdd_displacement"]), float(res.sample["se_displacement"])
+        q = float(stats.norm.ppf(1 - alpha / 2))
+        p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else float("nan")
+        values = (est, est - q * se, est + q * se, p)
+    else:
+        row = res.effect(_TERM[res.method])
+        values = tuple(float(row[c]) for c in ("estimate", "ci_low", "ci_high", "p_value"))
+    return {"estimate": values[0], "ci_low": values[1], "ci_high": values[2],
+            "p_value": values[3],
+            "unit": "crimes" if res.method == "wdd" else "percentage_points",
+            "prevented": float("nan"), "prevented_low": float("nan"),
+            "prevented_high": float("nan")}
+
+
+def _direction(rows: pd.DataFrame) -> Direction:
+    if rows.empty:
+        return "none"
+    down = (rows["ci_high"] < 0).to_numpy()
+    up = (rows["ci_low"] > 0).to_numpy()
+    if down.all():
+        return "reduction"
+    if up.all():
+        return "increase"
+    if not (down | up).any():
+        return "no_clear_change"
+    return "mixed"
+
+
+def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | None = None,
+                treated_cells: int | None = None, cost: float | None = None,
+                alpha: float = 0.05) -> Triangulation:
+    """Compare the designs' estimates, say whether they agree and grade the evidence.
+
+    Parameters
+    ----------
+    results : sequence of EvaluationResult
+        The designs' results (``its``, ``controlled_its``, ``did``, ``staggered_did``,
+        ``synth``, ``wdd``, ``survey_did``; an ``event_study`` lends its pre-trend test to
+        ``did`` and is not a row of its own).
+    treated_total, treated_cells : float, int, optional
+        Observed outcome summed over the treated area-periods and their number (see
+        :func:`evalkit.designs.evaluation.treated_cells`); needed for the percentage change
+        of additive panel estimates and the crimes prevented by a Poisson DiD.
+    cost : float, optional
+        Cost of the partnership over the evaluated period (any currency), for the cost per
+        crime prevented.
+    alpha : float
+        One minus the confidence level of the results (for the text only).
+
+    Returns
+    -------
+    Triangulation
+    """
+    check_alpha(alpha)
+    if cost is not None and (not math.isfinite(float(cost)) or float(cost) < 0):
+        raise SpecError(f"cost must be a positive amount (or None); got {cost!r}.")
+    unknown = sorted({r.method for r in results} - set(_ROLE) - {"event_study"})
+    if unknown:
+        raise SpecError(f"triangulate() does not know design(s) {', '.join(unknown)}; it "
+                        f"compares {', '.join(sorted(_ROLE))}.")
+    events = next((r for r in results if r.method == "event_study"), None)
+    pre_trend = _diag(events, "pre_trend") if events is not None else None
+    rows, reasons = [], []
+    for res in results:
+        if res.method == "event_study":
+            continue
+        concern = _concern(res, pre_trend)
+        values = (_effect_row(res, treated_total=treated_total, treated_cells=treated_cells)
+                  if _ROLE[res.method] == "effect" else _other_row(res, alpha))
+        rows.append({"design": res.method, "role": _ROLE[res.method],
+                     "term": _TERM[res.method], **values, "sms_level": _level(res),
+                     "credible": not concern, "concern": concern})
+        if concern:
+            reasons.append(Caveat(concern, design=res.method))
+    table = pd.DataFrame(rows, columns=list(_COLUMNS))
+    table["credible"] = table["credible"].astype(bool)
+    effects = table[(table["role"] == "effect") & table["credible"]]
+    finite = effects[np.isfinite(effects["ci_low"]) & np.isfinite(effects["ci_high"])]
+    common = apart = None
+    if finite.empty:
+        agreement: Agreement = "single" if not effects.empty else "none"
+    elif len(finite) == 1:
+        agreement = "single"
+    else:
+        lo, hi = float(finite["ci_low"].max()), float(finite["ci_high"].min())
+        if lo <= hi:
+            agreement, common = "agree", (lo, hi)
+        else:
+            agreement = "disagree"
+            apart = (str(finite.loc[finite["ci_high"].idxmin(), "design"]),
+                     str(finite.loc[finite["ci_low"].idxmax(), "design"]))
+            if "its" in apart:
+                reasons.append(Caveat("eval_its_disagrees"))
+    direction = _direction(finite)
+    strongest = sms = None
+    cost_per = None
+    if not effects.empty:
+        ranked = effects.assign(width=(effects["ci_high"] - effects["ci_low"]).fillna(np.inf))
+        ranked = ranked.sort_values(["sms_level", "width"], ascending=[False, True])
+        best = ranked.iloc[0]
+        strongest, sms = str(best["design"]), int(best["sms_level"])
+        if cost is not None:
+            cost_per = _cost_per_crime(float(cost), best)
+    return Triangulation(table, agreement, direction, common, apart, sms, strongest,
+                         None if cost is None else float(cost), cost_per, alpha,
+                         tuple(reasons))
+
+
+def _cost_per_crime(cost: float, row: pd.Series) -> tuple[float, float, float]:
+    def per(prevented: float) -> float:
+        return cost / prevented if math.isfinite(prevented) and prevented > 0 else math.inf
+    est, lo, hi = (float(row[c]) for c in ("prevented", "prevented_low", "prevented_high"))
+    return per(est), per(hi), per(lo)

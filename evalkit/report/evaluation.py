@@ -1,0 +1,252 @@
+"""Report sections of the ``evaluation`` template: the designs side by side, their agreement,
+the forest plot and the strength of evidence (Maryland SMS, EMMIE).
+
+Everything here reads a :class:`~evalkit.designs.triangulate.Triangulation` (and the
+:class:`~evalkit.designs.evaluation.DesignRun` it came from) and never recomputes an estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from evalkit.i18n import Lang, format_number, format_significant, outcome_name, t
+from evalkit.report.html import Html, join, table, tag
+from evalkit.report.narrative import _p, _same_precision, section, title_block
+from evalkit.report.plots import _figure
+
+__all__ = ["comparison_section", "designs_section", "evidence_section", "header", "headline",
+           "plot_forest"]
+
+
+def _name(design: str, lang: str) -> str:
+    return t(f"eval.design.{design}", lang)
+
+
+def _pct(value: float, lang: str) -> str:
+    if not math.isfinite(value):
+        return "–"
+    text = format_number(round(value), lang, "g") if abs(value) >= 10 else format_number(
+        round(value, 1), lang, "g")
+    return ("+" if value > 0 else "") + text + ("\u202f%" if lang == "fr" else "%")
+
+
+def header(run: Any, *, lang: Lang, outcome: str, title: str = "", partnership: str = "",
+           outcome_label: str | None = None) -> Html:
+    """Title and the who / where / when / what table."""
+    name = outcome_name(outcome, lang, outcome_label)
+    starts = sorted(set(run.treated.values()))
+    rows = [("report.who", partnership), ("report.where", ", ".join(run.treated)),
+            ("report.when", ", ".join(starts)), ("report.what", name),
+            ("eval.comparison_areas", t("eval.n_areas", lang, n=len(run.comparison))),
+            ("eval.buffer_areas", ", ".join(run.buffer))]
+    return title_block(title or t("eval.title", lang, outcome=name), rows, lang=lang)
+
+
+def _agreement_text(tri: Any, lang: str) -> str:
+    credible = tri.table[(tri.table["role"] == "effect") & tri.table["credible"]]
+    names = ", ".join(_name(d, lang) for d in credible["design"])
+    if tri.agreement == "none":
+        return t("eval.agree.none", lang)
+    if tri.agreement == "single":
+        return t("eval.agree.single", lang, design=names)
+    if tri.agreement == "disagree":
+        a, b = tri.apart
+        return t("eval.agree.disagree", lang, a=_name(a, lang), b=_name(b, lang),
+                 a_est=_pct(tri.row(a)["estimate"], lang),
+                 b_est=_pct(tri.row(b)["estimate"], lang))
+    lo, hi = tri.common
+    return t("eval.agree.agree", lang, n=len(credible), designs=names, lo=_pct(lo, lang),
+             hi=_pct(hi, lang))
+
+
+def _direction_text(tri: Any, lang: str) -> str:
+    if tri.direction == "none":
+        return ""
+    if tri.direction != "mixed":
+        return t(f"eval.direction.{tri.direction}", lang)
+    credible = tri.table[(tri.table["role"] == "effect") & tri.table["credible"]]
+    clear = credible[(credible["ci_high"] < 0) | (credible["ci_low"] > 0)]
+    return t("eval.direction.mixed", lang,
+             clear=t("eval.and", lang).join(_name(d, lang) for d in clear["design"]))
+
+
+def headline(tri: Any, *, lang: Lang, outcome: str, outcome_label: str | None = None) -> Html:
+    """Whether the designs agree, what they find, and the evidence grade, in a box."""
+    name = outcome_name(outcome, lang, outcome_label)
+    parts = [_agreement_text(tri, lang), _direction_text(tri, lang)]
+    if tri.strongest is not None:
+        best = tri.row(tri.strongest)
+        parts.append(t("eval.headline.best", lang, design=_name(tri.strongest, lang),
+                       outcome=name, est=_pct(best["estimate"], lang),
+                       lo=_pct(best["ci_low"], lang), hi=_pct(best["ci_high"], lang),
+                       level=round(100 * (1 - tri.alpha))))
+        parts.append(t("eval.headline.grade", lang, level=tri.sms_level,
+                       meaning=t(f"eval.sms.{tri.sms_level}", lang)))
+    else:
+        parts.append(t("eval.headline.nograde", lang))
+    for role in ("displacement", "insecurity"):
+        rows = tri.table[tri.table["role"] == role]
+        if not rows.empty:
+            parts.append(_other_sentence(rows.iloc[0], lang, round(100 * (1 - tri.alpha))))
+    body = " ".join(p for p in parts if p)
+    return tag("div", tag("span", t("eval.headline.label", lang), cls="label"), body,
+               cls="evalkit-headline")
+
+
+def _other_sentence(row: Any, lang: str, level: int) -> str:
+    clear = not row["ci_low"] <= 0 <= row["ci_high"]
+    if row["role"] == "displacement":
+        key = "unclear" if not clear else ("displacement" if row["estimate"] > 0
+                                           else "diffusion")
+        est, lo, hi = _same_precision([abs(row["estimate"]), row["ci_low"], row["ci_high"]],
+                                      lang)
+        return t(f"eval.buffer.{key}", lang, n=est.lstrip("+"), lo=lo, hi=hi, level=level)
+    return t(f"eval.survey.{'clear' if clear else 'unclear'}", lang,
+             est=format_number(round(row["estimate"], 1), lang, "+g"),
+             lo=format_number(round(row["ci_low"], 1), lang, "+g"),
+             hi=format_number(round(row["ci_high"], 1), lang, "+g"), level=level)
+
+
+def designs_section(run: Any, *, lang: Lang, results: Any = None) -> Html:
+    """Which designs were run (``results``, default ``run.results``), which not, and why."""
+    items = [tag("li", _name(r.method, lang)) for r in (results or run.results)
+             if r.method != "event_study"]
+    notes = [tag("li", n.render(lang)) for n in run.notes]
+    parts = [section("eval.designs", lang), tag("p", t("eval.designs.intro", lang)),
+             tag("ul", *items)]
+    if notes:
+        parts.append(tag("ul", *notes, cls="evalkit-notes"))
+    return join(parts)
+
+
+def comparison_section(tri: Any, *, lang: Lang) -> Html:
+    """The designs side by side: estimate, interval, p-value, SMS level and credibility."""
+    level = round(100 * (1 - tri.alpha))
+    sep = " à " if lang == "fr" else " to "
+    rows = []
+    for _, r in tri.table.iterrows():
+        if r["unit"] == "percent":
+            est, lo, hi = (_pct(v, lang) for v in (r["estimate"], r["ci_low"], r["ci_high"]))
+            if not (math.isfinite(r["ci_low"]) and math.isfinite(r["ci_high"])):
+                lo = hi = "–"
+        else:
+            est, lo, hi = _same_precision([r["estimate"], r["ci_low"], r["ci_high"]], lang)
+        unit = t(f"eval.unit.{r['unit']}", lang)
+        interval = f"{lo}{sep}{hi}" if lo != "–" else t("eval.no_interval", lang)
+        status = t("eval.credible.yes", lang) if r["credible"] else t(
+            "eval.credible.no", lang, why=t(f"eval.concern.{r['concern']}", lang))
+        rows.append([_name(r["design"], lang), unit, f"{est} ({interval})", _p(r["p_value"], lang),
+                     str(int(r["sms_level"])), status])
+    headers = [t("eval.table.design", lang), t("eval.table.measure", lang),
+               t("report.table.change", lang, level=level), t("report.table.p", lang),
+               t("eval.table.sms", lang), t("eval.table.credible", lang)]
+    return join([section("eval.comparison", lang), tag("p", t("eval.comparison.intro", lang)),
+                 table(pd.DataFrame(rows), headers=headers),
+                 tag("p", t("eval.comparison.overlap", lang), cls="evalkit-note")])
+
+
+def plot_forest(tri: Any, *, lang: Lang = "en", outcome: str = "",
+                outcome_label: str | None = None) -> Figure:
+    """One line per crime-effect design: the % change with its interval.
+
+    Credible designs are drawn filled, the others hollow and grey; the band shaded in green is
+    the range every credible interval contains (when they agree). Intervals that are not
+    finite are drawn as far as the axis reaches, with an arrow.
+    """
+    rows = tri.table[tri.table["role"] == "effect"].iloc[::-1]
+    fig, ax = _figure((9.0, 1.2 + 0.75 * max(len(rows), 2)))
+    finite = np.concatenate([rows[c].to_numpy(float) for c in ("estimate", "ci_low", "ci_high")])
+    finite = finite[np.isfinite(finite)]
+    span = max(20.0, float(np.abs(finite).max()) * 1.15) if finite.size else 50.0
+    left, right = max(-100.0, -span), span
+    if tri.common is not None:
+        ax.axvspan(tri.common[0], tri.common[1], color="#2ca25f", alpha=0.12, lw=0,
+                   label=t("eval.forest.common", lang))
+    ax.axvline(0, color="#444444", lw=1)
+    for y, (_, r) in enumerate(rows.iterrows()):
+        color = "#2c7fb8" if r["credible"] else "#999999"
+        lo = r["ci_low"] if math.isfinite(r["ci_low"]) else left
+        hi = r["ci_high"] if math.isfinite(r["ci_high"]) else right
+        ax.plot([lo, hi], [y, y], color=color, lw=2.2, solid_capstyle="butt")
+        for end, finite_end, marker in ((lo, math.isfinite(r["ci_low"]), "<"),
+                                        (hi, math.isfinite(r["ci_high"]), ">")):
+            if not finite_end:
+                ax.plot([end], [y], marker=marker, color=color, ms=8)
+        ax.plot([r["estimate"]], [y], "o", ms=9, color=color,
+                markerfacecolor=color if r["credible"] else "white", markeredgewidth=2)
+    labels = [_name(d, lang) + ("" if c else " *") + f"  [SMS {int(s)}]"
+              for d, c, s in zip(rows["design"], rows["credible"], rows["sms_level"],
+                                 strict=True)]
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(labels)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlim(left, right)
+    name = outcome_name(outcome, lang, outcome_label)
+    ax.set_title(t("eval.forest.title", lang, outcome=name), fontsize=13, loc="left")
+    ax.set_xlabel(t("eval.forest.x", lang, outcome=name, level=round(100 * (1 - tri.alpha))))
+    ax.grid(axis="y", visible=False)
+    if not rows["credible"].all():
+        ax.plot([], [], "o", ms=8, color="#999999", markerfacecolor="white",
+                markeredgewidth=2, label=t("eval.forest.not_credible", lang))
+    if ax.get_legend_handles_labels()[0]:
+        fig.legend(loc="outside lower center", ncol=2, fontsize=9, frameon=False)
+    return fig
+
+
+def evidence_section(tri: Any, *, lang: Lang, outcome: str, outcome_label: str | None = None,
+                     mechanism: str = "", moderators: str = "", implementation: str = "",
+                     currency: str = "€") -> Html:
+    """Maryland SMS level with its meaning, and the EMMIE summary."""
+    parts = [section("eval.evidence", lang)]
+    if tri.sms_level is None:
+        parts.append(tag("p", t("eval.headline.nograde", lang)))
+    else:
+        parts.append(tag("p", t("eval.sms.text", lang, level=tri.sms_level,
+                                design=_name(tri.strongest, lang),
+                                meaning=t(f"eval.sms.{tri.sms_level}", lang))))
+    parts.append(tag("p", t("eval.sms.scale", lang), cls="evalkit-note"))
+    parts += [tag("ul", *(tag("li", r.render(lang)) for r in tri.reasons))] if tri.reasons \
+        else []
+    name = outcome_name(outcome, lang, outcome_label, noun=True)
+    effect = " ".join(p for p in (_agreement_text(tri, lang), _direction_text(tri, lang)) if p)
+    missing = t("eval.emmie.missing", lang)
+    rows = [[t("eval.emmie.effect", lang), effect],
+            [t("eval.emmie.mechanism", lang), mechanism or missing],
+            [t("eval.emmie.moderators", lang), moderators or missing],
+            [t("eval.emmie.implementation", lang), implementation or missing],
+            [t("eval.emmie.economics", lang), _economics(tri, lang, name, currency)]]
+    parts += [tag("h3", t("eval.emmie", lang)), tag("p", t("eval.emmie.intro", lang)),
+              table(pd.DataFrame(rows), headers=[t("eval.emmie.part", lang),
+                                                  t("eval.emmie.finding", lang)])]
+    return join(parts)
+
+
+def _money(value: float, lang: str, currency: str) -> str:
+    if not math.isfinite(value):
+        return "∞"
+    return f"{format_number(round(value), lang, ',d')}\u202f{currency}" if lang == "fr" \
+        else f"{currency}{format_number(round(value), lang, ',d')}"
+
+
+def _economics(tri: Any, lang: str, noun: str, currency: str) -> str:
+    if tri.cost is None:
+        return t("eval.emmie.no_cost", lang)
+    if tri.strongest is None or tri.cost_per_crime is None:
+        return t("eval.emmie.no_effect", lang, cost=_money(tri.cost, lang, currency))
+    best = tri.row(tri.strongest)
+    est, lo, hi = tri.cost_per_crime
+    common = dict(cost=_money(tri.cost, lang, currency), design=_name(tri.strongest, lang),
+                  noun=noun, prevented=format_significant(best["prevented"], lang),
+                  p_lo=format_significant(best["prevented_low"], lang),
+                  p_hi=format_significant(best["prevented_high"], lang),
+                  level=round(100 * (1 - tri.alpha)))
+    if not math.isfinite(est):
+        return t("eval.emmie.none_prevented", lang, **common)
+    key = "eval.emmie.cost" if math.isfinite(hi) else "eval.emmie.cost_unbounded"
+    return t(key, lang, per=_money(est, lang, currency), lo=_money(lo, lang, currency),
+             hi=_money(hi, lang, currency), **common)

@@ -1,0 +1,240 @@
+"""Every design on one partnership (run_designs) and their triangulation (agreement, SMS grade,
+cost per crime prevented), on simulated cities whose truth is known."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.data.simulate import simulate_city
+from evalkit.designs.evaluation import run_designs, treated_cells
+from evalkit.designs.triangulate import MANY, triangulate
+from evalkit.errors import DataError, SpecError
+from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+
+pytestmark = pytest.mark.filterwarnings("ignore::evalkit.errors.EvalkitWarning")
+ASB = "antisocial_behaviour"
+KW = {"outcome": ASB, "unit": "district", "time": "month", "treatment": "partnership",
+      "exposure": "population", "seed": 1}
+
+
+def _city(*, shock: float | None = None, seed: int = 11, **kw) -> pd.DataFrame:
+    """One treated district (ASB rate ratio 0.8 from 2021-06) in 20; ``shock`` thins every
+    district's counts from 2021-06 on (a citywide change, e.g. in recording practice)."""
+    kw.setdefault("roll_out", "single")
+    city = simulate_city(crimes=(ASB,), effect={ASB: 0.8}, population_range=(40_000, 80_000),
+                         overdispersion=None, seed=seed, **kw)
+    df = city.data.copy()
+    if shock is not None:
+        post = df["month"] >= "2021-06"
+        df.loc[post, ASB] = np.random.default_rng(seed).binomial(df.loc[post, ASB], shock)
+    return df
+
+
+def _tri(df: pd.DataFrame, **kw):
+    run = run_designs(df, **{**KW, **kw})
+    return run, triangulate(run.results, treated_total=run.treated_total,
+                            treated_cells=run.treated_cells)
+
+
+# -- designs that should and should not agree ---------------------------------------------------
+@pytest.mark.parametrize("seed", [11, 12])
+def test_designs_agree_on_a_city_without_citywide_shock(seed):
+    run, tri = _tri(_city(seed=seed))
+    assert [r.method for r in run.results] == ["its", "controlled_its", "synth"]
+    assert tri.agreement == "agree" and tri.direction == "reduction"
+    assert tri.strongest == "controlled_its" and tri.sms_level == 3
+    lo, hi = tri.common
+    assert lo <= -20 <= hi, "the true change (-20 %) lies in every credible interval"
+    best = tri.row("controlled_its")
+    assert best["ci_low"] < -20 < best["ci_high"]
+    diag = {d.name: d for d in tri.diagnostics()}
+    assert diag["designs_agree"].passed and diag["evidence_level"].statistic == 3
+
+
+@pytest.mark.parametrize("seed", [11, 13])
+def test_a_citywide_shock_makes_the_its_disagree_and_the_grade_rests_on_the_comparison(seed):
+    _, tri = _tri(_city(shock=0.6, seed=seed))
+    assert tri.agreement == "disagree" and set(tri.apart) == {"its", "controlled_its"}
+    assert tri.row("its")["ci_high"] < -40, "the ITS counts the citywide fall as an effect"
+    best = tri.row(tri.strongest)
+    assert tri.strongest == "controlled_its" and best["ci_low"] < -20 < best["ci_high"]
+    assert "eval_its_disagrees" in {r.code for r in tri.reasons}
+    assert not {d.name: d for d in tri.diagnostics()}["designs_agree"].passed
+
+
+def test_many_treated_areas_with_one_start_use_twfe_and_its_event_study_level_4():
+    df = _city(roll_out="common", n_treated=6)
+    run, tri = _tri(df)
+    assert [r.method for r in run.results] == ["its", "did", "event_study"]
+    assert "event_study" not in set(tri.table["design"])
+    assert tri.strongest == "did" and tri.sms_level == 4
+    assert tri.row("did")["ci_low"] < -20 < tri.row("did")["ci_high"]
+    assert any(n.code == "eval_no_synth" for n in run.notes)
+
+
+def test_staggered_start_uses_group_time_effects_and_the_first_cohort_for_the_its():
+    df = _city(roll_out="staggered", n_treated=6)
+    run, tri = _tri(df)
+    assert [r.method for r in run.results] == ["its", "staggered_did"]
+    first = min(run.treated.values())
+    assert set(run.its_areas) == {a for a, s in run.treated.items() if s == first}
+    assert tri.strongest == "staggered_did" and tri.sms_level == 4
+    row = tri.row("staggered_did")
+    assert row["ci_low"] < -20 < row["ci_high"]
+    # crimes prevented = -ATT x treated cells; its interval swaps the ATT's bounds
+    att = run.get("staggered_did").effect("att_simple")
+    assert row["prevented"] == pytest.approx(-att["estimate"] * run.treated_cells)
+    assert row["prevented_low"] == pytest.approx(-att["ci_high"] * run.treated_cells)
+
+
+def test_failed_pre_trend_removes_the_did_from_the_grade():
+    df = _city(roll_out="staggered", n_treated=6)
+    cohort_start = df.groupby("district")["partnership"].transform("max") > 0
+    t = pd.PeriodIndex(df["month"], freq="M").year.to_numpy() - 2017
+    df[ASB] = (df[ASB] * np.where(cohort_start, 1.0 + 0.25 * t, 1.0)).round().astype(int)
+    _, tri = _tri(df)
+    row = tri.row("staggered_did")
+    assert not row["credible"] and row["concern"] == "eval_pre_trend"
+    assert tri.strongest == "its" and tri.sms_level == 2
+
+
+def test_displacement_row_is_the_buffer_part_of_the_wdd():
+    df = _city(n_buffer=2, buffer_effect={ASB: 1.3})
+    buffer = sorted(df.loc[df["ring"] == "buffer", "district"].unique())
+    controls = sorted(df.loc[df["ring"] == "control", "district"].unique())
+    run, tri = _tri(df, buffer=buffer, buffer_control=controls[:8])
+    wdd = run.get("wdd")
+    row = tri.row("wdd")
+    assert row["role"] == "displacement" and row["unit"] == "crimes"
+    assert row["estimate"] == pytest.approx(wdd.sample["wdd_displacement"])
+    assert row["ci_low"] > 0, "a 30 % rise next door is displacement"
+    assert set(buffer).isdisjoint(run.comparison)
+    synth = run.get("synth")
+    assert set(buffer).isdisjoint(synth.sample["donor_weights"])
+
+
+# -- agreement, grade and cost from given estimates ---------------------------------------------
+def _result(method: str, pct: float, lo: float, hi: float, *, n_pre: int = 48,
+            diagnostics: tuple[Diagnostic, ...] = (), **sample) -> EvaluationResult:
+    term = {"its": "cumulative_effect", "controlled_its": "cumulative_effect",
+            "did": "att"}[method]
+    row = effect_row(term, math.log1p(pct / 100), 0.1, alpha=0.05, scale="log")
+    row.update(relative_effect=1 + pct / 100, relative_ci_low=1 + lo / 100,
+               relative_ci_high=1 + hi / 100, ci_low=math.log1p(lo / 100),
+               ci_high=math.log1p(hi / 100), estimate=-100.0 if method != "did"
+               else math.log1p(pct / 100))
+    if method != "did":
+        row.update(ci_low=-150.0, ci_high=-50.0)
+    return EvaluationResult(method=method, spec={"alpha": 0.05}, effects=effects_table([row]),
+                            series=pd.DataFrame(),
+                            diagnostics=diagnostics, sample={"n_pre": n_pre, **sample})
+
+
+def test_agreement_is_a_common_value_of_every_credible_interval():
+    a, b = _result("its", -30, -40, -20), _result("controlled_its", -15, -25, -5)
+    tri = triangulate([a, b])
+    assert tri.agreement == "agree" and tri.common == pytest.approx((-25, -20))
+    tri = triangulate([a, _result("controlled_its", -10, -18, -2)])
+    assert tri.agreement == "disagree" and tri.common is None
+    assert triangulate([a]).agreement == "single"
+
+
+def test_direction_mixed_and_no_clear_change():
+    clear, unclear = _result("its", -30, -40, -20), _result("controlled_its", -10, -25, 5)
+    assert triangulate([clear, unclear]).direction == "mixed"
+    assert triangulate([unclear, _result("its", 2, -8, 12)]).direction == "no_clear_change"
+
+
+def test_short_pre_period_its_is_not_credible_and_no_credible_design_means_no_grade():
+    tri = triangulate([_result("its", -30, -40, -20, n_pre=6)])
+    assert tri.agreement == "none" and tri.sms_level is None and tri.strongest is None
+    assert tri.row("its")["concern"] == "eval_short_pre"
+
+
+def test_sms_level_4_needs_many_treated_and_many_comparison_areas():
+    few = _result("did", -20, -30, -10, n_treated_units=MANY - 1, n_never_treated=10)
+    many = _result("did", -20, -30, -10, n_treated_units=MANY, n_never_treated=MANY)
+    assert triangulate([few]).sms_level == 3 and triangulate([many]).sms_level == 4
+
+
+def test_cost_per_crime_prevented_swaps_the_bounds_and_is_unbounded_without_prevention():
+    res = _result("controlled_its", -20, -30, -10)  # prevented 100 (50 to 150)
+    tri = triangulate([res], cost=30_000)
+    assert tri.cost_per_crime == pytest.approx((300.0, 200.0, 600.0))
+    wide = res.effects.assign(ci_high=25.0)  # the interval now includes crimes added
+    tri = triangulate([EvaluationResult(method="controlled_its", spec={"alpha": 0.05},
+                                        effects=wide, series=pd.DataFrame(),
+                                        sample={"n_pre": 48})], cost=30_000)
+    assert tri.cost_per_crime[0] == pytest.approx(300.0) and tri.cost_per_crime[2] == math.inf
+
+
+def test_poisson_did_prevented_uses_the_observed_treated_total():
+    res = _result("did", -20, -30, -10)
+    row = triangulate([res], treated_total=800.0, treated_cells=40).row("did")
+    assert row["prevented"] == pytest.approx(800 * (1 / 0.8 - 1))
+    assert row["prevented_low"] == pytest.approx(800 * (1 / 0.9 - 1))
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"cost": -5}, "cost must be a positive amount"),
+    ({"alpha": 2}, "alpha"),
+])
+def test_triangulate_option_errors(kwargs, match):
+    with pytest.raises(SpecError, match=match):
+        triangulate([_result("its", -30, -40, -20)], **kwargs)
+
+
+def test_triangulate_refuses_an_unknown_design():
+    res = EvaluationResult(method="cohort_outcome", spec={}, series=pd.DataFrame(),
+                           effects=effects_table([effect_row("att", 0.1, 0.1, alpha=0.05,
+                                                             scale="additive")]))
+    with pytest.raises(SpecError, match=r"does not know design.*cohort_outcome"):
+        triangulate([res])
+
+
+# -- run_designs input errors -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_city():
+    return simulate_city(roll_out="single", n_districts=8, crimes=(ASB,), n_buffer=2,
+                         seed=3).data
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"buffer": ["Nowhere"]}, DataError, r"buffer: 'Nowhere' not found in the area column"),
+    ({"buffer": ["X"], "buffer_control": []}, DataError, "not found"),
+    ({"treatment": "district"}, DataError, "treatment column 'district' must be 0/1"),
+    ({"window": 0}, SpecError, "window must be a whole number"),
+    ({"family": "ols"}, SpecError, "family"),
+])
+def test_run_designs_input_errors(small_city, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        run_designs(small_city, **{**KW, **kwargs})
+
+
+def test_run_designs_refuses_roles_that_clash(small_city):
+    treated = small_city.loc[small_city["partnership"] == 1, "district"].iloc[0]
+    buffer = sorted(small_city.loc[small_city["ring"] == "buffer", "district"].unique())
+    control = sorted(small_city.loc[small_city["ring"] == "control", "district"].unique())
+    with pytest.raises(SpecError, match="comparison lists partnership area"):
+        run_designs(small_city, **KW, comparison=[treated])
+    with pytest.raises(SpecError, match="both a buffer and a comparison area"):
+        run_designs(small_city, **KW, buffer=buffer, buffer_control=[buffer[0], control[0]])
+    with pytest.raises(SpecError, match="needs both buffer and buffer_control"):
+        run_designs(small_city, **KW, buffer=buffer)
+
+
+def test_run_designs_needs_a_treated_area(small_city):
+    with pytest.raises(DataError, match="no treated area"):
+        run_designs(small_city.assign(partnership=0), **KW)
+
+
+def test_treated_cells_counts_each_area_from_its_own_start():
+    df = pd.DataFrame({"unit": ["a"] * 4 + ["b"] * 4, "t": ["2020-01", "2020-02", "2020-03",
+                                                           "2020-04"] * 2,
+                       "y": [1, 2, 3, 4, 10, 20, 30, 40]})
+    assert treated_cells(df, outcome="y", unit="unit", time="t",
+                         first={"a": "2020-03", "b": "2020-02"}) == (97.0, 5)

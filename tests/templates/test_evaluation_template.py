@@ -1,0 +1,100 @@
+"""The evaluation template: `evalkit demo` runs it on both sample cities; French and EMMIE text."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from html import unescape
+
+import jsonschema
+import pytest
+
+from evalkit.report.results_json import SCHEMA_PATH
+from evalkit.run.cli import main as cli_main
+from evalkit.run.execute import run_template
+from evalkit.run.resources import samples_dir
+
+SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+TRUTH = json.loads((samples_dir() / "truth.json").read_text(encoding="utf-8"))["files"]
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def _row(results: dict, method: str, term: str) -> dict:
+    return next(e for e in results["estimates"] if e["method"] == method and e["term"] == term)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert cli_main(["demo", "--out", str(out), "--no-progress"]) == 0
+    runs = {name: (json.loads((out / name / "results.json").read_text(encoding="utf-8")),
+                   (out / name / "report.html").read_text(encoding="utf-8"))
+            for name in ("centre", "rollout")}
+    return runs, printed.getvalue()
+
+
+def test_demo_writes_valid_results_and_prints_each_verdict(demo):
+    runs, printed = demo
+    for results, _ in runs.values():
+        jsonschema.validate(results, SCHEMA)
+        assert results["template"] == "evaluation"
+    assert "credible designs: 2, they agree; Maryland SMS level 3" in printed
+    assert "Maryland SMS level 4" in printed
+    assert re.search(r"Open .*centre.report\.html in a browser", printed)
+
+
+def test_single_area_evaluation_runs_four_designs_that_agree_at_level_3(demo):
+    results, html = demo[0]["centre"]
+    assert {e["method"] for e in results["estimates"]} == {"its", "controlled_its", "synth",
+                                                         "wdd"}
+    checks = {d["name"]: d for d in results["diagnostics"]}
+    assert checks["designs_agree"]["passed"] and checks["evidence_level"]["statistic"] == 3
+    # the strongest design covers the true -15 % in Centre (ASB rate ratio 0.85)
+    truth = TRUTH["city_single.csv"]["effects"]["antisocial_behaviour"]["rate_ratio"]
+    row = _row(results, "controlled_its", "cumulative_effect")
+    assert row["relative_ci_low"] < truth < row["relative_ci_high"]
+    text = _text(html)
+    assert "The 2 credible designs agree" in text
+    assert "Maryland Scientific Methods Scale level 3" in text
+    assert "synthetic control * [SMS 3]" not in text  # labels live in the figure, not the text
+    assert "no: poor fit before the start" in text
+    assert html.count("<img") >= 5  # forest, ITS, controlled ITS, synth, displacement
+    assert "Traceback" not in html and "import evalkit" not in html
+
+
+def test_rollout_evaluation_grades_level_4_and_shows_the_survey(demo):
+    results, html = demo[0]["rollout"]
+    methods = {e["method"] for e in results["estimates"]}
+    assert methods == {"its", "staggered_did", "survey_did"}
+    checks = {d["name"]: d for d in results["diagnostics"]}
+    assert checks["evidence_level"]["statistic"] == 4
+    truth = TRUTH["city_monthly.csv"]["effects"]["burglary"]["att"]
+    row = _row(results, "staggered_did", "att_simple")
+    assert row["ci_low"] < truth < row["ci_high"]
+    survey = _row(results, "survey_did", "att")
+    assert survey["ci_low"] < 100 * TRUTH["survey.csv"]["did"] < survey["ci_high"]
+    text = _text(html)
+    assert "group-time difference in differences" in text
+    assert "Residents feeling unsafe after dark" in text
+    assert "per crime prevented" in text  # the demo gives a cost
+
+
+def test_french_report_with_emmie_texts(tmp_path):
+    outcome = run_template("evaluation", out=tmp_path / "fr", lang="fr", progress=False,
+                           parameters={"mechanism": "Présence <b>visible</b> le soir",
+                                       "cost": 120000.0, "currency": "€"})
+    text = _text(outcome.report.read_text(encoding="utf-8"))
+    for french in ("Ce que montre l'évaluation", "Niveau de preuve", "Synthèse EMMIE",
+                   "Les plans côte à côte", "par fait évité"):
+        assert french in text
+    for english in ("What the evaluation finds", "Strength of evidence", "EMMIE summary"):
+        assert english not in text
+    assert "Présence <b>visible</b> le soir" in text, "the evaluator's text is shown escaped"
+    assert "120 000" in text.replace("\u202f", " ")

@@ -431,6 +431,10 @@ TEXT: dict[str, str] = {
     "report.diag.displacement": (
         "Displacement to the buffer — z = {statistic:.2f}, p {p} (a significant positive "
         "change next door would mean crime moved there)."),
+    "report.diag.survey_reliability": (
+        "Survey cells — {statistic:.0f} of the 4 cells (treated and comparison areas, before "
+        "and after) too small or too imprecise to publish (fewer than 30 respondents or a "
+        "relative standard error above 50%)."),
     "report.diag.wdq": "Weighted displacement quotient — WDQ = {statistic:.2f}.",
     "report.diag.bacon": (
         "Goodman-Bacon decomposition — share of the weight from comparisons with "
@@ -488,11 +492,12 @@ TEXT: dict[str, str] = {
     "plot.its.counterfactual": "Expected without the partnership",
     "plot.its.band": "{level}% confidence band",
     "plot.its.intervention": "Start of the partnership ({period})",
+    "plot.its.control_axis": "Control series ({units}, right axis)",
     "plot.its.control": "Control series (observed)",
     "plot.event.title": "{outcome}: effect by period relative to the start",
     "plot.event.x": "Periods since the start of the partnership ({freq_name})",
     "plot.event.y": "Effect on {outcome} (difference from period {reference})",
-    "plot.event.y_gt": "Effect on {outcome} (difference per area, group-time average)",
+    "plot.event.y_gt": "{outcome}: effect per area",
     "plot.event.estimate": "Estimate with {level}% confidence interval",
     "plot.event.start": "Start of the partnership",
     "plot.trends.title": "{outcome}: average per area, treated vs comparison",

@@ -453,6 +453,10 @@ TEXT: dict[str, str] = {
     "report.diag.displacement": (
         "Déplacement vers la zone tampon — z = {statistic:.2f}, p {p} (une hausse "
         "significative dans le voisinage signifierait que la délinquance s'y est déplacée)."),
+    "report.diag.survey_reliability": (
+        "Cellules de l'enquête — {statistic:.0f} des 4 cellules (secteurs traités et de "
+        "comparaison, avant et après) trop petites ou trop imprécises pour être publiées "
+        "(moins de 30 répondants ou erreur relative au-delà de 50 %)."),
     "report.diag.wdq": "Quotient de déplacement pondéré — WDQ = {statistic:.2f}.",
     "report.diag.bacon": (
         "Décomposition de Goodman-Bacon — part du poids venant de comparaisons avec des "
@@ -516,11 +520,12 @@ TEXT: dict[str, str] = {
     "plot.its.counterfactual": "Attendu sans le partenariat",
     "plot.its.band": "Bande de confiance à {level} %",
     "plot.its.intervention": "Démarrage du partenariat ({period})",
+    "plot.its.control_axis": "Série témoin ({units}, axe de droite)",
     "plot.its.control": "Série témoin (observée)",
     "plot.event.title": "{outcome} : effet selon la période depuis le démarrage",
     "plot.event.x": "Périodes depuis le démarrage du partenariat ({freq_name})",
     "plot.event.y": "Effet sur {outcome} (écart à la période {reference})",
-    "plot.event.y_gt": "Effet sur {outcome} (écart par secteur, moyenne par cohorte)",
+    "plot.event.y_gt": "{outcome} : effet par secteur",
     "plot.event.estimate": "Estimation avec intervalle de confiance à {level} %",
     "plot.event.start": "Démarrage du partenariat",
     "plot.trends.title": "{outcome} : moyenne par secteur, partenariat et comparaison",

@@ -77,7 +77,7 @@ def _direction_text(tri: Any, lang: str) -> str:
 
 def headline(tri: Any, *, lang: Lang, outcome: str, outcome_label: str | None = None) -> Html:
     """Whether the designs agree, what they find, and the evidence grade, in a box."""
-    name = outcome_name(outcome, lang, outcome_label)
+    name = outcome_name(outcome, lang, outcome_label, noun=True)
     parts = [_agreement_text(tri, lang), _direction_text(tri, lang)]
     if tri.strongest is not None:
         best = tri.row(tri.strongest)
@@ -210,7 +210,7 @@ def evidence_section(tri: Any, *, lang: Lang, outcome: str, outcome_label: str |
                                 design=_name(tri.strongest, lang),
                                 meaning=t(f"eval.sms.{tri.sms_level}", lang))))
     parts.append(tag("p", t("eval.sms.scale", lang), cls="evalkit-note"))
-    parts += [tag("ul", *(tag("li", r.render(lang)) for r in tri.reasons))] if tri.reasons \
+    parts += [tag("ul", *(tag("li", _reason(r, lang)) for r in tri.reasons))] if tri.reasons \
         else []
     name = outcome_name(outcome, lang, outcome_label, noun=True)
     effect = " ".join(p for p in (_agreement_text(tri, lang), _direction_text(tri, lang)) if p)
@@ -224,6 +224,15 @@ def evidence_section(tri: Any, *, lang: Lang, outcome: str, outcome_label: str |
               table(pd.DataFrame(rows), headers=[t("eval.emmie.part", lang),
                                                   t("eval.emmie.finding", lang)])]
     return join(parts)
+
+
+def _reason(reason: Any, lang: str) -> str:
+    """A triangulation caveat with the design's name in ``lang``, capitalised."""
+    values = dict(reason.values)
+    if "design" in values:
+        values["design"] = _name(values["design"], lang)
+    text = t(f"caveat.{reason.code}", lang, **values)
+    return text[:1].upper() + text[1:]
 
 
 def _money(value: float, lang: str, currency: str) -> str:

@@ -116,18 +116,32 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
         ax.axvline(first - 0.5, color="#555555", lw=1.2, ls=":",
                    label=t("plot.its.intervention", lang, period=spec["intervention"]))
     control = s[s["unit"] == "control"]
+    extra: list[Any] = []
     if not control.empty:
         shown = control["observed"].to_numpy(float)
         if counts:
             shown = np.where(rule.hides(shown), np.nan, shown)
-        ax.plot(pos[: len(control)], shown, color=PALETTE["control"],
-                lw=1, alpha=0.8, label=t("plot.its.control", lang))
+        # a control series several times larger gets its own axis, so the treated one stays
+        # readable
+        own = np.nanmax(shown, initial=0) > 3 * np.nanmax(observed, initial=0)
+        cax = ax.twinx() if own else ax
+        extra = cax.plot(pos[: len(control)], shown, color=PALETTE["control"], lw=1,
+                         alpha=0.8, label=t("plot.its.control", lang))
+        if own:
+            cax.set_ylabel(t("plot.its.control_axis", lang, units=units),
+                           color=PALETTE["control"])
+            cax.set_ylim(bottom=0)
+            cax.grid(False)
+        else:
+            extra = []
     ax.set_title(t("plot.its.title", lang, outcome=name), fontsize=13, loc="left")
     ax.set_xlabel(t("plot.its.x", lang, freq_name=freq_name))
     ax.set_ylabel(t("plot.its.y", lang, outcome=name, units=units))
     ax.set_ylim(bottom=0 if (treated["observed"] >= 0).all() else None)
     _period_axis(ax, labels)
-    _legend_below(ax, len(ax.get_legend_handles_labels()[0]))
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles + extra, names + [h.get_label() for h in extra], loc="upper center",
+              bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=9, frameon=False)
     return fig
 
 

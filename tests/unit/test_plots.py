@@ -69,7 +69,8 @@ def test_rates_plot(results):
 
 
 def test_plots_refuse_the_wrong_result(results):
-    with pytest.raises(SpecError, match=r"this plot needs a its result; got 'did'"):
+    with pytest.raises(SpecError,
+                       match=r"this plot needs a its or controlled_its result; got 'did'"):
         plot_its(results["did"])
     with pytest.raises(SpecError, match=r"plot_rates needs columns"):
         plot_rates(pd.DataFrame({"x": [1]}), time="month")

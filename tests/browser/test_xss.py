@@ -4,9 +4,9 @@ A copy of the sample city gets hostile names: the district Hôtel-de-Ville becom
 ``<img src=x onerror=alert(1)>``, the burglary column ``<script>alert(2)</script>``, the
 district Centre a string that breaks out of an HTML attribute (``"'><svg onload=alert(3)>``),
 and the data file, the harm weight table's name, a survey area and a survey wave look like
-tags too. The its, did (French) and indicators templates run on it, with hostile titles,
-partnership names and labels given as parameters. Each report is built once and opened in
-headless Chromium, offline.
+tags too. The its, did (French), indicators and evaluation templates run on it, with hostile
+titles, partnership names, labels and EMMIE texts given as parameters. Each report is built
+once and opened in headless Chromium, offline.
 
 Any payload that ran would open a dialog, write to the console, request the missing file
 ``x`` or set ``window.__xss``; any payload that was parsed would leave an ``on…`` attribute,
@@ -52,8 +52,12 @@ ITS_PARTNERSHIP = "\"><img src=x onerror=\"window.__xss=1;console.log('xss-partn
 DID_LABEL = "</p><svg onload=window.__xss=1;console.log('xss-label')>"
 DID_PARTNERSHIP = "'><script>window.__xss=1;console.log('xss-partnership')</script>"
 
+#: the evaluation template's free-text EMMIE parameters
+EVAL_MECHANISM = "<img src=x onerror=\"window.__xss=1;console.log('xss-mechanism')\">"
+EVAL_CURRENCY = "<b onmouseover=alert(6)>$</b>"
+
 ALL_PAYLOADS = (UNIT_IMG, OUTCOME_SCRIPT, UNIT_SVG, FILE_IMG, HARM_IMG, WAVE_IFRAME, ITS_TITLE,
-                ITS_PARTNERSHIP, DID_LABEL, DID_PARTNERSHIP)
+                ITS_PARTNERSHIP, DID_LABEL, DID_PARTNERSHIP, EVAL_MECHANISM, EVAL_CURRENCY)
 
 #: what a payload that ran would print or call (console texts are searched for these)
 _TRACES = re.compile(r"xss|alert")
@@ -90,6 +94,13 @@ CASES = [
           "harm_weights": "HARM", "survey": "SURVEY"},
          shown=(UNIT_IMG, UNIT_SVG, OUTCOME_SCRIPT, FILE_IMG, HARM_IMG, WAVE_IFRAME),
          in_title=(UNIT_IMG, UNIT_SVG)),
+    Case("evaluation", "evaluation",
+         {"outcome": OUTCOME_SCRIPT, "buffer": [], "buffer_control": [], "survey": "SURVEY",
+          "survey_after": [WAVE_IFRAME], "mechanism": EVAL_MECHANISM, "cost": 1000.0,
+          "currency": EVAL_CURRENCY, "partnership": ITS_PARTNERSHIP},
+         shown=(UNIT_IMG, OUTCOME_SCRIPT, FILE_IMG, EVAL_MECHANISM, EVAL_CURRENCY,
+                ITS_PARTNERSHIP),
+         in_title=(OUTCOME_SCRIPT,)),
 ]
 
 

@@ -22,10 +22,11 @@ def quiet():
 
 @pytest.fixture(scope="session")
 def sample_reports(tmp_path_factory):
-    """The shipped templates run once per session on data_samples/ (its en/fr, did en/fr)."""
+    """The shipped templates run once per session on data_samples/ (its en/fr, did en/fr,
+    evaluation en)."""
     from evalkit.run.execute import run_template
 
     root = tmp_path_factory.mktemp("reports")
-    runs = [("its", "en"), ("its", "fr"), ("did", "en"), ("did", "fr")]
+    runs = [("its", "en"), ("its", "fr"), ("did", "en"), ("did", "fr"), ("evaluation", "en")]
     return {(name, lang): run_template(name, out=root / f"{name}_{lang}", lang=lang,
                                        progress=False) for name, lang in runs}

@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
 REPORT_RUNS: dict[str, tuple[str, str]] = {
     "its_en": ("its", "en"),
     "did_fr": ("did", "fr"),
+    "evaluation_en": ("evaluation", "en"),
 }
 
 _screenshots: list[Path] = []

@@ -47,6 +47,13 @@ EXPECTED = [
              headline_start="Dans les secteurs du partenariat",
              min_figures=2, headings=_FR_HEADINGS, foreign_headings=_EN_HEADINGS,
              html_lang="fr"),
+    Expected("evaluation_en", headline_label="What the evaluation finds",
+             headline_start="The 2 credible designs agree", min_figures=5,
+             headings=("The designs side by side", "Strength of evidence", "EMMIE summary",
+                       "Designs used", "Each design in detail", "Checks and caveats",
+                       "Methods appendix", "Parameters and versions"),
+             foreign_headings=("Les plans côte à côte", "Niveau de preuve", "Synthèse EMMIE",
+                               *_FR_HEADINGS), html_lang="en"),
 ]
 
 

@@ -23,7 +23,7 @@ default to every never-treated area that is not a buffer.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,7 +39,7 @@ from evalkit.designs.displacement import wdd
 from evalkit.designs.its import its
 from evalkit.designs.staggered import staggered_did
 from evalkit.designs.synth import synth
-from evalkit.errors import DataError, SpecError
+from evalkit.errors import DataError, EvalkitError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.results import EvaluationResult
 
@@ -183,11 +183,15 @@ def run_designs(
     Returns
     -------
     DesignRun
+        A design the data cannot support (its own :class:`~evalkit.errors.EvalkitError`,
+        e.g. too few periods for the ITS) is left out and named in ``notes`` with the
+        error's message; the others still run.
 
     Raises
     ------
     DataError
-        No treated area, unknown area names, a treatment column that is not numeric.
+        No treated area, unknown area names, a treatment column that is not numeric; or
+        the error of the first design when no design could run.
     SpecError
         An area in two roles, a buffer without buffer controls, bad options.
     """
@@ -233,44 +237,48 @@ def run_designs(
         notes.append(Caveat("eval_its_first_cohort", start=starts[0], n=len(its_areas),
                             n_starts=len(starts)))
     panel = df[df[unit].astype(str).isin(set(treated) | set(comparison))]
-    results: list[EvaluationResult] = [
-        its(df, outcome=outcome, time=time, intervention=starts[0], exposure=exposure,
-            family=family, seasonality=seasonality, slope_change=slope_change, unit=unit,
-            units=its_areas, alpha=alpha)]
-    if len(treated) >= FEW_TREATED:
-        if len(starts) > 1:
-            cohorts = panel.copy()
-            cohorts[_COHORT] = cohorts[unit].astype(str).map(first).fillna("")
-            results.append(staggered_did(cohorts, outcome=outcome, unit=unit, time=time,
-                                         cohort=_COHORT, alpha=alpha))
-        else:
-            results.append(did(panel, outcome=outcome, unit=unit, time=time,
-                               treatment=treatment, family="poisson", seed=seed, alpha=alpha))
-            cohorts = panel.copy()
-            cohorts[_COHORT] = cohorts[unit].astype(str).map(first).fillna("")
-            results.append(event_study(cohorts, outcome=outcome, unit=unit, time=time,
-                                       cohort=_COHORT, leads=window, lags=2 * window,
-                                       alpha=alpha))
+    cohorts = panel.assign(**{_COHORT: panel[unit].astype(str).map(first).fillna("")})
+    series = {"outcome": outcome, "time": time, "intervention": starts[0],
+              "exposure": exposure, "family": family, "seasonality": seasonality,
+              "slope_change": slope_change, "unit": unit, "units": its_areas, "alpha": alpha}
+    jobs: list[tuple[str, Callable[[], EvaluationResult]]] = [("its", lambda: its(df, **series))]
+    if len(treated) >= FEW_TREATED and len(starts) > 1:
+        jobs.append(("staggered_did", lambda: staggered_did(
+            cohorts, outcome=outcome, unit=unit, time=time, cohort=_COHORT, alpha=alpha)))
+    elif len(treated) >= FEW_TREATED:
+        jobs.append(("did", lambda: did(panel, outcome=outcome, unit=unit, time=time,
+                                        treatment=treatment, family="poisson", seed=seed,
+                                        alpha=alpha)))
+        jobs.append(("event_study", lambda: event_study(
+            cohorts, outcome=outcome, unit=unit, time=time, cohort=_COHORT, leads=window,
+            lags=2 * window, alpha=alpha)))
     else:
         notes.append(Caveat("eval_controlled_its", n=len(treated), few=FEW_TREATED))
-        results.append(its(df, outcome=outcome, time=time, intervention=starts[0],
-                           exposure=exposure, family=family, seasonality=seasonality,
-                           slope_change=slope_change, unit=unit, units=its_areas,
-                           control=comparison, alpha=alpha))
+        jobs.append(("controlled_its", lambda: its(df, **series, control=comparison)))
     if len(treated) == 1:
-        results.append(synth(panel, outcome=outcome, unit=unit, time=time,
-                             treated_unit=treated[0], intervention=starts[0], seed=seed,
-                             alpha=alpha))
+        jobs.append(("synth", lambda: synth(panel, outcome=outcome, unit=unit, time=time,
+                                            treated_unit=treated[0], intervention=starts[0],
+                                            seed=seed, alpha=alpha)))
     else:
         notes.append(Caveat("eval_no_synth", n=len(treated)))
     if buffer:
-        results.append(wdd(data=df, unit=unit, time=time, outcome=outcome,
-                           intervention=starts[0], response=its_areas, buffer=buffer,
-                           control=[a for a in comparison if a not in buffer_control],
-                           buffer_control=buffer_control, before=window, after=window,
-                           alpha=alpha))
+        jobs.append(("wdd", lambda: wdd(
+            data=df, unit=unit, time=time, outcome=outcome, intervention=starts[0],
+            response=its_areas, buffer=buffer,
+            control=[a for a in comparison if a not in buffer_control],
+            buffer_control=buffer_control, before=window, after=window, alpha=alpha)))
     else:
         notes.append(Caveat("eval_no_buffer"))
+    results: list[EvaluationResult] = []
+    errors: list[EvalkitError] = []
+    for name, job in jobs:
+        try:  # one design the data cannot support must not sink the others
+            results.append(job())
+        except EvalkitError as exc:
+            errors.append(exc)
+            notes.append(Caveat("eval_design_failed", design=name, message=str(exc)))
+    if not results:
+        raise errors[0]
     total, cells = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
     return DesignRun(tuple(results), dict(first), tuple(comparison), tuple(buffer),
                      tuple(its_areas), total, cells, tuple(notes))

@@ -905,6 +905,7 @@ TEXT: dict[str, str] = {
     "caveat.eval_no_buffer": (
         "No displacement test: no buffer areas were given (parameters buffer and "
         "buffer_control)."),
+    "caveat.eval_design_failed": "The {design} could not be estimated on these data: {message}",
     "caveat.eval_short_pre": (
         "{design}: fewer than 12 periods before the start, too few to learn the trend; not "
         "counted in the agreement or the evidence grade."),

@@ -963,6 +963,7 @@ TEXT: dict[str, str] = {
     "caveat.eval_no_buffer": (
         "Pas de test de déplacement : aucune zone tampon n'a été donnée (paramètres buffer "
         "et buffer_control)."),
+    "caveat.eval_design_failed": "Le plan {design} n'a pas pu être estimé sur ces données : {message}",
     "caveat.eval_short_pre": (
         "{design} : moins de 12 périodes avant le démarrage, trop peu pour connaître la "
         "tendance ; non compté dans l'accord ni dans le niveau de preuve."),

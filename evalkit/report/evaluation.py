@@ -116,7 +116,7 @@ def designs_section(run: Any, *, lang: Lang, results: Any = None) -> Html:
     """Which designs were run (``results``, default ``run.results``), which not, and why."""
     items = [tag("li", _name(r.method, lang)) for r in (results or run.results)
              if r.method != "event_study"]
-    notes = [tag("li", n.render(lang)) for n in run.notes]
+    notes = [tag("li", _reason(n, lang)) for n in run.notes]
     parts = [section("eval.designs", lang), tag("p", t("eval.designs.intro", lang)),
              tag("ul", *items)]
     if notes:

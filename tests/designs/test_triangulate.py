@@ -238,3 +238,20 @@ def test_treated_cells_counts_each_area_from_its_own_start():
                        "y": [1, 2, 3, 4, 10, 20, 30, 40]})
     assert treated_cells(df, outcome="y", unit="unit", time="t",
                          first={"a": "2020-03", "b": "2020-02"}) == (97.0, 5)
+
+
+def test_a_design_the_data_cannot_support_is_named_and_the_others_still_run():
+    df = _city(n_buffer=2)
+    buffer = sorted(df.loc[df["ring"] == "buffer", "district"].unique())
+    controls = sorted(df.loc[df["ring"] == "control", "district"].unique())
+    run = run_designs(df, **KW, buffer=buffer, buffer_control=controls[:4], window=80)
+    assert [r.method for r in run.results] == ["its", "controlled_its", "synth"]
+    failed = [n for n in run.notes if n.code == "eval_design_failed"]
+    assert len(failed) == 1 and failed[0].values["design"] == "wdd"
+    assert "before=80 periods" in failed[0].values["message"]
+
+
+def test_when_no_design_can_run_the_first_error_is_raised():
+    short = _city().query("month >= '2021-03'")  # 3 pre-periods: too short for every design
+    with pytest.raises(DataError):
+        run_designs(short, **KW)

@@ -9,8 +9,10 @@ import re
 from html import unescape
 
 import jsonschema
+import numpy as np
 import pytest
 
+from evalkit.data.simulate import simulate_city
 from evalkit.report.results_json import SCHEMA_PATH
 from evalkit.run.cli import main as cli_main
 from evalkit.run.execute import run_template
@@ -98,3 +100,24 @@ def test_french_report_with_emmie_texts(tmp_path):
         assert english not in text
     assert "Présence <b>visible</b> le soir" in text, "the evaluator's text is shown escaped"
     assert "120 000" in text.replace("\u202f", " ")
+
+
+def test_report_says_plainly_when_the_designs_disagree(tmp_path):
+    """A citywide fall at the start (every district thinned to 60 %) moves the ITS only."""
+    city = simulate_city(roll_out="single", crimes=("antisocial_behaviour",),
+                         effect={"antisocial_behaviour": 0.8},
+                         population_range=(40_000, 80_000), overdispersion=None, seed=11).data
+    post = city["month"] >= "2021-06"
+    city.loc[post, "antisocial_behaviour"] = np.random.default_rng(11).binomial(
+        city.loc[post, "antisocial_behaviour"], 0.6)
+    path = tmp_path / "shock.csv"
+    city.to_csv(path, index=False)
+    outcome = run_template("evaluation", out=tmp_path / "out", data=path, progress=False,
+                           parameters={"buffer": [], "buffer_control": []})
+    checks = {d["name"]: d for d in outcome.results["diagnostics"]}
+    assert not checks["designs_agree"]["passed"]
+    assert checks["evidence_level"]["statistic"] == 3
+    text = _text(outcome.report.read_text(encoding="utf-8"))
+    assert re.search(r"The designs disagree: the interrupted time series \(-5\d%\) and the "
+                     r"controlled interrupted time series \(-2\d%\)", text)
+    assert "anything else that changed in the whole city at the start" in text

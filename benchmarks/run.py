@@ -6,8 +6,10 @@ and 40 % never-treated units), a continuous outcome with effects growing with ex
 count outcome (Poisson, rate ratio 0.9 under treatment). The same DataFrame goes to every
 package. For each size and estimator the script times evalkit and each peer in one process,
 interleaved (peer, evalkit, other peer; repeat), and prints the median seconds of each side,
-the ratio evalkit / peer against its target, the peak memory of each side, and whether the
-estimates agree (largest absolute difference of the coefficients and of their SEs).
+the ratio evalkit / peer against its target, the peak memory of each side, whether the
+estimates agree (largest absolute difference of the coefficients and of their SEs), and the
+1-minute load average at the end of the timed runs (on a shared machine the ratios move
+with it).
 
 Pairs (evalkit call → peer call):
 
@@ -431,13 +433,14 @@ def _mem(side: Side) -> str:
 
 
 def rows_for(n_units: int, n_periods: int, pair: Pair,
-             sides: dict[str, Side], skipped: dict[str, str], tol: float) -> list[dict]:
+             sides: dict[str, Side], skipped: dict[str, str], tol: float,
+             load: float | None = None) -> list[dict]:
     ek = sides["evalkit"]
     rows = []
     for peer in pair.peers:
         row = {"units": n_units, "periods": n_periods, "rows": n_units * n_periods,
                "estimator": pair.key, "label": pair.label, "peer": peer.name,
-               "target": peer.target}
+               "target": peer.target, "load": load}
         if peer.name in skipped:
             row["note"] = f"peer skipped: {skipped[peer.name]}"
             row.update(_side_fields("evalkit", ek))
@@ -474,8 +477,8 @@ def _side_fields(prefix: str, side: Side) -> dict:
             f"{prefix}_extra_mb": side.extra_mb, f"{prefix}_mem": _mem(side)}
 
 
-HEAD = ("| units x months | estimator | peer | evalkit s | peer s | evalkit/peer | target "
-            "| met | evalkit peak MB (+call) | peer peak MB (+call) | max abs coef diff "
+HEAD = ("| units x months | estimator | peer | load | evalkit s | peer s | evalkit/peer "
+        "| target | met | evalkit peak MB (+call) | peer peak MB (+call) | max abs coef diff "
         "| max abs SE diff (rel) | agree |")
 
 
@@ -483,6 +486,7 @@ def table_line(r: dict) -> str:
     """One markdown row of the results table."""
     if "peer_s" not in r:
         return (f"| {r['units']:,} x {r['periods']} | {r['estimator']} | {r['peer']} "
+                f"| {_fmt(r.get('load'), '.1f')} "
                 f"| {_fmt(r['evalkit_s'], '.3f')} | - | - | {_fmt(r['target'], 'g')} | - "
                 f"| {r['evalkit_mem']} | - | - | - | {r['note']} |")
     runs = f" [{r['evalkit_runs']}/{r['peer_runs']} runs]" if min(
@@ -495,6 +499,7 @@ def table_line(r: dict) -> str:
         if r.get(extra):
             agree += f" ({r[extra]})"
     return (f"| {r['units']:,} x {r['periods']} | {r['estimator']} | {r['peer']} "
+            f"| {_fmt(r.get('load'), '.1f')} "
             f"| {_fmt(r['evalkit_s'], '.3f')} | {_fmt(r['peer_s'], '.3f')}{runs} "
             f"| {_fmt(r['ratio'], '.3f')} | {_fmt(r['target'], 'g')} | {met} "
             f"| {r['evalkit_mem']} | {r['peer_mem']} | {_fmt(r.get('max_abs_coef'), '.1e')} "
@@ -507,9 +512,10 @@ def print_table(rows: list[dict], tol: float) -> None:
     print("|" + "---|" * (HEAD.count("|") - 1))
     for r in rows:
         print(table_line(r))
-    print(f"\nagree = every term matched and max abs differences of coefficients and SEs "
-          f"<= {tol:g}; peak MB = the process's peak RSS during the call, (+call) = above "
-          "the RSS just before it.")
+    print(f"\nload = 1-minute load average at the end of the timed runs (the benchmark itself "
+          f"counts about 1); agree = every term matched and max abs differences of "
+          f"coefficients and SEs <= {tol:g}; peak MB = the process's peak RSS during the "
+          "call, (+call) = above the RSS just before it.")
 
 
 def machine_line() -> str:
@@ -582,6 +588,7 @@ def main(argv: list[str] | None = None) -> None:
             peers = [p for p in pair.peers if p.name not in skipped
                      and (args.peers is None or p.name in args.peers)]
             sides = bench_pair(pair, df, peers, repeats=args.repeats, budget=args.budget)
+            load = os.getloadavg()[0]  # 1-minute load average at the end of the timed runs
             if not args.no_memory:
                 for name, side in sides.items():
                     if side.error:
@@ -589,7 +596,7 @@ def main(argv: list[str] | None = None) -> None:
                     side.peak_mb, side.extra_mb, side.mem_error = measure_memory(
                         pair.key, name, n_units, args.periods, args.child_timeout)
                     log(f"  {pair.key}/{name}: peak {_mem(side)} MB")
-            new = rows_for(n_units, args.periods, pair, sides, skipped, args.tol)
+            new = rows_for(n_units, args.periods, pair, sides, skipped, args.tol, load)
             new = [r for r in new if args.peers is None or r["peer"] in args.peers]
             for r in new:
                 log("  " + table_line(r))

@@ -23,6 +23,7 @@ _GZ = tuple(s + ".gz" for s in _TEXT)
 _PARQUET = (".parquet", ".pq")
 _EXCEL = (".xlsx", ".xls")
 SUPPORTED = _TEXT + _GZ + _PARQUET + _EXCEL
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
 NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A"]
 _SEPARATORS = (",", ";", "\t", "|")
 _SPACES = " \u00a0\u202f"
@@ -250,7 +251,8 @@ def read_table(
     Parameters
     ----------
     data : pandas.DataFrame, str or os.PathLike
-        A DataFrame (a deep copy is returned) or a path ending in ``.csv``, ``.txt``,
+        A DataFrame (a copy is returned: deep with pandas 2, shallow with pandas 3, whose
+        copy-on-write keeps the two frames independent) or a path ending in ``.csv``, ``.txt``,
         ``.tsv`` (optionally ``.gz``), ``.parquet``/``.pq`` or ``.xlsx``/``.xls``. Text files
         are read with their separator (``,`` ``;`` tab ``|``) sniffed, encoding UTF-8 (with
         or without BOM) or else cp1252/latin-1, ``NA`` and empty cells as missing, decimal
@@ -271,7 +273,9 @@ def read_table(
         rows, or a file that cannot be decoded or parsed.
     """
     if isinstance(data, pd.DataFrame):
-        return data.copy(deep=True)
+        # pandas >= 3 copies on write: a shallow copy can never change the caller's frame,
+        # and copying millions of rows up front is wasted when nothing is written
+        return data.copy(deep=not _COPY_ON_WRITE)
     path = _path(data)
     df = _read_path(path, sheet)
     if df.shape[1] == 0:
@@ -302,6 +306,18 @@ def data_fingerprint(data: pd.DataFrame | str | os.PathLike[str]) -> str:
     ------
     DataError
         If the path is not an existing file.
+
+    Notes
+    -----
+    A DataFrame is hashed in one pass over its memory, without converting any cell: its
+    shape, column names and dtypes, then the index (a ``RangeIndex`` by its start, stop and
+    step) and each column in turn, numbers as their raw bytes and text in Arrow storage as
+    the 64-bit offsets of the strings (from 0) followed by their concatenated UTF-8 bytes
+    (independent of how Arrow splits the column into chunks). Other columns (Python-object
+    text, categories, periods, nullable numbers) are hashed as integer codes of their
+    distinct values plus a hash of those values. Any change of a value, the row order, a
+    name or a dtype changes the digest; the same frame always gives the same digest with
+    the same pandas version.
     """
     digest = hashlib.sha256()
     if not isinstance(data, pd.DataFrame):
@@ -310,9 +326,14 @@ def data_fingerprint(data: pd.DataFrame | str | os.PathLike[str]) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()
-    digest.update(repr([(str(c), str(t)) for c, t in data.dtypes.items()]).encode())
+    digest.update(repr((data.shape, [(str(c), str(t)) for c, t in data.dtypes.items()]))
+                  .encode())
+    index = data.index
+    if isinstance(index, pd.RangeIndex):
+        digest.update(repr(("range", index.start, index.stop, index.step)).encode())
     try:
-        for values in [data.index.to_series(), *(data.iloc[:, j] for j in range(data.shape[1]))]:
+        columns = [] if isinstance(index, pd.RangeIndex) else [index.to_series()]
+        for values in [*columns, *(data.iloc[:, j] for j in range(data.shape[1]))]:
             _hash_column(digest, values)
     except TypeError:  # unhashable cells such as lists
         digest.update(data.to_json(orient="split", date_format="iso").encode())
@@ -320,16 +341,46 @@ def data_fingerprint(data: pd.DataFrame | str | os.PathLike[str]) -> str:
 
 
 def _hash_column(digest: hashlib._Hash, values: pd.Series) -> None:
-    """Feed one column to the digest: raw bytes for numbers, codes + distinct values else.
-
-    Hashing the distinct values once and the integer codes of every row is several times
-    faster than hashing millions of repeated strings (unit names, months).
-    """
+    """Feed one column to the digest (see :func:`data_fingerprint`), copying as little as
+    possible: numpy buffers and Arrow string buffers go to sha256 as they are."""
     array = values.array
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biufcmM":
-        digest.update(np.ascontiguousarray(values.to_numpy()).tobytes())
+        digest.update(np.ascontiguousarray(values.to_numpy()).view(np.uint8))
+        return
+    chunks = _arrow_string_chunks(array)
+    if chunks is not None:
+        digest.update(b"arrow-utf8")
+        end = 0
+        for i, (offsets, _) in enumerate(chunks):  # the column's 64-bit offsets from 0 ...
+            if offsets.dtype != np.int64 or offsets[0] != end:
+                offsets = offsets.astype(np.int64) + (end - int(offsets[0]))
+            digest.update((offsets if i == 0 else offsets[1:]).view(np.uint8))
+            end = int(offsets[-1])
+        for offsets, data in chunks:  # ... then all the bytes
+            digest.update(data[offsets[0]:offsets[-1]])
         return
     codes, uniques = pd.factorize(array, use_na_sentinel=True)
-    digest.update(codes.tobytes())
+    digest.update(codes.view(np.uint8))
     digest.update(pd.util.hash_pandas_object(pd.Series(uniques, dtype=object), index=False)
-                  .to_numpy().tobytes())
+                  .to_numpy().view(np.uint8))
+
+
+def _arrow_string_chunks(array: object) -> list[tuple[np.ndarray, memoryview]] | None:
+    """Offsets and data buffers of an Arrow-backed text column without missing values.
+
+    Returns None for anything else (the caller then hashes codes and distinct values).
+    """
+    chunked = getattr(array, "_pa_array", None)
+    if chunked is None or chunked.null_count:
+        return None
+    import pyarrow as pa
+
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    width = np.int64 if pa.types.is_large_string(chunked.type) else np.int32
+    out = []
+    for chunk in chunked.chunks:
+        _, offsets, data = chunk.buffers()
+        offs = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+        out.append((offs, memoryview(data) if data is not None else memoryview(b"")))
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
 import numpy as np
@@ -12,7 +13,8 @@ import pandas as pd
 from evalkit.data.validate import _rows
 from evalkit.errors import DataError
 
-__all__ = ["Freq", "parse_period", "period_codes", "to_periods"]
+__all__ = ["CodedPeriods", "Freq", "coded_periods", "parse_period", "period_codes",
+           "to_periods"]
 
 Freq = Literal["D", "W", "M", "Q", "Y"]
 
@@ -121,16 +123,6 @@ def _check_freq(freq: object) -> Freq | None:
     return cast("Freq | None", freq)
 
 
-def _missing(values: pd.Series) -> np.ndarray:
-    miss = values.isna().to_numpy(copy=True)
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        codes, uniques = pd.factorize(values)  # blank strings are checked once per value
-        blank = [i for i, v in enumerate(uniques) if isinstance(v, str) and not v.strip()]
-        if blank:
-            miss |= np.isin(codes, blank)
-    return miss
-
-
 def to_periods(
     values: pd.Series, *, freq: Freq | None = None, column: str = "time"
 ) -> tuple[pd.Series, Freq]:
@@ -161,6 +153,58 @@ def to_periods(
     DataError
         On missing or unparseable values, mixed formats, or values coarser than ``freq``.
     """
+    periods, target, _, _ = _parse(values, freq, column)
+    return periods, target
+
+
+@dataclass(frozen=True)
+class CodedPeriods:
+    """A parsed time column together with its period numbers (see :func:`coded_periods`)."""
+
+    periods: pd.Series        # Period dtype, same index and name as the input
+    freq: Freq
+    codes: np.ndarray         # (n,) position of each row's period among ``labels``
+    labels: pd.PeriodIndex    # the distinct periods, sorted
+
+
+def coded_periods(
+    values: pd.Series, *, freq: Freq | None = None, column: str = "time"
+) -> CodedPeriods:
+    """:func:`to_periods` plus the numbering of :func:`period_codes`, in one pass.
+
+    The distinct values are parsed and numbered once; the rows only get integer codes.
+
+    Parameters
+    ----------
+    values : pandas.Series
+    freq : {"D", "W", "M", "Q", "Y"}, optional
+    column : str, default "time"
+        As in :func:`to_periods`.
+
+    Returns
+    -------
+    CodedPeriods
+
+    Raises
+    ------
+    DataError
+        As :func:`to_periods`.
+    """
+    periods, target, codes, parsed = _parse(values, freq, column)
+    if codes is None:
+        time_codes, labels = period_codes(periods)
+    else:
+        ordinals, inverse = np.unique(parsed.asi8, return_inverse=True)
+        time_codes = inverse.astype(np.int64)[codes]
+        labels = pd.PeriodIndex.from_ordinals(ordinals, freq=parsed.freq)
+    return CodedPeriods(periods, target, time_codes, labels)
+
+
+def _parse(
+    values: pd.Series, freq: Freq | None, column: str
+) -> tuple[pd.Series, Freq, np.ndarray | None, pd.PeriodIndex | None]:
+    """Periods, frequency, and (except for datetimes) each row's code into the parsed
+    distinct values, which are returned as the last item."""
     freq = _check_freq(freq)
     frame = values.to_frame(name=column)  # only read to name rows in error messages
     if len(values) == 0:
@@ -168,17 +212,24 @@ def to_periods(
             f"Column '{column}' has no values, but periods are needed. Fix: check that the "
             "data has rows."
         )
-    miss = _missing(values)
+    datetimes = pd.api.types.is_datetime64_any_dtype(values)
+    if datetimes:
+        miss = values.isna().to_numpy()
+    else:
+        codes, uniques = pd.factorize(values, sort=False)  # missing values get code -1
+        miss = codes < 0
+        blank = [i for i, v in enumerate(uniques) if isinstance(v, str) and not v.strip()]
+        if blank:
+            miss |= np.isin(codes, blank)
     if miss.any():
         raise DataError(
             f"Column '{column}' must have a date or period in every row, but found missing "
             f"values in {_rows(frame, miss, [column])}. Fix: fill in these dates or drop the rows."
         )
-    if pd.api.types.is_datetime64_any_dtype(values):
+    if datetimes:
         naive = values.dt.tz_localize(None) if values.dt.tz is not None else values
         target = freq or _infer_from_days(pd.DatetimeIndex(naive.dt.normalize().unique()))
-        return naive.dt.to_period(_PANDAS[target]).rename(values.name), target
-    codes, uniques = pd.factorize(values, sort=False)
+        return naive.dt.to_period(_PANDAS[target]).rename(values.name), target, None, None
     parsed = [_parse_one(u) for u in uniques]
     bad = np.isin(codes, [i for i, p in enumerate(parsed) if p is None])
     if bad.any():
@@ -198,7 +249,8 @@ def to_periods(
         )
     pfreq = _PANDAS[target]
     index = pd.PeriodIndex([p.asfreq(pfreq, how="start") for p in parsed], freq=pfreq)
-    return pd.Series(index.take(codes), index=values.index, name=values.name), target
+    periods = pd.Series(index.take(codes), index=values.index, name=values.name)
+    return periods, target, codes, index
 
 
 def period_codes(periods: pd.Series) -> tuple[np.ndarray, pd.PeriodIndex]:

@@ -18,7 +18,7 @@ import numpy as np
 from evalkit.errors import DataError, SpecError
 from evalkit.inference.vcov import VcovKind, cluster_vcov, hc1_vcov
 
-__all__ = ["Fit", "demean", "fit"]
+__all__ = ["Fit", "as_grid", "demean", "fit", "fit_grid_dummies"]
 
 _TOL = 1e-12
 _FAST_SWEEPS = 500
@@ -38,10 +38,30 @@ def _grid_cells(fixed_effects: list[np.ndarray]) -> np.ndarray | None:
     n_a, n_b = int(a.max()) + 1, int(b.max()) + 1
     if len(a) != n_a * n_b:
         return None
-    cells = a.astype(np.int64) * n_b + b
+    cells = np.multiply(a, n_b, dtype=np.int64)
+    cells += b
     if np.bincount(cells, minlength=n_a * n_b).max() != 1:
         return None
     return cells
+
+
+def as_grid(v: np.ndarray, cells: np.ndarray, n_a: int, in_order: bool | None = None
+            ) -> np.ndarray:
+    """A column as the ``n_a`` × periods matrix of a complete grid (see :func:`_grid_cells`).
+
+    A view of ``v`` when the rows are already in cell order (unit by unit, periods sorted;
+    ``in_order``, computed when None), else a new matrix.
+    """
+    if _in_order(cells) if in_order is None else in_order:
+        return v.reshape(n_a, -1)
+    g = np.empty(len(v), dtype=v.dtype)
+    g[cells] = v
+    return g.reshape(n_a, -1)
+
+
+def _in_order(cells: np.ndarray) -> bool:
+    # the cells are a permutation of 0..n-1: the identity exactly when increasing
+    return bool(cells[0] == 0 and (cells[1:] > cells[:-1]).all())
 
 
 def _converged(change: float, scale: float) -> bool:
@@ -58,20 +78,12 @@ def _demean_grid(x: np.ndarray, cells: np.ndarray, n_a: int, w: np.ndarray | Non
     """
     n = len(x)
     shape = (n_a, n // n_a)
-    in_order = bool(np.array_equal(cells, np.arange(n)))
-
-    def as_grid(v: np.ndarray) -> np.ndarray:
-        if in_order:
-            return v.reshape(shape)
-        g = np.empty(n)
-        g[cells] = v
-        return g.reshape(shape)
-
+    in_order = _in_order(cells)
     if w is not None:
-        wg = as_grid(w)
+        wg = as_grid(w, cells, n_a, in_order)
         w_rows, w_cols = wg.sum(axis=1), wg.sum(axis=0)
     for j in range(x.shape[1]):
-        g = as_grid(x[:, j])  # a view when in order: the column is contiguous
+        g = as_grid(x[:, j], cells, n_a, in_order)  # a view when in order: contiguous column
         if w is None:
             g -= g.mean(axis=1, keepdims=True)
             g -= g.mean(axis=0, keepdims=True)
@@ -219,7 +231,14 @@ class Fit:
 
 
 def _nested(fe: np.ndarray, clusters: np.ndarray) -> bool:
-    """True when every level of ``fe`` lies inside a single cluster."""
+    """True when every level of ``fe`` lies inside a single cluster.
+
+    Both are dense codes (0..L-1 and 0..G-1, every code present), as after :func:`_recode`.
+    """
+    if fe is clusters:  # clustered by this fixed effect (e.g. by unit)
+        return True
+    if int(fe.max()) < int(clusters.max()):  # fewer levels than clusters: some level spans two
+        return False
     first = np.empty(int(fe.max()) + 1, dtype=clusters.dtype)
     first[fe] = clusters  # one cluster per level (the last written); nested if all agree
     return bool(np.array_equal(first[fe], clusters))
@@ -262,39 +281,47 @@ def fit(
     se: VcovKind | Literal["model"] = "cluster",
     clusters: np.ndarray | None = None,
     overwrite_x: bool = False,
+    cells: np.ndarray | Literal[False] | None = False,
 ) -> Fit:
     """Fit OLS/WLS or Poisson with absorbed fixed effects and the requested covariance.
 
     Without fixed effects, ``x`` must contain the intercept column if one is wanted.
     ``se="model"`` means classical for OLS and the inverse information for Poisson.
     ``overwrite_x=True`` lets the OLS demeaning reuse the memory of ``x`` (a float,
-    Fortran-ordered array the caller no longer needs).
+    Fortran-ordered array the caller no longer needs). ``cells``: the caller's
+    ``_grid_cells(fixed_effects)`` when already computed (False: computed here).
     """
     fes = [np.asarray(c) for c in (fixed_effects or [])]
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float).reshape(len(y), -1)
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
+    w = None if weights is None else np.asarray(weights, dtype=float)
     keep = np.ones(len(y), dtype=bool)
     if family == "poisson" and fes:
         keep = _drop_all_zero_groups(y, fes)
     cl = None if clusters is None else np.asarray(clusters)
     if not keep.all():
-        y, x, w, off = y[keep], x[keep], w[keep], off[keep]
+        cells = False  # the grid (if any) lost rows
+        y, x = y[keep], x[keep]
+        w = None if w is None else w[keep]
+        offset = None if offset is None else np.asarray(offset)[keep]
         fes = [c[keep] for c in fes]
         cl = None if cl is None else cl[keep]
     fes = [_recode(c) for c in fes]
     cl = None if cl is None else _recode(cl)
+    if cells is False:
+        cells = _grid_cells(fes)
     n = len(y)
     k_fe = sum(int(c.max()) + 1 for c in fes) - max(len(fes) - 1, 0)
     if family == "ols":
-        yd = demean(y[:, None], fes, w)[:, 0]
-        xt = demean(x, fes, w, overwrite=overwrite_x)
-        beta, bread = _wls(yd, xt, None if weights is None else w, names)
-        resid = yd - xt @ beta
+        resid = demean(y[:, None], fes, w, cells=cells)[:, 0]
+        xt = demean(x, fes, w, overwrite=overwrite_x, cells=cells)
+        beta, bread = _wls(resid, xt, w, names)
+        resid -= xt @ beta
         fitted = y - resid
     else:
-        beta, bread, xt, fitted = _poisson_irls(y, x, fes, w, off, names)
+        w = np.ones(n) if w is None else w
+        off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)
+        beta, bread, xt, fitted = _poisson_irls(y, x, fes, w, off, names, cells)
         resid = y - fitted
     k = len(beta) + k_fe
     if n - k <= 0:
@@ -302,12 +329,12 @@ def fit(
             f"not enough observations: {n} rows for {k} parameters. "
             "Use more periods or units, or fewer covariates."
         )
-    u = w * resid
+    u = resid if w is None else w * resid
     n_clusters = None
     df_t: float | None = None
     if se in ("classical", "model"):
         if family == "ols":
-            sigma2 = float(np.sum(w * resid**2) / (n - k))
+            sigma2 = float(resid @ u / (n - k))
             vcov, label, df_t = sigma2 * bread, "classical (iid)", float(n - k)
         else:
             vcov, label = bread, "model-based (Poisson information)"
@@ -318,19 +345,100 @@ def fit(
     elif se == "cluster":
         if cl is None:
             raise SpecError("se='cluster' needs a cluster variable")
-        # fixest: fixed effects nested in the clusters are not counted, but one of their
-        # parameters stays as the intercept
-        k_nested = sum(int(c.max()) for c in fes if _nested(c, cl))
-        vcov, n_clusters = cluster_vcov(bread, xt, u, cl, n=n, k=k - k_nested)
-        label = (f"cluster-robust (CR1, {n_clusters} clusters; "
-                 "small-sample correction as R fixest's default)")
-        if n_clusters < 2:
-            raise DataError("cluster-robust standard errors need at least 2 clusters")
+        vcov, n_clusters, label = _cluster(bread, xt, u, cl, fes, n=n, k=k)
         df_t = float(n_clusters - 1) if family == "ols" else None
     else:
         raise SpecError(f"se must be 'classical', 'robust' or 'cluster', got {se!r}")
     return Fit(tuple(names), beta, vcov, label, df_t, n, k, n_clusters, fitted, resid,
                int((~keep).sum()), keep)
+
+
+def _cluster(bread: np.ndarray, scores: np.ndarray, u: np.ndarray, clusters: np.ndarray,
+             fes: list[np.ndarray], *, n: int, k: int,
+             row_clusters: np.ndarray | None = None) -> tuple[np.ndarray, int, str]:
+    """CR1 covariance, number of clusters and label; ``scores * u`` summed by ``clusters``.
+
+    fixest's convention: fixed effects nested in the clusters are not counted in ``k``, but
+    one of their parameters stays as the intercept. ``row_clusters``: the clusters of the
+    rows of ``fes`` when the scores are already summed (e.g. per unit).
+    """
+    cl = clusters if row_clusters is None else row_clusters
+    k_nested = sum(int(c.max()) for c in fes if _nested(c, cl))
+    vcov, n_clusters = cluster_vcov(bread, scores, u, clusters, n=n, k=k - k_nested)
+    if n_clusters < 2:
+        raise DataError("cluster-robust standard errors need at least 2 clusters")
+    return vcov, n_clusters, (f"cluster-robust (CR1, {n_clusters} clusters; "
+                              "small-sample correction as R fixest's default)")
+
+
+def fit_grid_dummies(y: np.ndarray, codes: np.ndarray, names: list[str], *,
+                     fixed_effects: list[np.ndarray], cells: np.ndarray,
+                     clusters: np.ndarray) -> Fit | None:
+    """:func:`fit` (OLS, CR1) for mutually exclusive dummies on a complete unit × period grid.
+
+    ``codes[i]`` is the dummy (0..K-1) that is 1 in row ``i``, or -1 for none (e.g. the event
+    times of an event study). No ``n × K`` regressor matrix is built: on a complete grid
+    the demeaned dummies are ``D - unit mean - period mean + grand mean``, so their cross
+    products, the cross products with the outcome and the cluster scores follow from
+    counts per unit and per period and a few passes over the rows. Same numbers as
+    :func:`fit` up to rounding. Returns None (the caller uses :func:`fit`) unless the
+    clusters contain whole units.
+
+    Parameters
+    ----------
+    y : (n,) array
+    codes : (n,) integer array, -1 .. K-1
+    names : list of K str
+    fixed_effects : [unit codes, period codes]
+        Forming the complete grid ``cells`` (:func:`_grid_cells`).
+    cells : (n,) array
+    clusters : (n,) integer codes, constant within units
+
+    Returns
+    -------
+    Fit or None
+    """
+    units, periods = (_recode(c) for c in fixed_effects)
+    cl = _recode(clusters)
+    if not _nested(units, cl):
+        return None
+    n_a, n_b, n_k = int(units.max()) + 1, int(periods.max()) + 1, len(names)
+    n = len(y)
+    k = n_k + n_a + n_b - 1
+    if n - k <= 0:
+        raise DataError(f"not enough observations: {n} rows for {k} parameters. "
+                        "Use more periods or units, or fewer covariates.")
+    slot = as_grid(np.where(codes >= 0, codes, n_k), cells, n_a)  # n_k = no dummy
+    by_unit = (np.arange(n_a)[:, None] * (n_k + 1) + slot).ravel()
+    by_period = (np.arange(n_b)[None, :] * (n_k + 1) + slot).ravel()
+    in_unit = np.bincount(by_unit, minlength=n_a * (n_k + 1)).reshape(n_a, -1)[:, :n_k] * 1.0
+    in_period = np.bincount(by_period, minlength=n_b * (n_k + 1)).reshape(n_b, -1)[:, :n_k] * 1.0
+    del by_period
+    total = in_unit.sum(axis=0)
+    xtx = (np.diag(total) - in_unit.T @ in_unit / n_b - in_period.T @ in_period / n_a
+           + np.outer(total, total) / n)
+    yd = _demean_grid(np.array(y, dtype=float, order="F")[:, None], cells, n_a, None,
+                      fixed_effects)[:, 0]
+    g = as_grid(yd, cells, n_a)  # a view when the rows are in grid order
+    xty = np.bincount(slot.ravel(), weights=g.ravel(), minlength=n_k + 1)[:n_k]
+    beta, bread = _solve(xtx, xty, names)
+    fitted_x = np.append(beta, 0.0)[slot]  # X beta, then demeaned: the fitted X~ beta
+    fitted_x -= fitted_x.mean(axis=1, keepdims=True)
+    fitted_x -= fitted_x.mean(axis=0, keepdims=True)
+    e = g  # the residuals, in place of the demeaned outcome
+    e -= fitted_x
+    # scores of unit i: sum_t x~_it e_it, with x~ = D - unit mean - period mean + grand mean
+    row_sum = e.sum(axis=1)
+    scores = np.bincount(by_unit, weights=e.ravel(), minlength=n_a * (n_k + 1))
+    scores = scores.reshape(n_a, -1)[:, :n_k]
+    scores -= (in_unit / n_b - total / n) * row_sum[:, None] + e @ in_period / n_a
+    unit_cluster = np.empty(n_a, dtype=cl.dtype)
+    unit_cluster[units] = cl
+    vcov, n_clusters, label = _cluster(bread, scores, np.ones(n_a), unit_cluster,
+                                       [units, periods], n=n, k=k, row_clusters=cl)
+    resid = e.ravel() if _in_order(cells) else e.ravel()[cells]
+    return Fit(tuple(names), beta, vcov, label, float(n_clusters - 1), n, k, n_clusters,
+               y - resid, resid, 0, np.ones(n, dtype=bool))
 
 
 def _stack(y: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -343,18 +451,23 @@ def _stack(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def _wls(y: np.ndarray, x: np.ndarray, w: np.ndarray | None, names: list[str]):
     xtwx = x.T @ x if w is None else x.T @ (x * w[:, None])
-    if x.shape[1] and np.linalg.matrix_rank(xtwx) < x.shape[1]:
+    return _solve(xtwx, x.T @ (y if w is None else w * y), names)
+
+
+def _solve(xtwx: np.ndarray, xtwy: np.ndarray, names: list[str]
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients and bread ``(X'WX)^-1`` of the normal equations; refuses collinearity."""
+    if len(xtwx) and np.linalg.matrix_rank(xtwx) < len(xtwx):
         raise DataError(
             "the regressors are collinear (after removing fixed effects): "
             f"{', '.join(names)}. A covariate may be constant within units or periods, "
             "or the treatment may not vary; drop it or check the treatment column."
         )
     bread = np.linalg.inv(xtwx)
-    return bread @ (x.T @ (y if w is None else w * y)), bread
+    return bread @ xtwy, bread
 
 
-def _poisson_irls(y, x, fes, w, off, names, max_iter: int = 200):
-    cells = _grid_cells(fes)
+def _poisson_irls(y, x, fes, w, off, names, cells, max_iter: int = 200):
     mu = (y + y.mean()) / 2
     eta = np.log(mu)
     dev_old = np.inf

@@ -249,13 +249,17 @@ def decompose_grid(Y: np.ndarray, D: np.ndarray, period_labels: pd.PeriodIndex, 
     if len(groups) < 2 or not switching.any():
         raise DataError(_not_identified(treatment, groups, n_periods, period_labels))
 
-    dt = D - D.mean(axis=1, keepdims=True) - D.mean(axis=0, keepdims=True) + D.mean()
-    vd = float(np.mean(dt**2))
-    twfe = float(np.sum(dt * Y) / np.sum(dt**2))
+    dt = D - D.mean(axis=1, keepdims=True)  # one (units × periods) temporary, then in place
+    dt -= D.mean(axis=0, keepdims=True)
+    dt += D.mean()
+    ss = float(np.vdot(dt, dt))
+    vd = ss / D.size
+    twfe = float(np.vdot(dt, Y)) / ss
 
     share = sizes / n_units
     dbar = (n_periods - groups) / n_periods
-    ybar = np.vstack([Y[first == g].mean(axis=0) for g in groups])
+    member = (first[None, :] == groups[:, None]) / sizes[:, None]  # (groups × units)
+    ybar = member @ Y  # the groups' mean series
     rows = []
     for i in range(len(groups)):
         for j in range(i + 1, len(groups)):

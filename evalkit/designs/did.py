@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.data.io import read_table
-from evalkit.data.periods import period_codes, to_periods
+from evalkit.data.periods import coded_periods, period_codes, to_periods
 from evalkit.data.validate import (
     check_numeric,
     check_positive,
@@ -41,7 +41,7 @@ from evalkit.designs._common import (
     never_treated,
     provenance,
 )
-from evalkit.designs._engine import Fit, _grid_cells, fit
+from evalkit.designs._engine import Fit, _grid_cells, as_grid, fit, fit_grid_dummies
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.inference.permutation import randomization_inference
@@ -169,6 +169,10 @@ def did(
     y = df[outcome].to_numpy(float)
     w = df[weights].to_numpy(float) if weights else None
     clusters = _codes(df[cluster]) if cluster and se == "cluster" else None
+    if cluster == unit and clusters is not None:
+        unit_codes = clusters
+    elif mode == "twfe":
+        unit_codes = _codes(df[unit])
     if mode == "2x2":
         g = _binary(df, treated)
         p = _binary(df, post)
@@ -188,9 +192,13 @@ def did(
         treated_clusters = (df.loc[g == 1, cluster].nunique()
                             if cluster and se == "cluster" else None)
     else:
-        periods, freq = to_periods(df[time], column=time)
-        df = df.assign(**{time: periods, "_period": periods})
-        check_unique(df, [unit, time])
+        coded = coded_periods(df[time], column=time)
+        freq, time_codes, period_labels = coded.freq, coded.codes, coded.labels
+        df = df.assign(**{time: coded.periods, "_period": coded.periods})
+        fes = [unit_codes, time_codes]
+        cells = _grid_cells(fes)
+        if cells is None:  # a complete grid has no repeated (unit, period)
+            check_unique(df, [unit, time])
         d = check_numeric(df, treatment, nonnegative=True).to_numpy(float)
         if d.max() > 1:
             rows = np.flatnonzero(d > 1)[:5]
@@ -203,19 +211,21 @@ def did(
             raise DataError(f"column {treatment!r} is 0 everywhere: no treated observation.")
         names = ["att", *covariates]
         x = np.column_stack([d] + [df[c].to_numpy(float) for c in covariates])
-        unit_codes = _codes(df[unit])
-        time_codes, period_labels = period_codes(df["_period"])
-        fes = [unit_codes, time_codes]
         f = fit(y, x, names, fixed_effects=fes, weights=w, family=family, se=se,
-                clusters=clusters)
+                clusters=clusters, cells=cells)
         n_periods = len(period_labels)
         span = (str(period_labels[0]), str(period_labels[-1]))
-        ever = (np.bincount(unit_codes, weights=d) > 0)[unit_codes]
-        kept = ever & f.keep
-        treated_units = _n_distinct(unit_codes[kept])
-        treated_clusters = _n_distinct(clusters[kept]) if se == "cluster" else None
-        n_units = _n_distinct(unit_codes[f.keep])
-        grid = _grid(fes, y, d, period_labels)
+        ever_unit = np.bincount(unit_codes, weights=d) > 0
+        ever = ever_unit[unit_codes]
+        if f.dropped:  # Poisson: areas or periods with only zero counts left the fit
+            kept = ever & f.keep
+            treated_units, n_units = _n_distinct(unit_codes[kept]), _n_distinct(unit_codes[f.keep])
+            treated_clusters = _n_distinct(clusters[kept]) if se == "cluster" else None
+        else:
+            treated_units, n_units = int(ever_unit.sum()), len(ever_unit)
+            treated_clusters = (None if se != "cluster" else treated_units
+                                if clusters is unit_codes else _n_distinct(clusters[ever]))
+        grid = _grid(cells, y, d, period_labels)
         timing, n_starts = _timing_warnings(df, grid, unit=unit, treatment=treatment)
         warn += timing
         if n_starts > 1:
@@ -234,14 +244,16 @@ def did(
     row["n_obs"] = f.n
     method_text = f.vcov_label
     used_seed = None
+    rows = f.keep if f.dropped else slice(None)  # the observations of the fit (views if all)
     if se == "cluster" and f.n_clusters is not None:
         chosen = _choose_inference(inference, family, treated_clusters, f.n_clusters)
         few = treated_clusters is not None and treated_clusters < FEW_TREATED
         if chosen != "cluster" or few:
             used_seed = DEFAULT_SEED if seed is None else seed
-        design = {"y": y[f.keep], "x": x[f.keep], "names": names, "w": None if w is None
-                  else w[f.keep], "fes": None if mode == "2x2" else
-                  [c[f.keep] for c in fes], "clusters": clusters[f.keep]}
+            design = {"y": y[rows], "x": x[rows], "names": names,
+                      "w": None if w is None else w[rows],
+                      "fes": None if mode == "2x2" else [c[rows] for c in fes],
+                      "clusters": clusters[rows]}
         if chosen == "wild":
             wb = wild_cluster_bootstrap(design["y"], design["x"], names, term="att",
                                         fixed_effects=design["fes"],
@@ -276,9 +288,8 @@ def did(
               "first_period": span[0], "last_period": span[1], "notes": notes}
     return EvaluationResult(
         method="did", spec=spec, effects=effects_table([row]),
-        series=_group_means(df if f.keep.all() else df.loc[f.keep], outcome, mode=mode,
-                            ever=ever[f.keep] if mode == "twfe" else None, treated=treated,
-                            post=post),
+        series=(_group_means(df, outcome, treated=treated, post=post) if mode == "2x2" else
+                _period_means(y[rows], ever[rows], time_codes[rows], period_labels)),
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params, seed=used_seed),
     )
@@ -359,8 +370,8 @@ def _bacon_diagnostic(df, grid, *, outcome, unit, time, treatment, family, weigh
         notes.append(Caveat("bacon_skipped_model"))
         return []
     try:
-        if grid is not None and np.isin(grid.d, (0.0, 1.0)).all() and \
-                (np.diff(grid.d, axis=1) >= 0).all():
+        if grid is not None and ((grid.d == 0) | (grid.d == 1)).all() and \
+                not (grid.d[:, 1:] < grid.d[:, :-1]).any():
             bd = decompose_grid(grid.y, grid.d, grid.periods, treatment=treatment)
         else:  # unbalanced or not binary: the full checks name the problem
             bd = bacon_decomposition(df.drop(columns="_period"), outcome=outcome, unit=unit,
@@ -443,14 +454,19 @@ def event_study(
         check_numeric(df, c, nonnegative=False)
     if weights:
         check_positive(df, weights)
-    periods, freq = to_periods(df[time], column=time)
-    df = df.assign(**{time: periods, "_period": periods})
-    check_unique(df, [unit, time])
-    event = _event_time(df, unit=unit, cohort=cohort, freq=freq)
-    never = event.isna()
+    coded = coded_periods(df[time], column=time)
+    freq = coded.freq
+    df = df.assign(**{time: coded.periods, "_period": coded.periods})
+    unit_codes = _codes(df[unit])
+    fes = [unit_codes, coded.codes]
+    cells = _grid_cells(fes)
+    if cells is None:  # a complete grid has no repeated (unit, period)
+        check_unique(df, [unit, time])
+    event, n_cohorts = _event_time(df, unit_codes, unit=unit, cohort=cohort, freq=freq)
+    never = np.isnan(event)
     if never.all():
         raise DataError(f"column {cohort!r} has no treated unit (every value is empty or 0).")
-    e = event[~never].astype(int)
+    e = event[~never].astype(np.int64)
     lo = -leads if leads is not None else int(e.min())
     hi = lags if lags is not None else int(e.max())
     if not lo <= reference <= hi:
@@ -461,19 +477,29 @@ def event_study(
             "event-time effects are not identified. Set leads= and lags= to bin the end "
             "points, or include never-treated comparison units."
         )
-    binned = e.clip(lo, hi)
-    ks = [k for k in range(lo, hi + 1) if k != reference and (binned == k).any()]
-    clipped = np.where(never, np.nan, event.clip(lo, hi).to_numpy())
+    binned = np.clip(e, lo, hi) - lo
+    seen = np.bincount(binned, minlength=hi - lo + 1) > 0
+    ks = [k for k in range(lo, hi + 1) if k != reference and seen[k - lo]]
+    column = np.full(hi - lo + 1, -1)  # event time - lo -> its dummy (-1: reference)
+    column[np.subtract(ks, lo, dtype=int)] = np.arange(len(ks))
+    codes = np.full(len(df), -1)
+    codes[~never] = column[binned]
     names = [f"event_time_{k}" for k in ks] + covariates
-    x = np.empty((len(df), len(names)), order="F")
-    for j, k in enumerate(ks):
-        np.equal(clipped, k, out=x[:, j], casting="unsafe")
-    for j, c in enumerate(covariates, start=len(ks)):
-        x[:, j] = df[c].to_numpy(float)
-    f = fit(df[outcome].to_numpy(float), x, names,
-            fixed_effects=[_codes(df[unit]), _codes(df["_period"])],
-            weights=df[weights].to_numpy(float) if weights else None,
-            se="cluster", clusters=_codes(df[cluster]), overwrite_x=True)
+    y = df[outcome].to_numpy(float)
+    clusters = unit_codes if cluster == unit else _codes(df[cluster])
+    f = None
+    if cells is not None and ks and not covariates and not weights:
+        f = fit_grid_dummies(y, codes, names, fixed_effects=fes, cells=cells,
+                             clusters=clusters)
+    if f is None:
+        x = np.zeros((len(df), len(names)), order="F")
+        on = np.flatnonzero(codes >= 0)
+        x[on, codes[on]] = 1.0
+        for j, c in enumerate(covariates, start=len(ks)):
+            x[:, j] = df[c].to_numpy(float)
+        f = fit(y, x, names, fixed_effects=fes,
+                weights=df[weights].to_numpy(float) if weights else None,
+                se="cluster", clusters=clusters, overwrite_x=True, cells=cells)
     rows = []
     for k in ks:
         j = f.index(f"event_time_{k}")
@@ -490,8 +516,9 @@ def event_study(
     series["binned"] = series["event_time"].isin(
         [k for k in (lo, hi) if ((e < lo).any() and k == lo) or ((e > hi).any() and k == hi)])
     leads = [k for k in ks if k < 0]
-    treated_units = df.loc[~never, unit].nunique()
-    treated_clusters = int(df.loc[~never, cluster].nunique())
+    treated_units = _n_distinct(unit_codes[~never])
+    treated_clusters = (treated_units if clusters is unit_codes
+                        else _n_distinct(clusters[~never]))
     diags = [_pre_trend_test(f, leads, treated_clusters)]
     warn = _cluster_warnings(f, treated_clusters)
     if not leads:
@@ -500,18 +527,17 @@ def event_study(
         diags.append(_sensitivity(effects, f, ks, reference, alpha))
     if not diags[0].passed:
         warn.append(Caveat("pre_trend", p=diags[0].p_value))
-    cohorts = df.loc[~never].groupby(unit)[cohort].first().nunique()
-    if cohorts > 1:
-        warn.append(Caveat("staggered_event_study", n=int(cohorts)))
+    if n_cohorts > 1:
+        warn.append(Caveat("staggered_event_study", n=n_cohorts))
     spec = {"outcome": outcome, "design": "event_study", "unit": unit, "time": time,
             "cohort": cohort, "leads": -lo, "lags": hi, "reference": reference,
             "covariates": covariates, "weights": weights, "cluster": cluster, "se": "cluster",
             "vcov": f.vcov_label, "alpha": alpha, "freq": freq}
-    sample = {"n_obs": f.n, "n_units": int(df[unit].nunique()),
-              "n_periods": int(df["_period"].nunique()), "n_treated_units": int(treated_units),
-              "n_never_treated": int(df.loc[never, unit].nunique()),
-              "n_clusters": f.n_clusters, "first_period": str(df["_period"].min()),
-              "last_period": str(df["_period"].max()), "notes": notes}
+    n_units = int(unit_codes.max()) + 1
+    sample = {"n_obs": f.n, "n_units": n_units, "n_periods": len(coded.labels),
+              "n_treated_units": treated_units, "n_never_treated": n_units - treated_units,
+              "n_clusters": f.n_clusters, "first_period": str(coded.labels[0]),
+              "last_period": str(coded.labels[-1]), "notes": notes}
     return EvaluationResult(
         method="event_study", spec=spec, effects=effects, series=series,
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
@@ -553,27 +579,31 @@ def _binary(df: pd.DataFrame, column: str) -> np.ndarray:
     return values.to_numpy(float)
 
 
-def _event_time(df: pd.DataFrame, *, unit: str, cohort: str, freq: str) -> pd.Series:
+def _event_time(df: pd.DataFrame, unit_codes: np.ndarray, *, unit: str, cohort: str,
+                freq: str) -> tuple[np.ndarray, int]:
+    """Event time of every row (NaN for never-treated units) and the number of cohorts."""
     raw = df[cohort]
-    never = pd.Series(never_treated(raw), index=raw.index)
-    per_unit = raw.where(~never).groupby(df[unit]).nunique(dropna=False)
-    if (per_unit > 1).any():
-        bad = list(per_unit[per_unit > 1].index[:5])
+    value = pd.factorize(raw)[0]  # missing: -1
+    value[never_treated(raw)] = -1
+    first_row = np.empty(int(unit_codes.max()) + 1, dtype=np.int64)
+    first_row[unit_codes[::-1]] = np.arange(len(df))[::-1]  # each unit's first row
+    varies = value != value[first_row][unit_codes]
+    if varies.any():
+        bad = df[unit].iloc[first_row[np.unique(unit_codes[varies])[:5]]].tolist()
         raise DataError(f"column {cohort!r} must be constant within each unit (the first "
                         f"treated period); units {bad} have several values.")
     event = np.full(len(df), np.nan)
-    rows = np.flatnonzero(~never.to_numpy())
-    if len(rows):
+    treated = np.flatnonzero(value[first_row] >= 0)
+    if len(treated):
         # parse one cohort value per unit, then subtract period ordinals (no boxing per row)
-        unit_codes = pd.factorize(df[unit])[0]
-        first_row = pd.Series(rows).groupby(unit_codes[rows]).first()
-        values = raw.iloc[first_row.to_numpy()]
+        values = raw.iloc[first_row[treated]]
         first, _ = to_periods(values.astype(str) if values.dtype != object else values,
                               freq=freq, column=cohort)
-        start = np.zeros(unit_codes.max() + 1, dtype=np.int64)
-        start[first_row.index.to_numpy()] = first.array.asi8
+        start = np.zeros(len(first_row), dtype=np.int64)
+        start[treated] = first.array.asi8
+        rows = np.flatnonzero(value >= 0)
         event[rows] = df["_period"].array.asi8[rows] - start[unit_codes[rows]]
-    return pd.Series(event, index=df.index)
+    return event, len(np.unique(value[first_row[treated]]))
 
 
 @dataclass(frozen=True)
@@ -585,17 +615,12 @@ class _Grid:
     periods: pd.PeriodIndex
 
 
-def _grid(fes: list[np.ndarray], y: np.ndarray, d: np.ndarray,
+def _grid(cells: np.ndarray | None, y: np.ndarray, d: np.ndarray,
           periods: pd.PeriodIndex) -> _Grid | None:
-    cells = _grid_cells(fes)
     if cells is None:
         return None
-    mats = []
-    for v in (y, d):
-        m = np.empty(len(v))
-        m[cells] = v
-        mats.append(m.reshape(-1, len(periods)))
-    return _Grid(mats[0], mats[1], periods)
+    n_units = len(y) // len(periods)
+    return _Grid(as_grid(y, cells, n_units), as_grid(d, cells, n_units), periods)
 
 
 def _n_distinct(codes: np.ndarray) -> int:
@@ -610,7 +635,7 @@ def _timing_warnings(df: pd.DataFrame, grid: _Grid | None, *, unit: str,
         ever = on.any(axis=1)
         n_starts = len(np.unique(on.argmax(axis=1)[ever]))
         never_all = ever.all()
-        switch = bool((np.diff(grid.d, axis=1) < 0).any())
+        switch = bool((grid.d[:, 1:] < grid.d[:, :-1]).any())
     else:
         n_starts = int(df[df[treatment] > 0].groupby(unit)["_period"].min().nunique())
         never_all = bool((df.groupby(unit)[treatment].max() > 0).all())
@@ -677,17 +702,32 @@ def _pre_trend_test(f: Fit, leads: list[int], treated_clusters: int) -> Diagnost
                       message=f"{test}: {label} = {stat:.2f}, p = {p:.3f}")
 
 
-def _group_means(df, outcome, *, mode, ever, treated, post) -> pd.DataFrame:
-    """Mean outcome per group and period: the picture behind parallel trends."""
-    if mode == "2x2":
-        group = _binary(df, treated) == 1
-        when = pd.Series(np.where(_binary(df, post) == 1, "after", "before"), index=df.index)
-    else:
-        group, when = ever, df["_period"]
+def _group_means(df: pd.DataFrame, outcome: str, *, treated: str, post: str) -> pd.DataFrame:
+    """Mean outcome per group and period of the 2x2 design: the picture behind parallel
+    trends."""
+    group = _binary(df, treated) == 1
+    when = pd.Series(np.where(_binary(df, post) == 1, "after", "before"), index=df.index)
     frame = pd.DataFrame({"group": group, "time": when, "observed": df[outcome].astype(float)})
     out = frame.groupby(["group", "time"], sort=True)["observed"].agg(["mean", "size"])
     out = out.reset_index().rename(columns={"mean": "observed", "size": "n_obs"})
+    return _label_groups(out)
+
+
+def _period_means(y: np.ndarray, ever: np.ndarray, time_codes: np.ndarray,
+                  labels: pd.PeriodIndex) -> pd.DataFrame:
+    """Mean outcome of the ever-treated and the comparison units in each period (TWFE)."""
+    n_t = len(labels)
+    cell = np.multiply(ever, n_t, dtype=np.int64)
+    cell += time_codes
+    size = np.bincount(cell, minlength=2 * n_t)
+    total = np.bincount(cell, weights=y, minlength=2 * n_t)
+    used = np.flatnonzero(size)
+    out = pd.DataFrame({"group": used >= n_t, "time": labels.astype(str)[used % n_t],
+                        "observed": total[used] / size[used], "n_obs": size[used]})
+    return _label_groups(out)
+
+
+def _label_groups(out: pd.DataFrame) -> pd.DataFrame:
     out = out.assign(group=np.where(out["group"], "treated", "comparison"),
                      time=out["time"].astype(str))
     return out.sort_values(["group", "time"], kind="stable").reset_index(drop=True)
-

@@ -43,7 +43,7 @@ from scipy.special import expit, ndtr, ndtri
 
 from evalkit._progress import progress
 from evalkit.data.io import read_table
-from evalkit.data.periods import to_periods
+from evalkit.data.periods import coded_periods, to_periods
 from evalkit.data.validate import _fmt, check_numeric, check_unique, require_columns
 from evalkit.designs._common import (
     as_list,
@@ -52,6 +52,7 @@ from evalkit.designs._common import (
     never_treated,
     provenance,
 )
+from evalkit.designs._engine import as_grid
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.results import Diagnostic, EvaluationResult, effects_table
@@ -173,22 +174,21 @@ def staggered_did(
                      anticipation=anticipation)
     cells = _att_gt(panel, control_group=control_group, method=method,
                     anticipation=anticipation, base_period=base_period)
-    aggs = _aggregate(panel, cells, balance_e=balance_e)
+    aggs, lin, shares = _aggregate(panel, cells, balance_e=balance_e)
 
     # -- inference ----------------------------------------------------------------------------
     n = panel.n
+    n_cells = len(cells.att)
     att = np.concatenate([cells.att] + [[a.estimate] for a in aggs])
-    agg_inf = np.column_stack([a.inf for a in aggs])
-    se = np.sqrt(np.concatenate([np.einsum("ij,ij->j", cells.inf, cells.inf),
-                                 np.einsum("ij,ij->j", agg_inf, agg_inf)])) / n
+    scores = _Influence(cells, panel.g_idx, np.hstack([np.eye(n_cells), lin]),
+                        np.hstack([np.zeros((len(shares), n_cells)), shares]))
+    se = np.sqrt(scores.sum_squares()) / n
     se[se <= _TINY] = np.nan
     crit: dict[str, float] = {}
     if bootstrap is not None:
-        inf = np.column_stack([cells.inf, agg_inf])
         event_cols = [i for i, a in enumerate(aggs) if a.kind == "event" and a.key is not None]
-        sets = {"gt": np.arange(len(cells.att)),
-                "event": len(cells.att) + np.asarray(event_cols, dtype=int)}
-        se, crit = _multiplier_bootstrap(inf, sets, draws=bootstrap, seed=seed, alpha=alpha)
+        sets = {"gt": np.arange(n_cells), "event": n_cells + np.asarray(event_cols, dtype=int)}
+        se, crit = _multiplier_bootstrap(scores, sets, draws=bootstrap, seed=seed, alpha=alpha)
 
     z = float(ndtri(1 - alpha / 2))
     n_rows = panel.n * panel.n_periods
@@ -300,14 +300,16 @@ def _prepare(data, *, outcome: str, unit: str, time: str, cohort: str,
         rows = list(df.index[df[unit].isna()][:5])
         raise DataError(f"Column '{unit}' must name a unit in every row, but rows {rows} are "
                         "missing. Fix: fill in the unit or drop these rows.")
-    periods, freq = to_periods(df[time], column=time)
+    coded = coded_periods(df[time], column=time)
+    periods, freq, tcodes = coded.periods, coded.freq, coded.codes
     notes: list[Caveat] = []
     ucodes, ulabels = pd.factorize(df[unit], sort=True)
-    pidx = pd.PeriodIndex(periods)
-    all_ords = np.unique(pidx.asi8)
-    tcodes = np.searchsorted(all_ords, pidx.asi8)
+    pidx = coded.labels
+    all_ords = np.asarray(pidx.asi8)
     n, T = len(ulabels), len(all_ords)
-    if np.bincount(ucodes * T + tcodes, minlength=n * T).max() > 1:
+    cells = ucodes * T
+    cells += tcodes
+    if np.bincount(cells, minlength=n * T).max() > 1:
         check_unique(df.assign(**{time: periods}), [unit, time])  # raises, naming the rows
 
     # balanced panel: every unit observed in every period
@@ -333,15 +335,17 @@ def _prepare(data, *, outcome: str, unit: str, time: str, cohort: str,
 
     # cohort: constant within unit, parsed at the data's frequency
     raw = df[cohort]
-    never = never_treated(raw)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        never = never_treated(raw)
         rcodes = raw.to_numpy(dtype=float, copy=True)
         rcodes[never] = -1.0
-    else:
-        rcodes = pd.factorize(raw)[0]
+    else:  # text: each distinct value is looked at once
+        rcodes, uniq = pd.factorize(raw)
+        never = (rcodes < 0) | never_treated(pd.Series(uniq, dtype=object))[rcodes]
         rcodes[never] = -2
-    per_cell = np.empty((n, T), dtype=rcodes.dtype)
-    per_cell[ucodes, tcodes] = rcodes                   # balanced: every cell is filled
+    per_cell = np.empty(n * T, dtype=rcodes.dtype)
+    per_cell[cells] = rcodes                            # balanced: every cell is filled
+    per_cell = per_cell.reshape(n, T)
     varies = per_cell.min(axis=1) != per_cell.max(axis=1)
     if varies.any():
         bad = ", ".join(_fmt(ulabels[i]) for i in np.flatnonzero(varies)[:5])
@@ -390,8 +394,7 @@ def _prepare(data, *, outcome: str, unit: str, time: str, cohort: str,
             "control_group='not_yet_treated' (later cohorts serve as comparisons until "
             "they are treated), or add never-treated comparison units.")
 
-    ymat = np.empty((n, T))
-    ymat[ucodes, tcodes] = y
+    ymat = as_grid(y, cells, n)                         # a view when sorted by unit, period
     xmat = np.empty((n, T, len(xs)))
     for j, xv in enumerate(xs):
         xmat[ucodes, tcodes, j] = xv
@@ -428,12 +431,34 @@ def _prepare(data, *, outcome: str, unit: str, time: str, cohort: str,
 
 # -- ATT(g,t) ---------------------------------------------------------------------------------
 @dataclass
+class _ByType:
+    """Influence functions of the ATT(g,t) without covariates, kept in factored form.
+
+    Unit ``i`` of type ``τ`` (its cohort, or never treated) has, for cell ``k``, the influence
+    function ``coef[τ, k] * (y_i[late_k] - y_i[early_k] - centre[τ, k])``, i.e. the row
+    ``ydot_i @ delta @ diag(coef[τ]) + shift[τ]``, where ``ydot`` is the outcome minus the
+    type's mean in each period and minus the unit's own mean (so it sums to zero within a
+    type) and ``delta`` (periods × cells) holds +1 at ``late_k`` and -1 at ``early_k``. The
+    n × K matrix of influence functions (gigabytes for national panels) is never formed:
+    cross-products need only each type's periods × periods Gram matrix ``ydot' ydot``.
+    """
+
+    rows: list[np.ndarray]     # the units of each type
+    ydot: list[np.ndarray]     # (n_τ, T) centred outcomes of each type
+    gram: list[np.ndarray]     # (T, T) ydot' ydot of each type
+    delta: Any                 # (T, K) scipy sparse array
+    coef: np.ndarray           # (types, K)
+    shift: np.ndarray          # (types, K)
+
+
+@dataclass
 class _Cells:
     g: np.ndarray          # cohort index per cell
     t: np.ndarray          # period index per cell
     base: np.ndarray       # base-period index per cell
     att: np.ndarray
-    inf: np.ndarray        # (n, K) influence functions
+    inf: np.ndarray | None  # (n, K) influence functions (with covariates), else ...
+    by_type: _ByType | None  # ... the same in factored form (without covariates)
     n_used: np.ndarray     # units in the comparison (treated + controls)
     skipped: list[str]
 
@@ -495,7 +520,6 @@ def _att_gt(panel: _Panel, *, control_group: str, method: str, anticipation: int
     n_t = size @ in_t
     n_c = size @ in_c
     att = np.zeros(K)
-    inf = np.zeros((n, K))
     n_used = np.zeros(K, dtype=int)
     n_used[est] = (n_t + n_c).astype(int)
 
@@ -504,20 +528,36 @@ def _att_gt(panel: _Panel, *, control_group: str, method: str, anticipation: int
         # Intercept only: reg, ipw and dr all reduce to the difference in mean changes, and
         # IF_i = n (dY_i - m1) / n_t for treated units, -n (dY_i - m0) / n_c for controls,
         # 0 otherwise (the DRDID influence function rescaled by n / n1, as R did does).
-        # Per-type sums give every mean; the IF is a lookup by type: all cells at once.
-        types = np.zeros((n, n_groups + 1))
-        types[np.arange(n), kind] = 1.0
-        dy = panel.y[:, late[est]] - panel.y[:, early[est]]
-        sums = types.T @ dy                                              # (types, K')
+        # Each type's mean series gives every mean change: all cells at once.
+        from scipy import sparse
+
+        rows = [np.flatnonzero(kind == tau) for tau in range(n_groups + 1)]
+        means = np.zeros((n_groups + 1, T))
+        ydot, gram = [], []
+        for tau, r in enumerate(rows):
+            yt = panel.y[r]
+            if len(r):
+                means[tau] = yt.mean(axis=0)
+                yt -= means[tau]
+                yt -= yt.mean(axis=1, keepdims=True)
+            ydot.append(yt)
+            gram.append(yt.T @ yt)
+        delta = sparse.csr_array((np.repeat([1.0, -1.0], K), (np.concatenate([late, early]),
+                                  np.tile(np.arange(K), 2))), shape=(T, K))
+        change = (delta.T @ means.T).T                                   # (types, K)
+        sums = change[:, est] * size[:, None]
         m1 = (sums * in_t).sum(axis=0) / n_t
         m0 = (sums * in_c).sum(axis=0) / n_c
         att[est] = m1 - m0
-        coef = in_t * (n / n_t) - in_c * (n / n_c)                       # (types, K')
-        centre = in_t * m1 + in_c * m0
-        dy -= centre[kind]
-        dy *= coef[kind]
-        inf[:, est] = dy
+        coef = np.zeros((n_groups + 1, K))
+        coef[:, est] = in_t * (n / n_t) - in_c * (n / n_c)
+        centre = np.zeros((n_groups + 1, K))
+        centre[:, est] = in_t * m1 + in_c * m0
+        by_type = _ByType(rows, ydot, gram, delta, coef, coef * (change - centre))
+        return _Cells(g=cg, t=ct, base=cb, att=att, inf=None, by_type=by_type,
+                      n_used=n_used, skipped=skipped)
     else:
+        inf = np.zeros((n, K))
         fn = _ESTIMATOR_FUNCS[method]
         for j, k in enumerate(est):
             use = (in_t[:, j] | in_c[:, j])[kind]
@@ -527,7 +567,65 @@ def _att_gt(panel: _Panel, *, control_group: str, method: str, anticipation: int
             x = np.column_stack([np.ones(n1), panel.x[use, early[k], :]])
             att[k], inf1 = fn(dy, d, x)
             inf[use, k] = inf1 * (n / n1)
-    return _Cells(g=cg, t=ct, base=cb, att=att, inf=inf, n_used=n_used, skipped=skipped)
+    return _Cells(g=cg, t=ct, base=cb, att=att, inf=inf, by_type=None, n_used=n_used,
+                  skipped=skipped)
+
+
+class _Influence:
+    """Influence functions ``Z = IF @ lin + onehot @ shares`` of estimates that are linear in
+    the ATT(g,t) (the cells themselves and their aggregations), ``onehot`` = each unit's
+    cohort; one column per estimate.
+
+    With covariates the cells' IFs are an (n, K) matrix and Z is formed. Without, Z is never
+    formed (see :class:`_ByType`): unit i of type τ has ``Z_i = ydot_i @ p_τ + c_τ``, so
+    ``Z'Z = sum_τ p_τ' gram_τ p_τ + n_τ c_τ c_τ'`` (ydot sums to zero within a type) and
+    ``V @ Z = sum_τ (V_τ @ ydot_τ) @ p_τ + (V_τ 1) c_τ``.
+    """
+
+    def __init__(self, cells: _Cells, g_idx: np.ndarray, lin: np.ndarray,
+                 shares: np.ndarray) -> None:
+        self.n, self.q = len(g_idx), lin.shape[1]
+        self.z: np.ndarray | None = None
+        self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        bt = cells.by_type
+        if bt is None:
+            from scipy import sparse
+
+            self.z = np.asarray(cells.inf @ sparse.csr_array(lin))
+            treated = g_idx >= 0
+            self.z[treated] += shares[g_idx[treated]]
+            return
+        n_groups = len(shares)
+        for tau, rows in enumerate(bt.rows):
+            if not len(rows):
+                continue
+            p = bt.delta @ (bt.coef[tau][:, None] * lin)                # (T, q)
+            c = bt.shift[tau] @ lin + (shares[tau] if tau < n_groups else 0.0)
+            self.blocks.append((rows, bt.ydot[tau], bt.gram[tau], np.asarray(p), c))
+
+    def sum_squares(self) -> np.ndarray:
+        """``sum_i Z_i**2`` for every column."""
+        if self.z is not None:
+            return np.einsum("ij,ij->j", self.z, self.z)
+        return sum(np.einsum("ij,ij->j", p, gram @ p) + len(rows) * c**2
+                   for rows, _, gram, p, c in self.blocks)
+
+    def cross(self) -> np.ndarray:
+        """``Z'Z``."""
+        if self.z is not None:
+            return self.z.T @ self.z
+        return sum(p.T @ gram @ p + len(rows) * np.outer(c, c)
+                   for rows, _, gram, p, c in self.blocks)
+
+    def times(self, v: np.ndarray) -> np.ndarray:
+        """``V @ Z`` for a (m, n) matrix ``V``."""
+        if self.z is not None:
+            return v @ self.z
+        out = np.zeros((len(v), self.q))
+        for rows, ydot, _, p, c in self.blocks:
+            vt = v[:, rows]
+            out += (vt @ ydot) @ p + vt.sum(axis=1)[:, None] * c
+        return out
 
 
 def _ols(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -623,7 +721,7 @@ class _Agg:
     key: Any               # cohort label, event time, period label; None for the overall
     name: str
     estimate: float
-    inf: np.ndarray
+    col: int               # its column of the cell weights and cohort-share terms
     n_obs: int | None = None
 
 
@@ -633,7 +731,7 @@ class _AggBuilder:
     Each aggregate adds a column of cell weights ``W`` and, when the weights are estimated
     cohort shares, a column ``B`` such that ``onehot @ B`` is R's ``wif %*% att`` (the
     constant part of ``wif`` sums to zero); the influence functions are then
-    ``inf @ W + onehot @ B`` in two matrix products.
+    ``inf @ W + onehot @ B`` (see :class:`_Influence`).
     """
 
     def __init__(self, cells: _Cells, pg: np.ndarray, n_groups: int) -> None:
@@ -658,22 +756,19 @@ class _AggBuilder:
         self.w.append(w)
         self.b.append(b)
 
-    def build(self, inf: np.ndarray, onehot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        w = np.column_stack(self.w)
-        est = self.cells.att @ w
-        agg_inf = inf @ w + onehot @ np.column_stack(self.b)
-        return est, agg_inf
 
 
-def _aggregate(panel: _Panel, cells: _Cells, *, balance_e: int | None) -> list[_Agg]:
+def _aggregate(panel: _Panel, cells: _Cells, *, balance_e: int | None
+               ) -> tuple[list[_Agg], np.ndarray, np.ndarray]:
+    """The aggregations (R aggte) with their cell weights ``W`` (K × A) and cohort-share
+    terms ``B`` (cohorts × A): the influence function of aggregation j is
+    ``inf @ W[:, j] + onehot @ B[:, j]``."""
     n = panel.n
     ords = panel.ords
     n_groups = len(panel.cohort_ords)
     g_ord = panel.cohort_ords[cells.g]
     t_ord = ords[cells.t]
-    onehot = np.zeros((n, n_groups))
     treated = panel.g_idx >= 0
-    onehot[np.flatnonzero(treated), panel.g_idx[treated]] = 1.0
     pgg = np.bincount(panel.g_idx[treated], minlength=n_groups) / n   # P(G = g), all units
     pg = pgg[cells.g]
     post = g_ord <= t_ord
@@ -707,9 +802,16 @@ def _aggregate(panel: _Panel, cells: _Cells, *, balance_e: int | None) -> list[_
         if ords[ti] >= min_g and len(keep):
             label = str(panel.periods[ti])
             build.add("calendar", label, f"att_calendar_{label}", keep, wif=True)
-    est, inf = build.build(cells.inf, onehot)
-    aggs = [_Agg(kind, key, name, float(est[j]), inf[:, j], n_obs)
+    w, b = build.w, build.b
+    est = cells.att @ np.column_stack(w)
+    aggs = [_Agg(kind, key, name, float(est[j]), j, n_obs)
             for j, (kind, key, name, n_obs) in enumerate(build.specs)]
+
+    def combine(kind: str, key: Any, name: str, estimate: float, cols: list[int],
+                weights: np.ndarray, extra: np.ndarray | float = 0.0) -> None:
+        w.append(np.column_stack([w[j] for j in cols]) @ weights)
+        b.append(np.column_stack([b[j] for j in cols]) @ weights + extra)
+        aggs.append(_Agg(kind, key, name, estimate, len(w) - 1))
 
     # overall summaries of the group, event-time and calendar effects (R aggte's overall)
     def parts(kind: str, cond=lambda key: True) -> list[int]:
@@ -722,32 +824,32 @@ def _aggregate(panel: _Panel, cells: _Cells, *, balance_e: int | None) -> list[_
         pu = pgg[used]
         ge = est[groups]
         wg = pu / pu.sum()
-        b = np.zeros(n_groups)
-        b[used] = ge / pu.sum() - (pu @ ge) / pu.sum() ** 2   # R: wif(..., group = glist)
-        aggs.append(_Agg("group", None, "att_group", float(ge @ wg),
-                         inf[:, groups] @ wg + onehot @ b))
+        extra = np.zeros(n_groups)
+        extra[used] = ge / pu.sum() - (pu @ ge) / pu.sum() ** 2   # R: wif(..., group = glist)
+        combine("group", None, "att_group", float(ge @ wg), groups, wg, extra)
     events = parts("event", lambda key: key >= 0)
     if events:
-        aggs.append(_Agg("event", None, "att_event", float(est[events].mean()),
-                         inf[:, events].mean(axis=1)))
+        combine("event", None, "att_event", float(est[events].mean()), events,
+                np.full(len(events), 1 / len(events)))
     periods = parts("calendar")
     if periods:
-        aggs.append(_Agg("calendar", None, "att_calendar", float(est[periods].mean()),
-                         inf[:, periods].mean(axis=1)))
+        combine("calendar", None, "att_calendar", float(est[periods].mean()), periods,
+                np.full(len(periods), 1 / len(periods)))
     order = {"simple": 0, "group": 1, "event": 2, "calendar": 3}
     aggs.sort(key=lambda a: (order[a.kind], a.key is None))
-    return aggs
+    cols = [a.col for a in aggs]
+    return aggs, np.column_stack(w)[:, cols], np.column_stack(b)[:, cols]
 
 
 # -- bootstrap, series, pre-trend -------------------------------------------------------------
-def _multiplier_bootstrap(inf: np.ndarray, sets: dict[str, np.ndarray], *, draws: int,
+def _multiplier_bootstrap(scores: _Influence, sets: dict[str, np.ndarray], *, draws: int,
                           seed: int | None, alpha: float) -> tuple[np.ndarray, dict[str, float]]:
     """Multiplier bootstrap over unit influence functions (R did ``mboot``, Mammen weights).
 
     Returns bootstrap standard errors (interquartile range / 1.349, divided by sqrt(n)) and
     the sup-t critical value of each set of columns.
     """
-    n, k = inf.shape
+    n, k = scores.n, scores.q
     rng = np.random.default_rng(seed)
     p_low = _MAMMEN_KAPPA / np.sqrt(5.0)
     res = np.empty((draws, k))
@@ -755,7 +857,7 @@ def _multiplier_bootstrap(inf: np.ndarray, sets: dict[str, np.ndarray], *, draws
     for s in progress(range(0, draws, chunk), desc="multiplier bootstrap", unit="chunk"):
         m = min(chunk, draws - s)
         v = np.where(rng.random((m, n)) < p_low, 1 - _MAMMEN_KAPPA, _MAMMEN_KAPPA)
-        res[s:s + m] = (v @ inf) / np.sqrt(n)      # sqrt(n) * mean(v * IF)
+        res[s:s + m] = scores.times(v) / np.sqrt(n)      # sqrt(n) * mean(v * IF)
     q75 = np.quantile(res, 0.75, axis=0, method="inverted_cdf")
     q25 = np.quantile(res, 0.25, axis=0, method="inverted_cdf")
     sigma = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
@@ -823,8 +925,10 @@ def _pre_trend(panel: _Panel, cells: _Cells, anticipation: int) -> Diagnostic:
                           message="no pre-treatment group-time effect to test")
     n = panel.n
     b = cells.att[idx]
-    inf = cells.inf[:, idx]
-    v = inf.T @ inf / n ** 2                        # covariance of the estimates
+    lin = np.zeros((len(cells.att), len(idx)))
+    lin[idx, np.arange(len(idx))] = 1.0
+    pre_scores = _Influence(cells, panel.g_idx, lin, np.zeros((len(panel.cohort_ords), len(idx))))
+    v = pre_scores.cross() / n ** 2                 # covariance of the estimates
     table = pd.DataFrame({"term": [cells.term(k, panel) for k in idx], "estimate": b,
                           "std_error": np.sqrt(np.diag(v))})
     rank = int(np.linalg.matrix_rank(v))

@@ -11,7 +11,7 @@ The public API (DESIGN.md §4)::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from evalkit.data.incidents import panel_from_incidents
 from evalkit.data.io import read_table

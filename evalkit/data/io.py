@@ -326,7 +326,7 @@ def data_fingerprint(data: pd.DataFrame | str | os.PathLike[str]) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()
-    digest.update(repr((data.shape, [(str(c), str(t)) for c, t in data.dtypes.items()]))
+    digest.update(repr((data.shape, [(repr(c), str(t)) for c, t in data.dtypes.items()]))
                   .encode())
     index = data.index
     if isinstance(index, pd.RangeIndex):
@@ -361,6 +361,8 @@ def _hash_column(digest: hashlib._Hash, values: pd.Series) -> None:
         return
     codes, uniques = pd.factorize(array, use_na_sentinel=True)
     digest.update(codes.view(np.uint8))
+    # the types too: pandas hashes mixed objects as text, so 1, "1" and True would collide
+    digest.update(repr([type(u).__name__ for u in uniques]).encode())
     digest.update(pd.util.hash_pandas_object(pd.Series(uniques, dtype=object), index=False)
                   .to_numpy().view(np.uint8))
 

@@ -6,12 +6,12 @@ column), then runs:
 * **ITS** on the treated areas summed (the first cohort's areas when the start is
   staggered), against their own trend — no comparison areas (Maryland level 2);
 * **difference in differences** against the comparison areas: with at least
-  ``FEW_TREATED`` treated areas a panel design (two-way Poisson with an event study for the
-  pre-trend test when every area starts together, Callaway–Sant'Anna group-time effects when
-  the start is staggered); with fewer, a **controlled ITS** (the treated series against the
-  comparison areas' summed series, with one effect per period), because cluster-robust
-  intervals with one to four treated clusters are far too narrow and the permutation
-  alternatives give no usable interval;
+  ``FEW_TREATED`` treated areas and ``FEW_CLUSTERS`` areas in all, a panel design (two-way
+  Poisson with an event study for the pre-trend test when every area starts together,
+  Callaway–Sant'Anna group-time effects when the start is staggered); otherwise a
+  **controlled ITS** (the treated series against the comparison areas' summed series, with
+  one effect per period), because cluster-robust intervals with few treated areas or few
+  clusters are too narrow and the permutation alternatives give no usable interval;
 * **synthetic control** when exactly one area is treated;
 * **WDD** (displacement and diffusion) when buffer areas and buffer controls are given.
 
@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_alpha, check_choice
@@ -34,7 +35,7 @@ from evalkit.data.io import read_table
 from evalkit.data.periods import to_periods
 from evalkit.data.validate import require_columns
 from evalkit.designs._common import as_list
-from evalkit.designs.did import FEW_TREATED, did, event_study
+from evalkit.designs.did import FEW_CLUSTERS, FEW_TREATED, did, event_study
 from evalkit.designs.displacement import wdd
 from evalkit.designs.its import its
 from evalkit.designs.staggered import staggered_did
@@ -89,7 +90,8 @@ class DesignRun:
 
 def treated_cells(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
                   first: dict[str, str]) -> tuple[float, int]:
-    """Observed ``outcome`` summed over the treated areas from their start, and the cells.
+    """Observed ``outcome`` summed over the treated areas from their start, and the number of
+    those area-periods with an outcome (missing outcomes are left out of both).
 
     Parameters
     ----------
@@ -100,15 +102,16 @@ def treated_cells(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     first : dict
         Treated area → first treated period.
     """
-    periods, _ = to_periods(data[time], column=time)
+    periods, freq = to_periods(data[time], column=time)
     start = data[unit].astype(str).map(first)
     on = start.notna().to_numpy()
     if not on.any():
         return 0.0, 0
-    starts, _ = to_periods(start[on].astype(str), column=time)
+    starts, _ = to_periods(start[on].astype(str), freq=freq, column=time)
     post = periods[on].to_numpy() >= starts.to_numpy()
     values = pd.to_numeric(data[outcome][on], errors="coerce").to_numpy(float)[post]
-    return float(values.sum()), int(post.sum())
+    known = ~np.isnan(values)  # cells without an outcome are left out of both numbers
+    return float(values[known].sum()), int(known.sum())
 
 
 def _first_periods(df: pd.DataFrame, *, unit: str, time: str, treatment: str) -> dict[str, str]:
@@ -125,7 +128,14 @@ def _first_periods(df: pd.DataFrame, *, unit: str, time: str, treatment: str) ->
     if first.empty:
         raise DataError(f"no treated area: column {treatment!r} is 0 everywhere. Mark the "
                         "partnership areas' periods under the partnership with 1.")
-    return {str(k): str(v) for k, v in first.items()}
+    return {str(k): _label(v) for k, v in first.items()}
+
+
+def _label(period: pd.Period) -> str:
+    """A period as text that reads back as the same period (weeks by their first day, since
+    ``str`` of a weekly Period is a ``start/end`` range no parser takes)."""
+    return period.start_time.strftime("%Y-%m-%d") if period.freqstr.startswith("W") \
+        else str(period)
 
 
 def _check_areas(name: str, areas: list[str], known: set[str]) -> None:
@@ -242,10 +252,12 @@ def run_designs(
               "exposure": exposure, "family": family, "seasonality": seasonality,
               "slope_change": slope_change, "unit": unit, "units": its_areas, "alpha": alpha}
     jobs: list[tuple[str, Callable[[], EvaluationResult]]] = [("its", lambda: its(df, **series))]
-    if len(treated) >= FEW_TREATED and len(starts) > 1:
+    n_panel = len(treated) + len(comparison)
+    panel_ok = len(treated) >= FEW_TREATED and n_panel >= FEW_CLUSTERS
+    if panel_ok and len(starts) > 1:
         jobs.append(("staggered_did", lambda: staggered_did(
             cohorts, outcome=outcome, unit=unit, time=time, cohort=_COHORT, alpha=alpha)))
-    elif len(treated) >= FEW_TREATED:
+    elif panel_ok:
         jobs.append(("did", lambda: did(panel, outcome=outcome, unit=unit, time=time,
                                         treatment=treatment, family="poisson", seed=seed,
                                         alpha=alpha)))
@@ -253,7 +265,9 @@ def run_designs(
             cohorts, outcome=outcome, unit=unit, time=time, cohort=_COHORT, leads=window,
             lags=2 * window, alpha=alpha)))
     else:
-        notes.append(Caveat("eval_controlled_its", n=len(treated), few=FEW_TREATED))
+        notes.append(Caveat("eval_controlled_its", n=len(treated), few=FEW_TREATED)
+                     if len(treated) < FEW_TREATED else
+                     Caveat("eval_controlled_its_clusters", n=n_panel, few=FEW_CLUSTERS))
         jobs.append(("controlled_its", lambda: its(df, **series, control=comparison)))
     if len(treated) == 1:
         jobs.append(("synth", lambda: synth(panel, outcome=outcome, unit=unit, time=time,

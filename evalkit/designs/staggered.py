@@ -341,7 +341,8 @@ def _prepare(data, *, outcome: str, unit: str, time: str, cohort: str,
         rcodes[never] = -1.0
     else:  # text: each distinct value is looked at once
         rcodes, uniq = pd.factorize(raw)
-        never = (rcodes < 0) | never_treated(pd.Series(uniq, dtype=object))[rcodes]
+        never_uniq = never_treated(pd.Series(uniq, dtype=object))
+        never = (rcodes < 0) | (never_uniq[np.maximum(rcodes, 0)] if len(uniq) else True)
         rcodes[never] = -2
     per_cell = np.empty(n * T, dtype=rcodes.dtype)
     per_cell[cells] = rcodes                            # balanced: every cell is filled

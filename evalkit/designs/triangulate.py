@@ -16,8 +16,9 @@ significant — so "agree" means "not shown to differ", and the report says so.
 
 **Credibility.** A design counts when its own check of its identifying assumption passes:
 the pre-trend test (event study, group-time DiD), the pre-period fit (synthetic control),
-at least ``MIN_PRE`` pre-periods (ITS, controlled ITS). Designs that fail stay in the table,
-marked, and out of the agreement and the grade.
+at least ``MIN_PRE`` pre-periods (ITS, controlled ITS). A DiD whose parallel trends could not
+be tested at all is not counted either. Designs that fail stay in the table, marked, and out
+of the agreement and the grade.
 
 **Maryland Scientific Methods Scale** (Sherman et al. 1997; DOMAIN.md §4): ITS against its
 own trend = level 2 (before/after); controlled ITS, synthetic control, DiD with comparison
@@ -152,14 +153,19 @@ def _level(res: EvaluationResult) -> int:
 
 
 def _concern(res: EvaluationResult, pre_trend: Diagnostic | None) -> str:
+    """The caveat code of the design's failed (or missing) check; empty when it passed."""
     if res.method in ("its", "controlled_its"):
         return "" if int(res.sample.get("n_pre") or 0) >= MIN_PRE else "eval_short_pre"
     if res.method in ("did", "staggered_did"):
         check = _diag(res, "pre_trend") or pre_trend
-        return "eval_pre_trend" if check is not None and not check.passed else ""
+        if check is None or not math.isfinite(check.statistic):
+            return "eval_unchecked"  # no pre-period effect to test: parallel trends unchecked
+        return "" if check.passed else "eval_pre_trend"
     if res.method == "synth":
         fit = _diag(res, "pre_fit")
-        return "eval_synth_fit" if fit is not None and not fit.passed else ""
+        if fit is None:
+            return "eval_unchecked"
+        return "" if fit.passed else "eval_synth_fit"
     if res.method == "survey_did":
         rel = _diag(res, "survey_reliability")
         return "eval_survey_reliability" if rel is not None and not rel.passed else ""
@@ -167,14 +173,16 @@ def _concern(res: EvaluationResult, pre_trend: Diagnostic | None) -> str:
 
 
 def _percent(ratio: float) -> float:
-    return 100.0 * (ratio - 1.0) if math.isfinite(ratio) else float("nan")
+    return 100.0 * (ratio - 1.0)  # an unbounded ratio is an unbounded change; NaN stays NaN
 
 
 def _from_additive(att: float, lo: float, hi: float, obs: float) -> tuple[float, float, float]:
     """Percent change obs / (obs - att) - 1 and its interval (obs held fixed)."""
     def pct(a: float) -> float:
-        if not math.isfinite(a):
-            return math.copysign(math.inf, a) if not math.isnan(a) else float("nan")
+        if math.isnan(a):
+            return float("nan")
+        if a == -math.inf:
+            return -100.0
         return 100.0 * (obs / (obs - a) - 1.0) if obs - a > 0 else math.inf
     return pct(att), pct(lo), pct(hi)
 
@@ -188,9 +196,18 @@ def _effect_row(res: EvaluationResult, *, treated_total: float | None,
                 if treated_total is not None and treated_cells else None)
     prevented = (float("nan"),) * 3
     if res.method in ("its", "controlled_its"):
-        pct = tuple(_percent(float(row[c])) for c in
-                    ("relative_effect", "relative_ci_low", "relative_ci_high"))
-        prevented = (-est, -hi, -lo)
+        ratios = tuple(float(row.get(c, float("nan"))) for c in
+                       ("relative_effect", "relative_ci_low", "relative_ci_high"))
+        pct = tuple(_percent(r) for r in ratios)
+        s = res.series
+        fitted = float(s.loc[(s["unit"] == "treated") & s["post"].astype(bool), "fitted"].sum())
+        if all(math.isfinite(r) and r > 0 for r in ratios):
+            # fitted x (1/ratio - 1): -cumulative_effect at the estimate, and bounds that
+            # match the % interval (the ratio's), swapped
+            prevented = tuple(fitted * (1.0 / r - 1.0) for r in
+                              (ratios[0], ratios[2], ratios[1]))
+        else:
+            prevented = (-est, -hi, -lo)
     elif res.method == "synth":
         n_post = int(res.sample.get("n_post") or 0)
         post = res.series["post"].to_numpy(bool) if "post" in res.series else None
@@ -267,6 +284,13 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
     Triangulation
     """
     check_alpha(alpha)
+    additive = sorted({r.method for r in results if r.method in ("did", "staggered_did")
+                       and r.effect(_TERM[r.method])["scale"] == "additive"})
+    if additive and (treated_total is None or not treated_cells):
+        raise SpecError(f"{', '.join(additive)} estimates an additive effect: give "
+                        "treated_total= and treated_cells= (the observed outcome summed over "
+                        "the treated area-periods and their number, e.g. from run_designs) "
+                        "to put it on the % scale and count crimes prevented.")
     if cost is not None and (not math.isfinite(float(cost)) or float(cost) < 0):
         raise SpecError(f"cost must be a positive amount (or None); got {cost!r}.")
     unknown = sorted({r.method for r in results} - set(_ROLE) - {"event_study"})
@@ -290,28 +314,33 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
     table = pd.DataFrame(rows, columns=list(_COLUMNS))
     table["credible"] = table["credible"].astype(bool)
     effects = table[(table["role"] == "effect") & table["credible"]]
-    finite = effects[np.isfinite(effects["ci_low"]) & np.isfinite(effects["ci_high"])]
+    # an infinite bound is an interval too (it contains every value on that side)
+    bounded = effects[effects["ci_low"].notna() & effects["ci_high"].notna()]
     common = apart = None
-    if finite.empty:
-        agreement: Agreement = "single" if not effects.empty else "none"
-    elif len(finite) == 1:
+    if effects.empty:
+        agreement: Agreement = "none"
+    elif len(bounded) < 2:
         agreement = "single"
     else:
-        lo, hi = float(finite["ci_low"].max()), float(finite["ci_high"].min())
+        lo, hi = float(bounded["ci_low"].max()), float(bounded["ci_high"].min())
         if lo <= hi:
             agreement, common = "agree", (lo, hi)
         else:
             agreement = "disagree"
-            apart = (str(finite.loc[finite["ci_high"].idxmin(), "design"]),
-                     str(finite.loc[finite["ci_low"].idxmax(), "design"]))
+            apart = (str(bounded.loc[bounded["ci_high"].idxmin(), "design"]),
+                     str(bounded.loc[bounded["ci_low"].idxmax(), "design"]))
             if "its" in apart:
                 reasons.append(Caveat("eval_its_disagrees"))
-    direction = _direction(finite)
+    direction = _direction(bounded)
     strongest = sms = None
     cost_per = None
     if not effects.empty:
-        ranked = effects.assign(width=(effects["ci_high"] - effects["ci_low"]).fillna(np.inf))
-        ranked = ranked.sort_values(["sms_level", "width"], ascending=[False, True])
+        width = (effects["ci_high"] - effects["ci_low"]).to_numpy(float)
+        ranked = effects.assign(width=np.where(np.isfinite(width), width, np.inf),
+                                finite=np.isfinite(width))
+        # a design that bounds the effect first, then the highest level, then the narrowest
+        ranked = ranked.sort_values(["finite", "sms_level", "width"],
+                                    ascending=[False, False, True])
         best = ranked.iloc[0]
         strongest, sms = str(best["design"]), int(best["sms_level"])
         if cost is not None:
@@ -323,6 +352,8 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
 
 def _cost_per_crime(cost: float, row: pd.Series) -> tuple[float, float, float]:
     def per(prevented: float) -> float:
+        if prevented == math.inf:
+            return 0.0
         return cost / prevented if math.isfinite(prevented) and prevented > 0 else math.inf
     est, lo, hi = (float(row[c]) for c in ("prevented", "prevented_low", "prevented_high"))
     return per(est), per(hi), per(lo)

@@ -900,12 +900,20 @@ TEXT: dict[str, str] = {
         "a controlled interrupted time series (the treated series against the comparison "
         "areas' summed series), because cluster-robust intervals with so few treated areas "
         "are far too narrow."),
+    "caveat.eval_controlled_its_clusters": (
+        "Only {n} areas in all, fewer than {few}: the difference in differences is estimated "
+        "as a controlled interrupted time series (the treated series against the comparison "
+        "areas' summed series), because cluster-robust intervals with so few areas are too "
+        "narrow."),
     "caveat.eval_no_synth": (
         "No synthetic control: it needs exactly one treated area, and there are {n}."),
     "caveat.eval_no_buffer": (
         "No displacement test: no buffer areas were given (parameters buffer and "
         "buffer_control)."),
     "caveat.eval_design_failed": "The {design} could not be estimated on these data: {message}",
+    "caveat.eval_unchecked": (
+        "{design}: its assumption could not be checked (no period before the start to test); "
+        "not counted in the agreement or the evidence grade."),
     "caveat.eval_short_pre": (
         "{design}: fewer than 12 periods before the start, too few to learn the trend; not "
         "counted in the agreement or the evidence grade."),
@@ -927,6 +935,7 @@ TEXT: dict[str, str] = {
     "eval.title": "Evaluation of the partnership: {outcome}",
     "eval.comparison_areas": "Comparison areas",
     "eval.n_areas": "{n} areas",
+    "eval.n_areas.one": "1 area",
     "eval.buffer_areas": "Buffer areas",
     "eval.headline.label": "What the evaluation finds",
     "eval.agree.none": "No design passed its own checks, so the data cannot support a conclusion.",
@@ -943,6 +952,12 @@ TEXT: dict[str, str] = {
                                        "the data are compatible with no effect."),
     "eval.direction.mixed": ("Only the {clear} finds a clear change; the other intervals "
                              "include no change."),
+    "eval.direction.mixed.many": ("Only the {clear} find a clear change; the other intervals "
+                                  "include no change."),
+    "eval.direction.one.reduction": "It finds a clear reduction.",
+    "eval.direction.one.increase": "It finds a clear increase.",
+    "eval.direction.one.no_clear_change": ("It cannot tell the change apart from chance: the "
+                                           "data are compatible with no effect."),
     "eval.headline.best": ("The strongest credible design, the {design}, estimates a change "
                            "of {est} in {outcome} ({level}% CI {lo} to {hi})."),
     "eval.headline.grade": "Strength of evidence: Maryland Scientific Methods Scale level {level} ({meaning}).",
@@ -996,6 +1011,9 @@ TEXT: dict[str, str] = {
     "eval.no_interval": "no interval",
     "eval.credible.yes": "yes",
     "eval.credible.no": "no: {why}",
+    "eval.concern.eval_unchecked": "assumption cannot be checked",
+    "eval.emmie.unknown": ("Cost {cost}; the number of crimes prevented could not be computed "
+                           "(missing values), so there is no cost per crime prevented."),
     "eval.concern.eval_short_pre": "too few periods before the start",
     "eval.concern.eval_pre_trend": "pre-trend test fails",
     "eval.concern.eval_synth_fit": "poor fit before the start",

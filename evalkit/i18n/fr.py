@@ -958,12 +958,22 @@ TEXT: dict[str, str] = {
         "série temporelle interrompue contrôlée (la série traitée face à la somme des "
         "secteurs de comparaison), car les intervalles robustes par grappe sont bien trop "
         "étroits avec si peu de secteurs traités."),
+    "caveat.eval_controlled_its_clusters": (
+        "Seulement {n} secteurs en tout, moins de {few} : la double différence est estimée "
+        "par une série temporelle interrompue contrôlée (la série traitée face à la somme "
+        "des secteurs de comparaison), car les intervalles robustes par grappe sont trop "
+        "étroits avec si peu de secteurs."),
     "caveat.eval_no_synth": (
         "Pas de contrôle synthétique : il faut exactement un secteur traité, il y en a {n}."),
     "caveat.eval_no_buffer": (
         "Pas de test de déplacement : aucune zone tampon n'a été donnée (paramètres buffer "
         "et buffer_control)."),
-    "caveat.eval_design_failed": "Le plan {design} n'a pas pu être estimé sur ces données : {message}",
+    "caveat.eval_design_failed": (
+        "Le plan {design} n'a pas pu être estimé sur ces données (message technique, en "
+        "anglais : {message})"),
+    "caveat.eval_unchecked": (
+        "{design} : son hypothèse n'a pas pu être vérifiée (aucune période avant le démarrage "
+        "à tester) ; non compté dans l'accord ni dans le niveau de preuve."),
     "caveat.eval_short_pre": (
         "{design} : moins de 12 périodes avant le démarrage, trop peu pour connaître la "
         "tendance ; non compté dans l'accord ni dans le niveau de preuve."),
@@ -986,6 +996,7 @@ TEXT: dict[str, str] = {
     "eval.title": "Évaluation du partenariat : {outcome}",
     "eval.comparison_areas": "Secteurs de comparaison",
     "eval.n_areas": "{n} secteurs",
+    "eval.n_areas.one": "1 secteur",
     "eval.buffer_areas": "Zones tampons",
     "eval.headline.label": "Ce que montre l'évaluation",
     "eval.agree.none": ("Aucun plan n'a passé ses propres vérifications : les données ne "
@@ -1003,6 +1014,12 @@ TEXT: dict[str, str] = {
                                        "sont compatibles avec une absence d'effet."),
     "eval.direction.mixed": ("Seule la {clear} trouve une variation nette ; les autres "
                              "intervalles incluent l'absence de variation."),
+    "eval.direction.mixed.many": ("Seules la {clear} trouvent une variation nette ; les autres "
+                                  "intervalles incluent l'absence de variation."),
+    "eval.direction.one.reduction": "Il trouve une baisse nette.",
+    "eval.direction.one.increase": "Il trouve une hausse nette.",
+    "eval.direction.one.no_clear_change": ("Il ne distingue pas la variation du hasard : les "
+                                           "données sont compatibles avec une absence d'effet."),
     "eval.headline.best": ("Le plan crédible le plus solide, la {design}, estime une variation "
                            "de {est} des {outcome} (IC à {level} % de {lo} à {hi})."),
     "eval.headline.grade": "Niveau de preuve : niveau {level} de l'échelle de Maryland ({meaning}).",
@@ -1058,6 +1075,9 @@ TEXT: dict[str, str] = {
     "eval.no_interval": "pas d'intervalle",
     "eval.credible.yes": "oui",
     "eval.credible.no": "non : {why}",
+    "eval.concern.eval_unchecked": "hypothèse non vérifiable",
+    "eval.emmie.unknown": ("Coût {cost} ; le nombre de faits évités n'a pas pu être calculé "
+                           "(valeurs manquantes), donc pas de coût par fait évité."),
     "eval.concern.eval_short_pre": "trop peu de périodes avant le démarrage",
     "eval.concern.eval_pre_trend": "le test de tendances parallèles échoue",
     "eval.concern.eval_synth_fit": "mauvais ajustement avant le démarrage",
@@ -1095,12 +1115,15 @@ TEXT: dict[str, str] = {
     "eval.emmie.no_cost": ("Aucun coût n'a été donné (paramètre cost) : le coût par fait évité "
                            "n'est pas calculé."),
     "eval.emmie.no_effect": "Coût {cost} ; aucun plan crédible, donc pas de coût par fait évité.",
-    "eval.emmie.none_prevented": ("Coût {cost}. La {design} estime {prevented} {noun} évités "
+    "eval.emmie.none_prevented": ("Coût {cost}. La {design} estime à {prevented} le nombre de "
+                                  "faits évités ({noun}) "
                                   "(IC à {level} % de {p_lo} à {p_hi}) : aucun fait évité ne "
                                   "peut être revendiqué, donc pas de coût par fait évité."),
-    "eval.emmie.cost": ("Coût {cost}. La {design} estime {prevented} {noun} évités (IC à "
+    "eval.emmie.cost": ("Coût {cost}. La {design} estime à {prevented} le nombre de faits "
+                        "évités ({noun}) (IC à "
                         "{level} % de {p_lo} à {p_hi}) : {per} par fait évité ({lo} à {hi})."),
-    "eval.emmie.cost_unbounded": ("Coût {cost}. La {design} estime {prevented} {noun} évités "
+    "eval.emmie.cost_unbounded": ("Coût {cost}. La {design} estime à {prevented} le nombre de "
+                                  "faits évités ({noun}) "
                                   "(IC à {level} % de {p_lo} à {p_hi}) : {per} par fait évité, "
                                   "au moins {lo} ; l'intervalle inclut l'absence de fait évité, "
                                   "donc pas de borne supérieure."),

@@ -42,7 +42,8 @@ def header(run: Any, *, lang: Lang, outcome: str, title: str = "", partnership: 
     starts = sorted(set(run.treated.values()))
     rows = [("report.who", partnership), ("report.where", ", ".join(run.treated)),
             ("report.when", ", ".join(starts)), ("report.what", name),
-            ("eval.comparison_areas", t("eval.n_areas", lang, n=len(run.comparison))),
+            ("eval.comparison_areas", t("eval.n_areas.one" if len(run.comparison) == 1
+                                        else "eval.n_areas", lang, n=len(run.comparison))),
             ("eval.buffer_areas", ", ".join(run.buffer))]
     return title_block(title or t("eval.title", lang, outcome=name), rows, lang=lang)
 
@@ -53,7 +54,7 @@ def _agreement_text(tri: Any, lang: str) -> str:
     if tri.agreement == "none":
         return t("eval.agree.none", lang)
     if tri.agreement == "single":
-        return t("eval.agree.single", lang, design=names)
+        return t("eval.agree.single", lang, design=_name(tri.strongest, lang))
     if tri.agreement == "disagree":
         a, b = tri.apart
         return t("eval.agree.disagree", lang, a=_name(a, lang), b=_name(b, lang),
@@ -67,11 +68,12 @@ def _agreement_text(tri: Any, lang: str) -> str:
 def _direction_text(tri: Any, lang: str) -> str:
     if tri.direction == "none":
         return ""
-    if tri.direction != "mixed":
-        return t(f"eval.direction.{tri.direction}", lang)
     credible = tri.table[(tri.table["role"] == "effect") & tri.table["credible"]]
+    if tri.direction != "mixed":
+        one = ".one" if len(credible) == 1 else ""
+        return t(f"eval.direction{one}.{tri.direction}", lang)
     clear = credible[(credible["ci_high"] < 0) | (credible["ci_low"] > 0)]
-    return t("eval.direction.mixed", lang,
+    return t("eval.direction.mixed" + (".many" if len(clear) > 1 else ""), lang,
              clear=t("eval.and", lang).join(_name(d, lang) for d in clear["design"]))
 
 
@@ -248,6 +250,8 @@ def _economics(tri: Any, lang: str, noun: str, currency: str) -> str:
     if tri.strongest is None or tri.cost_per_crime is None:
         return t("eval.emmie.no_effect", lang, cost=_money(tri.cost, lang, currency))
     best = tri.row(tri.strongest)
+    if not math.isfinite(best["prevented"]):
+        return t("eval.emmie.unknown", lang, cost=_money(tri.cost, lang, currency))
     est, lo, hi = tri.cost_per_crime
     common = dict(cost=_money(tri.cost, lang, currency), design=_name(tri.strongest, lang),
                   noun=noun, prevented=format_significant(best["prevented"], lang),

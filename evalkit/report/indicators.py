@@ -32,8 +32,9 @@ import pandas as pd
 from evalkit._checks import check_alpha
 from evalkit.data.io import data_fingerprint, read_table
 from evalkit.data.panel import load_panel
+from evalkit.data.periods import to_periods
 from evalkit.data.validate import check_numeric, require_columns
-from evalkit.errors import DataError, EvalkitWarning, SpecError
+from evalkit.errors import DataError, EvalkitError, EvalkitWarning, SpecError
 from evalkit.i18n import (
     Lang,
     catalogue,
@@ -690,14 +691,29 @@ def survey_section(survey: str | os.PathLike[str] | pd.DataFrame | None, *,
     return join(parts)
 
 
+def _wave_order(waves: list[str]) -> list[str]:
+    """Survey waves in time order: ``before`` then ``after``, else by date when every label
+    reads as a period (2019, 2021-06, 2023Q1), else as they first appear in the file."""
+    if {"before", "after"} <= set(waves):
+        return ["before", *[w for w in waves if w not in ("before", "after")], "after"]
+    try:
+        periods, _ = to_periods(pd.Series(waves), column="wave")
+    except EvalkitError:
+        return waves
+    if periods.isna().any():
+        return waves
+    return [w for _, w in sorted(zip(periods, waves, strict=True))]
+
+
 def _survey_did(df: pd.DataFrame, wanted: list[str], *, area: str, wave: str, response: str,
                 weight: str | None, unsafe: Sequence[str], design: dict[str, str | None],
                 alpha: float, lang: Lang, rule: DisclosureRule) -> list[Html]:
-    """The selected areas' change between the first and the last wave against the other
-    surveyed areas' (:func:`evalkit.survey_did`), when the survey allows it."""
+    """The selected areas' change between the first and the last wave (in time order, see
+    :func:`_wave_order`) against the other surveyed areas' (:func:`evalkit.survey_did`),
+    when the survey allows it."""
     if not wanted or wave not in df.columns or area not in df.columns:
         return []
-    waves = [str(w) for w in pd.unique(df[wave].dropna())]
+    waves = _wave_order([str(w) for w in pd.unique(df[wave].dropna())])
     present = set(df[area].astype(str))
     treated = [a for a in wanted if a in present]
     if len(waves) < 2 or not treated or not present - set(treated):

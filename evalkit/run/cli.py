@@ -200,8 +200,11 @@ def _demo(args: argparse.Namespace) -> int:
         checks = {d["name"]: d for d in outcome.results["diagnostics"]}
         if "evidence_level" in checks:
             agree, level = checks["designs_agree"], checks["evidence_level"]["statistic"]
-            print(f"  credible designs: {_g(agree['statistic'])}, they "
-                  f"{'agree' if agree['passed'] else 'DISAGREE'}; Maryland SMS level "
+            n = int(agree["statistic"] or 0)
+            verdict = ("no credible design" if n == 0 else "1 credible design" if n == 1
+                       else f"credible designs: {n}, they "
+                       f"{'agree' if agree['passed'] else 'DISAGREE'}")
+            print(f"  {verdict}; Maryland SMS level "
                   f"{_g(level) if level is not None else 'below 2'}")
         for est in outcome.results["estimates"]:
             if est["term"] in ("cumulative_effect", "att", "level_change"):

@@ -83,6 +83,8 @@ CASES = {
     "event_study_weighted": lambda df: ek.event_study(df, outcome="y", unit="area",
                                                       time="month", cohort="cohort", leads=4,
                                                       lags=6, weights="pop"),
+    # unbalanced panels: the grid check must send these to the general path as well; an
+    # incomplete grid wrongly taken for complete would give different numbers here
     "event_study_unbalanced": lambda df: ek.event_study(_unbalanced(df), outcome="y",
                                                         unit="area", time="month",
                                                         cohort="cohort", leads=4, lags=6),

@@ -337,8 +337,11 @@ def test_never_treated_control_needs_never_treated_units():
         fit(df)
 
 
-def test_no_treated_unit():
-    df = make_panel(n_units=50, seed=24).assign(cohort=0)
+@pytest.mark.parametrize("empty", [0, None, pd.NA])
+def test_no_treated_unit(empty):
+    df = make_panel(n_units=50, seed=24).assign(cohort=empty)
+    if empty is pd.NA:  # an all-missing text column
+        df["cohort"] = df["cohort"].astype("string")
     with pytest.raises(DataError, match="has no treated unit"):
         fit(df)
 

@@ -118,20 +118,32 @@ def test_displacement_row_is_the_buffer_part_of_the_wdd():
 
 
 # -- agreement, grade and cost from given estimates ---------------------------------------------
+_PRE_TREND_OK = Diagnostic("pre_trend", "parallel trends", 1.0, 0.5, True)
+
+
 def _result(method: str, pct: float, lo: float, hi: float, *, n_pre: int = 48,
-            diagnostics: tuple[Diagnostic, ...] = (), **sample) -> EvaluationResult:
+            diagnostics: tuple[Diagnostic, ...] | None = None, fitted: float = 400.0,
+            **sample) -> EvaluationResult:
+    """A result whose headline term has the % change ``pct`` (``lo`` to ``hi``); the ITS ones
+    have a fitted post-period total ``fitted`` and a passed pre-trend test for the DiD."""
     term = {"its": "cumulative_effect", "controlled_its": "cumulative_effect",
             "did": "att"}[method]
-    row = effect_row(term, math.log1p(pct / 100), 0.1, alpha=0.05, scale="log")
-    row.update(relative_effect=1 + pct / 100, relative_ci_low=1 + lo / 100,
-               relative_ci_high=1 + hi / 100, ci_low=math.log1p(lo / 100),
-               ci_high=math.log1p(hi / 100), estimate=-100.0 if method != "did"
-               else math.log1p(pct / 100))
-    if method != "did":
-        row.update(ci_low=-150.0, ci_high=-50.0)
+    ratios = (1 + pct / 100, 1 + lo / 100, 1 + hi / 100)
+    if method == "did":
+        values = tuple(math.log(r) for r in ratios)
+    else:  # cumulative effect = fitted - counterfactual = fitted (1 - 1/ratio)
+        values = tuple(fitted * (1 - 1 / r) for r in ratios)
+    row = effect_row(term, values[0], 0.1, alpha=0.05, scale="log" if method == "did"
+                     else "additive")
+    row.update(ci_low=values[1], ci_high=values[2], relative_effect=ratios[0],
+               relative_ci_low=ratios[1], relative_ci_high=ratios[2])
+    series = pd.DataFrame({"unit": ["treated"], "time": ["2024-01"], "post": [True],
+                           "fitted": [fitted]})
+    if diagnostics is None:
+        diagnostics = (_PRE_TREND_OK,) if method == "did" else ()
     return EvaluationResult(method=method, spec={"alpha": 0.05}, effects=effects_table([row]),
-                            series=pd.DataFrame(),
-                            diagnostics=diagnostics, sample={"n_pre": n_pre, **sample})
+                            series=series, diagnostics=diagnostics,
+                            sample={"n_pre": n_pre, **sample})
 
 
 def test_agreement_is_a_common_value_of_every_credible_interval():
@@ -161,15 +173,54 @@ def test_sms_level_4_needs_many_treated_and_many_comparison_areas():
     assert triangulate([few]).sms_level == 3 and triangulate([many]).sms_level == 4
 
 
+def test_crimes_prevented_by_an_its_match_its_percent_interval():
+    row = triangulate([_result("controlled_its", -20, -30, -10)]).row("controlled_its")
+    # fitted 400 with a ratio of 0.8: 100 prevented; the % interval's ratios 0.7 and 0.9
+    assert row["prevented"] == pytest.approx(100.0)
+    assert row["prevented_low"] == pytest.approx(400 * (1 / 0.9 - 1))
+    assert row["prevented_high"] == pytest.approx(400 * (1 / 0.7 - 1))
+
+
 def test_cost_per_crime_prevented_swaps_the_bounds_and_is_unbounded_without_prevention():
-    res = _result("controlled_its", -20, -30, -10)  # prevented 100 (50 to 150)
-    tri = triangulate([res], cost=30_000)
-    assert tri.cost_per_crime == pytest.approx((300.0, 200.0, 600.0))
-    wide = res.effects.assign(ci_high=25.0)  # the interval now includes crimes added
-    tri = triangulate([EvaluationResult(method="controlled_its", spec={"alpha": 0.05},
-                                        effects=wide, series=pd.DataFrame(),
-                                        sample={"n_pre": 48})], cost=30_000)
+    tri = triangulate([_result("controlled_its", -20, -30, -10)], cost=30_000)
+    lo, hi = 30_000 / (400 * (1 / 0.7 - 1)), 30_000 / (400 * (1 / 0.9 - 1))
+    assert tri.cost_per_crime == pytest.approx((300.0, lo, hi))
+    # the interval now includes crimes added: no upper bound
+    tri = triangulate([_result("controlled_its", -20, -30, 25)], cost=30_000)
     assert tri.cost_per_crime[0] == pytest.approx(300.0) and tri.cost_per_crime[2] == math.inf
+
+
+def test_infinite_intervals_still_count_for_agreement_but_not_for_the_strongest():
+    its_row = _result("its", -30, -40, -20)
+    open_ended = _result("controlled_its", -10, -50, 20).effects.assign(
+        relative_ci_low=0.0, relative_ci_high=math.inf)
+    unbounded = EvaluationResult(method="controlled_its", spec={"alpha": 0.05},
+                                 effects=open_ended, series=its_row.series,
+                                 sample={"n_pre": 48})
+    tri = triangulate([its_row, unbounded])
+    assert tri.row("controlled_its")["ci_high"] == math.inf
+    assert tri.agreement == "agree" and tri.common == pytest.approx((-40, -20))
+    assert tri.strongest == "its", "a design that bounds the effect comes first"
+    assert tri.direction == "mixed"
+
+
+def test_additive_designs_need_the_treated_totals():
+    res = EvaluationResult(method="staggered_did", spec={"alpha": 0.05}, series=pd.DataFrame(),
+                           effects=effects_table([effect_row("att_simple", -2.0, 0.5,
+                                                             alpha=0.05, scale="additive")]),
+                           diagnostics=(_PRE_TREND_OK,))
+    with pytest.raises(SpecError, match=r"staggered_did estimates an additive effect: give "
+                                        r"treated_total= and treated_cells="):
+        triangulate([res])
+    row = triangulate([res], treated_total=80.0, treated_cells=10).row("staggered_did")
+    assert row["estimate"] == pytest.approx(100 * (8 / 10 - 1))  # obs 8, counterfactual 10
+    assert row["prevented"] == pytest.approx(20.0)
+
+
+def test_a_did_without_a_pre_trend_test_is_not_counted():
+    res = _result("did", -20, -30, -10, diagnostics=())
+    row = triangulate([res], treated_total=800.0, treated_cells=40).row("did")
+    assert not row["credible"] and row["concern"] == "eval_unchecked"
 
 
 def test_poisson_did_prevented_uses_the_observed_treated_total():
@@ -255,3 +306,39 @@ def test_when_no_design_can_run_the_first_error_is_raised():
     short = _city().query("month >= '2021-03'")  # 3 pre-periods: too short for every design
     with pytest.raises(DataError):
         run_designs(short, **KW)
+
+
+def test_weekly_data_run_every_design():
+    rng = np.random.default_rng(1)
+    weeks = pd.period_range("2019-01-07", periods=150, freq="W")
+    df = pd.DataFrame([{"area": f"A{u}", "week": w.start_time.strftime("%Y-%m-%d"),
+                        "n": rng.poisson(40 * (0.8 if u == 0 and i >= 100 else 1)),
+                        "d": int(u == 0 and i >= 100)}
+                       for u in range(8) for i, w in enumerate(weeks)])
+    run = run_designs(df, outcome="n", unit="area", time="week", treatment="d",
+                      seasonality="none", seed=1)
+    assert [r.method for r in run.results] == ["its", "controlled_its", "synth"]
+    assert run.treated == {"A0": "2020-12-07"} and run.treated_cells == 50
+    assert not any(n.code == "eval_design_failed" for n in run.notes)
+
+
+def test_missing_outcomes_are_left_out_of_the_treated_totals():
+    df = _city(roll_out="common", n_treated=6)
+    first = df.loc[df["partnership"] == 1].index[0]
+    total, cells = treated_cells(df, outcome=ASB, unit="district", time="month",
+                                 first={d: "2021-06" for d in df.loc[df["partnership"] == 1,
+                                                                    "district"].unique()})
+    df.loc[first, ASB] = np.nan
+    run = run_designs(df, **KW)
+    assert run.treated_cells == cells - 1
+    assert run.treated_total == pytest.approx(total - _city(roll_out="common",
+                                                            n_treated=6).loc[first, ASB])
+
+
+def test_few_areas_in_all_use_the_controlled_its_even_with_many_treated():
+    df = _city(roll_out="common", n_treated=6, n_districts=12)
+    run, tri = _tri(df)
+    assert "controlled_its" in {r.method for r in run.results}
+    assert "did" not in {r.method for r in run.results}
+    assert any(n.code == "eval_controlled_its_clusters" for n in run.notes)
+    assert tri.sms_level == 3

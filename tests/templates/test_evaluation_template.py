@@ -99,6 +99,8 @@ def test_french_report_with_emmie_texts(tmp_path):
     for english in ("What the evaluation finds", "Strength of evidence", "EMMIE summary"):
         assert english not in text
     assert "Présence <b>visible</b> le soir" in text, "the evaluator's text is shown escaped"
+    assert "le nombre de faits évités (incivilités)" in text  # agrees whatever the noun
+    assert "Seul(e)" not in text and "1 secteurs" not in text
     assert "120 000" in text.replace("\u202f", " ")
 
 

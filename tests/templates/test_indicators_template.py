@@ -179,6 +179,25 @@ def test_survey_section_shows_the_difference_in_differences_of_the_selected_area
     assert "relative to the other" not in ri.survey_section(one_wave, areas=treated)
 
 
+def test_survey_did_takes_the_waves_in_time_order_whatever_the_row_order():
+    survey = pd.read_csv(samples_dir() / "survey.csv")
+    treated = ["Hôtel-de-Ville", "Cathédrale", "Moulins"]
+
+    def did_sentence(frame: pd.DataFrame) -> str:
+        text = unescape(re.sub(r"<[^>]+>", " ", ri.survey_section(frame, areas=treated)))
+        return re.search(r"changed by (\S+) percentage points.*?CI (\S+) to (\S+);",
+                         text).groups()
+
+    expected = did_sentence(survey)
+    assert float(expected[0]) < 0  # the sample's partnership areas feel safer after
+    flipped = survey.iloc[::-1]  # the first respondent is now from the after wave
+    assert did_sentence(flipped) == expected
+    dated = survey.assign(wave=survey["wave"].map({"before": "2020", "after": "2022"}))
+    assert did_sentence(dated.iloc[::-1]) == expected
+    assert ri._wave_order(["2023", "2019", "2021"]) == ["2019", "2021", "2023"]
+    assert ri._wave_order(["spring", "autumn"]) == ["spring", "autumn"]
+
+
 def test_survey_did_paragraph_is_withheld_when_a_cell_is_suppressed():
     before = survey_frame()
     two_waves = pd.concat([before, before.assign(wave="after")], ignore_index=True)

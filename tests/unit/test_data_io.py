@@ -222,6 +222,22 @@ def test_fingerprint_of_frame(frame: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(frame, before)
 
 
+@pytest.mark.parametrize(("a", "b"), [
+    ([1, "b"], ["1", "b"]),
+    ([True, "b"], ["True", "b"]),
+    ([1.0, "b"], ["1.0", "b"]),
+])
+def test_fingerprint_tells_mixed_objects_from_their_text(a, b) -> None:
+    frame = {"x": pd.Series(a, dtype=object)}
+    assert data_fingerprint(pd.DataFrame(frame)) != data_fingerprint(
+        pd.DataFrame({"x": pd.Series(b, dtype=object)}))
+
+
+def test_fingerprint_tells_column_1_from_column_text_1() -> None:
+    assert data_fingerprint(pd.DataFrame({1: [1, 2]})) != data_fingerprint(
+        pd.DataFrame({"1": [1, 2]}))
+
+
 def test_fingerprint_unhashable_cells() -> None:
     df = pd.DataFrame({"a": [[1, 2], [3]]})
     assert data_fingerprint(df) == data_fingerprint(df.copy())

@@ -157,14 +157,19 @@ def plot_forest(tri: Any, *, lang: Lang = "en", outcome: str = "",
     """One line per crime-effect design: the % change with its interval.
 
     Credible designs are drawn filled, the others hollow and grey; the band shaded in green is
-    the range every credible interval contains (when they agree). Intervals that are not
-    finite are drawn as far as the axis reaches, with an arrow.
+    the range every credible interval contains (when they agree). The axis fits the estimates
+    and the intervals bounded on both sides; an interval that goes further (or has no bound)
+    runs to the edge and ends in an arrow.
     """
     rows = tri.table[tri.table["role"] == "effect"].iloc[::-1]
     fig, ax = _figure((9.0, 1.2 + 0.75 * max(len(rows), 2)))
-    finite = np.concatenate([rows[c].to_numpy(float) for c in ("estimate", "ci_low", "ci_high")])
-    finite = finite[np.isfinite(finite)]
-    span = max(20.0, float(np.abs(finite).max()) * 1.15) if finite.size else 50.0
+    # the axis fits the estimates and the intervals that are bounded on both sides; an
+    # open-ended interval runs to the edge with an arrow
+    lows, highs = rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
+    closed = np.isfinite(lows) & np.isfinite(highs)
+    values = np.concatenate([rows["estimate"].to_numpy(float), lows[closed], highs[closed]])
+    values = values[np.isfinite(values)]
+    span = max(20.0, float(np.abs(values).max()) * 1.15) if values.size else 50.0
     left, right = max(-100.0, -span), span
     if tri.common is not None:
         ax.axvspan(tri.common[0], tri.common[1], color="#2ca25f", alpha=0.12, lw=0,
@@ -172,12 +177,12 @@ def plot_forest(tri: Any, *, lang: Lang = "en", outcome: str = "",
     ax.axvline(0, color="#444444", lw=1)
     for y, (_, r) in enumerate(rows.iterrows()):
         color = "#2c7fb8" if r["credible"] else "#999999"
-        lo = r["ci_low"] if math.isfinite(r["ci_low"]) else left
-        hi = r["ci_high"] if math.isfinite(r["ci_high"]) else right
+        lo = min(max(r["ci_low"], left), right) if not math.isnan(r["ci_low"]) else left
+        hi = max(min(r["ci_high"], right), left) if not math.isnan(r["ci_high"]) else right
         ax.plot([lo, hi], [y, y], color=color, lw=2.2, solid_capstyle="butt")
-        for end, finite_end, marker in ((lo, math.isfinite(r["ci_low"]), "<"),
-                                        (hi, math.isfinite(r["ci_high"]), ">")):
-            if not finite_end:
+        for end, beyond, marker in ((lo, not r["ci_low"] >= left, "<"),
+                                    (hi, not r["ci_high"] <= right, ">")):
+            if beyond:  # the interval goes on past the axis
                 ax.plot([end], [y], marker=marker, color=color, ms=8)
         ax.plot([r["estimate"]], [y], "o", ms=9, color=color,
                 markerfacecolor=color if r["credible"] else "white", markeredgewidth=2)

@@ -207,7 +207,7 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"  {verdict}; Maryland SMS level "
                   f"{_g(level) if level is not None else 'below 2'}")
         for est in outcome.results["estimates"]:
-            if est["term"] in ("cumulative_effect", "att", "level_change"):
+            if est["term"] in ("cumulative_effect", "att", "att_simple", "level_change"):
                 rel = est.get("relative_effect")
                 rel_txt = (f"  rate ratio {_g(rel)} [{_g(est['relative_ci_low'])}, "
                            f"{_g(est['relative_ci_high'])}]" if rel is not None else "")

@@ -247,7 +247,10 @@ def run_designs(
         notes.append(Caveat("eval_its_first_cohort", start=starts[0], n=len(its_areas),
                             n_starts=len(starts)))
     panel = df[df[unit].astype(str).isin(set(treated) | set(comparison))]
-    cohorts = panel.assign(**{_COHORT: panel[unit].astype(str).map(first).fillna("")})
+
+    def cohorts() -> pd.DataFrame:  # the panel with each area's start, for the panel designs
+        return panel.assign(**{_COHORT: panel[unit].astype(str).map(first).fillna("")})
+
     series = {"outcome": outcome, "time": time, "intervention": starts[0],
               "exposure": exposure, "family": family, "seasonality": seasonality,
               "slope_change": slope_change, "unit": unit, "units": its_areas, "alpha": alpha}
@@ -256,13 +259,13 @@ def run_designs(
     panel_ok = len(treated) >= FEW_TREATED and n_panel >= FEW_CLUSTERS
     if panel_ok and len(starts) > 1:
         jobs.append(("staggered_did", lambda: staggered_did(
-            cohorts, outcome=outcome, unit=unit, time=time, cohort=_COHORT, alpha=alpha)))
+            cohorts(), outcome=outcome, unit=unit, time=time, cohort=_COHORT, alpha=alpha)))
     elif panel_ok:
         jobs.append(("did", lambda: did(panel, outcome=outcome, unit=unit, time=time,
                                         treatment=treatment, family="poisson", seed=seed,
                                         alpha=alpha)))
         jobs.append(("event_study", lambda: event_study(
-            cohorts, outcome=outcome, unit=unit, time=time, cohort=_COHORT, leads=window,
+            cohorts(), outcome=outcome, unit=unit, time=time, cohort=_COHORT, leads=window,
             lags=2 * window, alpha=alpha)))
     else:
         notes.append(Caveat("eval_controlled_its", n=len(treated), few=FEW_TREATED)

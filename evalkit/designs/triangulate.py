@@ -39,12 +39,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evalkit._checks import check_alpha
 from evalkit.errors import SpecError
 from evalkit.i18n import Caveat
-from evalkit.results import Diagnostic, EvaluationResult
+from evalkit.results import Diagnostic, EvaluationResult, effect_row
 
 __all__ = ["MANY", "MIN_PRE", "Triangulation", "triangulate"]
 
@@ -113,6 +112,11 @@ class Triangulation:
     alpha: float
     reasons: tuple[Caveat, ...]
 
+    @property
+    def credible_effects(self) -> pd.DataFrame:
+        """The rows of the crime-effect designs that passed their checks."""
+        return _credible_effects(self.table)
+
     def row(self, design: str) -> pd.Series:
         """The table row of ``design``."""
         rows = self.table[self.table["design"] == design]
@@ -123,7 +127,7 @@ class Triangulation:
 
     def diagnostics(self) -> tuple[Diagnostic, ...]:
         """``designs_agree`` and ``evidence_level``, as results.json diagnostics."""
-        n = int(self.table[(self.table["role"] == "effect") & self.table["credible"]].shape[0])
+        n = len(self.credible_effects)
         return (
             Diagnostic("designs_agree", "the credible designs' confidence intervals share a "
                        "common value", float(n), float("nan"),
@@ -135,6 +139,10 @@ class Triangulation:
                        float("nan"), bool(self.sms_level and self.sms_level >= 3),
                        message=f"level {self.sms_level} ({self.strongest})"),
         )
+
+
+def _credible_effects(table: pd.DataFrame) -> pd.DataFrame:
+    return table[(table["role"] == "effect") & table["credible"]]
 
 
 def _diag(res: EvaluationResult, name: str) -> Diagnostic | None:
@@ -230,13 +238,11 @@ def _effect_row(res: EvaluationResult, *, treated_total: float | None,
 
 def _other_row(res: EvaluationResult, alpha: float) -> dict[str, Any]:
     if res.method == "wdd":  # the buffer part: displacement (+) or diffusion (-), in crimes
-        est, se = float(res.sample["wdd_displacement"]), float(res.sample["se_displacement"])
-        q = float(stats.norm.ppf(1 - alpha / 2))
-        p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else float("nan")
-        values = (est, est - q * se, est + q * se, p)
+        row = effect_row(_TERM["wdd"], float(res.sample["wdd_displacement"]),
+                         float(res.sample["se_displacement"]), alpha=alpha, scale="additive")
     else:
         row = res.effect(_TERM[res.method])
-        values = tuple(float(row[c]) for c in ("estimate", "ci_low", "ci_high", "p_value"))
+    values = tuple(float(row[c]) for c in ("estimate", "ci_low", "ci_high", "p_value"))
     return {"estimate": values[0], "ci_low": values[1], "ci_high": values[2],
             "p_value": values[3],
             "unit": "crimes" if res.method == "wdd" else "percentage_points",
@@ -313,7 +319,7 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
             reasons.append(Caveat(concern, design=res.method))
     table = pd.DataFrame(rows, columns=list(_COLUMNS))
     table["credible"] = table["credible"].astype(bool)
-    effects = table[(table["role"] == "effect") & table["credible"]]
+    effects = _credible_effects(table)
     # an infinite bound is an interval too (it contains every value on that side)
     bounded = effects[effects["ci_low"].notna() & effects["ci_high"].notna()]
     common = apart = None

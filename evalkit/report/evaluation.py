@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from evalkit.i18n import Lang, format_number, format_significant, outcome_name, t
+from evalkit.i18n import (
+    Lang,
+    format_number,
+    format_significant,
+    outcome_name,
+    round_percent,
+    t,
+)
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import _p, _same_precision, section, title_block
 from evalkit.report.plots import _figure
@@ -30,8 +37,7 @@ def _name(design: str, lang: str) -> str:
 def _pct(value: float, lang: str) -> str:
     if not math.isfinite(value):
         return "–"
-    text = format_number(round(value), lang, "g") if abs(value) >= 10 else format_number(
-        round(value, 1), lang, "g")
+    text = format_number(round_percent(value), lang, "g")
     return ("+" if value > 0 else "") + text + ("\u202f%" if lang == "fr" else "%")
 
 
@@ -49,7 +55,7 @@ def header(run: Any, *, lang: Lang, outcome: str, title: str = "", partnership: 
 
 
 def _agreement_text(tri: Any, lang: str) -> str:
-    credible = tri.table[(tri.table["role"] == "effect") & tri.table["credible"]]
+    credible = tri.credible_effects
     names = ", ".join(_name(d, lang) for d in credible["design"])
     if tri.agreement == "none":
         return t("eval.agree.none", lang)
@@ -68,7 +74,7 @@ def _agreement_text(tri: Any, lang: str) -> str:
 def _direction_text(tri: Any, lang: str) -> str:
     if tri.direction == "none":
         return ""
-    credible = tri.table[(tri.table["role"] == "effect") & tri.table["credible"]]
+    credible = tri.credible_effects
     if tri.direction != "mixed":
         one = ".one" if len(credible) == 1 else ""
         return t(f"eval.direction{one}.{tri.direction}", lang)

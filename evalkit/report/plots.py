@@ -55,10 +55,13 @@ def _period_axis(ax: Any, labels: list[str]) -> None:
     ax.set_xticklabels([labels[i] for i in ticks], rotation=45, ha="right")
 
 
-def _legend_below(ax: Any, n_items: int) -> None:
-    """Legend under the plot, so it never hides data."""
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=min(n_items, 3),
-              fontsize=9, frameon=False)
+def _legend_below(ax: Any, n_items: int, extra: list[Any] | None = None) -> None:
+    """Legend under the plot, so it never hides data; ``extra`` adds the handles of other
+    axes (a twin y-axis) after ``ax``'s own."""
+    handles, labels = ax.get_legend_handles_labels()
+    extra = extra or []
+    ax.legend(handles + extra, labels + [h.get_label() for h in extra], loc="upper center",
+              bbox_to_anchor=(0.5, -0.14), ncol=min(n_items, 3), fontsize=9, frameon=False)
 
 
 def _disclosure_note(fig: Figure, n_hidden: int, rule: DisclosureRule, lang: Lang) -> None:
@@ -139,9 +142,7 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
     ax.set_ylabel(t("plot.its.y", lang, outcome=name, units=units))
     ax.set_ylim(bottom=0 if (treated["observed"] >= 0).all() else None)
     _period_axis(ax, labels)
-    handles, names = ax.get_legend_handles_labels()
-    ax.legend(handles + extra, names + [h.get_label() for h in extra], loc="upper center",
-              bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=9, frameon=False)
+    _legend_below(ax, len(ax.get_legend_handles_labels()[0]) + len(extra), extra)
     return fig
 
 

@@ -14,21 +14,25 @@ from evalkit.data.validate import _rows
 from evalkit.errors import DataError
 
 __all__ = ["CodedPeriods", "Freq", "coded_periods", "parse_period", "period_codes",
-           "to_periods"]
+           "period_label", "to_periods"]
 
 Freq = Literal["D", "W", "M", "Q", "Y"]
 
 _ORDER: dict[str, int] = {"D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
 _PANDAS: dict[str, str] = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
 _NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
-_YEARS = (1900, 2100)
+# Whole numbers in this range are years; below 1000 they are period indexes (1..T, as R
+# `did` and Stata panels have them), kept as yearly periods labelled by the bare number.
+# pandas represents these years without overflow (non-nanosecond timestamps).
+_YEARS = (0, 2261)
 FORMATS = (
-    "years (2021), months (2021-06, 06/2021), quarters (2021Q2, 2021-Q2), ISO weeks "
-    "(2021-W23), days (2021-06-01, or 01/06/2021 day first), datetimes or Periods"
+    "years (2021, 1850) or period numbers (1, 2, 3...), months (2021-06, 06/2021), "
+    "quarters (2021Q2, 2021-Q2), ISO weeks (2021-W23), days (2021-06-01, or 01/06/2021 day first), "
+    "datetimes or Periods"
 )
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?P<y>\d{4})(?:\.0+)?"), "Y"),
+    (re.compile(r"(?P<y>\d{1,4})(?:\.0+)?"), "Y"),
     (re.compile(r"(?P<y>\d{4})\s*-?\s*[QT](?P<q>[1-4])", re.I), "Q"),
     (re.compile(r"[QT](?P<q>[1-4])\s*[-/ ]?\s*(?P<y>\d{4})", re.I), "Q"),
     (re.compile(r"(?P<y>\d{4})-?W(?P<w>\d{1,2})", re.I), "W"),
@@ -37,6 +41,13 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME), "D"),
     (re.compile(r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})" + _TIME), "D"),
 ]
+
+
+def period_label(period: pd.Period) -> str:
+    """A period as a reader writes it: ``2021-06``, ``1850``, and ``7`` for period index 7."""
+    if _freq_of(period) == "Y":
+        return str(period.year)
+    return str(period)
 
 
 def _freq_of(period: pd.Period) -> Freq:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from evalkit.data import parse_period, to_periods
+from evalkit.data.periods import period_label
 from evalkit.errors import DataError
 
 
@@ -90,7 +91,7 @@ def test_unparseable_values_are_named() -> None:
     with pytest.raises(
         DataError,
         match=r"Column 'month' must hold dates.*2 rows: row 1 \(month '2021-13'\); row 2 "
-        r"\(month 'soon'\).*Accepted formats: years \(2021\).*Fix",
+        r"\(month 'soon'\).*Accepted formats: years \(2021, 1850\).*Fix",
     ):
         to_periods(s, column="month")
 
@@ -101,7 +102,7 @@ def test_at_most_five_rows_are_listed() -> None:
         to_periods(s)
 
 
-@pytest.mark.parametrize("values", [[1850, 1851], [2021.5], [True, False], [object()]])
+@pytest.mark.parametrize("values", [[-1, 2], [2021.5], [True, False], [object()]])
 def test_values_that_are_not_years(values: list[object]) -> None:
     with pytest.raises(DataError, match=r"could not be read"):
         to_periods(pd.Series(values, dtype=object), column="year")
@@ -186,5 +187,19 @@ def test_parse_period_needs_freq() -> None:
 
 
 def test_numeric_dtype_years_out_of_range() -> None:
-    with pytest.raises(DataError, match=r"row 1 \(year 1850\)"):
-        to_periods(pd.Series([2021, 1850]), column="year")
+    with pytest.raises(DataError, match=r"row 1 \(year 99999\)"):
+        to_periods(pd.Series([2021, 99999]), column="year")
+
+
+@pytest.mark.parametrize("values", [[1850, 1851, 1852], ["1850", "1851", "1852"]])
+def test_years_before_1900(values: list[object]) -> None:
+    periods, freq = to_periods(pd.Series(values), column="year")
+    assert freq == "Y" and [p.year for p in periods] == [1850, 1851, 1852]
+
+
+@pytest.mark.parametrize("values", [[1, 2, 3], [0, 1, 2], ["1", "2", "3"], [1.0, 2.0, 3.0]])
+def test_integer_period_indexes(values: list[object]) -> None:
+    periods, freq = to_periods(pd.Series(values), column="t")
+    assert freq == "Y"
+    assert [period_label(p) for p in periods] == [str(int(float(v))) for v in values]
+    assert parse_period("2", "Y") == periods[1 if values[0] in (1, "1", 1.0) else 2]

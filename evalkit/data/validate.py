@@ -16,6 +16,7 @@ from evalkit.errors import DataError
 
 __all__ = [
     "check_absorbing",
+    "check_names",
     "check_gaps",
     "check_groups",
     "check_intervention",
@@ -77,14 +78,70 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], *, role: str | Non
         if name in df.columns:
             continue
         what = f"the {role} column" if role else "a column"
-        close = [c for c in available if c.lower() == str(name).lower()]
-        close = close or difflib.get_close_matches(str(name), available, n=1, cutoff=0.6)
+        close = closest(str(name), available, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise DataError(
             f"Expected {what} '{name}', but the data has no such column.{hint} "
             f"Available columns: {', '.join(repr(c) for c in available) or 'none'}. "
             "Fix: pass the exact column name (names are case-sensitive) or rename the column."
         )
+
+
+def closest(name: str, choices: Sequence[str], n: int = 5) -> list[str]:
+    """The ``n`` choices closest to ``name``: same text ignoring case first, then by spelling."""
+    text = str(name)
+    same = [c for c in choices if c.lower() == text.lower()]
+    near = difflib.get_close_matches(text, choices, n=n, cutoff=0.5)
+    contains = [c for c in choices if text.lower() in c.lower() or c.lower() in text.lower()]
+    out: list[str] = []
+    for c in same + near + contains:
+        if c not in out:
+            out.append(c)
+    return out[:n]
+
+
+def check_names(names: Sequence[str], known: Sequence[str], *, parameter: str,
+                column: str) -> list[str]:
+    """Check that every name in ``names`` is a value of ``column``, and return the names.
+
+    A name that contains a comma and was split apart on the command line
+    (``-p units "Washington, D.C."`` read as ``Washington`` and ``D.C.``) is joined again
+    when the joined text is a known name and its pieces are not.
+
+    Raises
+    ------
+    DataError
+        Naming each unknown name with the closest known ones, and how many there are.
+    """
+    known_set = set(map(str, known))
+    names = [str(n) for n in names]
+    joined: list[str] = []
+    i = 0
+    while i < len(names):
+        for j in range(len(names), i + 1, -1):  # longest run of pieces first
+            text = ", ".join(names[i:j])
+            if text in known_set and not all(p in known_set for p in names[i:j]):
+                joined.append(text)
+                i = j
+                break
+        else:
+            joined.append(names[i])
+            i += 1
+    unknown = [n for n in joined if n not in known_set]
+    if unknown:
+        ordered = sorted(known_set)
+        hints = []
+        for name in unknown[:_LIMIT]:
+            near = closest(name, ordered, n=3)
+            hints.append(f"{name!r} (closest: {', '.join(map(repr, near))})" if near
+                         else f"{name!r} (no similar name)")
+        raise DataError(
+            f"{parameter}: {len(unknown)} name{'s' if len(unknown) != 1 else ''} not found in "
+            f"column '{column}': {'; '.join(hints)}{_more(len(unknown))}. The column has "
+            f"{len(ordered)} distinct values. Fix: use the names exactly as they appear in the "
+            "data (case and accents count)."
+        )
+    return joined
 
 
 def _as_numbers(s: pd.Series) -> pd.Series:

@@ -18,8 +18,10 @@ def _runs() -> tuple[tuple[str, str, dict], ...]:
         # the staggered roll-out to 8 districts with the residents' survey
         ("rollout", "evaluation", {
             "data": str(samples_dir() / "city_monthly.csv"), "outcome": "burglary",
-            "buffer": [], "buffer_control": [], "survey": str(samples_dir() / "survey.csv"),
-            "cost": 400_000.0}),
+            "exposure": "population", "survey": str(samples_dir() / "survey.csv"),
+            "survey_response": "feel_unsafe_after_dark", "survey_area": "area",
+            "survey_before": ["before"], "survey_after": ["after"], "survey_weight": "weight",
+            "survey_strata": "stratum", "survey_psu": "psu", "cost": 400_000.0}),
     )
 
 

@@ -91,10 +91,13 @@ def _quiet_kernel_manager() -> type:
 
     from jupyter_client.manager import AsyncKernelManager
 
+    from evalkit.run.prepare import PREPARED_ENV
+
     class QuietKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             kw["stderr"] = subprocess.DEVNULL
-            kw["env"] = {**(kw.get("env") or os.environ), "EVALKIT_PROGRESS": "0"}
+            kw["env"] = {**(kw.get("env") or os.environ), "EVALKIT_PROGRESS": "0",
+                         PREPARED_ENV: "1"}
             await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return QuietKernelManager
@@ -114,7 +117,9 @@ def _prepare(template: str | Path, data: str | Path | None, parameters: Mapping[
     values = _absolute_paths(resolve_parameters(tpl, given=given, text=text))
     if "lang" in values and values["lang"] not in ("en", "fr"):
         raise TemplateParameterError(f"lang must be 'en' or 'fr'; got {values['lang']!r}.")
-    return tpl, values
+    from evalkit.run.prepare import prepare
+
+    return tpl, prepare(tpl, values)
 
 
 _FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".parquet", ".pq", ".xlsx", ".xls", ".json",
@@ -169,9 +174,8 @@ def run_template(template: str | Path, *, out: str | Path, data: str | Path | No
     RunError
         Any other failure inside the notebook; the message names the cell.
     """
-    import papermill as pm
-
     tpl, values = _prepare(template, data, parameters, text, lang)
+    import papermill as pm  # after the checks: it takes seconds to import
     out = Path(out).expanduser().resolve()
     if out.exists() and not overwrite:
         raise TemplateParameterError(f"output folder {out} already exists; choose another "

@@ -13,7 +13,7 @@ import io
 import json
 import tokenize
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,10 @@ class Template:
     path: Path
     title: str
     parameters: tuple[Parameter, ...]
+    #: the sample city's parameter values, used only when no data file is given
+    sample: Mapping[str, Any] = field(default_factory=dict)
+    #: parameters that user data must set (the sample values stand in without data)
+    required: tuple[str, ...] = ()
 
     def parameter(self, name: str) -> Parameter:
         """The parameter called ``name``."""
@@ -109,8 +113,15 @@ def load_template(name_or_path: str | Path) -> Template:
                                      f"'parameters'; found {len(cells)}.")
     source = "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) \
         else cells[0]["source"]
-    title = nb.get("metadata", {}).get("evalkit", {}).get("title", path.stem)
-    return Template(path.stem, path, title, _parse_cell(source, path))
+    meta = nb.get("metadata", {}).get("evalkit", {})
+    params = _parse_cell(source, path)
+    sample = dict(meta.get("sample", {}))
+    required = tuple(meta.get("required", ()))
+    unknown = sorted((set(sample) | set(required)) - {p.name for p in params})
+    if unknown:
+        raise TemplateParameterError(f"{path.name}: metadata.evalkit names unknown "
+                                     f"parameters {unknown}.")
+    return Template(path.stem, path, meta.get("title", path.stem), params, sample, required)
 
 
 def list_templates() -> list[Template]:

@@ -115,7 +115,8 @@ def test_report_says_plainly_when_the_designs_disagree(tmp_path):
     path = tmp_path / "shock.csv"
     city.to_csv(path, index=False)
     outcome = run_template("evaluation", out=tmp_path / "out", data=path, progress=False,
-                           parameters={"buffer": [], "buffer_control": []})
+                           parameters={"outcome": "antisocial_behaviour",
+                                       "exposure": "population"})
     checks = {d["name"]: d for d in outcome.results["diagnostics"]}
     assert not checks["designs_agree"]["passed"]
     assert checks["evidence_level"]["statistic"] == 3

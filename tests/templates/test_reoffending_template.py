@@ -89,7 +89,9 @@ def test_default_run_reproduces_the_sample_truth_and_the_payment_decision(sample
 
 def test_no_effect_cohort_fails_the_payment_in_french(tmp_path, no_effect_csv):
     outcome = run_template("reoffending", out=tmp_path / "fr", data=no_effect_csv, lang="fr",
-                           parameters={"method": "weight", "threshold": 0.1},
+                           parameters={"method": "weight", "threshold": 0.1, **KW,
+                                       "reoffended": "reoffended",
+                                       "events": "reconviction_events"},
                            progress=False)
     jsonschema.validate(outcome.results, SCHEMA)
     red = next(e for e in outcome.results["estimates"]

@@ -167,5 +167,5 @@ def test_templates_command_lists_parameters_with_types_and_help():
     proc = cli("templates")
     assert proc.returncode == 0
     assert "its — Interrupted time series" in proc.stdout
-    assert "    intervention: str = '2021-01'  # first period under the partnership" \
+    assert "    intervention: str = ''  # first period under the partnership (required)" \
         in proc.stdout

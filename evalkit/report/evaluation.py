@@ -7,7 +7,10 @@ Everything here reads a :class:`~evalkit.designs.triangulate.Triangulation` (and
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evalkit.i18n import (
+    Caveat,
     Lang,
     format_number,
     format_significant,
@@ -23,11 +27,18 @@ from evalkit.i18n import (
     t,
 )
 from evalkit.report.html import Html, join, table, tag
-from evalkit.report.narrative import _p, _same_precision, section, title_block
+from evalkit.report.narrative import (
+    _p,
+    _same_precision,
+    section,
+    title_block,
+)
+from evalkit.report.narrative import diagnostics_section as _diagnostics
 from evalkit.report.plots import _figure
+from evalkit.results import EvaluationResult
 
-__all__ = ["comparison_section", "designs_section", "evidence_section", "header", "headline",
-           "plot_forest"]
+__all__ = ["comparison_section", "designs_section", "diagnostics_section", "evidence_section",
+           "header", "headline", "plot_forest"]
 
 
 def _name(design: str, lang: str) -> str:
@@ -130,6 +141,32 @@ def designs_section(run: Any, *, lang: Lang, results: Any = None) -> Html:
     if notes:
         parts.append(tag("ul", *notes, cls="evalkit-notes"))
     return join(parts)
+
+
+def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
+    """Every design's checks and caveats, each line starting with the design's name (several
+    designs run the same check); a cohort of few areas is named by its areas."""
+    def label(res: EvaluationResult) -> str:
+        name = _name(res.method, lang)
+        return t("eval.diag.design", lang, design=name[:1].upper() + name[1:])
+
+    with warnings.catch_warnings():  # rebuilding a result re-issues its caveats
+        warnings.simplefilter("ignore")
+        named = [dataclasses.replace(r, warnings=tuple(_name_cohort(w, run.treated)
+                                                       for w in r.warnings))
+                 for r in results]
+    return _diagnostics(named, lang=lang, label=label)
+
+
+def _name_cohort(caveat: Any, treated: dict[str, str]) -> Any:
+    """The staggered design's small-cohort caveat, with the cohort's areas named."""
+    if getattr(caveat, "code", None) != "cs_small_cohort":
+        return caveat
+    areas = sorted(a for a, start in treated.items() if start == str(caveat.values["cohort"]))
+    if not areas:  # the cohort label does not read as a start: keep the design's own text
+        return caveat
+    return Caveat("eval_small_cohort" + ("_one" if len(areas) == 1 else ""),
+                  cohort=caveat.values["cohort"], n=len(areas), areas=", ".join(areas))
 
 
 def comparison_section(tri: Any, *, lang: Lang) -> Html:

@@ -1113,4 +1113,13 @@ TEXT: dict[str, str] = {
         "The cohort first treated in {cohort} has only {n} areas ({areas}): its group-time "
         "effects rest on very few areas and are imprecise."),
     "eval.diag.design": "{design}: ",
+    "caveat.eval_autocorrelation": (
+        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p = {p:.3f}): this "
+        "design's confidence intervals are likely too narrow; give more weight to the "
+        "designs with comparison areas (with monthly data, seasonality month may account "
+        "for it)."),
+    "caveat.eval_overdispersion": (
+        "The counts are overdispersed (dispersion {dispersion:.2f}, p = {p:.3g}): Poisson "
+        "intervals are too narrow. Use family quasipoisson or negbin."),
+    "eval.always_treated_areas": "Left out (under the partnership from the first period)",
 }

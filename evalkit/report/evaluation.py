@@ -54,10 +54,11 @@ def _pct(value: float, lang: str) -> str:
 
 def header(run: Any, *, lang: Lang, outcome: str, title: str = "", partnership: str = "",
            outcome_label: str | None = None) -> Html:
-    """Title and the who / where / when / what table."""
+    """Title and the who / where / when / what table (with the areas left out)."""
     name = outcome_name(outcome, lang, outcome_label)
     starts = sorted(set(run.treated.values()))
     rows = [("report.who", partnership), ("report.where", ", ".join(run.treated)),
+            ("eval.always_treated_areas", ", ".join(run.always_treated)),
             ("report.when", ", ".join(starts)), ("report.what", name),
             ("eval.comparison_areas", t("eval.n_areas.one" if len(run.comparison) == 1
                                         else "eval.n_areas", lang, n=len(run.comparison))),
@@ -152,15 +153,24 @@ def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: 
 
     with warnings.catch_warnings():  # rebuilding a result re-issues its caveats
         warnings.simplefilter("ignore")
-        named = [dataclasses.replace(r, warnings=tuple(_name_cohort(w, run.treated)
+        named = [dataclasses.replace(r, warnings=tuple(_for_evaluation(w, run.treated)
                                                        for w in r.warnings))
                  for r in results]
     return _diagnostics(named, lang=lang, label=label)
 
 
-def _name_cohort(caveat: Any, treated: dict[str, str]) -> Any:
-    """The staggered design's small-cohort caveat, with the cohort's areas named."""
-    if getattr(caveat, "code", None) != "cs_small_cohort":
+#: the designs' caveats whose advice names estimator options the evaluation sets itself
+_ADVICE = {"autocorrelation_counts": "eval_autocorrelation",
+           "overdispersion": "eval_overdispersion"}
+
+
+def _for_evaluation(caveat: Any, treated: dict[str, str]) -> Any:
+    """A design's caveat as the evaluation says it: advice in the evaluation's parameters,
+    and the small-cohort caveat with the cohort's areas named."""
+    code = getattr(caveat, "code", None)
+    if code in _ADVICE:
+        return Caveat(_ADVICE[code], **caveat.values)
+    if code != "cs_small_cohort":
         return caveat
     areas = sorted(a for a, start in treated.items() if start == str(caveat.values["cohort"]))
     if not areas:  # the cohort label does not read as a start: keep the design's own text

@@ -92,3 +92,25 @@ def test_the_designs_section_names_the_areas_left_out_and_why_a_design_did_not_r
     for sentence in expected:
         assert sentence in text
     assert "Fix" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_caveat_advice_names_the_evaluation_parameters_not_the_estimator_options(lang):
+    res = _result("its", warnings=[Caveat("autocorrelation_counts", rho=0.43, p=0.03),
+                                   Caveat("overdispersion", dispersion=2.5, p=0.001)])
+    text = _text(ev.diagnostics_section(_run({"A": "2021-06"}), [res], lang=lang))
+    assert "se=" not in text and "family=" not in text
+    assert "seasonality" in text and "family quasipoisson" in text
+
+
+@pytest.mark.parametrize(("lang", "row"), [
+    ("en", "Left out (under the partnership from the first period) Indiana, Vermont"),
+    ("fr", "Écartés (dans le partenariat dès la première période) Indiana, Vermont"),
+])
+def test_the_header_names_the_areas_left_out(lang, row):
+    run = DesignRun(results=(), treated={"Maine": "1982"}, comparison=("C",), buffer=(),
+                    its_areas=("Maine",), always_treated=("Indiana", "Vermont"),
+                    treated_total=0.0, notes=())
+    assert row in _text(ev.header(run, lang=lang, outcome="murders"))
+    assert "Left out" not in _text(ev.header(_run({"Maine": "1982"}), lang="en",
+                                             outcome="murders"))

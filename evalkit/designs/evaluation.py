@@ -46,10 +46,10 @@ from evalkit.designs.its import its
 from evalkit.designs.staggered import staggered_did
 from evalkit.designs.synth import synth
 from evalkit.errors import DataError, EvalkitError, SpecError
-from evalkit.i18n import Caveat
+from evalkit.i18n import Caveat, t
 from evalkit.results import Diagnostic, EvaluationResult
 
-__all__ = ["DesignRun", "run_designs", "treated_cells"]
+__all__ = ["DesignRun", "describe", "run_designs", "treated_cells"]
 
 _COHORT = "_evalkit_cohort"
 _NOT_RUN = "eval_not_run_"
@@ -100,6 +100,10 @@ class DesignRun:
         """The result of ``method`` (``its``, ``did``, ``synth``...), None if not run."""
         return next((r for r in self.results if r.method == method), None)
 
+    def messages(self, lang: str = "en") -> list[str]:
+        """The notes as sentences in ``lang`` (results.json's warnings: ``lang="en"``)."""
+        return [describe(n, lang) for n in self.notes]
+
     def diagnostics(self) -> tuple[Diagnostic, ...]:
         """One ``design_not_run`` diagnostic (``passed`` false) per design that was tried
         and could not be estimated, for results.json: ``null`` names the design and the
@@ -108,8 +112,18 @@ class DesignRun:
             Diagnostic("design_not_run",
                        f"design {n.values['design']} can be estimated on these data; not run: "
                        f"{n.values['message']}", float("nan"), float("nan"), False,
-                       message=str(n))
+                       message=describe(n))
             for n in self.notes if n.code.startswith(_NOT_RUN))
+
+
+def describe(note: Caveat, lang: str = "en") -> str:
+    """A note of :func:`run_designs` (or a triangulation reason) as a sentence in ``lang``,
+    the design named in words (``design`` holds the method, e.g. ``its``)."""
+    values = dict(note.values)
+    if "design" in values:
+        values["design"] = t(f"eval.design.{values['design']}", lang)
+    text = t(f"caveat.{note.code}", lang, **values)
+    return text[:1].upper() + text[1:]
 
 
 def treated_cells(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
@@ -229,8 +243,8 @@ def run_designs(
     ------
     DataError
         No treated area, unknown area names, a treatment column that is not numeric, every
-        treated area under the partnership from its first period; or the error of the
-        first design when no design could run.
+        treated area under the partnership from its first period; no design could run
+        (each design's diagnosis and advice).
     SpecError
         An area in two roles, a buffer without buffer controls, bad options.
     """
@@ -342,8 +356,9 @@ def run_designs(
             reason = str(exc).split(" Fix:")[0].strip()
             notes.append(Caveat(_NOT_RUN + _ADVICE[name], design=name, message=reason,
                                 start=starts[0], window=window))
-    if not results:
-        raise errors[0]
+    if not results:  # each design's diagnosis, with advice in this function's parameters
+        raise DataError("No design could be estimated on these data. " + " ".join(
+            describe(n) for n in notes if n.code.startswith(_NOT_RUN))) from errors[0]
     total, _ = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
     return DesignRun(tuple(results), dict(first), tuple(comparison), tuple(buffer),
                      tuple(its_areas), tuple(always), total, tuple(notes))

@@ -1088,20 +1088,19 @@ TEXT: dict[str, str] = {
     "caveat.eval_not_run_its": (
         "The {design} could not be estimated on these data: {message} It needs enough "
         "periods before the first start ({start}): data that begin earlier, or a simpler "
-        "model (seasonality none, slope_change false), let it run. The other designs still "
-        "ran."),
+        "model (seasonality none, slope_change false), let it run."),
     "caveat.eval_not_run_panel": (
         "The {design} could not be estimated on these data: {message} It needs areas never "
         "under the partnership (parameter comparison) and periods before each start (data "
-        "that begin earlier). The other designs still ran."),
+        "that begin earlier)."),
     "caveat.eval_not_run_synth": (
         "The {design} could not be estimated on these data: {message} It builds the area's "
         "counterfactual from the comparison areas, which need the outcome in every period "
-        "(choose them with the parameter comparison). The other designs still ran."),
+        "(choose them with the parameter comparison)."),
     "caveat.eval_not_run_wdd": (
         "The {design} could not be estimated on these data: {message} It counts {window} "
         "periods before and after the start ({start}): a smaller window (parameter "
-        "window), or data covering those periods, let it run. The other designs still ran."),
+        "window), or data covering those periods, let it run."),
     "caveat.eval_no_relative": (
         "{design}: the design gives no percentage change, so it cannot be compared with the "
         "others; not counted in the agreement or the evidence grade."),

@@ -1156,23 +1156,22 @@ TEXT: dict[str, str] = {
         "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
         "anglais : {message}). Il lui faut assez de périodes avant le premier démarrage "
         "({start}) : des données qui commencent plus tôt, ou un modèle plus simple "
-        "(seasonality none, slope_change false), le permettent. Les autres plans ont été "
-        "estimés."),
+        "(seasonality none, slope_change false), le permettent."),
     "caveat.eval_not_run_panel": (
         "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
         "anglais : {message}). Il lui faut des secteurs jamais entrés dans le partenariat "
         "(paramètre comparison) et des périodes avant chaque démarrage (des données qui "
-        "commencent plus tôt). Les autres plans ont été estimés."),
+        "commencent plus tôt)."),
     "caveat.eval_not_run_synth": (
         "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
         "anglais : {message}). Il construit le contrefactuel du secteur à partir des "
         "secteurs de comparaison, qui doivent avoir la variable à chaque période (les "
-        "choisir avec le paramètre comparison). Les autres plans ont été estimés."),
+        "choisir avec le paramètre comparison)."),
     "caveat.eval_not_run_wdd": (
         "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
         "anglais : {message}). Il compte {window} périodes avant et après le démarrage "
         "({start}) : une fenêtre plus courte (paramètre window), ou des données couvrant ces "
-        "périodes, le permettent. Les autres plans ont été estimés."),
+        "périodes, le permettent."),
     "caveat.eval_no_relative": (
         "{design} : le plan ne donne pas de variation en pourcentage ; il ne peut donc pas "
         "être comparé aux autres, et n'est compté ni dans l'accord ni dans le niveau de "

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evalkit.designs.evaluation import describe
 from evalkit.i18n import (
     Caveat,
     Lang,
@@ -288,11 +289,7 @@ def evidence_section(tri: Any, *, lang: Lang, outcome: str, outcome_label: str |
 
 def _reason(reason: Any, lang: str) -> str:
     """A triangulation caveat with the design's name in ``lang``, capitalised."""
-    values = dict(reason.values)
-    if "design" in values:
-        values["design"] = _name(values["design"], lang)
-    text = t(f"caveat.{reason.code}", lang, **values)
-    return text[:1].upper() + text[1:]
+    return describe(reason, lang)
 
 
 def _money(value: float, lang: str, currency: str) -> str:

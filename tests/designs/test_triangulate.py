@@ -378,14 +378,21 @@ def test_a_design_the_data_cannot_support_is_named_and_the_others_still_run():
     assert "Fix:" not in failed[0] and "smaller window (parameter window)" in failed[0]
     (record,) = run.diagnostics()
     assert record.name == "design_not_run" and not record.passed
+    assert record.message.startswith("The displacement test (WDD) could not be estimated")
+    assert run.messages()[-1] == record.message, "results.json's warnings name the design"
     assert record.null.startswith("design wdd can be estimated on these data; not run: ")
     assert "before=80 periods" in record.null
 
 
-def test_when_no_design_can_run_the_first_error_is_raised():
+def test_when_no_design_can_run_each_diagnosis_is_raised_with_advice_that_applies():
     short = _city().query("month >= '2021-03'")  # 3 pre-periods: too short for every design
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match=r"^No design could be estimated on these data\. The "
+                                        r"interrupted time series could not be estimated .*"
+                                        r"seasonality none.* The controlled interrupted time "
+                                        r"series could not.* The synthetic control could not") \
+            as info:
         run_designs(short, **KW)
+    assert "move the intervention date" not in str(info.value)
 
 
 def test_weekly_data_run_every_design():

@@ -4,7 +4,8 @@
 column), then runs:
 
 * **ITS** on the treated areas summed (the first cohort's areas when the start is
-  staggered), against their own trend — no comparison areas (Maryland level 2);
+  staggered; always-treated areas are out, so that cohort has periods before its start),
+  against their own trend — no comparison areas (Maryland level 2);
 * **difference in differences** against the comparison areas: with at least
   ``FEW_TREATED`` treated areas and ``FEW_CLUSTERS`` areas in all, a panel design (two-way
   Poisson with an event study for the pre-trend test when every area starts together,
@@ -14,6 +15,10 @@ column), then runs:
   clusters are too narrow and the permutation alternatives give no usable interval;
 * **synthetic control** when exactly one area is treated;
 * **WDD** (displacement and diffusion) when buffer areas and buffer controls are given.
+
+Areas under the partnership from their first period in the data (always treated) have no
+period before the start: no design can use them (the group-time DiD would drop them, the
+ITS would have no pre-period), so they are left out of every design and named in a note.
 
 Buffer areas and their controls' roles: buffers are kept out of every comparison (they may
 receive displacement); buffer controls are ordinary comparison areas. The comparison areas
@@ -41,12 +46,17 @@ from evalkit.designs.its import its
 from evalkit.designs.staggered import staggered_did
 from evalkit.designs.synth import synth
 from evalkit.errors import DataError, EvalkitError, SpecError
-from evalkit.i18n import Caveat
-from evalkit.results import EvaluationResult
+from evalkit.i18n import Caveat, t
+from evalkit.results import Diagnostic, EvaluationResult
 
-__all__ = ["DesignRun", "run_designs", "treated_cells"]
+__all__ = ["DesignRun", "describe", "run_designs", "treated_cells"]
 
 _COHORT = "_evalkit_cohort"
+_NOT_RUN = "eval_not_run_"
+#: the advice (catalogue key ``caveat.eval_not_run_<kind>``) given when a design fails: in
+#: terms of the evaluation's own parameters, not the estimator's
+_ADVICE = {"its": "its", "controlled_its": "its", "did": "panel", "event_study": "panel",
+           "staggered_did": "panel", "synth": "synth", "wdd": "wdd"}
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,13 @@ class DesignRun:
         The buffer areas (kept out of every comparison).
     its_areas : tuple of str
         The areas summed in the ITS (the first cohort's).
-    treated_total, treated_cells : float, int
-        Observed outcome summed over the treated area-periods from each area's start, and
-        their number (what :func:`evalkit.designs.triangulate.triangulate` needs to put
-        additive estimates on the relative scale and to count crimes prevented).
+    always_treated : tuple of str
+        Areas under the partnership from their first period in the data: with no period
+        before the start they cannot inform any design, and are left out of every one.
+    treated_total : float
+        Observed outcome summed over the treated area-periods from each area's start, on the
+        rows the designs were given (always-treated areas left out): the crimes prevented by
+        a Poisson DiD (:func:`evalkit.designs.triangulate.triangulate`).
     notes : tuple of Caveat
         Why a design was or was not run.
     """
@@ -79,13 +92,38 @@ class DesignRun:
     comparison: tuple[str, ...]
     buffer: tuple[str, ...]
     its_areas: tuple[str, ...]
+    always_treated: tuple[str, ...]
     treated_total: float
-    treated_cells: int
     notes: tuple[Caveat, ...]
 
     def get(self, method: str) -> EvaluationResult | None:
         """The result of ``method`` (``its``, ``did``, ``synth``...), None if not run."""
         return next((r for r in self.results if r.method == method), None)
+
+    def messages(self, lang: str = "en") -> list[str]:
+        """The notes as sentences in ``lang`` (results.json's warnings: ``lang="en"``)."""
+        return [describe(n, lang) for n in self.notes]
+
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """One ``design_not_run`` diagnostic (``passed`` false) per design that was tried
+        and could not be estimated, for results.json: ``null`` names the design and the
+        reason."""
+        return tuple(
+            Diagnostic("design_not_run",
+                       f"design {n.values['design']} can be estimated on these data; not run: "
+                       f"{n.values['message']}", float("nan"), float("nan"), False,
+                       message=describe(n))
+            for n in self.notes if n.code.startswith(_NOT_RUN))
+
+
+def describe(note: Caveat, lang: str = "en") -> str:
+    """A note of :func:`run_designs` (or a triangulation reason) as a sentence in ``lang``,
+    the design named in words (``design`` holds the method, e.g. ``its``)."""
+    values = dict(note.values)
+    if "design" in values:
+        values["design"] = t(f"eval.design.{values['design']}", lang)
+    text = t(f"caveat.{note.code}", lang, **values)
+    return text[:1].upper() + text[1:]
 
 
 def treated_cells(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
@@ -194,14 +232,19 @@ def run_designs(
     -------
     DesignRun
         A design the data cannot support (its own :class:`~evalkit.errors.EvalkitError`,
-        e.g. too few periods for the ITS) is left out and named in ``notes`` with the
-        error's message; the others still run.
+        e.g. too few periods for the ITS) is left out and named in ``notes`` (code
+        ``eval_not_run_<its|panel|synth|wdd>``: the error's diagnosis without the
+        estimator's own "Fix", then advice in this function's parameters) and in
+        :meth:`DesignRun.diagnostics`; the others still run. Areas under the partnership
+        from their first period in the data are left out of every design (``notes``:
+        ``eval_always_treated``).
 
     Raises
     ------
     DataError
-        No treated area, unknown area names, a treatment column that is not numeric; or
-        the error of the first design when no design could run.
+        No treated area, unknown area names, a treatment column that is not numeric, every
+        treated area under the partnership from its first period; no design could run
+        (each design's diagnosis and advice).
     SpecError
         An area in two roles, a buffer without buffer controls, bad options.
     """
@@ -219,10 +262,9 @@ def run_designs(
                         ("buffer_control", buffer_control)):
         _check_areas(name, given, areas)
     first = _first_periods(df, unit=unit, time=time, treatment=treatment)
-    treated = sorted(first)
     for name, given in (("comparison", comparison), ("buffer", buffer),
                         ("buffer_control", buffer_control)):
-        clash = sorted(set(given) & set(treated))
+        clash = sorted(set(given) & set(first))
         if clash:
             raise SpecError(f"{name} lists partnership area(s) {', '.join(clash)}; a treated "
                             "area cannot also be a comparison or a buffer. Remove it.")
@@ -236,15 +278,31 @@ def run_designs(
                         f"only {'buffer' if buffer else 'buffer_control'} was given. Add the "
                         "other (comparison areas for the buffers, away from the partnership "
                         "area), or leave both empty.")
-    comparison = comparison or sorted(areas - set(treated) - set(buffer))
+    always = _always_treated(df, unit=unit, time=time, first=first)
+    notes: list[Caveat] = []
+    if always:
+        if len(always) == len(first):
+            raise DataError(
+                f"every partnership area ({', '.join(always)}) is under the partnership from "
+                "its first period in the data: with no period before the start, no design "
+                "can estimate the effect. Fix: use data that begin before the partnership "
+                "started.")
+        notes.append(Caveat("eval_always_treated" + ("_one" if len(always) == 1 else ""),
+                            areas=", ".join(always), n=len(always)))
+        # no period before the start: they inform no design, and none may count them
+        df = df[~df[unit].astype(str).isin(set(always))]
+        first = {a: s for a, s in first.items() if a not in set(always)}
+    treated = sorted(first)
+    comparison = comparison or sorted(areas - set(first) - set(always) - set(buffer))
     if not comparison:
         raise DataError("no comparison area: every area is treated or a buffer. Give "
                         "comparison= or keep some areas without the partnership.")
     starts = sorted(set(first.values()))
     its_areas = [a for a in treated if first[a] == starts[0]]
-    notes: list[Caveat] = []
     if len(starts) > 1:
-        notes.append(Caveat("eval_its_first_cohort", start=starts[0], n=len(its_areas),
+        notes.append(Caveat("eval_its_first_cohort_one", start=starts[0], area=its_areas[0],
+                            n_starts=len(starts)) if len(its_areas) == 1 else
+                     Caveat("eval_its_first_cohort", start=starts[0], n=len(its_areas),
                             n_starts=len(starts)))
     panel = df[df[unit].astype(str).isin(set(treated) | set(comparison))]
 
@@ -293,9 +351,23 @@ def run_designs(
             results.append(job())
         except EvalkitError as exc:
             errors.append(exc)
-            notes.append(Caveat("eval_design_failed", design=name, message=str(exc)))
-    if not results:
-        raise errors[0]
-    total, cells = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
+            # the estimator's own "Fix:" names its arguments, which the evaluation sets
+            # itself: keep the diagnosis, and give advice in the evaluation's parameters
+            reason = str(exc).split(" Fix:")[0].strip()
+            notes.append(Caveat(_NOT_RUN + _ADVICE[name], design=name, message=reason,
+                                start=starts[0], window=window))
+    if not results:  # each design's diagnosis, with advice in this function's parameters
+        raise DataError("No design could be estimated on these data. " + " ".join(
+            describe(n) for n in notes if n.code.startswith(_NOT_RUN))) from errors[0]
+    total, _ = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
     return DesignRun(tuple(results), dict(first), tuple(comparison), tuple(buffer),
-                     tuple(its_areas), total, cells, tuple(notes))
+                     tuple(its_areas), tuple(always), total, tuple(notes))
+
+
+def _always_treated(df: pd.DataFrame, *, unit: str, time: str,
+                    first: dict[str, str]) -> list[str]:
+    """The treated areas whose start is at (or before) their first period in the data."""
+    periods, freq = to_periods(df[time], column=time)
+    opening = periods.groupby(df[unit].astype(str).to_numpy()).min()
+    starts, _ = to_periods(pd.Series(list(first.values())), freq=freq, column=time)
+    return sorted(a for a, s in zip(first, starts, strict=True) if s <= opening[a])

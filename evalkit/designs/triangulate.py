@@ -1,13 +1,13 @@
 """Several designs' estimates of one effect side by side: do they agree, how strong is the evidence?
 
 Every crime-effect estimate is put on one scale, the **percentage change** of the outcome in
-the treated area-periods against the design's counterfactual:
-
-* log-link designs (Poisson DiD, ITS): ``100 (rate ratio - 1)`` — for ITS the ratio of the
-  observed to the counterfactual total over the post-period (``cumulative_effect``);
-* additive designs (group-time DiD, synthetic control): ``100 (obs / (obs - att) - 1)``,
-  with ``obs`` the observed mean of the treated area-periods; its interval maps the ATT's
-  interval through the same increasing function (``obs`` held fixed).
+the treated area-periods against the design's counterfactual: ``100 (relative_effect - 1)``,
+with ``relative_effect`` (and ``relative_ci_low``, ``relative_ci_high``) the ratio of observed
+to counterfactual that the design itself gives on its headline term, computed from the cells
+it estimated (ITS: ``cumulative_effect``; Poisson DiD: ``exp(att)``; group-time DiD and
+synthetic control: observed over observed minus the ATT). Nothing is recomputed here from
+the data file: a design without a relative effect has no % change, and is not counted
+(``eval_no_relative``). results.json carries those ratios, so every % shown derives from it.
 
 **Agreement.** The credible designs *agree* when their intervals share a common value (for
 intervals that is the same as every pair overlapping), and *disagree* otherwise. Overlap is
@@ -26,8 +26,14 @@ areas = level 3; DiD with at least ``MANY`` treated and ``MANY`` comparison area
 The evidence grade is the level of the strongest credible design.
 
 **Economics** (EMMIE): crimes prevented by the strongest credible design (total over the
-treated area-periods, with its interval); cost per crime prevented = cost / prevented, with
-the interval's bounds swapped (unbounded when the interval includes no prevention).
+treated area-periods, with its interval), from the design's own result: ITS ``fitted x
+(1 / ratio - 1)``; synthetic control ``-att x`` post-periods; group-time DiD ``-att x`` the
+treated area-periods it estimated (its post-period group-time cells times their cohort
+sizes); Poisson DiD ``treated_total x (exp(-att) - 1)``, the one figure the result lacks —
+the observed total over the treated area-periods of the rows the DiD was given, which
+:func:`evalkit.designs.evaluation.run_designs` computes on exactly those rows. Cost per
+crime prevented = cost / prevented, with the interval's bounds swapped (unbounded when the
+interval includes no prevention).
 """
 
 from __future__ import annotations
@@ -184,29 +190,32 @@ def _percent(ratio: float) -> float:
     return 100.0 * (ratio - 1.0)  # an unbounded ratio is an unbounded change; NaN stays NaN
 
 
-def _from_additive(att: float, lo: float, hi: float, obs: float) -> tuple[float, float, float]:
-    """Percent change obs / (obs - att) - 1 and its interval (obs held fixed)."""
-    def pct(a: float) -> float:
-        if math.isnan(a):
-            return float("nan")
-        if a == -math.inf:
-            return -100.0
-        return 100.0 * (obs / (obs - a) - 1.0) if obs - a > 0 else math.inf
-    return pct(att), pct(lo), pct(hi)
+_RELATIVE = ("relative_effect", "relative_ci_low", "relative_ci_high")
 
 
-def _effect_row(res: EvaluationResult, *, treated_total: float | None,
-                treated_cells: int | None) -> dict[str, Any]:
-    term = _TERM[res.method]
-    row = res.effect(term)
+def _ratios(row: pd.Series) -> tuple[float, float, float]:
+    """The design's own relative effect and interval; NaN where it gives none."""
+    return tuple(float(row[c]) if c in row and row[c] is not None else math.nan
+                 for c in _RELATIVE)
+
+
+def _post_cells(res: EvaluationResult) -> float:
+    """Treated area-periods behind a group-time ATT: its post-period (g, t) cells, each
+    counted as many times as its cohort has areas."""
+    s, sizes = res.series, res.sample.get("cohort_sizes") or {}
+    if s is None or "aggregation" not in s or not sizes:
+        return math.nan
+    gt = s[(s["aggregation"] == "gt") & (s["event_time"] >= 0)]
+    return float(gt["group"].astype(str).map(sizes).sum())
+
+
+def _effect_row(res: EvaluationResult, *, treated_total: float | None) -> dict[str, Any]:
+    row = res.effect(_TERM[res.method])
     est, lo, hi = (float(row[c]) for c in ("estimate", "ci_low", "ci_high"))
-    obs_mean = (treated_total / treated_cells
-                if treated_total is not None and treated_cells else None)
-    prevented = (float("nan"),) * 3
+    ratios = _ratios(row)
+    pct = tuple(_percent(r) for r in ratios)
+    nan3 = (math.nan,) * 3
     if res.method in ("its", "controlled_its"):
-        ratios = tuple(float(row.get(c, float("nan"))) for c in
-                       ("relative_effect", "relative_ci_low", "relative_ci_high"))
-        pct = tuple(_percent(r) for r in ratios)
         s = res.series
         fitted = float(s.loc[(s["unit"] == "treated") & s["post"].astype(bool), "fitted"].sum())
         if all(math.isfinite(r) and r > 0 for r in ratios):
@@ -218,19 +227,15 @@ def _effect_row(res: EvaluationResult, *, treated_total: float | None,
             prevented = (-est, -hi, -lo)
     elif res.method == "synth":
         n_post = int(res.sample.get("n_post") or 0)
-        post = res.series["post"].to_numpy(bool) if "post" in res.series else None
-        obs = float(res.series["observed"][post].mean()) if post is not None else None
-        obs = obs if obs is not None and math.isfinite(obs) else obs_mean
-        pct = _from_additive(est, lo, hi, obs) if obs else (float("nan"),) * 3
         prevented = (-est * n_post, -hi * n_post, -lo * n_post)
-    elif row["scale"] == "log":
-        pct = tuple(_percent(math.exp(v)) for v in (est, lo, hi))
-        if treated_total is not None:
-            prevented = tuple(treated_total * (math.exp(-v) - 1.0) for v in (est, hi, lo))
-    else:  # additive panel estimate (group-time DiD, OLS DiD): an average per area-period
-        pct = _from_additive(est, lo, hi, obs_mean) if obs_mean else (float("nan"),) * 3
-        if treated_cells:
-            prevented = (-est * treated_cells, -hi * treated_cells, -lo * treated_cells)
+    elif row["scale"] == "log":  # Poisson DiD: the observed total is not in the result
+        prevented = nan3 if treated_total is None else tuple(
+            treated_total * (math.exp(-v) - 1.0) for v in (est, hi, lo))
+    elif res.method == "staggered_did":
+        cells = _post_cells(res)
+        prevented = (-est * cells, -hi * cells, -lo * cells)
+    else:
+        prevented = nan3
     return {"estimate": pct[0], "ci_low": pct[1], "ci_high": pct[2], "unit": "percent",
             "prevented": prevented[0], "prevented_low": prevented[1],
             "prevented_high": prevented[2], "p_value": float(row["p_value"])}
@@ -265,8 +270,7 @@ def _direction(rows: pd.DataFrame) -> Direction:
 
 
 def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | None = None,
-                treated_cells: int | None = None, cost: float | None = None,
-                alpha: float = 0.05) -> Triangulation:
+                cost: float | None = None, alpha: float = 0.05) -> Triangulation:
     """Compare the designs' estimates, say whether they agree and grade the evidence.
 
     Parameters
@@ -275,10 +279,10 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
         The designs' results (``its``, ``controlled_its``, ``did``, ``staggered_did``,
         ``synth``, ``wdd``, ``survey_did``; an ``event_study`` lends its pre-trend test to
         ``did`` and is not a row of its own).
-    treated_total, treated_cells : float, int, optional
-        Observed outcome summed over the treated area-periods and their number (see
-        :func:`evalkit.designs.evaluation.treated_cells`); needed for the percentage change
-        of additive panel estimates and the crimes prevented by a Poisson DiD.
+    treated_total : float, optional
+        Observed outcome summed over the treated area-periods of the rows the Poisson DiD
+        was given (``run_designs(...).treated_total``): its crimes prevented, the one
+        figure its result does not carry. Never used for a % change.
     cost : float, optional
         Cost of the partnership over the evaluated period (any currency), for the cost per
         crime prevented.
@@ -290,13 +294,6 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
     Triangulation
     """
     check_alpha(alpha)
-    additive = sorted({r.method for r in results if r.method in ("did", "staggered_did")
-                       and r.effect(_TERM[r.method])["scale"] == "additive"})
-    if additive and (treated_total is None or not treated_cells):
-        raise SpecError(f"{', '.join(additive)} estimates an additive effect: give "
-                        "treated_total= and treated_cells= (the observed outcome summed over "
-                        "the treated area-periods and their number, e.g. from run_designs) "
-                        "to put it on the % scale and count crimes prevented.")
     if cost is not None and (not math.isfinite(float(cost)) or float(cost) < 0):
         raise SpecError(f"cost must be a positive amount (or None); got {cost!r}.")
     unknown = sorted({r.method for r in results} - set(_ROLE) - {"event_study"})
@@ -309,9 +306,12 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
     for res in results:
         if res.method == "event_study":
             continue
-        concern = _concern(res, pre_trend)
-        values = (_effect_row(res, treated_total=treated_total, treated_cells=treated_cells)
-                  if _ROLE[res.method] == "effect" else _other_row(res, alpha))
+        effect = _ROLE[res.method] == "effect"
+        values = (_effect_row(res, treated_total=treated_total) if effect
+                  else _other_row(res, alpha))
+        # without its own relative effect a design has no % to compare
+        concern = "eval_no_relative" if effect and math.isnan(values["estimate"]) \
+            else _concern(res, pre_trend)
         rows.append({"design": res.method, "role": _ROLE[res.method],
                      "term": _TERM[res.method], **values, "sms_level": _level(res),
                      "credible": not concern, "concern": concern})

@@ -894,7 +894,7 @@ TEXT: dict[str, str] = {
     # -- evaluation template: designs run and their credibility --
     "caveat.eval_its_first_cohort": (
         "The partnership started at {n_starts} different dates; the interrupted time series "
-        "sums the {n} area(s) that started first, in {start}."),
+        "sums the {n} areas that started first, in {start}."),
     "caveat.eval_controlled_its": (
         "{n} treated area(s), fewer than {few}: the difference in differences is estimated as "
         "a controlled interrupted time series (the treated series against the comparison "
@@ -910,7 +910,6 @@ TEXT: dict[str, str] = {
     "caveat.eval_no_buffer": (
         "No displacement test: no buffer areas were given (parameters buffer and "
         "buffer_control)."),
-    "caveat.eval_design_failed": "The {design} could not be estimated on these data: {message}",
     "caveat.eval_unchecked": (
         "{design}: its assumption could not be checked (no period before the start to test); "
         "not counted in the agreement or the evidence grade."),
@@ -1074,4 +1073,52 @@ TEXT: dict[str, str] = {
     "ind.survey.did.suppressed": (
         "The change between the {before} and the {after} wave against the other surveyed "
         "areas is not shown: at least one of its cells is too small or too imprecise."),
+    # -- evaluation: always-treated areas, failed designs, cohorts named, rows by design --
+    "caveat.eval_always_treated": (
+        "{n} areas were under the partnership from their first period in the data "
+        "({areas}): with no period before the start, no design can compare them with "
+        "anything, so they are left out of every design."),
+    "caveat.eval_always_treated_one": (
+        "One area, {areas}, was under the partnership from its first period in the data: "
+        "with no period before the start, no design can compare it with anything, so it is "
+        "left out of every design."),
+    "caveat.eval_its_first_cohort_one": (
+        "The partnership started at {n_starts} different dates; the interrupted time series "
+        "follows the area that started first, {area}, in {start}."),
+    "caveat.eval_not_run_its": (
+        "The {design} could not be estimated on these data: {message} It needs enough "
+        "periods before the first start ({start}): data that begin earlier, or a simpler "
+        "model (seasonality none, slope_change false), let it run."),
+    "caveat.eval_not_run_panel": (
+        "The {design} could not be estimated on these data: {message} It needs areas never "
+        "under the partnership (parameter comparison) and periods before each start (data "
+        "that begin earlier)."),
+    "caveat.eval_not_run_synth": (
+        "The {design} could not be estimated on these data: {message} It builds the area's "
+        "counterfactual from the comparison areas, which need the outcome in every period "
+        "(choose them with the parameter comparison)."),
+    "caveat.eval_not_run_wdd": (
+        "The {design} could not be estimated on these data: {message} It counts {window} "
+        "periods before and after the start ({start}): a smaller window (parameter "
+        "window), or data covering those periods, let it run."),
+    "caveat.eval_no_relative": (
+        "{design}: the design gives no percentage change, so it cannot be compared with the "
+        "others; not counted in the agreement or the evidence grade."),
+    "eval.concern.eval_no_relative": "no percentage change",
+    "caveat.eval_small_cohort_one": (
+        "The cohort first treated in {cohort} is a single area, {areas}: its group-time "
+        "effects rest on that area alone and are imprecise."),
+    "caveat.eval_small_cohort": (
+        "The cohort first treated in {cohort} has only {n} areas ({areas}): its group-time "
+        "effects rest on very few areas and are imprecise."),
+    "eval.diag.design": "{design}: ",
+    "caveat.eval_autocorrelation": (
+        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p = {p:.3f}): this "
+        "design's confidence intervals are likely too narrow; give more weight to the "
+        "designs with comparison areas (with monthly data, seasonality month may account "
+        "for it)."),
+    "caveat.eval_overdispersion": (
+        "The counts are overdispersed (dispersion {dispersion:.2f}, p = {p:.3g}): Poisson "
+        "intervals are too narrow. Use family quasipoisson or negbin."),
+    "eval.always_treated_areas": "Left out (under the partnership from the first period)",
 }

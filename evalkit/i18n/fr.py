@@ -952,7 +952,7 @@ TEXT: dict[str, str] = {
     # -- modèle evaluation : plans estimés et crédibilité --
     "caveat.eval_its_first_cohort": (
         "Le partenariat a démarré à {n_starts} dates différentes ; la série temporelle "
-        "interrompue additionne les {n} secteur(s) partis les premiers, en {start}."),
+        "interrompue additionne les {n} secteurs partis les premiers, en {start}."),
     "caveat.eval_controlled_its": (
         "{n} secteur(s) traité(s), moins de {few} : la double différence est estimée par une "
         "série temporelle interrompue contrôlée (la série traitée face à la somme des "
@@ -968,9 +968,6 @@ TEXT: dict[str, str] = {
     "caveat.eval_no_buffer": (
         "Pas de test de déplacement : aucune zone tampon n'a été donnée (paramètres buffer "
         "et buffer_control)."),
-    "caveat.eval_design_failed": (
-        "Le plan {design} n'a pas pu être estimé sur ces données (message technique, en "
-        "anglais : {message})"),
     "caveat.eval_unchecked": (
         "{design} : son hypothèse n'a pas pu être vérifiée (aucune période avant le démarrage "
         "à tester) ; non compté dans l'accord ni dans le niveau de preuve."),
@@ -1143,4 +1140,58 @@ TEXT: dict[str, str] = {
         "L'évolution entre la vague {before} et la vague {after} face aux autres secteurs "
         "enquêtés n'est pas montrée : au moins une de ses cellules est trop petite ou trop "
         "imprécise."),
+    # -- evaluation: always-treated areas, failed designs, cohorts named, rows by design --
+    "caveat.eval_always_treated": (
+        "{n} secteurs étaient dans le partenariat dès leur première période dans les données "
+        "({areas}) : sans période avant le démarrage, aucun plan ne peut les comparer à quoi "
+        "que ce soit ; ils sont écartés de tous les plans."),
+    "caveat.eval_always_treated_one": (
+        "Un secteur, {areas}, était dans le partenariat dès sa première période dans les "
+        "données : sans période avant le démarrage, aucun plan ne peut le comparer à quoi "
+        "que ce soit ; il est écarté de tous les plans."),
+    "caveat.eval_its_first_cohort_one": (
+        "Le partenariat a démarré à {n_starts} dates différentes ; la série temporelle "
+        "interrompue suit le secteur parti le premier, {area}, en {start}."),
+    "caveat.eval_not_run_its": (
+        "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
+        "anglais : {message}). Il lui faut assez de périodes avant le premier démarrage "
+        "({start}) : des données qui commencent plus tôt, ou un modèle plus simple "
+        "(seasonality none, slope_change false), le permettent."),
+    "caveat.eval_not_run_panel": (
+        "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
+        "anglais : {message}). Il lui faut des secteurs jamais entrés dans le partenariat "
+        "(paramètre comparison) et des périodes avant chaque démarrage (des données qui "
+        "commencent plus tôt)."),
+    "caveat.eval_not_run_synth": (
+        "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
+        "anglais : {message}). Il construit le contrefactuel du secteur à partir des "
+        "secteurs de comparaison, qui doivent avoir la variable à chaque période (les "
+        "choisir avec le paramètre comparison)."),
+    "caveat.eval_not_run_wdd": (
+        "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
+        "anglais : {message}). Il compte {window} périodes avant et après le démarrage "
+        "({start}) : une fenêtre plus courte (paramètre window), ou des données couvrant ces "
+        "périodes, le permettent."),
+    "caveat.eval_no_relative": (
+        "{design} : le plan ne donne pas de variation en pourcentage ; il ne peut donc pas "
+        "être comparé aux autres, et n'est compté ni dans l'accord ni dans le niveau de "
+        "preuve."),
+    "eval.concern.eval_no_relative": "pas de variation en pourcentage",
+    "caveat.eval_small_cohort_one": (
+        "La cohorte entrée dans le dispositif en {cohort} ne compte qu'un secteur, {areas} : "
+        "ses effets par groupe et période reposent sur ce seul secteur et sont imprécis."),
+    "caveat.eval_small_cohort": (
+        "La cohorte entrée dans le dispositif en {cohort} ne compte que {n} secteurs "
+        "({areas}) : ses effets par groupe et période reposent sur très peu de secteurs et "
+        "sont imprécis."),
+    "eval.diag.design": "{design} : ",
+    "caveat.eval_autocorrelation": (
+        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) : "
+        "les intervalles de confiance de ce plan sont probablement trop étroits ; mieux vaut "
+        "se fier aux plans avec secteurs de comparaison (avec des données mensuelles, "
+        "seasonality month peut en rendre compte)."),
+    "caveat.eval_overdispersion": (
+        "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p = {p:.3g}) : les "
+        "intervalles de Poisson sont trop étroits. Utiliser family quasipoisson ou negbin."),
+    "eval.always_treated_areas": "Écartés (dans le partenariat dès la première période)",
 }

@@ -7,14 +7,19 @@ Everything here reads a :class:`~evalkit.designs.triangulate.Triangulation` (and
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evalkit.designs.evaluation import describe
 from evalkit.i18n import (
+    Caveat,
     Lang,
     format_number,
     format_significant,
@@ -23,11 +28,18 @@ from evalkit.i18n import (
     t,
 )
 from evalkit.report.html import Html, join, table, tag
-from evalkit.report.narrative import _p, _same_precision, section, title_block
+from evalkit.report.narrative import (
+    _p,
+    _same_precision,
+    section,
+    title_block,
+)
+from evalkit.report.narrative import diagnostics_section as _diagnostics
 from evalkit.report.plots import _figure
+from evalkit.results import EvaluationResult
 
-__all__ = ["comparison_section", "designs_section", "evidence_section", "header", "headline",
-           "plot_forest"]
+__all__ = ["comparison_section", "designs_section", "diagnostics_section", "evidence_section",
+           "header", "headline", "plot_forest"]
 
 
 def _name(design: str, lang: str) -> str:
@@ -43,10 +55,11 @@ def _pct(value: float, lang: str) -> str:
 
 def header(run: Any, *, lang: Lang, outcome: str, title: str = "", partnership: str = "",
            outcome_label: str | None = None) -> Html:
-    """Title and the who / where / when / what table."""
+    """Title and the who / where / when / what table (with the areas left out)."""
     name = outcome_name(outcome, lang, outcome_label)
     starts = sorted(set(run.treated.values()))
     rows = [("report.who", partnership), ("report.where", ", ".join(run.treated)),
+            ("eval.always_treated_areas", ", ".join(run.always_treated)),
             ("report.when", ", ".join(starts)), ("report.what", name),
             ("eval.comparison_areas", t("eval.n_areas.one" if len(run.comparison) == 1
                                         else "eval.n_areas", lang, n=len(run.comparison))),
@@ -130,6 +143,41 @@ def designs_section(run: Any, *, lang: Lang, results: Any = None) -> Html:
     if notes:
         parts.append(tag("ul", *notes, cls="evalkit-notes"))
     return join(parts)
+
+
+def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
+    """Every design's checks and caveats, each line starting with the design's name (several
+    designs run the same check); a cohort of few areas is named by its areas."""
+    def label(res: EvaluationResult) -> str:
+        name = _name(res.method, lang)
+        return t("eval.diag.design", lang, design=name[:1].upper() + name[1:])
+
+    with warnings.catch_warnings():  # rebuilding a result re-issues its caveats
+        warnings.simplefilter("ignore")
+        named = [dataclasses.replace(r, warnings=tuple(_for_evaluation(w, run.treated)
+                                                       for w in r.warnings))
+                 for r in results]
+    return _diagnostics(named, lang=lang, label=label)
+
+
+#: the designs' caveats whose advice names estimator options the evaluation sets itself
+_ADVICE = {"autocorrelation_counts": "eval_autocorrelation",
+           "overdispersion": "eval_overdispersion"}
+
+
+def _for_evaluation(caveat: Any, treated: dict[str, str]) -> Any:
+    """A design's caveat as the evaluation says it: advice in the evaluation's parameters,
+    and the small-cohort caveat with the cohort's areas named."""
+    code = getattr(caveat, "code", None)
+    if code in _ADVICE:
+        return Caveat(_ADVICE[code], **caveat.values)
+    if code != "cs_small_cohort":
+        return caveat
+    areas = sorted(a for a, start in treated.items() if start == str(caveat.values["cohort"]))
+    if not areas:  # the cohort label does not read as a start: keep the design's own text
+        return caveat
+    return Caveat("eval_small_cohort" + ("_one" if len(areas) == 1 else ""),
+                  cohort=caveat.values["cohort"], n=len(areas), areas=", ".join(areas))
 
 
 def comparison_section(tri: Any, *, lang: Lang) -> Html:
@@ -241,11 +289,7 @@ def evidence_section(tri: Any, *, lang: Lang, outcome: str, outcome_label: str |
 
 def _reason(reason: Any, lang: str) -> str:
     """A triangulation caveat with the design's name in ``lang``, capitalised."""
-    values = dict(reason.values)
-    if "design" in values:
-        values["design"] = _name(values["design"], lang)
-    text = t(f"caveat.{reason.code}", lang, **values)
-    return text[:1].upper() + text[1:]
+    return describe(reason, lang)
 
 
 def _money(value: float, lang: str, currency: str) -> str:

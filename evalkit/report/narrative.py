@@ -11,7 +11,7 @@ import contextlib
 import datetime as _dt
 import math
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -296,21 +296,26 @@ def _p(p: float, lang: str) -> str:
 _SUPERSEDED = {"staggered_event_study": "staggered_twfe", "staggered_twfe": "group_time_used"}
 
 
-def _caveats(results: Sequence[EvaluationResult], lang: str) -> list[str]:
-    warnings = [w for r in results for w in r.warnings]
-    codes = {getattr(w, "code", None) for w in warnings}
+def _caveats(results: Sequence[EvaluationResult], lang: str,
+             label: Callable[[EvaluationResult], str] | None = None) -> list[str]:
+    warnings = [(r, w) for r in results for w in r.warnings]
+    codes = {getattr(w, "code", None) for _, w in warnings}
     if any(r.method == "staggered_did" for r in results):
         codes.add("group_time_used")  # the staggered-TWFE advice has been followed
-    kept = [w for w in warnings if _SUPERSEDED.get(getattr(w, "code", None)) not in codes]
-    return list(dict.fromkeys(_render(w, lang) for w in kept))
+    kept = [(r, w) for r, w in warnings
+            if _SUPERSEDED.get(getattr(w, "code", None)) not in codes]
+    return list(dict.fromkeys((label(r) if label else "") + _render(w, lang) for r, w in kept))
 
 
 def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], *,
-                        lang: Lang) -> Html:
-    """Each diagnostic in plain words with its status, then the caveats (deduplicated)."""
+                        lang: Lang, label: Callable[[EvaluationResult], str] | None = None
+                        ) -> Html:
+    """Each diagnostic in plain words with its status, then the caveats (deduplicated);
+    ``label(result)``, when given, starts each line (the design's name in a report of
+    several designs)."""
     results = [results] if isinstance(results, EvaluationResult) else list(results)
     items = []
-    for d in (d for r in results for d in r.diagnostics):
+    for res, d in ((r, d) for r in results for d in r.diagnostics):
         rho = None
         if d.table is not None and "autocorrelation" in d.table:
             rho = float(d.table["autocorrelation"].iloc[0])
@@ -326,11 +331,11 @@ def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], 
                    f"report.diag.{'passed' if d.passed else 'failed'}", lang)
         items.append(tag("li", tag("span", "✔ " if d.passed else "⚠ ",
                                    cls="evalkit-ok" if d.passed else "evalkit-warn"),
-                         text, " ", tag("em", f"({status})")))
+                         label(res) if label else "", text, " ", tag("em", f"({status})")))
     parts = [section("report.diagnostics", lang)]
     parts.append(tag("ul", *items) if items else tag("p", t("report.diag.none", lang)))
     parts.append(tag("h3", t("report.caveats", lang)))
-    caveats = _caveats(results, lang)
+    caveats = _caveats(results, lang, label)
     parts.append(tag("ul", *(tag("li", c) for c in caveats)) if caveats
                  else tag("p", t("report.caveats.none", lang)))
     return join(parts)

@@ -26,8 +26,8 @@ _ESTIMATE_FIELDS = ("term", "estimate", "std_error", "ci_low", "ci_high", "p_val
 
 def build_results(results: Sequence[EvaluationResult], *, template: str,
                   parameters: Mapping[str, Any], data: object, unit: str | None = None,
-                  time: str | None = None, diagnostics: Sequence[Diagnostic] = ()
-                  ) -> dict[str, Any]:
+                  time: str | None = None, diagnostics: Sequence[Diagnostic] = (),
+                  warnings: Sequence[str] = ()) -> dict[str, Any]:
     """The results.json document for one template run.
 
     Parameters
@@ -46,12 +46,16 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         The data file (or frame) the run read; hashed and counted.
     diagnostics : sequence of Diagnostic
         Checks that belong to no single result (the ``evaluation`` template's
-        ``designs_agree`` and ``evidence_level``), listed after the results' own.
+        ``designs_agree`` and ``evidence_level``, and ``design_not_run`` for a design that
+        could not be estimated), listed after the results' own.
+    warnings : sequence of str
+        Notes that belong to no single result (the ``evaluation`` template's: areas left
+        out, designs not run), listed after the results' own.
     """
     from evalkit import __version__
 
     table = read_table(data)
-    estimates, warnings = [], []
+    estimates, notes = [], []
     units = periods = 0
     for res in results:
         n_obs = int(res.sample.get("n_obs") or 0)
@@ -62,7 +66,8 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
             record.update({k: row.get(k) for k in _ESTIMATE_FIELDS})
             record["n_obs"] = int(row.get("n_obs") or n_obs)
             estimates.append(record)
-        warnings += [str(w) for w in res.warnings if str(w) not in warnings]
+        notes += [str(w) for w in res.warnings if str(w) not in notes]
+    notes += [str(w) for w in warnings if str(w) not in notes]
     checks = [d for res in results for d in res.diagnostics] + list(diagnostics)
     if unit and unit in table and not units:
         units = int(table[unit].nunique())
@@ -78,7 +83,7 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         "estimates": estimates,
         "diagnostics": [{k: v for k, v in d.to_dict().items() if k != "message"}
                         for d in checks],
-        "warnings": warnings,
+        "warnings": notes,
     })
 
 

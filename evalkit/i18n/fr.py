@@ -107,7 +107,7 @@ TEXT: dict[str, str] = {
         "condamnations pour 100 sortants de prison face à une comparaison nationale "
         "appariée sur le score de propension."),
     "cohort.design.match": (
-        "Chaque personne de la cohorte est appariée à {ratio} personne(s) du vivier au score "
+        "Chaque personne de la cohorte est appariée à {ratio} {ratio:personne|personnes} du vivier au score "
         "le plus proche ({replace}), {caliper}."),
     "cohort.design.replace.True": (
         "avec remise : une personne du vivier peut servir plusieurs fois"),
@@ -225,8 +225,8 @@ TEXT: dict[str, str] = {
         "Élargissez la distance maximale ou utilisez la pondération pour garder tout le "
         "monde."),
     "caveat.cohort_ratio_short": (
-        "{n} personne(s) de la cohorte ont trouvé moins de {ratio} comparaisons dans la "
-        "distance maximale ; elles gardent celles trouvées."),
+        "{n} {n:personne|personnes} de la cohorte {n:a|ont} trouvé moins de {ratio} comparaisons dans la "
+        "distance maximale ; {n:elle garde|elles gardent} celles trouvées."),
     "caveat.cohort_reuse": (
         "Appariement avec remise : {n_distinct} personnes du vivier servent de comparaison à "
         "{n_matched} personnes de la cohorte, l'une jusqu'à {max_uses} fois."),
@@ -235,7 +235,7 @@ TEXT: dict[str, str] = {
         "effective {ess:.0f} sur {n}) : l'estimation repose sur peu de personnes. Préférez "
         "un appariement avec distance maximale."),
     "caveat.cohort_imbalance": (
-        "Covariable(s) encore déséquilibrée(s) après ajustement (différence de moyennes "
+        "Covariables encore déséquilibrées après ajustement (différence de moyennes "
         "standardisée au-delà de {limit} en valeur absolue) : {covariates}. Un biais de "
         "confusion résiduel est possible : ajoutez des carrés ou interactions de ces "
         "covariables, une distance maximale ou davantage de comparaisons."),
@@ -353,33 +353,33 @@ TEXT: dict[str, str] = {
     "report.data.series": (
         "{n_periods} {freq_plural}, de {first} à {last}, pour {n_units} {areas} additionnés "
         "en une seule série."),
-    "report.headline.caveats": "{n} réserve(s) s'appliquent : voir « Vérifications et réserves » ci-dessous.",
+    "report.headline.caveats": "{n} {n:réserve s'applique|réserves s'appliquent} : voir « Vérifications et réserves » ci-dessous.",
     "report.diag.accounted": "pris en compte par le modèle",
     "report.table.change": "Variation (IC à {level} %)",
     "report.event_table": "Coefficients de l'étude d'événement",
     "demo.partnership": "Conseil de prévention : patrouilles de nuit avec les commerçants",
     # -- avertissements et notes enregistrés dans les résultats ------------------------------
     "caveat.autocorrelation_ols": (
-        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) : "
+        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
         "les intervalles de confiance sont probablement trop étroits. Relancer avec "
         "se='ar1' (MCG avec erreurs AR(1)), ajouter la saisonnalité ou une série témoin."),
     "caveat.autocorrelation_counts": (
-        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) : "
+        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
         "les intervalles de confiance sont probablement trop étroits. Relancer avec "
         "se='hac', ajouter la saisonnalité ou une série témoin."),
     "caveat.autocorrelation_hac": (
-        "Les résidus restent autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) ; "
+        "Les résidus restent autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) ; "
         "les intervalles de Newey–West sont connus pour être trop étroits sur des séries "
         "courtes et autocorrélées. Préférer se='ar1' avec family='ols', ou une série témoin."),
     "caveat.overdispersion": (
-        "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p = {p:.3g}) : les "
+        "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p {p:p}) : les "
         "intervalles du modèle de Poisson sont trop étroits. Utiliser family='quasipoisson' "
         "ou 'negbin', ou se='robust'."),
     "caveat.short_pre_period": (
         "Seulement {n_pre} mois avant l'intervention ; au moins 24 sont recommandés pour "
         "séparer tendance et saisonnalité."),
     "caveat.short_post_period": (
-        "Seulement {n_post} période(s) après l'intervention : le changement de pente et "
+        "Seulement {n_post} {n_post:période|périodes} après l'intervention : le changement de pente et "
         "l'effet cumulé reposent sur très peu de données."),
     "caveat.small_counts": (
         "Très petits effectifs ({before} faits avant, {after} après) : estimations "
@@ -402,7 +402,7 @@ TEXT: dict[str, str] = {
         "n'apportent aucune information à un modèle de Poisson à effets fixes."),
     "caveat.dropped_missing": "{n} lignes écartées pour valeurs manquantes dans {columns}.",
     "caveat.pre_trend": (
-        "Les coefficients d'avant le démarrage diffèrent conjointement de zéro (p = {p:.3f}) : "
+        "Les coefficients d'avant le démarrage diffèrent conjointement de zéro (p {p:p}) : "
         "l'hypothèse de tendances parallèles est douteuse, les estimations d'après peuvent "
         "être biaisées."),
     "caveat.staggered_event_study": (
@@ -472,21 +472,21 @@ TEXT: dict[str, str] = {
         "un intervalle fiable, modéliser des taux ou des log-comptages avec family='ols', où "
         "le bootstrap sauvage s'applique."),
     "caveat.few_treated": (
-        "Seulement {n} secteur(s) traité(s) : l'inférence par grappe rejette trop souvent "
-        "avec si peu de grappes traitées ; préférer une inférence par permutation (placebo) "
+        "Seulement {n} {n:secteur traité|secteurs traités} : l'inférence par grappe rejette trop souvent "
+        "avec si peu de grappes traitées ; préférez une inférence par permutation (placebo) "
         "ou le contrôle synthétique."),
     # -- différence de différences sur enquête (evalkit.designs.survey_did) ---------------
     "caveat.survey_unreliable": (
-        "Cellule(s) d'enquête {cells} sous la règle de diffusion (moins de {min_n} "
-        "répondants ou erreur relative au-delà de {rse_max:.0%}) : la différence de "
+        "Cellules d'enquête sous la règle de diffusion (moins de {min_n} répondants ou "
+        "erreur relative au-delà de {rse_max:.0%}) : {cells} ; la différence de "
         "différences repose sur des parts peu fiables ; regrouper davantage de vagues ou "
         "de secteurs."),
     "caveat.survey_caution": (
-        "Cellule(s) d'enquête {cells} avec une erreur relative entre {rse_low:.0%} et "
-        "{rse_max:.0%} : lire leurs parts avec prudence."),
+        "Cellules d'enquête dont l'erreur relative est comprise entre {rse_low:.0%} et "
+        "{rse_max:.0%} : {cells}. Lisez leurs parts avec prudence."),
     # -- déploiement échelonné (Callaway–Sant'Anna, evalkit.designs.staggered) ------------
     "caveat.cs_small_cohort": (
-        "La cohorte entrée dans le dispositif en {cohort} ne compte que {n} secteur(s) : ses "
+        "La cohorte entrée dans le dispositif en {cohort} ne compte que {n} {n:secteur|secteurs} : ses "
         "effets par groupe et période reposent sur très peu de secteurs et sont imprécis."),
     "caveat.cs_few_clusters": (
         "Seulement {n} secteurs : les erreurs-types analytiques (fonction d'influence, par "
@@ -496,20 +496,20 @@ TEXT: dict[str, str] = {
         "plus fiable."),
     "caveat.cs_pre_trend": (
         "Les effets par groupe et période avant le démarrage sont conjointement différents "
-        "de zéro (p = {p:.3f}) : l'hypothèse de tendances parallèles est douteuse et les "
+        "de zéro (p {p:p}) : l'hypothèse de tendances parallèles est douteuse et les "
         "estimations après le démarrage peuvent être biaisées."),
     "caveat.cs_dropped_first_period": (
-        "{n} secteur(s) traité(s) dès la première période ({first}) ou avant ont été "
-        "écartés : aucune période antérieure ne permet de les comparer."),
+        "{n} {n:secteur traité|secteurs traités} dès la première période ({first}) ou avant "
+        "{n:a été écarté|ont été écartés} : aucune période antérieure ne permet de les comparer."),
     "caveat.cs_late_cohort_never": (
-        "{n} secteur(s) entré(s) dans le dispositif après la dernière période ({last}) sont "
-        "comptés comme jamais traités."),
+        "{n} {n:secteur entré|secteurs entrés} dans le dispositif après la dernière période "
+        "({last}) {n:est compté comme jamais traité|sont comptés comme jamais traités}."),
     "caveat.cs_last_cohort_control": (
-        "Aucun secteur n'est jamais traité : la dernière cohorte ({cohort}, {n} secteur(s)) "
+        "Aucun secteur n'est jamais traité : la dernière cohorte ({cohort}, {n} {n:secteur|secteurs}) "
         "sert de groupe de comparaison et les périodes à partir de son démarrage ont été "
         "écartées."),
     "caveat.cs_cells_skipped": (
-        "{n} effet(s) par groupe et période n'ont pas pu être estimés, faute de secteurs "
+        "{n} {n:effet|effets} par groupe et période {n:n'a pas pu être estimé|n'ont pas pu être estimés}, faute de secteurs "
         "traités ou de comparaison : {cells}."),
     # -- graphiques -------------------------------------------------------------------------
     "plot.its.title": "{outcome} : observé et attendu sans le partenariat",
@@ -843,8 +843,8 @@ TEXT: dict[str, str] = {
         "comparée à la zone témoin, comme chez Bowers et Johnson 2003) ; elle sert au test "
         "WDD."),
     "caveat.wdq_windows": (
-        "Effectifs cumulés sur {n_before} période(s) avant ({before}) et {n_after} "
-        "période(s) après ({after}) le démarrage."),
+        "Effectifs cumulés sur {n_before} {n_before:période|périodes} avant ({before}) et "
+        "{n_after} {n_after:période|périodes} après ({after}) le démarrage."),
     "caveat.wdq_label_diffusion_exceeds": (
         "WDQ = {wdq:.2f} (supérieur à 1) : diffusion des bénéfices vers la zone tampon, "
         "plus forte que l'effet direct."),
@@ -875,7 +875,7 @@ TEXT: dict[str, str] = {
         "plus serait détectée avec une puissance de {power_pct} %."),
     # -- puissance et effet minimal détectable (evalkit.designs.power) --------------------
     "caveat.power_few_treated": (
-        "Avec seulement {n} secteur(s) traité(s), les tests robustes par grappes rejettent "
+        "Avec seulement {n} {n:secteur traité|secteurs traités}, les tests robustes par grappes rejettent "
         "trop souvent : la puissance simulée est donc surestimée. Lisez-la comme une borne "
         "supérieure et analysez avec un bootstrap sauvage ou une inférence par permutation."),
     "caveat.power_autocorrelation": (
@@ -925,7 +925,7 @@ TEXT: dict[str, str] = {
         "sont moyennés. La distribution placebo est celle de l'écart moyen de {n} donneurs "
         "pris ensemble (ensembles de donneurs utilisés : {sets})."),
     "caveat.synth_few_placebos": (
-        "Seulement {n} placebo(s) : la plus petite p-valeur possible, {p_min:.3g}, dépasse "
+        "Seulement {n} {n:placebo|placebos} : la plus petite p-valeur possible, {p_min:.3g}, dépasse "
         "alpha = {alpha} ; le test par permutation ne peut détecter aucun effet et les "
         "intervalles sont infinis. Ajoutez des secteurs donneurs."),
     "caveat.synth_ci_empty": (
@@ -936,11 +936,11 @@ TEXT: dict[str, str] = {
         "placebo=False : aucun placebo n'est réestimé, donc ni p-valeurs, ni intervalles, "
         "ni contrôles de robustesse."),
     "caveat.synth_constant_predictor": (
-        "Le ou les prédicteurs {predictors} prennent la même valeur pour tous les secteurs "
-        "et n'apportent aucune information ; ils ont été ignorés."),
+        "Prédicteurs qui prennent la même valeur pour tous les secteurs, sans apporter "
+        "d'information, et ont donc été ignorés : {predictors}."),
     "caveat.synth_loo_sign": (
-        "Retirer le ou les donneurs {donors} inverse le signe de l'effet estimé : le "
-        "résultat repose sur eux."),
+        "Retirer l'un de ces donneurs inverse le signe de l'effet estimé ; le résultat "
+        "repose donc sur eux : {donors}."),
     "caveat.synth_placebo_time": (
         "Placebo dans le temps : réestimé avec une intervention fictive en {fake}, le "
         "contrôle synthétique s'écarte déjà du secteur traité avant la vraie intervention "
@@ -952,9 +952,10 @@ TEXT: dict[str, str] = {
     # -- modèle evaluation : plans estimés et crédibilité --
     "caveat.eval_its_first_cohort": (
         "Le partenariat a démarré à {n_starts} dates différentes ; la série temporelle "
-        "interrompue additionne les {n} secteur(s) partis les premiers, en {start}."),
+        "interrompue additionne {n:le secteur parti le premier|les {n} secteurs partis les "
+        "premiers}, en {start}."),
     "caveat.eval_controlled_its": (
-        "{n} secteur(s) traité(s), moins de {few} : la double différence est estimée par une "
+        "{n} {n:secteur traité|secteurs traités}, moins de {few} : la double différence est estimée par une "
         "série temporelle interrompue contrôlée (la série traitée face à la somme des "
         "secteurs de comparaison), car les intervalles robustes par grappe sont bien trop "
         "étroits avec si peu de secteurs traités."),

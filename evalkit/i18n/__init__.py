@@ -16,6 +16,7 @@ Python print warnings in the reader's language.
 from __future__ import annotations
 
 import math
+import re
 import string
 import warnings
 from typing import Any, Literal
@@ -109,9 +110,20 @@ def catalogue(lang: str) -> dict[str, str]:
     return LANGUAGES[lang]
 
 
+_FRENCH_SPACE = re.compile(r"[ \u00a0\u202f]+([:;!?%»])|(«)[ \u00a0\u202f]+")
+
+
+def _french_typography(text: str) -> str:
+    """A narrow no-break space before ``: ; ! ? %`` and inside guillemets, so a line never
+    starts with the mark (the catalogue writes plain spaces there)."""
+    return _FRENCH_SPACE.sub(lambda m: f"\u202f{m[1]}" if m[1] else f"{m[2]}\u202f", text)
+
+
 def t(key: str, lang: str = "en", /, **values: Any) -> str:
-    """Translate ``key`` into ``lang`` and fill its ``{placeholders}`` (numbers localised)."""
-    return _Formatter(lang).format(catalogue(lang)[key], **values)
+    """Translate ``key`` into ``lang`` and fill its ``{placeholders}`` (numbers localised;
+    French typography: a narrow no-break space before ``: ; ! ? %``)."""
+    text = _Formatter(lang).format(catalogue(lang)[key], **values)
+    return _french_typography(text) if lang == "fr" else text
 
 
 class Caveat(str):

@@ -680,9 +680,9 @@ TEXT: dict[str, str] = {
     "ind.title": "Indicator profile: {area}",
     "ind.counts": "Counts and rates",
     "ind.counts.text": (
-        "Counts and rates per {per} {exposure} over the last {window} {freq_plural} ({last}) "
-        "and the {window} before ({previous}), with exact (Garwood) {level}% confidence "
-        "intervals and the rate ratio between the two."),
+        "Counts over the last {window_len} ({last}) and the {window_len} before ({previous}); "
+        "rates per {per} {exposure} per {freq_name}, with exact (Garwood) {level}% "
+        "confidence intervals, and the rate ratio between the two windows."),
     "ind.trends": "Trends",
     "ind.season": "Seasonality",
     "ind.harm": "Harm-weighted totals",
@@ -702,8 +702,8 @@ TEXT: dict[str, str] = {
     "ind.col.indicator": "Indicator",
     "ind.col.count_prev": "Count (previous)",
     "ind.col.count_last": "Count (last)",
-    "ind.col.rate_prev": "Rate (previous)",
-    "ind.col.rate_last": "Rate (last)",
+    "ind.col.rate_prev": "Rate per {freq_name} (previous)",
+    "ind.col.rate_last": "Rate per {freq_name} (last)",
     "ind.col.ci_last": "{level}% CI (last)",
     "ind.col.ratio": "Rate ratio",
     "ind.col.ratio_ci": "{level}% CI (ratio)",
@@ -719,7 +719,8 @@ TEXT: dict[str, str] = {
     "ind.reliability.caution": "caution",
     "ind.reliability.suppressed": "suppressed",
     "ind.methods": (
-        "Rates: count / exposure × {per}. Exact Poisson (Garwood) intervals: lower = "
+        "Rates: count / exposure × {per}, the exposure summed over the periods counted, so "
+        "every rate is per period of the data (per month for monthly data). Exact Poisson (Garwood) intervals: lower = "
         "χ²(α/2; 2x)/2, upper = χ²(1−α/2; 2x+2)/2. Rate ratios between two periods: exact "
         "conditional (binomial) interval. Survey shares: weighted estimates with Wilson "
         "intervals on the effective sample size."),
@@ -754,8 +755,8 @@ TEXT: dict[str, str] = {
         "{n} values from counts shown as “{label}” are left out of the figure (disclosure "
         "control)."),
     "ind.trends.text": (
-        "Rate per {per} {exposure} in each {freq_name}, with its exact (Garwood) {level}% "
-        "confidence band; wide bands mean few events."),
+        "Rate per {per} {exposure} per {freq_name}, in every {freq_name}, with its exact "
+        "(Garwood) {level}% confidence band; wide bands mean few events."),
     "ind.season.text": (
         "Mean count per {season_name} over {first} – {last}: months that are regularly higher "
         "should not be mistaken for an effect."),
@@ -1074,4 +1075,10 @@ TEXT: dict[str, str] = {
     "ind.survey.did.suppressed": (
         "The change between the {before} and the {after} wave against the other surveyed "
         "areas is not shown: at least one of its cells is too small or too imprecise."),
+    # -- h-words: periods counted, plurals (issue 14) ----------------------------------------
+    "ind.periods.M": "{n} {n:month|months}",
+    "ind.periods.Q": "{n} {n:quarter|quarters}",
+    "ind.periods.Y": "{n} {n:year|years}",
+    "ind.periods.W": "{n} {n:week|weeks}",
+    "ind.periods.D": "{n} {n:day|days}",
 }

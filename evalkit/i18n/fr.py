@@ -355,7 +355,7 @@ TEXT: dict[str, str] = {
         "en une seule série."),
     "report.headline.caveats": "{n} {n:réserve s'applique|réserves s'appliquent} : voir « Vérifications et réserves » ci-dessous.",
     "report.diag.accounted": "pris en compte par le modèle",
-    "report.table.change": "Variation (IC à {level} %)",
+    "report.table.change": "Variation (IC à {level} %)",
     "report.event_table": "Coefficients de l'étude d'événement",
     "demo.partnership": "Conseil de prévention : patrouilles de nuit avec les commerçants",
     # -- avertissements et notes enregistrés dans les résultats ------------------------------
@@ -518,7 +518,7 @@ TEXT: dict[str, str] = {
     "plot.its.observed": "Observé",
     "plot.its.fitted": "Ajustement du modèle",
     "plot.its.counterfactual": "Attendu sans le partenariat",
-    "plot.its.band": "Bande de confiance à {level} %",
+    "plot.its.band": "Bande de confiance à {level} %",
     "plot.its.intervention": "Démarrage du partenariat ({period})",
     "plot.its.control_axis": "Série témoin ({units}, axe de droite)",
     "plot.its.control": "Série témoin (observée)",
@@ -526,7 +526,7 @@ TEXT: dict[str, str] = {
     "plot.event.x": "Périodes depuis le démarrage du partenariat ({freq_name})",
     "plot.event.y": "Effet sur {outcome} (écart à la période {reference})",
     "plot.event.y_gt": "{outcome} : effet par secteur",
-    "plot.event.estimate": "Estimation avec intervalle de confiance à {level} %",
+    "plot.event.estimate": "Estimation avec intervalle de confiance à {level} %",
     "plot.event.start": "Démarrage du partenariat",
     "plot.trends.title": "{outcome} : moyenne par secteur, partenariat et comparaison",
     "plot.trends.x": "Période",
@@ -536,7 +536,7 @@ TEXT: dict[str, str] = {
     "plot.rates.title": "{indicator} pour {per} {exposure}",
     "plot.rates.x": "Période",
     "plot.rates.y": "Taux pour {per} {exposure}",
-    "plot.rates.band": "Intervalle de confiance exact à {level} %",
+    "plot.rates.band": "Intervalle de confiance exact à {level} %",
     "plot.season.title": "{indicator} : moyenne par {season_name}",
     "plot.season.x": "{season_name}",
     "plot.season.y": "Nombre moyen par {freq_name}",
@@ -573,12 +573,12 @@ TEXT: dict[str, str] = {
     "report.data.none_dropped": "Aucune ligne n'a été écartée.",
     "report.data.notes": "Remarques sur les données :",
     "report.headline.label": "Résultat principal",
-    "report.pct_range": "{lo} % à {hi} %",
+    "report.pct_range": "{lo} % à {hi} %",
     "report.uncertainty.clear": (
-        "L'intervalle de confiance à {level} % exclut l'absence de changement : le hasard "
+        "L'intervalle de confiance à {level} % exclut l'absence de changement : le hasard "
         "seul est une explication peu probable."),
     "report.uncertainty.unclear": (
-        "L'intervalle de confiance à {level} % inclut l'absence de changement : les données "
+        "L'intervalle de confiance à {level} % inclut l'absence de changement : les données "
         "ne permettent pas de distinguer cet effet du hasard."),
     "report.diag.none": "Aucun diagnostic ne s'applique à cette méthode.",
     "report.diag.passed": "satisfaisant",
@@ -606,17 +606,17 @@ TEXT: dict[str, str] = {
     "its.term.slope_change": "Changement de tendance, par {freq_name}",
     "its.term.cumulative_effect": "Effet cumulé sur les {n_post} {freq_plural} suivants",
     "its.headline.fall": (
-        "{outcome} : baisse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
+        "{outcome} : baisse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
         "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
         "environ {n:,.0f} {noun} de moins ({n_lo:,.0f} à {n_hi:,.0f})."),
     "its.headline.rise": (
-        "{outcome} : hausse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
+        "{outcome} : hausse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
         "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
         "environ {n:,.0f} {noun} de plus ({n_lo:,.0f} à {n_hi:,.0f})."),
     "its.headline.unclear": (
         "Pas de changement net pour {outcome} : sur les {n_post} {freq_plural} suivant le "
-        "démarrage, l'écart à la tendance prévue est de {signed} % (IC à {level} % : {lo} % à "
-        "{hi} %)."),
+        "démarrage, l'écart à la tendance prévue est de {signed} % (IC à {level} % : {lo} % à "
+        "{hi} %)."),
     "its.design": (
         "Une <b>série temporelle interrompue</b> compare ce qui a été enregistré après le "
         "démarrage du partenariat à ce que la tendance d'avant prévoyait pour la même "
@@ -676,19 +676,19 @@ TEXT: dict[str, str] = {
     "did.title": "Différence de différences : {outcome}",
     "did.term.att": "Effet du partenariat (moyenne, secteurs traités)",
     "did.headline.fall": (
-        "Dans les secteurs du partenariat, {outcome} : baisse de {pct} % (IC à {level} % : "
-        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
+        "Dans les secteurs du partenariat, {outcome} : baisse de {pct} % (IC à {level} % : "
+        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
         "sans le partenariat."),
     "did.headline.rise": (
-        "Dans les secteurs du partenariat, {outcome} : hausse de {pct} % (IC à {level} % : "
-        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
+        "Dans les secteurs du partenariat, {outcome} : hausse de {pct} % (IC à {level} % : "
+        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
         "sans le partenariat."),
     "did.headline.unclear": (
         "Pas de changement net pour {outcome} dans les secteurs du partenariat par rapport "
-        "aux secteurs de comparaison : {signed} % (IC à {level} % : {lo} % à {hi} %)."),
+        "aux secteurs de comparaison : {signed} % (IC à {level} % : {lo} % à {hi} %)."),
     "did.headline.additive": (
         "Dans les secteurs du partenariat, {outcome} a varié de {est} par secteur et par "
-        "période (IC à {level} % : {lo} à {hi}) par rapport aux secteurs de comparaison."),
+        "période (IC à {level} % : {lo} à {hi}) par rapport aux secteurs de comparaison."),
     "did.design": (
         "Une <b>différence de différences</b> compare l'évolution de {outcome} dans les "
         "secteurs du partenariat ({n_treated} sur {n_units}) à celle des autres secteurs sur "
@@ -716,9 +716,10 @@ TEXT: dict[str, str] = {
     "ind.title": "Profil d'indicateurs : {area}",
     "ind.counts": "Nombres et taux",
     "ind.counts.text": (
-        "Nombres et taux pour {per} {exposure} sur les {window} derniers {freq_plural} "
-        "({last}) et les {window} précédents ({previous}), avec des intervalles de confiance "
-        "exacts (Garwood) à {level} % et le rapport de taux entre les deux."),
+        "Nombres sur la période récente de {window_len} ({last}) et sur la période "
+        "précédente de même durée ({previous}) ; taux pour {per} {exposure} par "
+        "{freq_name}, avec leurs intervalles de confiance exacts (Garwood) à {level} %, et "
+        "rapport de taux entre les deux périodes."),
     "ind.trends": "Évolutions",
     "ind.season": "Saisonnalité",
     "ind.harm": "Totaux pondérés par la gravité",
@@ -729,8 +730,8 @@ TEXT: dict[str, str] = {
     "ind.survey": "Sentiment d'insécurité (enquête)",
     "ind.survey.text": (
         "Part pondérée des personnes répondant {answers} à la question {question}, avec des "
-        "intervalles de confiance à {level} % ({method}). Les cellules dont l'erreur relative "
-        "dépasse 25 % sont signalées ; au-delà de 50 % ou sous 30 répondants, elles sont "
+        "intervalles de confiance à {level} % ({method}). Les cellules dont l'erreur relative "
+        "dépasse 25 % sont signalées ; au-delà de 50 % ou sous 30 répondants, elles sont "
         "masquées."),
     "ind.survey.design": "erreurs-types tenant compte du plan de sondage",
     "ind.survey.kish": "taille d'échantillon effective de Kish",
@@ -739,11 +740,11 @@ TEXT: dict[str, str] = {
     "ind.col.indicator": "Indicateur",
     "ind.col.count_prev": "Nombre (avant)",
     "ind.col.count_last": "Nombre (récent)",
-    "ind.col.rate_prev": "Taux (avant)",
-    "ind.col.rate_last": "Taux (récent)",
-    "ind.col.ci_last": "IC à {level} % (récent)",
+    "ind.col.rate_prev": "Taux par {freq_name} (avant)",
+    "ind.col.rate_last": "Taux par {freq_name} (récent)",
+    "ind.col.ci_last": "IC à {level} % (récent)",
     "ind.col.ratio": "Rapport de taux",
-    "ind.col.ratio_ci": "IC à {level} % (rapport)",
+    "ind.col.ratio_ci": "IC à {level} % (rapport)",
     "ind.col.change": "Évolution",
     "ind.col.harm": "Gravité",
     "ind.col.top_share": "Part de la gravité due à l'infraction principale",
@@ -756,7 +757,9 @@ TEXT: dict[str, str] = {
     "ind.reliability.caution": "prudence",
     "ind.reliability.suppressed": "masquée",
     "ind.methods": (
-        "Taux : nombre / exposition × {per}. Intervalles exacts de Poisson (Garwood) : borne "
+        "Taux : nombre / exposition × {per}, l'exposition étant additionnée sur les périodes "
+        "comptées : chaque taux s'entend par période des données (par mois pour des données "
+        "mensuelles). Intervalles exacts de Poisson (Garwood) : borne "
         "basse = χ²(α/2 ; 2x)/2, borne haute = χ²(1−α/2 ; 2x+2)/2. Rapports de taux entre deux "
         "périodes : intervalle exact conditionnel (binomial). Parts d'enquête : estimations "
         "pondérées avec intervalles de Wilson sur la taille effective."),
@@ -796,15 +799,15 @@ TEXT: dict[str, str] = {
         "{n} valeurs issues de nombres affichés « {label} » sont omises de la figure (secret "
         "statistique)."),
     "ind.trends.text": (
-        "Taux pour {per} {exposure} par {freq_name}, avec sa bande de confiance exacte "
-        "(Garwood) à {level} % ; une bande large signale peu de faits."),
+        "Taux pour {per} {exposure} par {freq_name}, pour chaque {freq_name}, avec sa bande "
+        "de confiance exacte (Garwood) à {level} % ; une bande large signale peu de faits."),
     "ind.season.text": (
         "Nombre moyen par {season_name} sur {first} – {last} : des mois régulièrement plus "
         "élevés ne doivent pas être pris pour un effet."),
     "ind.col.harm_prev": "Gravité (avant)",
     "ind.col.harm_last": "Gravité (récent)",
     "ind.col.wave": "Vague",
-    "ind.col.ci": "IC à {level} %",
+    "ind.col.ci": "IC à {level} %",
     "ind.or": "ou",
     "ind.survey.question": (
         "« Vous sentez-vous en sécurité lorsque vous marchez seul(e) dans votre quartier "
@@ -1144,4 +1147,10 @@ TEXT: dict[str, str] = {
         "L'évolution entre la vague {before} et la vague {after} face aux autres secteurs "
         "enquêtés n'est pas montrée : au moins une de ses cellules est trop petite ou trop "
         "imprécise."),
+    # -- h-words : périodes comptées, pluriels (ticket 14) -----------------------------------
+    "ind.periods.M": "{n} mois",
+    "ind.periods.Q": "{n} {n:trimestre|trimestres}",
+    "ind.periods.Y": "{n} {n:an|ans}",
+    "ind.periods.W": "{n} {n:semaine|semaines}",
+    "ind.periods.D": "{n} {n:jour|jours}",
 }

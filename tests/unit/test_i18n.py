@@ -81,10 +81,10 @@ def test_plural_spec_follows_each_language_rule(lang, n, word):
 def test_french_plurals_agree_with_the_number():
     one = t("caveat.few_treated", "fr", n=1)
     many = t("caveat.few_treated", "fr", n=3)
-    assert one.startswith("Seulement 1 secteur traité :")
-    assert many.startswith("Seulement 3 secteurs traités :")
+    assert one.startswith("Seulement 1 secteur traité\u202f:")
+    assert many.startswith("Seulement 3 secteurs traités\u202f:")
     assert t("caveat.cs_dropped_first_period", "fr", n=1, first="2020-01").startswith(
-        "1 secteur traité dès la première période (2020-01) ou avant a été écarté :")
+        "1 secteur traité dès la première période (2020-01) ou avant a été écarté\u202f:")
     assert t("report.headline.caveats", "en", n=1).startswith("1 caveat applies:")
     assert t("report.headline.caveats", "fr", n=2).startswith("2 réserves s'appliquent")
 

@@ -268,7 +268,7 @@ TEXT: dict[str, str] = {
     "disp.measure.sm": "Success measure (SM)",
     "disp.measure.bm": "Buffer measure (BM)",
     "disp.measure.wdq": "Weighted displacement quotient (WDQ = BM / SM)",
-    "disp.measure.tne": "Total net effect (crimes prevented, TNE)",
+    "disp.measure.tne": "Total net effect (TNE: crimes prevented if positive, more crimes if negative)",
     "disp.methods": (
         "With R, D, C, Dc the counts of the partnership area, buffer, control and buffer "
         "control, b before and a after: SM = Ra/Ca − Rb/Cb, BM = Da/Ca − Db/Cb, WDQ = BM/SM "
@@ -837,11 +837,11 @@ TEXT: dict[str, str] = {
         "No effect in the grid reached {power_pct}% power (the largest tested was a rate "
         "ratio of {largest:.2f}): the minimum detectable effect is larger still."),
     "caveat.power_mde_ratio": (
-        "With this data, only a change larger than {pct:.0f}% could be detected with "
+        "With this data, only a change larger than {pct:.2g}% could be detected with "
         "{power_pct}% power: a smaller true effect would probably go unnoticed, so a "
         "non-significant result does not show that there was no effect."),
     "caveat.power_mde_additive": (
-        "With this data, only a change larger than {mde:,.1f} in absolute value could be "
+        "With this data, only a change larger than {mde:,.3g} in absolute value could be "
         "detected with {power_pct}% power: a smaller true effect would probably go "
         "unnoticed, so a non-significant result does not show that there was no effect."),
     # -- synthetic control (evalkit.designs.synth) -----------------------------------------
@@ -1081,4 +1081,21 @@ TEXT: dict[str, str] = {
     "ind.periods.Y": "{n} {n:year|years}",
     "ind.periods.W": "{n} {n:week|weeks}",
     "ind.periods.D": "{n} {n:day|days}",
+    "eval.emmie.more": (
+        "Cost {cost}. The {design} estimates {more} more {noun} than without the partnership "
+        "({level}% CI {m_lo} to {m_hi} more): no crime prevented can be claimed, so there is "
+        "no cost per crime prevented."),
+    "eval.emmie.more_unclear": (
+        "Cost {cost}. The {design} estimates {more} more {noun} than without the partnership "
+        "({level}% CI from {m_lo} fewer to {m_hi} more): no crime prevented can be claimed, "
+        "so there is no cost per crime prevented."),
+    "caveat.rate_change_wald_zero": (
+        "{n} {n:row has|rows have} a zero count, so the Wald interval is (0, inf); use "
+        "method='exact'."),
+    "caveat.rate_change_small": (
+        "{n} {n:row has|rows have} fewer than 10 events in a period: the change is very "
+        "uncertain (exact intervals are valid but wide)."),
+    "caveat.survey_no_unsafe": (
+        "No answer in column {column!r} matches unsafe={unsafe}; values found: {seen}. Check "
+        "the labels."),
 }

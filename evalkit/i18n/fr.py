@@ -282,7 +282,7 @@ TEXT: dict[str, str] = {
     "disp.measure.sm": "Mesure de succès (SM)",
     "disp.measure.bm": "Mesure de la zone tampon (BM)",
     "disp.measure.wdq": "Quotient de déplacement pondéré (WDQ = BM / SM)",
-    "disp.measure.tne": "Effet net total (faits évités, TNE)",
+    "disp.measure.tne": "Effet net total (TNE : faits évités si positif, faits en plus si négatif)",
     "disp.methods": (
         "Avec R, D, C, Dc les nombres du secteur du partenariat, de la zone tampon, du témoin "
         "et du témoin de la zone tampon, b avant et a après : SM = Ra/Ca − Rb/Cb, "
@@ -891,12 +891,12 @@ TEXT: dict[str, str] = {
         "testé était un rapport de taux de {largest:.2f}) : l'effet minimal détectable est "
         "encore plus grand."),
     "caveat.power_mde_ratio": (
-        "Avec ces données, seule une variation de plus de {pct:.0f} % pouvait être détectée "
+        "Avec ces données, seule une variation de plus de {pct:.2g} % pouvait être détectée "
         "avec une puissance de {power_pct} % : un effet réel plus petit passerait "
         "probablement inaperçu, et un résultat non significatif ne prouve donc pas "
         "l'absence d'effet."),
     "caveat.power_mde_additive": (
-        "Avec ces données, seule une variation de plus de {mde:,.1f} en valeur absolue "
+        "Avec ces données, seule une variation de plus de {mde:,.3g} en valeur absolue "
         "pouvait être détectée avec une puissance de {power_pct} % : un effet réel plus "
         "petit passerait probablement inaperçu, et un résultat non significatif ne prouve "
         "donc pas l'absence d'effet."),
@@ -1024,7 +1024,7 @@ TEXT: dict[str, str] = {
     "eval.direction.one.increase": "Il trouve une hausse nette.",
     "eval.direction.one.no_clear_change": ("Il ne distingue pas la variation du hasard : les "
                                            "données sont compatibles avec une absence d'effet."),
-    "eval.headline.best": ("Le plan crédible le plus solide, la {design}, estime une variation "
+    "eval.headline.best": ("Le plan crédible le plus solide ({design}) estime une variation "
                            "de {est} des {outcome} (IC à {level} % de {lo} à {hi})."),
     "eval.headline.grade": "Niveau de preuve : niveau {level} de l'échelle de Maryland ({meaning}).",
     "eval.headline.nograde": ("Niveau de preuve : inférieur au niveau 2 de l'échelle de "
@@ -1034,7 +1034,7 @@ TEXT: dict[str, str] = {
     "eval.sms.4": "de nombreux secteurs avec et sans le partenariat, comparés",
     "eval.sms.text": ("Les éléments de preuve atteignent le niveau {level} de l'échelle de "
                       "Maryland (Scientific Methods Scale) : le plan le plus solide qui a passé "
-                      "ses vérifications est la {design} ({meaning})."),
+                      "ses vérifications est : {design} ({meaning})."),
     "eval.sms.scale": ("Échelle de Maryland (Sherman et al. 1997) : 1 corrélation à un instant "
                        "donné ; 2 avant/après sans comparaison ; 3 avant/après avec des secteurs "
                        "de comparaison comparables ; 4 de nombreux secteurs avec et sans le "
@@ -1119,15 +1119,15 @@ TEXT: dict[str, str] = {
     "eval.emmie.no_cost": ("Aucun coût n'a été donné (paramètre cost) : le coût par fait évité "
                            "n'est pas calculé."),
     "eval.emmie.no_effect": "Coût {cost} ; aucun plan crédible, donc pas de coût par fait évité.",
-    "eval.emmie.none_prevented": ("Coût {cost}. La {design} estime à {prevented} le nombre de "
-                                  "faits évités ({noun}) "
+    "eval.emmie.none_prevented": ("Coût {cost}. L'estimation par {design} chiffre à {prevented} "
+                                  "le nombre de faits évités ({noun}) "
                                   "(IC à {level} % de {p_lo} à {p_hi}) : aucun fait évité ne "
                                   "peut être revendiqué, donc pas de coût par fait évité."),
-    "eval.emmie.cost": ("Coût {cost}. La {design} estime à {prevented} le nombre de faits "
-                        "évités ({noun}) (IC à "
+    "eval.emmie.cost": ("Coût {cost}. L'estimation par {design} chiffre à {prevented} le "
+                        "nombre de faits évités ({noun}) (IC à "
                         "{level} % de {p_lo} à {p_hi}) : {per} par fait évité ({lo} à {hi})."),
-    "eval.emmie.cost_unbounded": ("Coût {cost}. La {design} estime à {prevented} le nombre de "
-                                  "faits évités ({noun}) "
+    "eval.emmie.cost_unbounded": ("Coût {cost}. L'estimation par {design} chiffre à {prevented} "
+                                  "le nombre de faits évités ({noun}) "
                                   "(IC à {level} % de {p_lo} à {p_hi}) : {per} par fait évité, "
                                   "au moins {lo} ; l'intervalle inclut l'absence de fait évité, "
                                   "donc pas de borne supérieure."),
@@ -1153,4 +1153,22 @@ TEXT: dict[str, str] = {
     "ind.periods.Y": "{n} {n:an|ans}",
     "ind.periods.W": "{n} {n:semaine|semaines}",
     "ind.periods.D": "{n} {n:jour|jours}",
+    "eval.emmie.more": (
+        "Coût {cost}. L'estimation par {design} donne {more} faits en plus ({noun}) qu'en "
+        "l'absence du partenariat (IC à {level} % de {m_lo} à {m_hi} en plus) : aucun fait "
+        "évité ne peut être revendiqué, donc pas de coût par fait évité."),
+    "eval.emmie.more_unclear": (
+        "Coût {cost}. L'estimation par {design} donne {more} faits en plus ({noun}) qu'en "
+        "l'absence du partenariat (IC à {level} % de {m_lo} en moins à {m_hi} en plus) : "
+        "aucun fait évité ne peut être revendiqué, donc pas de coût par fait évité."),
+    "caveat.rate_change_wald_zero": (
+        "{n} {n:ligne a|lignes ont} un nombre nul : l'intervalle de Wald est (0, inf) ; "
+        "utilisez method='exact'."),
+    "caveat.rate_change_small": (
+        "{n} {n:ligne compte|lignes comptent} moins de 10 faits sur une période : "
+        "l'évolution est très incertaine (les intervalles exacts restent valides, mais "
+        "larges)."),
+    "caveat.survey_no_unsafe": (
+        "Aucune réponse de la colonne {column!r} ne correspond à unsafe={unsafe} ; valeurs "
+        "trouvées : {seen}. Vérifiez les libellés."),
 }

@@ -1098,4 +1098,5 @@ TEXT: dict[str, str] = {
     "caveat.survey_no_unsafe": (
         "No answer in column {column!r} matches unsafe={unsafe}; values found: {seen}. Check "
         "the labels."),
+    "plot.rates.rate": "Rate",
 }

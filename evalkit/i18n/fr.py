@@ -1171,4 +1171,5 @@ TEXT: dict[str, str] = {
     "caveat.survey_no_unsafe": (
         "Aucune réponse de la colonne {column!r} ne correspond à unsafe={unsafe} ; valeurs "
         "trouvées : {seen}. Vérifiez les libellés."),
+    "plot.rates.rate": "Taux",
 }

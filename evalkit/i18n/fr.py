@@ -4,12 +4,12 @@ TEXT: dict[str, str] = {
     # -- modèle contrôle synthétique --
     "synth.title": "Contrôle synthétique : {outcome}",
     "synth.headline": (
-        "Après le démarrage, les {noun} du secteur du partenariat se sont écartés de son "
-        "contrôle synthétique de {est} par {freq_name} en moyenne (IC à {level} % : {lo} à "
+        "Après le démarrage, le nombre de {noun} du secteur du partenariat s'est écarté de "
+        "son contrôle synthétique de {est} par {freq_name} en moyenne (IC à {level} % : {lo} à "
         "{hi}) ; valeur p par permutation {p} face à {n} secteurs placebo."),
     "synth.headline.noci": (
-        "Après le démarrage, les {noun} du secteur du partenariat se sont écartés de son "
-        "contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par permutation "
+        "Après le démarrage, le nombre de {noun} du secteur du partenariat s'est écarté de "
+        "son contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par permutation "
         "{p} face à {n} secteurs placebo (trop peu de placebos pour un intervalle à "
         "{level} %)."),
     "synth.design": (
@@ -114,7 +114,7 @@ TEXT: dict[str, str] = {
     "cohort.design.replace.False": (
         "sans remise : chaque personne du vivier ne sert qu'une fois"),
     "cohort.design.caliper": (
-        "à au plus {caliper} écart-type du logit du score ; les personnes sans appariement "
+        "à au plus {caliper} {caliper:écart-type|écarts-types} du logit du score ; les personnes sans appariement "
         "possible sont écartées"),
     "cohort.design.no_caliper": "sans distance maximale : toute la cohorte est appariée",
     "cohort.design.weight": (
@@ -219,8 +219,9 @@ TEXT: dict[str, str] = {
         "Paiement au résultat — probabilité de {statistic:.0%} que la vraie baisse relative "
         "dépasse le seuil (satisfaisant quand l'estimation ponctuelle l'atteint)."),
     "caveat.cohort_treated_dropped": (
-        "{n} des {n_treated} personnes de la cohorte ({share:.0%}) n'avaient aucune "
-        "comparaison dans la distance maximale ({caliper} écart-type) et ont été écartées : "
+        "{n} des {n_treated} personnes de la cohorte ({share:.0%}) {n:n'avait|n'avaient} aucune "
+        "comparaison dans la distance maximale ({caliper} {caliper:écart-type|écarts-types}) "
+        "et {n:a été écartée|ont été écartées} : "
         "l'estimation porte sur la partie appariée de la cohorte, pas sur toute la cohorte. "
         "Élargissez la distance maximale ou utilisez la pondération pour garder tout le "
         "monde."),
@@ -351,7 +352,8 @@ TEXT: dict[str, str] = {
     "word.area": "secteur",
     "word.areas": "secteurs",
     "report.data.series": (
-        "{n_periods} {freq_plural}, de {first} à {last}, pour {n_units} {areas} additionnés "
+        "{n_periods} {freq_plural}, de {first} à {last}, pour {n_units} {areas} "
+        "{n_units:additionné|additionnés} "
         "en une seule série."),
     "report.headline.caveats": "{n} {n:réserve s'applique|réserves s'appliquent} : voir « Vérifications et réserves » ci-dessous.",
     "report.diag.accounted": "pris en compte par le modèle",
@@ -361,19 +363,19 @@ TEXT: dict[str, str] = {
     # -- avertissements et notes enregistrés dans les résultats ------------------------------
     "caveat.autocorrelation_ols": (
         "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
-        "les intervalles de confiance sont probablement trop étroits. Relancer avec "
-        "se='ar1' (MCG avec erreurs AR(1)), ajouter la saisonnalité ou une série témoin."),
+        "les intervalles de confiance sont probablement trop étroits. Relancez avec "
+        "se='ar1' (MCG avec erreurs AR(1)), ajoutez la saisonnalité ou une série témoin."),
     "caveat.autocorrelation_counts": (
         "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
-        "les intervalles de confiance sont probablement trop étroits. Relancer avec "
-        "se='hac', ajouter la saisonnalité ou une série témoin."),
+        "les intervalles de confiance sont probablement trop étroits. Relancez avec "
+        "se='hac', ajoutez la saisonnalité ou une série témoin."),
     "caveat.autocorrelation_hac": (
         "Les résidus restent autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) ; "
         "les intervalles de Newey–West sont connus pour être trop étroits sur des séries "
-        "courtes et autocorrélées. Préférer se='ar1' avec family='ols', ou une série témoin."),
+        "courtes et autocorrélées. Préférez se='ar1' avec family='ols', ou une série témoin."),
     "caveat.overdispersion": (
         "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p {p:p}) : les "
-        "intervalles du modèle de Poisson sont trop étroits. Utiliser family='quasipoisson' "
+        "intervalles du modèle de Poisson sont trop étroits. Utilisez family='quasipoisson' "
         "ou 'negbin', ou se='robust'."),
     "caveat.short_pre_period": (
         "Seulement {n_pre} mois avant l'intervention ; au moins 24 sont recommandés pour "
@@ -386,21 +388,21 @@ TEXT: dict[str, str] = {
         "imprécises, les approximations peuvent être fausses."),
     "caveat.covid": (
         "La série recouvre la perturbation liée au COVID-19 ({start} à {end}), qui a modifié "
-        "partout la délinquance et son enregistrement ; vérifier le résultat en excluant "
+        "partout la délinquance et son enregistrement ; vérifiez le résultat en excluant "
         "cette fenêtre ou avec une série témoin."),
     "caveat.ols_rate": (
         "Les MCO modélisent le taux pour {base:,} {exposure} ; l'effet cumulé est reconverti "
         "en nombre de faits."),
-    "caveat.units_summed": "{n} secteurs additionnés dans la série traitée.",
+    "caveat.units_summed": "{n} {n:secteur additionné|secteurs additionnés} dans la série traitée.",
     "caveat.robust_fallback": (
         "Aucune colonne de secteur ou de grappe : erreurs-types robustes à "
         "l'hétéroscédasticité (HC1) au lieu d'erreurs-types par grappe."),
     "caveat.unbalanced": (
         "Panel non cylindré : effets fixes absorbés par projections alternées."),
     "caveat.poisson_all_zero": (
-        "{n} lignes écartées : les secteurs ou périodes dont tous les comptages sont nuls "
+        "{n} {n:ligne écartée|lignes écartées} : les secteurs ou périodes dont tous les comptages sont nuls "
         "n'apportent aucune information à un modèle de Poisson à effets fixes."),
-    "caveat.dropped_missing": "{n} lignes écartées pour valeurs manquantes dans {columns}.",
+    "caveat.dropped_missing": "{n} {n:ligne écartée|lignes écartées} pour valeurs manquantes dans {columns}.",
     "caveat.pre_trend": (
         "Les coefficients d'avant le démarrage diffèrent conjointement de zéro (p {p:p}) : "
         "l'hypothèse de tendances parallèles est douteuse, les estimations d'après peuvent "
@@ -408,12 +410,12 @@ TEXT: dict[str, str] = {
     "caveat.staggered_event_study": (
         "Le dispositif démarre à {n} dates différentes. Si l'effet évolue dans le temps, les "
         "coefficients de l'étude d'événement à double effet fixe peuvent mêler les effets "
-        "d'autres périodes (Sun & Abraham 2021) ; comparer avec un estimateur par cohorte et "
+        "d'autres périodes (Sun & Abraham 2021) ; comparez avec un estimateur par cohorte et "
         "période (Callaway–Sant'Anna)."),
     "caveat.staggered_twfe": (
         "Le dispositif démarre à {n} dates différentes (déploiement échelonné). Le modèle à "
         "double effet fixe peut alors être biaisé si l'effet varie dans le temps, car des "
-        "secteurs déjà traités servent de témoins (Goodman-Bacon 2021) ; préférer un "
+        "secteurs déjà traités servent de témoins (Goodman-Bacon 2021) ; préférez un "
         "estimateur par cohorte et période (Callaway–Sant'Anna)."),
     "caveat.no_never_treated": (
         "Tous les secteurs sont traités à un moment : l'effet n'est identifié que par les "
@@ -428,11 +430,11 @@ TEXT: dict[str, str] = {
         "permutation est plus fiable)."),
     "caveat.pre_trend_untestable": (
         "Aucune période d'avant ne reste pour tester les tendances parallèles (toutes sont "
-        "regroupées dans la période de référence) ; ce test ne peut pas échouer. Augmenter leads."),
+        "regroupées dans la période de référence) ; ce test ne peut pas échouer. Augmentez leads."),
     "caveat.rho_at_bound": (
         "La corrélation AR(1) estimée des erreurs atteint sa borne ({rho:.2f}) : la série est "
         "peut-être non stationnaire (marche aléatoire) et les intervalles sont peu fiables. "
-        "Mieux modéliser la tendance ou utiliser une série témoin."),
+        "Modélisez mieux la tendance ou utilisez une série témoin."),
     "caveat.bacon_forbidden": (
         "{share:.0%} du poids de l'estimation à double effet fixe vient de comparaisons qui "
         "utilisent des secteurs déjà traités comme témoins (décomposition de Goodman-Bacon) : "
@@ -468,8 +470,8 @@ TEXT: dict[str, str] = {
     "caveat.inference_permutation_ci": (
         "Peu de secteurs traités : la valeur p vient d'une inférence par permutation "
         "(réattribution du partenariat à d'autres secteurs), mais l'intervalle reste celui "
-        "des erreurs-types par grappe, probablement trop étroit. Se fier à la valeur p ; pour "
-        "un intervalle fiable, modéliser des taux ou des log-comptages avec family='ols', où "
+        "des erreurs-types par grappe, probablement trop étroit. Fiez-vous à la valeur p ; pour "
+        "un intervalle fiable, modélisez des taux ou des log-comptages avec family='ols', où "
         "le bootstrap sauvage s'applique."),
     "caveat.few_treated": (
         "Seulement {n} {n:secteur traité|secteurs traités} : l'inférence par grappe rejette trop souvent "
@@ -479,7 +481,7 @@ TEXT: dict[str, str] = {
     "caveat.survey_unreliable": (
         "Cellules d'enquête sous la règle de diffusion (moins de {min_n} répondants ou "
         "erreur relative au-delà de {rse_max:.0%}) : {cells} ; la différence de "
-        "différences repose sur des parts peu fiables ; regrouper davantage de vagues ou "
+        "différences repose sur des parts peu fiables ; regroupez davantage de vagues ou "
         "de secteurs."),
     "caveat.survey_caution": (
         "Cellules d'enquête dont l'erreur relative est comprise entre {rse_low:.0%} et "
@@ -530,7 +532,7 @@ TEXT: dict[str, str] = {
     "plot.event.start": "Démarrage du partenariat",
     "plot.trends.title": "{outcome} : moyenne par secteur, partenariat et comparaison",
     "plot.trends.x": "Période",
-    "plot.trends.y": "{outcome} moyen par secteur",
+    "plot.trends.y": "{outcome} : moyenne par secteur",
     "plot.trends.treated": "Secteurs du partenariat",
     "plot.trends.comparison": "Secteurs de comparaison",
     "plot.rates.title": "{indicator} pour {per} {exposure}",
@@ -604,7 +606,7 @@ TEXT: dict[str, str] = {
     "its.title": "Série temporelle interrompue : {outcome}",
     "its.term.level_change": "Changement immédiat au démarrage",
     "its.term.slope_change": "Changement de tendance, par {freq_name}",
-    "its.term.cumulative_effect": "Effet cumulé sur les {n_post} {freq_plural} suivants",
+    "its.term.cumulative_effect": "Effet cumulé sur les {n_post} {freq_plural} suivant le démarrage",
     "its.headline.fall": (
         "{outcome} : baisse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
         "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
@@ -687,7 +689,7 @@ TEXT: dict[str, str] = {
         "Pas de changement net pour {outcome} dans les secteurs du partenariat par rapport "
         "aux secteurs de comparaison : {signed} % (IC à {level} % : {lo} % à {hi} %)."),
     "did.headline.additive": (
-        "Dans les secteurs du partenariat, {outcome} a varié de {est} par secteur et par "
+        "Dans les secteurs du partenariat, {outcome} : variation de {est} par secteur et par "
         "période (IC à {level} % : {lo} à {hi}) par rapport aux secteurs de comparaison."),
     "did.design": (
         "Une <b>différence de différences</b> compare l'évolution de {outcome} dans les "
@@ -821,7 +823,7 @@ TEXT: dict[str, str] = {
     "plot.season.suptitle": "Nombre moyen par {season_name}",
     "plot.season.months": "janv.,févr.,mars,avr.,mai,juin,juil.,août,sept.,oct.,nov.,déc.",
     "ind.counts.window": "Période précédente : {previous} ; période récente : {last}.",
-    "ind.season.none": "Des données annuelles n'ont pas de saisonnalité à montrer.",
+    "ind.season.none": "Avec des données annuelles, il n'y a pas de saisonnalité à montrer.",
     "ind.wave.before": "avant",
     "ind.wave.after": "après",
     # -- déplacement : WDQ et WDD (evalkit.designs.displacement) --------------------------
@@ -835,11 +837,11 @@ TEXT: dict[str, str] = {
         "gain qui aurait pu être déplacé (Bowers et Johnson 2003). Présentez plutôt le "
         "test WDD."),
     "caveat.wdq_small_counts": (
-        "Effectifs faibles (le plus petit vaut {smallest}) : le WDQ n'a pas d'erreur type et "
+        "Effectifs faibles (le plus petit vaut {smallest}) : le WDQ n'a pas d'erreur-type et "
         "quelques faits de plus ou de moins peuvent le modifier fortement ; lisez-le avec le "
         "test WDD."),
     "caveat.wdq_no_se": (
-        "Le WDQ est un rapport sans erreur type : associez-le au test WDD (ek.wdd) pour "
+        "Le WDQ est un rapport sans erreur-type : associez-le au test WDD (ek.wdd) pour "
         "juger si les évolutions dépassent le hasard."),
     "caveat.wdq_buffer_control_unused": (
         "La zone témoin de la zone tampon n'est pas utilisée par le WDQ (la zone tampon est "
@@ -883,7 +885,7 @@ TEXT: dict[str, str] = {
         "supérieure et analysez avec un bootstrap sauvage ou une inférence par permutation."),
     "caveat.power_autocorrelation": (
         "Les données ont été simulées avec des erreurs autocorrélées (corrélation d'ordre 1 : {ar1:.2f}) : "
-        "l'effet minimal détectable analytique suppose des erreurs types correctes, alors "
+        "l'effet minimal détectable analytique suppose des erreurs-types correctes, alors "
         "que les intervalles fondés sur le modèle ou HAC sont trop étroits sur des séries "
         "courtes autocorrélées ; la puissance simulée peut donc être surestimée."),
     "caveat.power_not_reached": (
@@ -891,13 +893,13 @@ TEXT: dict[str, str] = {
         "testé était un rapport de taux de {largest:.2f}) : l'effet minimal détectable est "
         "encore plus grand."),
     "caveat.power_mde_ratio": (
-        "Avec ces données, seule une variation de plus de {pct:.2g} % pouvait être détectée "
+        "Avec ces données, seule une variation de plus de {pct:.2g} % pourrait être détectée "
         "avec une puissance de {power_pct} % : un effet réel plus petit passerait "
         "probablement inaperçu, et un résultat non significatif ne prouve donc pas "
         "l'absence d'effet."),
     "caveat.power_mde_additive": (
         "Avec ces données, seule une variation de plus de {mde:,.3g} en valeur absolue "
-        "pouvait être détectée avec une puissance de {power_pct} % : un effet réel plus "
+        "pourrait être détectée avec une puissance de {power_pct} % : un effet réel plus "
         "petit passerait probablement inaperçu, et un résultat non significatif ne prouve "
         "donc pas l'absence d'effet."),
     # -- contrôle synthétique (evalkit.designs.synth) --------------------------------------
@@ -919,16 +921,16 @@ TEXT: dict[str, str] = {
     "caveat.synth_permutation": (
         "L'inférence se fait par permutation (placebos dans l'espace, Abadie, Diamond et "
         "Hainmueller 2010) : chacun des {n} placebos est réestimé comme s'il avait été "
-        "traité ; la p-valeur est la part des placebos et du traité dont le rapport des "
+        "traité ; la valeur p est la part des placebos et du traité dont le rapport des "
         "erreurs quadratiques après/avant atteint au moins celui du traité. Les intervalles "
-        "inversent ce test sous un effet additif constant ; aucune erreur type n'est "
+        "inversent ce test sous un effet additif constant ; aucune erreur-type n'est "
         "donnée."),
     "caveat.synth_several_treated": (
         "{n} secteurs traités : chacun est ajusté sur les donneurs non traités et les écarts "
         "sont moyennés. La distribution placebo est celle de l'écart moyen de {n} donneurs "
         "pris ensemble (ensembles de donneurs utilisés : {sets})."),
     "caveat.synth_few_placebos": (
-        "Seulement {n} {n:placebo|placebos} : la plus petite p-valeur possible, {p_min:.3g}, dépasse "
+        "Seulement {n} {n:placebo|placebos} : la plus petite valeur p possible, {p_min:.3g}, dépasse "
         "alpha = {alpha} ; le test par permutation ne peut détecter aucun effet et les "
         "intervalles sont infinis. Ajoutez des secteurs donneurs."),
     "caveat.synth_ci_empty": (
@@ -936,7 +938,7 @@ TEXT: dict[str, str] = {
         "écarts après l'intervention varient trop dans le temps. L'intervalle de l'effet "
         "moyen est laissé vide ; lisez les écarts période par période."),
     "caveat.synth_no_placebo": (
-        "placebo=False : aucun placebo n'est réestimé, donc ni p-valeurs, ni intervalles, "
+        "placebo=False : aucun placebo n'est réestimé, donc ni valeurs p, ni intervalles, "
         "ni contrôles de robustesse."),
     "caveat.synth_constant_predictor": (
         "Prédicteurs qui prennent la même valeur pour tous les secteurs, sans apporter "
@@ -1009,17 +1011,17 @@ TEXT: dict[str, str] = {
                           "de le recouper."),
     "eval.agree.agree": ("Les {n} plans crédibles concordent ({designs}) : chaque intervalle "
                          "contient les variations de {lo} à {hi}."),
-    "eval.agree.disagree": ("Les plans divergent : les intervalles de la {a} ({a_est}) et de "
-                            "la {b} ({b_est}) ne se recouvrent pas ; l'un des deux au moins "
+    "eval.agree.disagree": ("Les plans divergent : les intervalles « {a} » ({a_est}) et "
+                            "« {b} » ({b_est}) ne se recouvrent pas ; l'un des deux au moins "
                             "est biaisé."),
     "eval.direction.reduction": "Tous trouvent une baisse nette.",
     "eval.direction.increase": "Tous trouvent une hausse nette.",
     "eval.direction.no_clear_change": ("Aucun ne distingue la variation du hasard : les données "
                                        "sont compatibles avec une absence d'effet."),
-    "eval.direction.mixed": ("Seule la {clear} trouve une variation nette ; les autres "
+    "eval.direction.mixed": ("Un seul plan trouve une variation nette ({clear}) ; les autres "
                              "intervalles incluent l'absence de variation."),
-    "eval.direction.mixed.many": ("Seules la {clear} trouvent une variation nette ; les autres "
-                                  "intervalles incluent l'absence de variation."),
+    "eval.direction.mixed.many": ("Seuls certains plans trouvent une variation nette ({clear}) ; les "
+                                  "autres intervalles incluent l'absence de variation."),
     "eval.direction.one.reduction": "Il trouve une baisse nette.",
     "eval.direction.one.increase": "Il trouve une hausse nette.",
     "eval.direction.one.no_clear_change": ("Il ne distingue pas la variation du hasard : les "
@@ -1095,7 +1097,7 @@ TEXT: dict[str, str] = {
     "eval.design.survey_did": "double différence sur l'enquête",
     "eval.design.event_study": "étude d'événement",
     "eval.forest.title": "{outcome} : l'estimation de chaque plan",
-    "eval.and": " et la ",
+    "eval.and": " et ",
     "eval.forest.x": "Variation face au contrefactuel du plan (%, IC à {level} %)",
     "eval.methods.controlled_its": "Méthodes : série temporelle interrompue contrôlée",
     "eval.methods.did": "Méthodes : double différence",

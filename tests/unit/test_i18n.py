@@ -103,3 +103,18 @@ def test_no_scientific_notation_in_prose():
     for lang in LANGUAGES:  # every p-value spec of the catalogue goes through {p:p}
         for key, text in LANGUAGES[lang].items():
             assert "p = {p:" not in text and "{p:.3g}" not in text, (lang, key)
+
+
+def test_french_reads_as_french():
+    """Finding 7: one spelling, advice in the imperative, no article that assumes a design's
+    gender, agreement with the number."""
+    fr = LANGUAGES["fr"]
+    text = " ".join(fr.values())
+    for wrong in ("p-valeur", "erreur type", "Relancer avec", "Utiliser family", "la {design}",
+                  "de la {a}", "Seule la {clear}", "se sont écartés", "suivants\"",
+                  "{outcome} moyen", "{outcome} a varié"):
+        assert wrong not in text, wrong
+    assert fr["its.term.cumulative_effect"].endswith("suivant le démarrage")
+    assert t("caveat.units_summed", "fr", n=1) == "1 secteur additionné dans la série traitée."
+    assert t("caveat.dropped_missing", "fr", n=1, columns="x").startswith("1 ligne écartée")
+    assert "\u202f:" in t("ind.title", "fr", area="Centre")  # French typography

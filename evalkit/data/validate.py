@@ -16,10 +16,10 @@ from evalkit.errors import DataError
 
 __all__ = [
     "check_absorbing",
-    "check_names",
     "check_gaps",
     "check_groups",
     "check_intervention",
+    "check_names",
     "check_numeric",
     "check_positive",
     "check_unique",

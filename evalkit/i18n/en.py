@@ -101,7 +101,7 @@ TEXT: dict[str, str] = {
         "on reconviction events per 100 released prisoners against a propensity-matched "
         "national comparison."),
     "cohort.design.match": (
-        "Each person in the cohort is matched to {ratio} person(s) of the pool with the "
+        "Each person in the cohort is matched to {ratio} {ratio:person|people} of the pool with the "
         "nearest score ({replace}), {caliper}."),
     "cohort.design.replace.True": "with replacement: one person of the pool can be reused",
     "cohort.design.replace.False": "without replacement: each person of the pool is used once",
@@ -213,7 +213,7 @@ TEXT: dict[str, str] = {
         "matched part of the cohort, not on the whole cohort. Widen the caliper or use "
         "weighting to keep everyone."),
     "caveat.cohort_ratio_short": (
-        "{n} person(s) in the cohort found fewer than {ratio} comparisons within the "
+        "{n} {n:person|people} in the cohort found fewer than {ratio} comparisons within the "
         "caliper; they keep those found."),
     "caveat.cohort_reuse": (
         "Matching with replacement: {n_distinct} people of the pool serve as comparisons for "
@@ -223,7 +223,7 @@ TEXT: dict[str, str] = {
         "sample size {ess:.0f} of {n}): the estimate rests on few people. Consider matching "
         "with a caliper instead."),
     "caveat.cohort_imbalance": (
-        "Covariate(s) still imbalanced after adjustment (|standardised mean difference| "
+        "Covariates still imbalanced after adjustment (|standardised mean difference| "
         "above {limit}): {covariates}. Residual confounding may bias the estimate: add "
         "squares or interactions of these covariates, use a caliper or more comparisons."),
     "caveat.cohort_small_events": (
@@ -268,7 +268,7 @@ TEXT: dict[str, str] = {
     "disp.measure.sm": "Success measure (SM)",
     "disp.measure.bm": "Buffer measure (BM)",
     "disp.measure.wdq": "Weighted displacement quotient (WDQ = BM / SM)",
-    "disp.measure.tne": "Total net effect (crimes prevented, TNE)",
+    "disp.measure.tne": "Total net effect (TNE: crimes prevented if positive, more crimes if negative)",
     "disp.methods": (
         "With R, D, C, Dc the counts of the partnership area, buffer, control and buffer "
         "control, b before and a after: SM = Ra/Ca − Rb/Cb, BM = Da/Ca − Db/Cb, WDQ = BM/SM "
@@ -335,33 +335,33 @@ TEXT: dict[str, str] = {
     "report.data.series": (
         "{n_periods} {freq_plural}, from {first} to {last}, for {n_units} {areas} summed into "
         "one series."),
-    "report.headline.caveats": "{n} caveat(s) apply: see “Checks and caveats” below.",
+    "report.headline.caveats": "{n} {n:caveat applies|caveats apply}: see “Checks and caveats” below.",
     "report.diag.accounted": "taken into account by the model",
     "report.table.change": "Change ({level}% CI)",
     "report.event_table": "Event-study coefficients",
     "demo.partnership": "Prevention council: night patrols with local businesses",
     # -- caveats and notes recorded in results (Caveat codes) ------------------------------
     "caveat.autocorrelation_ols": (
-        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p = {p:.3f}): "
+        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p {p:p}): "
         "confidence intervals are likely too narrow. Re-run with se='ar1' (GLS with AR(1) "
         "errors), add seasonality, or use a control series."),
     "caveat.autocorrelation_counts": (
-        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p = {p:.3f}): "
+        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p {p:p}): "
         "confidence intervals are likely too narrow. Re-run with se='hac', add seasonality, "
         "or use a control series."),
     "caveat.autocorrelation_hac": (
-        "The residuals remain autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p = {p:.3f}); "
+        "The residuals remain autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p {p:p}); "
         "Newey–West intervals are known to be too narrow on short autocorrelated series. "
         "Prefer se='ar1' with family='ols', or a control series."),
     "caveat.overdispersion": (
-        "The counts are overdispersed (dispersion {dispersion:.2f}, p = {p:.3g}): Poisson "
+        "The counts are overdispersed (dispersion {dispersion:.2f}, p {p:p}): Poisson "
         "model-based intervals are too narrow. Use family='quasipoisson' or 'negbin', or "
         "se='robust'."),
     "caveat.short_pre_period": (
         "Only {n_pre} monthly periods before the intervention; at least 24 are recommended "
         "to separate trend and seasonality."),
     "caveat.short_post_period": (
-        "Only {n_post} period(s) after the intervention: the slope change and the cumulative "
+        "Only {n_post} {n_post:period|periods} after the intervention: the slope change and the cumulative "
         "effect rest on very little data."),
     "caveat.small_counts": (
         "Very small counts ({before} events before, {after} after): estimates are imprecise "
@@ -383,7 +383,7 @@ TEXT: dict[str, str] = {
         "a Poisson model with fixed effects."),
     "caveat.dropped_missing": "{n} rows dropped because of missing values in {columns}.",
     "caveat.pre_trend": (
-        "The pre-treatment coefficients are jointly different from zero (p = {p:.3f}): "
+        "The pre-treatment coefficients are jointly different from zero (p {p:p}): "
         "parallel trends are doubtful, so the post-treatment estimates may be biased."),
     "caveat.staggered_event_study": (
         "Treatment starts at {n} different dates. With effects that change over time, TWFE "
@@ -449,19 +449,19 @@ TEXT: dict[str, str] = {
         "narrow. Trust the p-value; for a reliable interval model rates or log counts with "
         "family='ols', where the wild cluster bootstrap applies."),
     "caveat.few_treated": (
-        "Only {n} treated unit(s): cluster-robust inference over-rejects with so few treated "
+        "Only {n} treated {n:unit|units}: cluster-robust inference over-rejects with so few treated "
         "clusters; prefer permutation (placebo) inference or synthetic control."),
     # -- survey difference in differences (evalkit.designs.survey_did) -------------------
     "caveat.survey_unreliable": (
-        "Survey cell(s) {cells} are below the publication rule (fewer than {min_n} "
-        "respondents or a relative standard error above {rse_max:.0%}): the difference in "
+        "Survey cells below the publication rule (fewer than {min_n} respondents or a "
+        "relative standard error above {rse_max:.0%}): {cells}; the difference in "
         "differences rests on unreliable shares; pool more waves or areas."),
     "caveat.survey_caution": (
-        "Survey cell(s) {cells} have a relative standard error between {rse_low:.0%} and "
-        "{rse_max:.0%}: read their shares with caution."),
+        "Survey cells with a relative standard error between {rse_low:.0%} and "
+        "{rse_max:.0%}: {cells}. Read their shares with caution."),
     # -- staggered roll-out (Callaway–Sant'Anna, evalkit.designs.staggered) ---------------
     "caveat.cs_small_cohort": (
-        "The cohort first treated in {cohort} has only {n} unit(s): its group-time effects "
+        "The cohort first treated in {cohort} has only {n} {n:unit|units}: its group-time effects "
         "rest on very few areas and are imprecise."),
     "caveat.cs_few_clusters": (
         "Only {n} units: the analytic (influence-function) standard errors, clustered by "
@@ -469,19 +469,19 @@ TEXT: dict[str, str] = {
         "too narrow. Treat them with caution; with so few units permutation (placebo) "
         "inference or synthetic control is more reliable."),
     "caveat.cs_pre_trend": (
-        "The pre-treatment group-time effects are jointly different from zero (p = {p:.3f}): "
+        "The pre-treatment group-time effects are jointly different from zero (p {p:p}): "
         "parallel trends are doubtful, so the post-treatment estimates may be biased."),
     "caveat.cs_dropped_first_period": (
-        "{n} unit(s) treated in the first period ({first}) or before were dropped: they have "
+        "{n} {n:unit|units} treated in the first period ({first}) or before {n:was|were} dropped: they have "
         "no pre-treatment period to compare with."),
     "caveat.cs_late_cohort_never": (
-        "{n} unit(s) first treated after the last period ({last}) are counted as never "
+        "{n} {n:unit|units} first treated after the last period ({last}) {n:is|are} counted as never "
         "treated."),
     "caveat.cs_last_cohort_control": (
-        "No unit is never treated: the last cohort ({cohort}, {n} unit(s)) serves as the "
+        "No unit is never treated: the last cohort ({cohort}, {n} {n:unit|units}) serves as the "
         "comparison group and the periods from its start on were dropped."),
     "caveat.cs_cells_skipped": (
-        "{n} group-time effect(s) could not be estimated for lack of treated or comparison "
+        "{n} group-time {n:effect|effects} could not be estimated for lack of treated or comparison "
         "units: {cells}."),
     # -- plots ------------------------------------------------------------------------------
     "plot.its.title": "{outcome}: observed and expected without the partnership",
@@ -680,9 +680,9 @@ TEXT: dict[str, str] = {
     "ind.title": "Indicator profile: {area}",
     "ind.counts": "Counts and rates",
     "ind.counts.text": (
-        "Counts and rates per {per} {exposure} over the last {window} {freq_plural} ({last}) "
-        "and the {window} before ({previous}), with exact (Garwood) {level}% confidence "
-        "intervals and the rate ratio between the two."),
+        "Counts over the last {window_len} ({last}) and the {window_len} before ({previous}); "
+        "rates per {per} {exposure} per {freq_name}, with exact (Garwood) {level}% "
+        "confidence intervals, and the rate ratio between the two windows."),
     "ind.trends": "Trends",
     "ind.season": "Seasonality",
     "ind.harm": "Harm-weighted totals",
@@ -702,8 +702,8 @@ TEXT: dict[str, str] = {
     "ind.col.indicator": "Indicator",
     "ind.col.count_prev": "Count (previous)",
     "ind.col.count_last": "Count (last)",
-    "ind.col.rate_prev": "Rate (previous)",
-    "ind.col.rate_last": "Rate (last)",
+    "ind.col.rate_prev": "Rate per {freq_name} (previous)",
+    "ind.col.rate_last": "Rate per {freq_name} (last)",
     "ind.col.ci_last": "{level}% CI (last)",
     "ind.col.ratio": "Rate ratio",
     "ind.col.ratio_ci": "{level}% CI (ratio)",
@@ -719,7 +719,8 @@ TEXT: dict[str, str] = {
     "ind.reliability.caution": "caution",
     "ind.reliability.suppressed": "suppressed",
     "ind.methods": (
-        "Rates: count / exposure × {per}. Exact Poisson (Garwood) intervals: lower = "
+        "Rates: count / exposure × {per}, the exposure summed over the periods counted, so "
+        "every rate is per period of the data (per month for monthly data). Exact Poisson (Garwood) intervals: lower = "
         "χ²(α/2; 2x)/2, upper = χ²(1−α/2; 2x+2)/2. Rate ratios between two periods: exact "
         "conditional (binomial) interval. Survey shares: weighted estimates with Wilson "
         "intervals on the effective sample size."),
@@ -754,8 +755,8 @@ TEXT: dict[str, str] = {
         "{n} values from counts shown as “{label}” are left out of the figure (disclosure "
         "control)."),
     "ind.trends.text": (
-        "Rate per {per} {exposure} in each {freq_name}, with its exact (Garwood) {level}% "
-        "confidence band; wide bands mean few events."),
+        "Rate per {per} {exposure} per {freq_name}, in every {freq_name}, with its exact "
+        "(Garwood) {level}% confidence band; wide bands mean few events."),
     "ind.season.text": (
         "Mean count per {season_name} over {first} – {last}: months that are regularly higher "
         "should not be mistaken for an effect."),
@@ -795,8 +796,8 @@ TEXT: dict[str, str] = {
         "The buffer control area is not used by the WDQ (the buffer is compared with the "
         "control area, as in Bowers & Johnson 2003); it is used by the WDD test."),
     "caveat.wdq_windows": (
-        "Counts summed over {n_before} period(s) before ({before}) and {n_after} period(s) "
-        "after ({after}) the start."),
+        "Counts summed over {n_before} {n_before:period|periods} before ({before}) and {n_after} "
+        "{n_after:period|periods} after ({after}) the start."),
     "caveat.wdq_label_diffusion_exceeds": (
         "WDQ = {wdq:.2f} (above 1): diffusion of benefits to the buffer, larger than the "
         "direct effect."),
@@ -825,7 +826,7 @@ TEXT: dict[str, str] = {
         "be detected with {power_pct}% power."),
     # -- power and minimum detectable effects (evalkit.designs.power) ---------------------
     "caveat.power_few_treated": (
-        "With only {n} treated area(s), cluster-robust tests reject too often, so this "
+        "With only {n} treated {n:area|areas}, cluster-robust tests reject too often, so this "
         "simulated power is overstated; read it as an upper bound and analyse with wild "
         "bootstrap or permutation inference."),
     "caveat.power_autocorrelation": (
@@ -836,11 +837,11 @@ TEXT: dict[str, str] = {
         "No effect in the grid reached {power_pct}% power (the largest tested was a rate "
         "ratio of {largest:.2f}): the minimum detectable effect is larger still."),
     "caveat.power_mde_ratio": (
-        "With this data, only a change larger than {pct:.0f}% could be detected with "
+        "With this data, only a change larger than {pct:.2g}% could be detected with "
         "{power_pct}% power: a smaller true effect would probably go unnoticed, so a "
         "non-significant result does not show that there was no effect."),
     "caveat.power_mde_additive": (
-        "With this data, only a change larger than {mde:,.1f} in absolute value could be "
+        "With this data, only a change larger than {mde:,.3g} in absolute value could be "
         "detected with {power_pct}% power: a smaller true effect would probably go "
         "unnoticed, so a non-significant result does not show that there was no effect."),
     # -- synthetic control (evalkit.designs.synth) -----------------------------------------
@@ -869,7 +870,7 @@ TEXT: dict[str, str] = {
         "averaged. The placebo distribution is that of the average gap of {n} donors at a "
         "time (donor sets used: {sets})."),
     "caveat.synth_few_placebos": (
-        "Only {n} placebo(s): the smallest attainable p-value, {p_min:.3g}, exceeds "
+        "Only {n} {n:placebo|placebos}: the smallest attainable p-value, {p_min:.3g}, exceeds "
         "alpha = {alpha}, so the permutation test cannot detect any effect and the "
         "intervals are unbounded. Add donor units."),
     "caveat.synth_ci_empty": (
@@ -880,11 +881,11 @@ TEXT: dict[str, str] = {
         "placebo=False: no placebo refits, hence no p-values, intervals or robustness "
         "checks."),
     "caveat.synth_constant_predictor": (
-        "Predictor(s) {predictors} take the same value for every unit and carry no "
-        "information; they were ignored."),
+        "Predictors that take the same value for every unit carry no information and were "
+        "ignored: {predictors}."),
     "caveat.synth_loo_sign": (
-        "Leaving out donor(s) {donors} reverses the sign of the estimated effect: the "
-        "result hinges on them."),
+        "Leaving out one of these donors reverses the sign of the estimated effect, so the "
+        "result hinges on them: {donors}."),
     "caveat.synth_placebo_time": (
         "Placebo in time: refitted with a fake intervention in {fake}, the synthetic "
         "control already departs from the treated unit before the real intervention (mean "
@@ -894,9 +895,9 @@ TEXT: dict[str, str] = {
     # -- evaluation template: designs run and their credibility --
     "caveat.eval_its_first_cohort": (
         "The partnership started at {n_starts} different dates; the interrupted time series "
-        "sums the {n} areas that started first, in {start}."),
+        "sums the {n} {n:area|areas} that started first, in {start}."),
     "caveat.eval_controlled_its": (
-        "{n} treated area(s), fewer than {few}: the difference in differences is estimated as "
+        "{n} treated {n:area|areas}, fewer than {few}: the difference in differences is estimated as "
         "a controlled interrupted time series (the treated series against the comparison "
         "areas' summed series), because cluster-robust intervals with so few treated areas "
         "are far too narrow."),
@@ -1121,4 +1122,28 @@ TEXT: dict[str, str] = {
         "The counts are overdispersed (dispersion {dispersion:.2f}, p = {p:.3g}): Poisson "
         "intervals are too narrow. Use family quasipoisson or negbin."),
     "eval.always_treated_areas": "Left out (under the partnership from the first period)",
+    # -- h-words: periods counted, plurals (issue 14) ----------------------------------------
+    "ind.periods.M": "{n} {n:month|months}",
+    "ind.periods.Q": "{n} {n:quarter|quarters}",
+    "ind.periods.Y": "{n} {n:year|years}",
+    "ind.periods.W": "{n} {n:week|weeks}",
+    "ind.periods.D": "{n} {n:day|days}",
+    "eval.emmie.more": (
+        "Cost {cost}. The {design} estimates {more} more {noun} than without the partnership "
+        "({level}% CI {m_lo} to {m_hi} more): no crime prevented can be claimed, so there is "
+        "no cost per crime prevented."),
+    "eval.emmie.more_unclear": (
+        "Cost {cost}. The {design} estimates {more} more {noun} than without the partnership "
+        "({level}% CI from {m_lo} fewer to {m_hi} more): no crime prevented can be claimed, "
+        "so there is no cost per crime prevented."),
+    "caveat.rate_change_wald_zero": (
+        "{n} {n:row has|rows have} a zero count, so the Wald interval is (0, inf); use "
+        "method='exact'."),
+    "caveat.rate_change_small": (
+        "{n} {n:row has|rows have} fewer than 10 events in a period: the change is very "
+        "uncertain (exact intervals are valid but wide)."),
+    "caveat.survey_no_unsafe": (
+        "No answer in column {column!r} matches unsafe={unsafe}; values found: {seen}. Check "
+        "the labels."),
+    "plot.rates.rate": "Rate",
 }

@@ -4,12 +4,12 @@ TEXT: dict[str, str] = {
     # -- modèle contrôle synthétique --
     "synth.title": "Contrôle synthétique : {outcome}",
     "synth.headline": (
-        "Après le démarrage, les {noun} du secteur du partenariat se sont écartés de son "
-        "contrôle synthétique de {est} par {freq_name} en moyenne (IC à {level} % : {lo} à "
+        "Après le démarrage, le nombre de {noun} du secteur du partenariat s'est écarté de "
+        "son contrôle synthétique de {est} par {freq_name} en moyenne (IC à {level} % : {lo} à "
         "{hi}) ; valeur p par permutation {p} face à {n} secteurs placebo."),
     "synth.headline.noci": (
-        "Après le démarrage, les {noun} du secteur du partenariat se sont écartés de son "
-        "contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par permutation "
+        "Après le démarrage, le nombre de {noun} du secteur du partenariat s'est écarté de "
+        "son contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par permutation "
         "{p} face à {n} secteurs placebo (trop peu de placebos pour un intervalle à "
         "{level} %)."),
     "synth.design": (
@@ -107,14 +107,14 @@ TEXT: dict[str, str] = {
         "condamnations pour 100 sortants de prison face à une comparaison nationale "
         "appariée sur le score de propension."),
     "cohort.design.match": (
-        "Chaque personne de la cohorte est appariée à {ratio} personne(s) du vivier au score "
+        "Chaque personne de la cohorte est appariée à {ratio} {ratio:personne|personnes} du vivier au score "
         "le plus proche ({replace}), {caliper}."),
     "cohort.design.replace.True": (
         "avec remise : une personne du vivier peut servir plusieurs fois"),
     "cohort.design.replace.False": (
         "sans remise : chaque personne du vivier ne sert qu'une fois"),
     "cohort.design.caliper": (
-        "à au plus {caliper} écart-type du logit du score ; les personnes sans appariement "
+        "à au plus {caliper} {caliper:écart-type|écarts-types} du logit du score ; les personnes sans appariement "
         "possible sont écartées"),
     "cohort.design.no_caliper": "sans distance maximale : toute la cohorte est appariée",
     "cohort.design.weight": (
@@ -219,14 +219,15 @@ TEXT: dict[str, str] = {
         "Paiement au résultat — probabilité de {statistic:.0%} que la vraie baisse relative "
         "dépasse le seuil (satisfaisant quand l'estimation ponctuelle l'atteint)."),
     "caveat.cohort_treated_dropped": (
-        "{n} des {n_treated} personnes de la cohorte ({share:.0%}) n'avaient aucune "
-        "comparaison dans la distance maximale ({caliper} écart-type) et ont été écartées : "
+        "{n} des {n_treated} personnes de la cohorte ({share:.0%}) {n:n'avait|n'avaient} aucune "
+        "comparaison dans la distance maximale ({caliper} {caliper:écart-type|écarts-types}) "
+        "et {n:a été écartée|ont été écartées} : "
         "l'estimation porte sur la partie appariée de la cohorte, pas sur toute la cohorte. "
         "Élargissez la distance maximale ou utilisez la pondération pour garder tout le "
         "monde."),
     "caveat.cohort_ratio_short": (
-        "{n} personne(s) de la cohorte ont trouvé moins de {ratio} comparaisons dans la "
-        "distance maximale ; elles gardent celles trouvées."),
+        "{n} {n:personne|personnes} de la cohorte {n:a|ont} trouvé moins de {ratio} comparaisons dans la "
+        "distance maximale ; {n:elle garde|elles gardent} celles trouvées."),
     "caveat.cohort_reuse": (
         "Appariement avec remise : {n_distinct} personnes du vivier servent de comparaison à "
         "{n_matched} personnes de la cohorte, l'une jusqu'à {max_uses} fois."),
@@ -235,7 +236,7 @@ TEXT: dict[str, str] = {
         "effective {ess:.0f} sur {n}) : l'estimation repose sur peu de personnes. Préférez "
         "un appariement avec distance maximale."),
     "caveat.cohort_imbalance": (
-        "Covariable(s) encore déséquilibrée(s) après ajustement (différence de moyennes "
+        "Covariables encore déséquilibrées après ajustement (différence de moyennes "
         "standardisée au-delà de {limit} en valeur absolue) : {covariates}. Un biais de "
         "confusion résiduel est possible : ajoutez des carrés ou interactions de ces "
         "covariables, une distance maximale ou davantage de comparaisons."),
@@ -282,7 +283,7 @@ TEXT: dict[str, str] = {
     "disp.measure.sm": "Mesure de succès (SM)",
     "disp.measure.bm": "Mesure de la zone tampon (BM)",
     "disp.measure.wdq": "Quotient de déplacement pondéré (WDQ = BM / SM)",
-    "disp.measure.tne": "Effet net total (faits évités, TNE)",
+    "disp.measure.tne": "Effet net total (TNE : faits évités si positif, faits en plus si négatif)",
     "disp.methods": (
         "Avec R, D, C, Dc les nombres du secteur du partenariat, de la zone tampon, du témoin "
         "et du témoin de la zone tampon, b avant et a après : SM = Ra/Ca − Rb/Cb, "
@@ -351,69 +352,70 @@ TEXT: dict[str, str] = {
     "word.area": "secteur",
     "word.areas": "secteurs",
     "report.data.series": (
-        "{n_periods} {freq_plural}, de {first} à {last}, pour {n_units} {areas} additionnés "
+        "{n_periods} {freq_plural}, de {first} à {last}, pour {n_units} {areas} "
+        "{n_units:additionné|additionnés} "
         "en une seule série."),
-    "report.headline.caveats": "{n} réserve(s) s'appliquent : voir « Vérifications et réserves » ci-dessous.",
+    "report.headline.caveats": "{n} {n:réserve s'applique|réserves s'appliquent} : voir « Vérifications et réserves » ci-dessous.",
     "report.diag.accounted": "pris en compte par le modèle",
-    "report.table.change": "Variation (IC à {level} %)",
+    "report.table.change": "Variation (IC à {level} %)",
     "report.event_table": "Coefficients de l'étude d'événement",
     "demo.partnership": "Conseil de prévention : patrouilles de nuit avec les commerçants",
     # -- avertissements et notes enregistrés dans les résultats ------------------------------
     "caveat.autocorrelation_ols": (
-        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) : "
-        "les intervalles de confiance sont probablement trop étroits. Relancer avec "
-        "se='ar1' (MCG avec erreurs AR(1)), ajouter la saisonnalité ou une série témoin."),
+        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
+        "les intervalles de confiance sont probablement trop étroits. Relancez avec "
+        "se='ar1' (MCG avec erreurs AR(1)), ajoutez la saisonnalité ou une série témoin."),
     "caveat.autocorrelation_counts": (
-        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) : "
-        "les intervalles de confiance sont probablement trop étroits. Relancer avec "
-        "se='hac', ajouter la saisonnalité ou une série témoin."),
+        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
+        "les intervalles de confiance sont probablement trop étroits. Relancez avec "
+        "se='hac', ajoutez la saisonnalité ou une série témoin."),
     "caveat.autocorrelation_hac": (
-        "Les résidus restent autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) ; "
+        "Les résidus restent autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) ; "
         "les intervalles de Newey–West sont connus pour être trop étroits sur des séries "
-        "courtes et autocorrélées. Préférer se='ar1' avec family='ols', ou une série témoin."),
+        "courtes et autocorrélées. Préférez se='ar1' avec family='ols', ou une série témoin."),
     "caveat.overdispersion": (
-        "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p = {p:.3g}) : les "
-        "intervalles du modèle de Poisson sont trop étroits. Utiliser family='quasipoisson' "
+        "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p {p:p}) : les "
+        "intervalles du modèle de Poisson sont trop étroits. Utilisez family='quasipoisson' "
         "ou 'negbin', ou se='robust'."),
     "caveat.short_pre_period": (
         "Seulement {n_pre} mois avant l'intervention ; au moins 24 sont recommandés pour "
         "séparer tendance et saisonnalité."),
     "caveat.short_post_period": (
-        "Seulement {n_post} période(s) après l'intervention : le changement de pente et "
+        "Seulement {n_post} {n_post:période|périodes} après l'intervention : le changement de pente et "
         "l'effet cumulé reposent sur très peu de données."),
     "caveat.small_counts": (
         "Très petits effectifs ({before} faits avant, {after} après) : estimations "
         "imprécises, les approximations peuvent être fausses."),
     "caveat.covid": (
         "La série recouvre la perturbation liée au COVID-19 ({start} à {end}), qui a modifié "
-        "partout la délinquance et son enregistrement ; vérifier le résultat en excluant "
+        "partout la délinquance et son enregistrement ; vérifiez le résultat en excluant "
         "cette fenêtre ou avec une série témoin."),
     "caveat.ols_rate": (
         "Les MCO modélisent le taux pour {base:,} {exposure} ; l'effet cumulé est reconverti "
         "en nombre de faits."),
-    "caveat.units_summed": "{n} secteurs additionnés dans la série traitée.",
+    "caveat.units_summed": "{n} {n:secteur additionné|secteurs additionnés} dans la série traitée.",
     "caveat.robust_fallback": (
         "Aucune colonne de secteur ou de grappe : erreurs-types robustes à "
         "l'hétéroscédasticité (HC1) au lieu d'erreurs-types par grappe."),
     "caveat.unbalanced": (
         "Panel non cylindré : effets fixes absorbés par projections alternées."),
     "caveat.poisson_all_zero": (
-        "{n} lignes écartées : les secteurs ou périodes dont tous les comptages sont nuls "
+        "{n} {n:ligne écartée|lignes écartées} : les secteurs ou périodes dont tous les comptages sont nuls "
         "n'apportent aucune information à un modèle de Poisson à effets fixes."),
-    "caveat.dropped_missing": "{n} lignes écartées pour valeurs manquantes dans {columns}.",
+    "caveat.dropped_missing": "{n} {n:ligne écartée|lignes écartées} pour valeurs manquantes dans {columns}.",
     "caveat.pre_trend": (
-        "Les coefficients d'avant le démarrage diffèrent conjointement de zéro (p = {p:.3f}) : "
+        "Les coefficients d'avant le démarrage diffèrent conjointement de zéro (p {p:p}) : "
         "l'hypothèse de tendances parallèles est douteuse, les estimations d'après peuvent "
         "être biaisées."),
     "caveat.staggered_event_study": (
         "Le dispositif démarre à {n} dates différentes. Si l'effet évolue dans le temps, les "
         "coefficients de l'étude d'événement à double effet fixe peuvent mêler les effets "
-        "d'autres périodes (Sun & Abraham 2021) ; comparer avec un estimateur par cohorte et "
+        "d'autres périodes (Sun & Abraham 2021) ; comparez avec un estimateur par cohorte et "
         "période (Callaway–Sant'Anna)."),
     "caveat.staggered_twfe": (
         "Le dispositif démarre à {n} dates différentes (déploiement échelonné). Le modèle à "
         "double effet fixe peut alors être biaisé si l'effet varie dans le temps, car des "
-        "secteurs déjà traités servent de témoins (Goodman-Bacon 2021) ; préférer un "
+        "secteurs déjà traités servent de témoins (Goodman-Bacon 2021) ; préférez un "
         "estimateur par cohorte et période (Callaway–Sant'Anna)."),
     "caveat.no_never_treated": (
         "Tous les secteurs sont traités à un moment : l'effet n'est identifié que par les "
@@ -428,11 +430,11 @@ TEXT: dict[str, str] = {
         "permutation est plus fiable)."),
     "caveat.pre_trend_untestable": (
         "Aucune période d'avant ne reste pour tester les tendances parallèles (toutes sont "
-        "regroupées dans la période de référence) ; ce test ne peut pas échouer. Augmenter leads."),
+        "regroupées dans la période de référence) ; ce test ne peut pas échouer. Augmentez leads."),
     "caveat.rho_at_bound": (
         "La corrélation AR(1) estimée des erreurs atteint sa borne ({rho:.2f}) : la série est "
         "peut-être non stationnaire (marche aléatoire) et les intervalles sont peu fiables. "
-        "Mieux modéliser la tendance ou utiliser une série témoin."),
+        "Modélisez mieux la tendance ou utilisez une série témoin."),
     "caveat.bacon_forbidden": (
         "{share:.0%} du poids de l'estimation à double effet fixe vient de comparaisons qui "
         "utilisent des secteurs déjà traités comme témoins (décomposition de Goodman-Bacon) : "
@@ -468,25 +470,25 @@ TEXT: dict[str, str] = {
     "caveat.inference_permutation_ci": (
         "Peu de secteurs traités : la valeur p vient d'une inférence par permutation "
         "(réattribution du partenariat à d'autres secteurs), mais l'intervalle reste celui "
-        "des erreurs-types par grappe, probablement trop étroit. Se fier à la valeur p ; pour "
-        "un intervalle fiable, modéliser des taux ou des log-comptages avec family='ols', où "
+        "des erreurs-types par grappe, probablement trop étroit. Fiez-vous à la valeur p ; pour "
+        "un intervalle fiable, modélisez des taux ou des log-comptages avec family='ols', où "
         "le bootstrap sauvage s'applique."),
     "caveat.few_treated": (
-        "Seulement {n} secteur(s) traité(s) : l'inférence par grappe rejette trop souvent "
-        "avec si peu de grappes traitées ; préférer une inférence par permutation (placebo) "
+        "Seulement {n} {n:secteur traité|secteurs traités} : l'inférence par grappe rejette trop souvent "
+        "avec si peu de grappes traitées ; préférez une inférence par permutation (placebo) "
         "ou le contrôle synthétique."),
     # -- différence de différences sur enquête (evalkit.designs.survey_did) ---------------
     "caveat.survey_unreliable": (
-        "Cellule(s) d'enquête {cells} sous la règle de diffusion (moins de {min_n} "
-        "répondants ou erreur relative au-delà de {rse_max:.0%}) : la différence de "
-        "différences repose sur des parts peu fiables ; regrouper davantage de vagues ou "
+        "Cellules d'enquête sous la règle de diffusion (moins de {min_n} répondants ou "
+        "erreur relative au-delà de {rse_max:.0%}) : {cells} ; la différence de "
+        "différences repose sur des parts peu fiables ; regroupez davantage de vagues ou "
         "de secteurs."),
     "caveat.survey_caution": (
-        "Cellule(s) d'enquête {cells} avec une erreur relative entre {rse_low:.0%} et "
-        "{rse_max:.0%} : lire leurs parts avec prudence."),
+        "Cellules d'enquête dont l'erreur relative est comprise entre {rse_low:.0%} et "
+        "{rse_max:.0%} : {cells}. Lisez leurs parts avec prudence."),
     # -- déploiement échelonné (Callaway–Sant'Anna, evalkit.designs.staggered) ------------
     "caveat.cs_small_cohort": (
-        "La cohorte entrée dans le dispositif en {cohort} ne compte que {n} secteur(s) : ses "
+        "La cohorte entrée dans le dispositif en {cohort} ne compte que {n} {n:secteur|secteurs} : ses "
         "effets par groupe et période reposent sur très peu de secteurs et sont imprécis."),
     "caveat.cs_few_clusters": (
         "Seulement {n} secteurs : les erreurs-types analytiques (fonction d'influence, par "
@@ -496,20 +498,20 @@ TEXT: dict[str, str] = {
         "plus fiable."),
     "caveat.cs_pre_trend": (
         "Les effets par groupe et période avant le démarrage sont conjointement différents "
-        "de zéro (p = {p:.3f}) : l'hypothèse de tendances parallèles est douteuse et les "
+        "de zéro (p {p:p}) : l'hypothèse de tendances parallèles est douteuse et les "
         "estimations après le démarrage peuvent être biaisées."),
     "caveat.cs_dropped_first_period": (
-        "{n} secteur(s) traité(s) dès la première période ({first}) ou avant ont été "
-        "écartés : aucune période antérieure ne permet de les comparer."),
+        "{n} {n:secteur traité|secteurs traités} dès la première période ({first}) ou avant "
+        "{n:a été écarté|ont été écartés} : aucune période antérieure ne permet de les comparer."),
     "caveat.cs_late_cohort_never": (
-        "{n} secteur(s) entré(s) dans le dispositif après la dernière période ({last}) sont "
-        "comptés comme jamais traités."),
+        "{n} {n:secteur entré|secteurs entrés} dans le dispositif après la dernière période "
+        "({last}) {n:est compté comme jamais traité|sont comptés comme jamais traités}."),
     "caveat.cs_last_cohort_control": (
-        "Aucun secteur n'est jamais traité : la dernière cohorte ({cohort}, {n} secteur(s)) "
+        "Aucun secteur n'est jamais traité : la dernière cohorte ({cohort}, {n} {n:secteur|secteurs}) "
         "sert de groupe de comparaison et les périodes à partir de son démarrage ont été "
         "écartées."),
     "caveat.cs_cells_skipped": (
-        "{n} effet(s) par groupe et période n'ont pas pu être estimés, faute de secteurs "
+        "{n} {n:effet|effets} par groupe et période {n:n'a pas pu être estimé|n'ont pas pu être estimés}, faute de secteurs "
         "traités ou de comparaison : {cells}."),
     # -- graphiques -------------------------------------------------------------------------
     "plot.its.title": "{outcome} : observé et attendu sans le partenariat",
@@ -518,7 +520,7 @@ TEXT: dict[str, str] = {
     "plot.its.observed": "Observé",
     "plot.its.fitted": "Ajustement du modèle",
     "plot.its.counterfactual": "Attendu sans le partenariat",
-    "plot.its.band": "Bande de confiance à {level} %",
+    "plot.its.band": "Bande de confiance à {level} %",
     "plot.its.intervention": "Démarrage du partenariat ({period})",
     "plot.its.control_axis": "Série témoin ({units}, axe de droite)",
     "plot.its.control": "Série témoin (observée)",
@@ -526,17 +528,17 @@ TEXT: dict[str, str] = {
     "plot.event.x": "Périodes depuis le démarrage du partenariat ({freq_name})",
     "plot.event.y": "Effet sur {outcome} (écart à la période {reference})",
     "plot.event.y_gt": "{outcome} : effet par secteur",
-    "plot.event.estimate": "Estimation avec intervalle de confiance à {level} %",
+    "plot.event.estimate": "Estimation avec intervalle de confiance à {level} %",
     "plot.event.start": "Démarrage du partenariat",
     "plot.trends.title": "{outcome} : moyenne par secteur, partenariat et comparaison",
     "plot.trends.x": "Période",
-    "plot.trends.y": "{outcome} moyen par secteur",
+    "plot.trends.y": "{outcome} : moyenne par secteur",
     "plot.trends.treated": "Secteurs du partenariat",
     "plot.trends.comparison": "Secteurs de comparaison",
     "plot.rates.title": "{indicator} pour {per} {exposure}",
     "plot.rates.x": "Période",
     "plot.rates.y": "Taux pour {per} {exposure}",
-    "plot.rates.band": "Intervalle de confiance exact à {level} %",
+    "plot.rates.band": "Intervalle de confiance exact à {level} %",
     "plot.season.title": "{indicator} : moyenne par {season_name}",
     "plot.season.x": "{season_name}",
     "plot.season.y": "Nombre moyen par {freq_name}",
@@ -573,12 +575,12 @@ TEXT: dict[str, str] = {
     "report.data.none_dropped": "Aucune ligne n'a été écartée.",
     "report.data.notes": "Remarques sur les données :",
     "report.headline.label": "Résultat principal",
-    "report.pct_range": "{lo} % à {hi} %",
+    "report.pct_range": "{lo} % à {hi} %",
     "report.uncertainty.clear": (
-        "L'intervalle de confiance à {level} % exclut l'absence de changement : le hasard "
+        "L'intervalle de confiance à {level} % exclut l'absence de changement : le hasard "
         "seul est une explication peu probable."),
     "report.uncertainty.unclear": (
-        "L'intervalle de confiance à {level} % inclut l'absence de changement : les données "
+        "L'intervalle de confiance à {level} % inclut l'absence de changement : les données "
         "ne permettent pas de distinguer cet effet du hasard."),
     "report.diag.none": "Aucun diagnostic ne s'applique à cette méthode.",
     "report.diag.passed": "satisfaisant",
@@ -604,19 +606,19 @@ TEXT: dict[str, str] = {
     "its.title": "Série temporelle interrompue : {outcome}",
     "its.term.level_change": "Changement immédiat au démarrage",
     "its.term.slope_change": "Changement de tendance, par {freq_name}",
-    "its.term.cumulative_effect": "Effet cumulé sur les {n_post} {freq_plural} suivants",
+    "its.term.cumulative_effect": "Effet cumulé sur les {n_post} {freq_plural} suivant le démarrage",
     "its.headline.fall": (
-        "{outcome} : baisse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
+        "{outcome} : baisse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
         "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
         "environ {n:,.0f} {noun} de moins ({n_lo:,.0f} à {n_hi:,.0f})."),
     "its.headline.rise": (
-        "{outcome} : hausse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
+        "{outcome} : hausse de {pct} % (IC à {level} % : {lo} % à {hi} %) sur les {n_post} "
         "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
         "environ {n:,.0f} {noun} de plus ({n_lo:,.0f} à {n_hi:,.0f})."),
     "its.headline.unclear": (
         "Pas de changement net pour {outcome} : sur les {n_post} {freq_plural} suivant le "
-        "démarrage, l'écart à la tendance prévue est de {signed} % (IC à {level} % : {lo} % à "
-        "{hi} %)."),
+        "démarrage, l'écart à la tendance prévue est de {signed} % (IC à {level} % : {lo} % à "
+        "{hi} %)."),
     "its.design": (
         "Une <b>série temporelle interrompue</b> compare ce qui a été enregistré après le "
         "démarrage du partenariat à ce que la tendance d'avant prévoyait pour la même "
@@ -676,19 +678,19 @@ TEXT: dict[str, str] = {
     "did.title": "Différence de différences : {outcome}",
     "did.term.att": "Effet du partenariat (moyenne, secteurs traités)",
     "did.headline.fall": (
-        "Dans les secteurs du partenariat, {outcome} : baisse de {pct} % (IC à {level} % : "
-        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
+        "Dans les secteurs du partenariat, {outcome} : baisse de {pct} % (IC à {level} % : "
+        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
         "sans le partenariat."),
     "did.headline.rise": (
-        "Dans les secteurs du partenariat, {outcome} : hausse de {pct} % (IC à {level} % : "
-        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
+        "Dans les secteurs du partenariat, {outcome} : hausse de {pct} % (IC à {level} % : "
+        "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
         "sans le partenariat."),
     "did.headline.unclear": (
         "Pas de changement net pour {outcome} dans les secteurs du partenariat par rapport "
-        "aux secteurs de comparaison : {signed} % (IC à {level} % : {lo} % à {hi} %)."),
+        "aux secteurs de comparaison : {signed} % (IC à {level} % : {lo} % à {hi} %)."),
     "did.headline.additive": (
-        "Dans les secteurs du partenariat, {outcome} a varié de {est} par secteur et par "
-        "période (IC à {level} % : {lo} à {hi}) par rapport aux secteurs de comparaison."),
+        "Dans les secteurs du partenariat, {outcome} : variation de {est} par secteur et par "
+        "période (IC à {level} % : {lo} à {hi}) par rapport aux secteurs de comparaison."),
     "did.design": (
         "Une <b>différence de différences</b> compare l'évolution de {outcome} dans les "
         "secteurs du partenariat ({n_treated} sur {n_units}) à celle des autres secteurs sur "
@@ -716,9 +718,10 @@ TEXT: dict[str, str] = {
     "ind.title": "Profil d'indicateurs : {area}",
     "ind.counts": "Nombres et taux",
     "ind.counts.text": (
-        "Nombres et taux pour {per} {exposure} sur les {window} derniers {freq_plural} "
-        "({last}) et les {window} précédents ({previous}), avec des intervalles de confiance "
-        "exacts (Garwood) à {level} % et le rapport de taux entre les deux."),
+        "Nombres sur la période récente de {window_len} ({last}) et sur la période "
+        "précédente de même durée ({previous}) ; taux pour {per} {exposure} par "
+        "{freq_name}, avec leurs intervalles de confiance exacts (Garwood) à {level} %, et "
+        "rapport de taux entre les deux périodes."),
     "ind.trends": "Évolutions",
     "ind.season": "Saisonnalité",
     "ind.harm": "Totaux pondérés par la gravité",
@@ -729,8 +732,8 @@ TEXT: dict[str, str] = {
     "ind.survey": "Sentiment d'insécurité (enquête)",
     "ind.survey.text": (
         "Part pondérée des personnes répondant {answers} à la question {question}, avec des "
-        "intervalles de confiance à {level} % ({method}). Les cellules dont l'erreur relative "
-        "dépasse 25 % sont signalées ; au-delà de 50 % ou sous 30 répondants, elles sont "
+        "intervalles de confiance à {level} % ({method}). Les cellules dont l'erreur relative "
+        "dépasse 25 % sont signalées ; au-delà de 50 % ou sous 30 répondants, elles sont "
         "masquées."),
     "ind.survey.design": "erreurs-types tenant compte du plan de sondage",
     "ind.survey.kish": "taille d'échantillon effective de Kish",
@@ -739,11 +742,11 @@ TEXT: dict[str, str] = {
     "ind.col.indicator": "Indicateur",
     "ind.col.count_prev": "Nombre (avant)",
     "ind.col.count_last": "Nombre (récent)",
-    "ind.col.rate_prev": "Taux (avant)",
-    "ind.col.rate_last": "Taux (récent)",
-    "ind.col.ci_last": "IC à {level} % (récent)",
+    "ind.col.rate_prev": "Taux par {freq_name} (avant)",
+    "ind.col.rate_last": "Taux par {freq_name} (récent)",
+    "ind.col.ci_last": "IC à {level} % (récent)",
     "ind.col.ratio": "Rapport de taux",
-    "ind.col.ratio_ci": "IC à {level} % (rapport)",
+    "ind.col.ratio_ci": "IC à {level} % (rapport)",
     "ind.col.change": "Évolution",
     "ind.col.harm": "Gravité",
     "ind.col.top_share": "Part de la gravité due à l'infraction principale",
@@ -756,7 +759,9 @@ TEXT: dict[str, str] = {
     "ind.reliability.caution": "prudence",
     "ind.reliability.suppressed": "masquée",
     "ind.methods": (
-        "Taux : nombre / exposition × {per}. Intervalles exacts de Poisson (Garwood) : borne "
+        "Taux : nombre / exposition × {per}, l'exposition étant additionnée sur les périodes "
+        "comptées : chaque taux s'entend par période des données (par mois pour des données "
+        "mensuelles). Intervalles exacts de Poisson (Garwood) : borne "
         "basse = χ²(α/2 ; 2x)/2, borne haute = χ²(1−α/2 ; 2x+2)/2. Rapports de taux entre deux "
         "périodes : intervalle exact conditionnel (binomial). Parts d'enquête : estimations "
         "pondérées avec intervalles de Wilson sur la taille effective."),
@@ -796,15 +801,15 @@ TEXT: dict[str, str] = {
         "{n} valeurs issues de nombres affichés « {label} » sont omises de la figure (secret "
         "statistique)."),
     "ind.trends.text": (
-        "Taux pour {per} {exposure} par {freq_name}, avec sa bande de confiance exacte "
-        "(Garwood) à {level} % ; une bande large signale peu de faits."),
+        "Taux pour {per} {exposure} par {freq_name}, pour chaque {freq_name}, avec sa bande "
+        "de confiance exacte (Garwood) à {level} % ; une bande large signale peu de faits."),
     "ind.season.text": (
         "Nombre moyen par {season_name} sur {first} – {last} : des mois régulièrement plus "
         "élevés ne doivent pas être pris pour un effet."),
     "ind.col.harm_prev": "Gravité (avant)",
     "ind.col.harm_last": "Gravité (récent)",
     "ind.col.wave": "Vague",
-    "ind.col.ci": "IC à {level} %",
+    "ind.col.ci": "IC à {level} %",
     "ind.or": "ou",
     "ind.survey.question": (
         "« Vous sentez-vous en sécurité lorsque vous marchez seul(e) dans votre quartier "
@@ -818,7 +823,7 @@ TEXT: dict[str, str] = {
     "plot.season.suptitle": "Nombre moyen par {season_name}",
     "plot.season.months": "janv.,févr.,mars,avr.,mai,juin,juil.,août,sept.,oct.,nov.,déc.",
     "ind.counts.window": "Période précédente : {previous} ; période récente : {last}.",
-    "ind.season.none": "Des données annuelles n'ont pas de saisonnalité à montrer.",
+    "ind.season.none": "Avec des données annuelles, il n'y a pas de saisonnalité à montrer.",
     "ind.wave.before": "avant",
     "ind.wave.after": "après",
     # -- déplacement : WDQ et WDD (evalkit.designs.displacement) --------------------------
@@ -832,19 +837,19 @@ TEXT: dict[str, str] = {
         "gain qui aurait pu être déplacé (Bowers et Johnson 2003). Présentez plutôt le "
         "test WDD."),
     "caveat.wdq_small_counts": (
-        "Effectifs faibles (le plus petit vaut {smallest}) : le WDQ n'a pas d'erreur type et "
+        "Effectifs faibles (le plus petit vaut {smallest}) : le WDQ n'a pas d'erreur-type et "
         "quelques faits de plus ou de moins peuvent le modifier fortement ; lisez-le avec le "
         "test WDD."),
     "caveat.wdq_no_se": (
-        "Le WDQ est un rapport sans erreur type : associez-le au test WDD (ek.wdd) pour "
+        "Le WDQ est un rapport sans erreur-type : associez-le au test WDD (ek.wdd) pour "
         "juger si les évolutions dépassent le hasard."),
     "caveat.wdq_buffer_control_unused": (
         "La zone témoin de la zone tampon n'est pas utilisée par le WDQ (la zone tampon est "
         "comparée à la zone témoin, comme chez Bowers et Johnson 2003) ; elle sert au test "
         "WDD."),
     "caveat.wdq_windows": (
-        "Effectifs cumulés sur {n_before} période(s) avant ({before}) et {n_after} "
-        "période(s) après ({after}) le démarrage."),
+        "Effectifs cumulés sur {n_before} {n_before:période|périodes} avant ({before}) et "
+        "{n_after} {n_after:période|périodes} après ({after}) le démarrage."),
     "caveat.wdq_label_diffusion_exceeds": (
         "WDQ = {wdq:.2f} (supérieur à 1) : diffusion des bénéfices vers la zone tampon, "
         "plus forte que l'effet direct."),
@@ -875,12 +880,12 @@ TEXT: dict[str, str] = {
         "plus serait détectée avec une puissance de {power_pct} %."),
     # -- puissance et effet minimal détectable (evalkit.designs.power) --------------------
     "caveat.power_few_treated": (
-        "Avec seulement {n} secteur(s) traité(s), les tests robustes par grappes rejettent "
+        "Avec seulement {n} {n:secteur traité|secteurs traités}, les tests robustes par grappes rejettent "
         "trop souvent : la puissance simulée est donc surestimée. Lisez-la comme une borne "
         "supérieure et analysez avec un bootstrap sauvage ou une inférence par permutation."),
     "caveat.power_autocorrelation": (
         "Les données ont été simulées avec des erreurs autocorrélées (corrélation d'ordre 1 : {ar1:.2f}) : "
-        "l'effet minimal détectable analytique suppose des erreurs types correctes, alors "
+        "l'effet minimal détectable analytique suppose des erreurs-types correctes, alors "
         "que les intervalles fondés sur le modèle ou HAC sont trop étroits sur des séries "
         "courtes autocorrélées ; la puissance simulée peut donc être surestimée."),
     "caveat.power_not_reached": (
@@ -888,13 +893,13 @@ TEXT: dict[str, str] = {
         "testé était un rapport de taux de {largest:.2f}) : l'effet minimal détectable est "
         "encore plus grand."),
     "caveat.power_mde_ratio": (
-        "Avec ces données, seule une variation de plus de {pct:.0f} % pouvait être détectée "
+        "Avec ces données, seule une variation de plus de {pct:.2g} % pourrait être détectée "
         "avec une puissance de {power_pct} % : un effet réel plus petit passerait "
         "probablement inaperçu, et un résultat non significatif ne prouve donc pas "
         "l'absence d'effet."),
     "caveat.power_mde_additive": (
-        "Avec ces données, seule une variation de plus de {mde:,.1f} en valeur absolue "
-        "pouvait être détectée avec une puissance de {power_pct} % : un effet réel plus "
+        "Avec ces données, seule une variation de plus de {mde:,.3g} en valeur absolue "
+        "pourrait être détectée avec une puissance de {power_pct} % : un effet réel plus "
         "petit passerait probablement inaperçu, et un résultat non significatif ne prouve "
         "donc pas l'absence d'effet."),
     # -- contrôle synthétique (evalkit.designs.synth) --------------------------------------
@@ -916,16 +921,16 @@ TEXT: dict[str, str] = {
     "caveat.synth_permutation": (
         "L'inférence se fait par permutation (placebos dans l'espace, Abadie, Diamond et "
         "Hainmueller 2010) : chacun des {n} placebos est réestimé comme s'il avait été "
-        "traité ; la p-valeur est la part des placebos et du traité dont le rapport des "
+        "traité ; la valeur p est la part des placebos et du traité dont le rapport des "
         "erreurs quadratiques après/avant atteint au moins celui du traité. Les intervalles "
-        "inversent ce test sous un effet additif constant ; aucune erreur type n'est "
+        "inversent ce test sous un effet additif constant ; aucune erreur-type n'est "
         "donnée."),
     "caveat.synth_several_treated": (
         "{n} secteurs traités : chacun est ajusté sur les donneurs non traités et les écarts "
         "sont moyennés. La distribution placebo est celle de l'écart moyen de {n} donneurs "
         "pris ensemble (ensembles de donneurs utilisés : {sets})."),
     "caveat.synth_few_placebos": (
-        "Seulement {n} placebo(s) : la plus petite p-valeur possible, {p_min:.3g}, dépasse "
+        "Seulement {n} {n:placebo|placebos} : la plus petite valeur p possible, {p_min:.3g}, dépasse "
         "alpha = {alpha} ; le test par permutation ne peut détecter aucun effet et les "
         "intervalles sont infinis. Ajoutez des secteurs donneurs."),
     "caveat.synth_ci_empty": (
@@ -933,14 +938,14 @@ TEXT: dict[str, str] = {
         "écarts après l'intervention varient trop dans le temps. L'intervalle de l'effet "
         "moyen est laissé vide ; lisez les écarts période par période."),
     "caveat.synth_no_placebo": (
-        "placebo=False : aucun placebo n'est réestimé, donc ni p-valeurs, ni intervalles, "
+        "placebo=False : aucun placebo n'est réestimé, donc ni valeurs p, ni intervalles, "
         "ni contrôles de robustesse."),
     "caveat.synth_constant_predictor": (
-        "Le ou les prédicteurs {predictors} prennent la même valeur pour tous les secteurs "
-        "et n'apportent aucune information ; ils ont été ignorés."),
+        "Prédicteurs qui prennent la même valeur pour tous les secteurs, sans apporter "
+        "d'information, et ont donc été ignorés : {predictors}."),
     "caveat.synth_loo_sign": (
-        "Retirer le ou les donneurs {donors} inverse le signe de l'effet estimé : le "
-        "résultat repose sur eux."),
+        "Retirer l'un de ces donneurs inverse le signe de l'effet estimé ; le résultat "
+        "repose donc sur eux : {donors}."),
     "caveat.synth_placebo_time": (
         "Placebo dans le temps : réestimé avec une intervention fictive en {fake}, le "
         "contrôle synthétique s'écarte déjà du secteur traité avant la vraie intervention "
@@ -952,9 +957,10 @@ TEXT: dict[str, str] = {
     # -- modèle evaluation : plans estimés et crédibilité --
     "caveat.eval_its_first_cohort": (
         "Le partenariat a démarré à {n_starts} dates différentes ; la série temporelle "
-        "interrompue additionne les {n} secteurs partis les premiers, en {start}."),
+        "interrompue additionne {n:le secteur parti le premier|les {n} secteurs partis les "
+        "premiers}, en {start}."),
     "caveat.eval_controlled_its": (
-        "{n} secteur(s) traité(s), moins de {few} : la double différence est estimée par une "
+        "{n} {n:secteur traité|secteurs traités}, moins de {few} : la double différence est estimée par une "
         "série temporelle interrompue contrôlée (la série traitée face à la somme des "
         "secteurs de comparaison), car les intervalles robustes par grappe sont bien trop "
         "étroits avec si peu de secteurs traités."),
@@ -1002,22 +1008,22 @@ TEXT: dict[str, str] = {
                           "de le recouper."),
     "eval.agree.agree": ("Les {n} plans crédibles concordent ({designs}) : chaque intervalle "
                          "contient les variations de {lo} à {hi}."),
-    "eval.agree.disagree": ("Les plans divergent : les intervalles de la {a} ({a_est}) et de "
-                            "la {b} ({b_est}) ne se recouvrent pas ; l'un des deux au moins "
+    "eval.agree.disagree": ("Les plans divergent : les intervalles « {a} » ({a_est}) et "
+                            "« {b} » ({b_est}) ne se recouvrent pas ; l'un des deux au moins "
                             "est biaisé."),
     "eval.direction.reduction": "Tous trouvent une baisse nette.",
     "eval.direction.increase": "Tous trouvent une hausse nette.",
     "eval.direction.no_clear_change": ("Aucun ne distingue la variation du hasard : les données "
                                        "sont compatibles avec une absence d'effet."),
-    "eval.direction.mixed": ("Seule la {clear} trouve une variation nette ; les autres "
+    "eval.direction.mixed": ("Un seul plan trouve une variation nette ({clear}) ; les autres "
                              "intervalles incluent l'absence de variation."),
-    "eval.direction.mixed.many": ("Seules la {clear} trouvent une variation nette ; les autres "
-                                  "intervalles incluent l'absence de variation."),
+    "eval.direction.mixed.many": ("Seuls certains plans trouvent une variation nette ({clear}) ; les "
+                                  "autres intervalles incluent l'absence de variation."),
     "eval.direction.one.reduction": "Il trouve une baisse nette.",
     "eval.direction.one.increase": "Il trouve une hausse nette.",
     "eval.direction.one.no_clear_change": ("Il ne distingue pas la variation du hasard : les "
                                            "données sont compatibles avec une absence d'effet."),
-    "eval.headline.best": ("Le plan crédible le plus solide, la {design}, estime une variation "
+    "eval.headline.best": ("Le plan crédible le plus solide ({design}) estime une variation "
                            "de {est} des {outcome} (IC à {level} % de {lo} à {hi})."),
     "eval.headline.grade": "Niveau de preuve : niveau {level} de l'échelle de Maryland ({meaning}).",
     "eval.headline.nograde": ("Niveau de preuve : inférieur au niveau 2 de l'échelle de "
@@ -1027,7 +1033,7 @@ TEXT: dict[str, str] = {
     "eval.sms.4": "de nombreux secteurs avec et sans le partenariat, comparés",
     "eval.sms.text": ("Les éléments de preuve atteignent le niveau {level} de l'échelle de "
                       "Maryland (Scientific Methods Scale) : le plan le plus solide qui a passé "
-                      "ses vérifications est la {design} ({meaning})."),
+                      "ses vérifications est : {design} ({meaning})."),
     "eval.sms.scale": ("Échelle de Maryland (Sherman et al. 1997) : 1 corrélation à un instant "
                        "donné ; 2 avant/après sans comparaison ; 3 avant/après avec des secteurs "
                        "de comparaison comparables ; 4 de nombreux secteurs avec et sans le "
@@ -1088,7 +1094,7 @@ TEXT: dict[str, str] = {
     "eval.design.survey_did": "double différence sur l'enquête",
     "eval.design.event_study": "étude d'événement",
     "eval.forest.title": "{outcome} : l'estimation de chaque plan",
-    "eval.and": " et la ",
+    "eval.and": " et ",
     "eval.forest.x": "Variation face au contrefactuel du plan (%, IC à {level} %)",
     "eval.methods.controlled_its": "Méthodes : série temporelle interrompue contrôlée",
     "eval.methods.did": "Méthodes : double différence",
@@ -1112,15 +1118,15 @@ TEXT: dict[str, str] = {
     "eval.emmie.no_cost": ("Aucun coût n'a été donné (paramètre cost) : le coût par fait évité "
                            "n'est pas calculé."),
     "eval.emmie.no_effect": "Coût {cost} ; aucun plan crédible, donc pas de coût par fait évité.",
-    "eval.emmie.none_prevented": ("Coût {cost}. La {design} estime à {prevented} le nombre de "
-                                  "faits évités ({noun}) "
+    "eval.emmie.none_prevented": ("Coût {cost}. L'estimation par {design} chiffre à {prevented} "
+                                  "le nombre de faits évités ({noun}) "
                                   "(IC à {level} % de {p_lo} à {p_hi}) : aucun fait évité ne "
                                   "peut être revendiqué, donc pas de coût par fait évité."),
-    "eval.emmie.cost": ("Coût {cost}. La {design} estime à {prevented} le nombre de faits "
-                        "évités ({noun}) (IC à "
+    "eval.emmie.cost": ("Coût {cost}. L'estimation par {design} chiffre à {prevented} le "
+                        "nombre de faits évités ({noun}) (IC à "
                         "{level} % de {p_lo} à {p_hi}) : {per} par fait évité ({lo} à {hi})."),
-    "eval.emmie.cost_unbounded": ("Coût {cost}. La {design} estime à {prevented} le nombre de "
-                                  "faits évités ({noun}) "
+    "eval.emmie.cost_unbounded": ("Coût {cost}. L'estimation par {design} chiffre à {prevented} "
+                                  "le nombre de faits évités ({noun}) "
                                   "(IC à {level} % de {p_lo} à {p_hi}) : {per} par fait évité, "
                                   "au moins {lo} ; l'intervalle inclut l'absence de fait évité, "
                                   "donc pas de borne supérieure."),
@@ -1194,4 +1200,29 @@ TEXT: dict[str, str] = {
         "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p = {p:.3g}) : les "
         "intervalles de Poisson sont trop étroits. Utiliser family quasipoisson ou negbin."),
     "eval.always_treated_areas": "Écartés (dans le partenariat dès la première période)",
+    # -- h-words : périodes comptées, pluriels (ticket 14) -----------------------------------
+    "ind.periods.M": "{n} mois",
+    "ind.periods.Q": "{n} {n:trimestre|trimestres}",
+    "ind.periods.Y": "{n} {n:an|ans}",
+    "ind.periods.W": "{n} {n:semaine|semaines}",
+    "ind.periods.D": "{n} {n:jour|jours}",
+    "eval.emmie.more": (
+        "Coût {cost}. L'estimation par {design} donne {more} faits en plus ({noun}) qu'en "
+        "l'absence du partenariat (IC à {level} % de {m_lo} à {m_hi} en plus) : aucun fait "
+        "évité ne peut être revendiqué, donc pas de coût par fait évité."),
+    "eval.emmie.more_unclear": (
+        "Coût {cost}. L'estimation par {design} donne {more} faits en plus ({noun}) qu'en "
+        "l'absence du partenariat (IC à {level} % de {m_lo} en moins à {m_hi} en plus) : "
+        "aucun fait évité ne peut être revendiqué, donc pas de coût par fait évité."),
+    "caveat.rate_change_wald_zero": (
+        "{n} {n:ligne a|lignes ont} un nombre nul : l'intervalle de Wald est (0, inf) ; "
+        "utilisez method='exact'."),
+    "caveat.rate_change_small": (
+        "{n} {n:ligne compte|lignes comptent} moins de 10 faits sur une période : "
+        "l'évolution est très incertaine (les intervalles exacts restent valides, mais "
+        "larges)."),
+    "caveat.survey_no_unsafe": (
+        "Aucune réponse de la colonne {column!r} ne correspond à unsafe={unsafe} ; valeurs "
+        "trouvées : {seen}. Vérifiez les libellés."),
+    "plot.rates.rate": "Taux",
 }

@@ -11,6 +11,7 @@ from scipy import stats
 
 from evalkit._checks import check_alpha, check_choice
 from evalkit.errors import DataError, EvalkitWarning, SpecError
+from evalkit.i18n import Caveat
 from evalkit.indicators._checks import as_array, as_counts
 
 __all__ = ["rate_change"]
@@ -116,16 +117,14 @@ def rate_change(
             p = np.where(zero, np.nan, 2 * stats.norm.sf(np.abs(log_rr) / se))
             if zero.any():
                 warnings.warn(
-                    f"{int(zero.sum())} row(s) have a zero count, so the Wald interval is "
-                    "(0, inf); use method='exact'.",
+                    Caveat("rate_change_wald_zero", n=int(zero.sum())),
                     EvalkitWarning,
                     stacklevel=2,
                 )
     small = (np.minimum(xa, xb) < 10).sum()
     if small:
         warnings.warn(
-            f"{int(small)} row(s) have fewer than 10 events in a period; the change is very "
-            "uncertain (exact intervals are valid but wide).",
+            Caveat("rate_change_small", n=int(small)),
             EvalkitWarning,
             stacklevel=2,
         )

@@ -11,6 +11,7 @@ from scipy import stats
 
 from evalkit._checks import as_names, check_alpha
 from evalkit.errors import DataError, EvalkitWarning
+from evalkit.i18n import Caveat
 from evalkit.indicators._checks import require_columns
 
 __all__ = ["survey_share"]
@@ -162,8 +163,7 @@ def survey_share(
     if not y.any() and not missing.all():
         seen = pd.unique(data[response].dropna()).tolist()[:10]
         warnings.warn(
-            f"no response in {response!r} matches unsafe={list(unsafe_values)}; values "
-            f"found: {seen}. Check the labels.",
+            Caveat("survey_no_unsafe", column=response, unsafe=list(unsafe_values), seen=seen),
             EvalkitWarning,
             stacklevel=2,
         )

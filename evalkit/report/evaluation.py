@@ -313,6 +313,12 @@ def _economics(tri: Any, lang: str, noun: str, currency: str) -> str:
                   p_lo=format_significant(best["prevented_low"], lang),
                   p_hi=format_significant(best["prevented_high"], lang),
                   level=round(100 * (1 - tri.alpha)))
+    if best["prevented"] < 0:  # more crimes, not "−18,199 crimes prevented"
+        more_lo, more_hi = -best["prevented_high"], -best["prevented_low"]
+        return t("eval.emmie.more" if more_lo > 0 else "eval.emmie.more_unclear", lang,
+                 **{**common, "more": format_significant(-best["prevented"], lang),
+                    "m_lo": format_significant(abs(more_lo), lang),
+                    "m_hi": format_significant(more_hi, lang)})
     if not math.isfinite(est):
         return t("eval.emmie.none_prevented", lang, **common)
     key = "eval.emmie.cost" if math.isfinite(hi) else "eval.emmie.cost_unbounded"

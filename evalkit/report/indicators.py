@@ -49,12 +49,14 @@ from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import section, title_block
 from evalkit.report.notebook import figure
 from evalkit.report.plots import plot_rate_panels, plot_season
+from evalkit.results import EvaluationResult
 from evalkit.run.resources import samples_dir
 
 __all__ = [
     "harm_section",
     "header",
     "indicator_label",
+    "indicator_results",
     "indicator_table",
     "methods_section",
     "rates_figure",
@@ -73,8 +75,8 @@ _DASH = "–"
 def _signed_pct(ratio: float, lang: Lang) -> str:
     """A ratio as a signed % change: whole numbers from 10 up, one decimal below."""
     value = round_percent((ratio - 1) * 100)
-    text = format_number(value, lang, "g") + ("\u202f%" if lang == "fr" else "%")
-    return f"+{text}" if value > 0 else text
+    text = format_number(abs(value), lang, "g") + ("\u202f%" if lang == "fr" else "%")
+    return f"+{text}" if value > 0 else f"\u2212{text}" if value < 0 else text
 
 
 def _maybe(key: str, lang: Lang) -> str | None:
@@ -245,12 +247,15 @@ def _check_rates_args(exposure: str, per: float, alpha: float) -> float:
 def window_rates(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
                  exposure: str, per: float = 100_000, areas: Sequence[str] | None = None,
                  window: int = 12, alpha: float = 0.05) -> pd.DataFrame:
-    """Counts and rates of the last ``window`` periods against the ``window`` before.
+    """Counts and rates per period of the last ``window`` periods against the ``window`` before.
 
     Per area and indicator: the counts summed over each window, the rate per ``per`` units of
-    the mean exposure over the window with its exact (Garwood) interval (:func:`evalkit.rate`)
-    and the rate ratio last / previous with its exact conditional interval
-    (:func:`evalkit.rate_change`).
+    exposure **per period** (the count over the window divided by the exposure summed over
+    its periods, so a monthly panel gives rates per month and a yearly one rates per year,
+    as in the trend figure) with its exact (Garwood) interval (:func:`evalkit.rate`), and the
+    rate ratio last / previous with its exact conditional interval
+    (:func:`evalkit.rate_change`). With more than one area, a row per indicator with
+    ``total`` True adds the areas up (counts and exposures summed, rates recomputed).
 
     Parameters
     ----------
@@ -261,7 +266,7 @@ def window_rates(data: DataLike, *, unit: str | None, time: str, indicators: Seq
     indicators : list of str
         Count columns.
     exposure : str
-        Denominator column (residents, dwellings...).
+        Denominator column (residents, dwellings...), the exposure of each period.
     per : float, default 100_000
         Rate base.
     areas : list of str, optional
@@ -274,9 +279,11 @@ def window_rates(data: DataLike, *, unit: str | None, time: str, indicators: Seq
     Returns
     -------
     pandas.DataFrame
-        Columns ``area, indicator, count_prev, count_last, exposure_prev, exposure_last,
-        rate_prev, rate_last, ci_low_last, ci_high_last, rate_ratio, ratio_ci_low,
-        ratio_ci_high, p_value``; ``attrs`` holds the two windows as text.
+        Columns ``area, total, indicator, count_prev, count_last, exposure_prev,
+        exposure_last, rate_prev, ci_low_prev, ci_high_prev, rate_last, ci_low_last,
+        ci_high_last, rate_ratio, ratio_ci_low, ratio_ci_high, p_value``; the exposures are
+        summed over the periods of each window (resident-periods); ``area`` is empty on
+        total rows. ``attrs`` holds the two windows as text, the frequency and ``window``.
 
     Raises
     ------
@@ -291,27 +298,34 @@ def window_rates(data: DataLike, *, unit: str | None, time: str, indicators: Seq
                     areas=areas, lang="en")
     previous, last = _windows(profile, window)
     frame = profile.frame
-    parts = []
+    sums = {}
     for label, periods in (("prev", previous), ("last", last)):
         part = frame[frame["_time"].isin(periods)].groupby("_area", sort=False)
-        sums = part[list(indicators)].sum().reindex(profile.areas)
-        parts.append((label, sums, part["_exposure"].mean().reindex(profile.areas)))
+        sums[label] = part[[*indicators, "_exposure"]].sum().reindex(profile.areas)
+    if len(profile.areas) > 1:  # the areas added up: one more "area" per window
+        for label in sums:
+            sums[label].loc[""] = sums[label].sum()
+    names = list(sums["prev"].index)
     rows = []
     for ind in indicators:
-        (_, s_prev, e_prev), (_, s_last, e_last) = parts
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", EvalkitWarning)
-            r_last = rate(s_last[ind].to_numpy(), e_last.to_numpy(), per=per, alpha=a)
-            change = rate_change(s_prev[ind].to_numpy(), e_prev.to_numpy(),
-                                 s_last[ind].to_numpy(), e_last.to_numpy(), alpha=a, per=per)
+            r_prev, r_last = (rate(sums[k][ind].to_numpy(), sums[k]["_exposure"].to_numpy(),
+                                   per=per, alpha=a) for k in ("prev", "last"))
+            change = rate_change(sums["prev"][ind].to_numpy(), sums["prev"]["_exposure"],
+                                 sums["last"][ind].to_numpy(), sums["last"]["_exposure"],
+                                 alpha=a, per=per)
         rows.append(pd.DataFrame({
-            "area": profile.areas,
+            "area": names,
+            "total": [n == "" for n in names],
             "indicator": ind,
             "count_prev": change["count_before"].to_numpy(),
             "count_last": change["count_after"].to_numpy(),
-            "exposure_prev": e_prev.to_numpy(),
-            "exposure_last": e_last.to_numpy(),
-            "rate_prev": change["rate_before"].to_numpy(),
+            "exposure_prev": sums["prev"]["_exposure"].to_numpy(),
+            "exposure_last": sums["last"]["_exposure"].to_numpy(),
+            "rate_prev": r_prev["rate"].to_numpy(),
+            "ci_low_prev": r_prev["ci_low"].to_numpy(),
+            "ci_high_prev": r_prev["ci_high"].to_numpy(),
             "rate_last": r_last["rate"].to_numpy(),
             "ci_low_last": r_last["ci_low"].to_numpy(),
             "ci_high_last": r_last["ci_high"].to_numpy(),
@@ -321,7 +335,64 @@ def window_rates(data: DataLike, *, unit: str | None, time: str, indicators: Seq
             "p_value": change["p_value"].to_numpy(),
         }))
     out = pd.concat(rows, ignore_index=True)
-    out.attrs = {"previous": _span(previous), "last": _span(last), "freq": profile.freq}
+    out.attrs = {"previous": _span(previous), "last": _span(last), "freq": profile.freq,
+                 "window": window}
+    return out
+
+
+def indicator_results(data: DataLike, *, unit: str | None, time: str,
+                      indicators: Sequence[str], exposure: str, per: float = 100_000,
+                      areas: Sequence[str] | None = None, window: int = 12,
+                      alpha: float = 0.05) -> list[EvaluationResult]:
+    """The numbers of the counts-and-rates table as results, one per indicator, for
+    ``results.json`` (:func:`evalkit.report.write_results`).
+
+    Method ``indicators``, outcome the indicator column. Terms, per area (suffix ``_<area>``)
+    and, with several areas, for the areas added up (no suffix):
+
+    * ``rate_previous``, ``rate_last``: the rate per ``per`` units of exposure per period
+      of the data in each window (scale ``additive``), with its exact (Garwood) interval and
+      the Poisson standard error ``sqrt(count) / exposure × per``; no p-value;
+    * ``rate_ratio``: last / previous (scale ``ratio``) with its exact conditional interval
+      and p-value (H0: ratio 1); ``relative_effect`` repeats the ratio, so the % change of
+      the report is ``100 × (relative_effect − 1)``.
+
+    ``n_obs`` counts the area-periods behind each number. Disclosure control does not apply:
+    results.json keeps the exact values. Arguments as for :func:`window_rates`.
+    """
+    frame = window_rates(data, unit=unit, time=time, indicators=indicators,
+                         exposure=exposure, per=per, areas=areas, window=window, alpha=alpha)
+    n_areas = int((~frame["total"]).sum() / frame["indicator"].nunique())
+    out = []
+    for ind, part in frame.groupby("indicator", sort=False):
+        effects = []
+        for r in part.itertuples(index=False):
+            suffix = "" if r.total else f"_{r.area}"
+            n_area = n_areas if r.total else 1
+            for key, name in (("prev", "rate_previous"), ("last", "rate_last")):
+                count, expo = getattr(r, f"count_{key}"), getattr(r, f"exposure_{key}")
+                effects.append({
+                    "term": name + suffix, "estimate": getattr(r, f"rate_{key}"),
+                    "std_error": math.sqrt(count) / expo * per,
+                    "ci_low": getattr(r, f"ci_low_{key}"),
+                    "ci_high": getattr(r, f"ci_high_{key}"), "p_value": math.nan,
+                    "scale": "additive", "relative_effect": math.nan,
+                    "relative_ci_low": math.nan, "relative_ci_high": math.nan,
+                    "n_obs": window * n_area})
+            effects.append({
+                "term": "rate_ratio" + suffix, "estimate": r.rate_ratio, "std_error": math.nan,
+                "ci_low": r.ratio_ci_low, "ci_high": r.ratio_ci_high, "p_value": r.p_value,
+                "scale": "ratio", "relative_effect": r.rate_ratio,
+                "relative_ci_low": r.ratio_ci_low, "relative_ci_high": r.ratio_ci_high,
+                "n_obs": 2 * window * n_area})
+        out.append(EvaluationResult(
+            method="indicators",
+            spec={"outcome": ind, "unit": unit, "time": time, "exposure": exposure,
+                  "per": per, "window": window, "alpha": alpha, "freq": frame.attrs["freq"]},
+            effects=pd.DataFrame(effects), series=pd.DataFrame(),
+            sample={"n_units": n_areas, "n_periods": 2 * window,
+                    "first_period": frame.attrs["previous"].split(" – ")[0],
+                    "last_period": frame.attrs["last"].split(" – ")[-1]}))
     return out
 
 
@@ -384,21 +455,22 @@ def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: 
     frame = window_rates(data, unit=unit, time=time, indicators=indicators, exposure=exposure,
                          per=per, areas=areas, window=window, alpha=alpha)
     level = _level(alpha)
+    totals = frame["total"].to_numpy()
     counts = frame[["count_prev", "count_last"]].to_numpy(float)
     primary = rule.hides(counts)
     hidden = primary.copy()
-    with_total = frame.groupby("indicator", sort=False)["area"].transform("size") > 1
-    if rule.secondary:  # a total row per indicator: protect the hidden cells of each column
-        for ind in frame.loc[with_total, "indicator"].unique():
-            at = (frame["indicator"] == ind).to_numpy()
+    if rule.secondary and totals.any():  # a total row per indicator: protect each column
+        for ind in frame["indicator"].unique():
+            at = ((frame["indicator"] == ind) & ~frame["total"]).to_numpy()
             hidden[at] = secondary_suppression(counts[at], primary[at], rows=False)
+    hidden[totals] = primary[totals]  # a total is hidden only when it is small itself
     rows = []
     for i, r in enumerate(frame.itertuples(index=False)):
         prev_ok, last_ok = not hidden[i, 0], not hidden[i, 1]
         both = prev_ok and last_ok
         rows.append([
             indicator_label(r.indicator, lang),
-            r.area,
+            t("ind.total", lang) if r.total else r.area,
             rule.count(r.count_prev, lang) if prev_ok or primary[i, 0] else _DASH,
             rule.count(r.count_last, lang) if last_ok or primary[i, 1] else _DASH,
             _value(r.rate_prev, lang) if prev_ok else _DASH,
@@ -408,22 +480,18 @@ def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: 
             _range(r.ratio_ci_low, r.ratio_ci_high, lang, fmt=_ratio) if both else _DASH,
             _change(r.rate_ratio, lang) if both else _DASH,
         ])
-        last_of_indicator = i + 1 == len(frame) or frame["indicator"].iloc[i + 1] != r.indicator
-        if with_total.iloc[i] and last_of_indicator:
-            part = frame[frame["indicator"] == r.indicator]
-            rows.append([indicator_label(r.indicator, lang), t("ind.total", lang),
-                         rule.count(part["count_prev"].sum(), lang),
-                         rule.count(part["count_last"].sum(), lang), *[_DASH] * 6])
+    freq = frame.attrs["freq"]
+    freq_name = t(f"freq.{freq}", lang)
     headers = [t("ind.col.indicator", lang), t("ind.col.area", lang),
                t("ind.col.count_prev", lang), t("ind.col.count_last", lang),
-               t("ind.col.rate_prev", lang), t("ind.col.rate_last", lang),
+               t("ind.col.rate_prev", lang, freq_name=freq_name),
+               t("ind.col.rate_last", lang, freq_name=freq_name),
                t("ind.col.ci_last", lang, level=level), t("ind.col.ratio", lang),
                t("ind.col.ratio_ci", lang, level=level), t("ind.col.change", lang)]
-    freq = frame.attrs["freq"]
     text = t("ind.counts.text", lang, per=_per_text(per, lang),
-             exposure=_exposure_label(exposure, lang), window=window,
-             freq_plural=t(f"freqs.{freq}", lang), last=frame.attrs["last"],
-             previous=frame.attrs["previous"], level=level)
+             exposure=_exposure_label(exposure, lang),
+             window_len=t(f"ind.periods.{freq}", lang, n=window), freq_name=freq_name,
+             last=frame.attrs["last"], previous=frame.attrs["previous"], level=level)
     parts = [*_heading("ind.counts", lang, heading), tag("p", text), *note,
              table(pd.DataFrame(rows), headers=headers), tag("p", rule.text(lang),
                                                              cls="evalkit-footer")]

@@ -57,18 +57,27 @@ def _period_axis(ax: Any, labels: list[str]) -> None:
 
 def _legend_below(ax: Any, n_items: int, extra: list[Any] | None = None) -> None:
     """Legend under the plot, so it never hides data; ``extra`` adds the handles of other
-    axes (a twin y-axis) after ``ax``'s own."""
+    axes (a twin y-axis) after ``ax``'s own.
+
+    It is a figure legend placed by the constrained layout *outside* the axes, under the
+    x-axis title (an axes legend anchored below the axes ran over the title and the tick
+    labels), with the disclosure note, if any, under it.
+    """
+    fig = ax.get_figure()
     handles, labels = ax.get_legend_handles_labels()
     extra = extra or []
-    ax.legend(handles + extra, labels + [h.get_label() for h in extra], loc="upper center",
-              bbox_to_anchor=(0.5, -0.14), ncol=min(n_items, 3), fontsize=9, frameon=False)
+    legend = fig.legend(handles + extra, labels + [h.get_label() for h in extra],
+                        loc="outside lower center", ncol=min(n_items, 3), fontsize=9,
+                        frameon=False, title=getattr(fig, "_evalkit_note", None),
+                        title_fontsize=8)
+    legend.get_title().set_color("#555555")
 
 
 def _disclosure_note(fig: Figure, n_hidden: int, rule: DisclosureRule, lang: Lang) -> None:
-    """Say under the figure how many values disclosure control left out."""
+    """Say under the figure how many values disclosure control left out (drawn under the
+    legend by :func:`_legend_below`)."""
     if n_hidden:
-        fig.text(0.01, 0.005, t("disc.gaps", lang, n=n_hidden, label=rule.label), fontsize=8,
-                 color="#555555", ha="left", va="bottom")
+        fig._evalkit_note = t("disc.gaps", lang, n=n_hidden, label=rule.label)
 
 
 def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str | None = None,
@@ -198,7 +207,8 @@ def plot_trends(result: EvaluationResult, *, lang: Lang = "en",
     s = result.series
     name = outcome_name(str(result.spec["outcome"]), lang, outcome_label)
     fig, ax = _figure()
-    labels = sorted(s["time"].unique())
+    # a 2x2 design's periods are "before" and "after": in that order, in the reader's language
+    labels = sorted(s["time"].unique(), key=lambda v: (v != "before", v == "after", str(v)))
     pos = {lab: i for i, lab in enumerate(labels)}
     n_hidden = 0
     for group in ("treated", "comparison"):
@@ -215,13 +225,14 @@ def plot_trends(result: EvaluationResult, *, lang: Lang = "en",
     ax.set_xlabel(t("plot.trends.x", lang))
     ax.set_ylabel(t("plot.trends.y", lang, outcome=name))
     ax.set_ylim(bottom=0)
-    _period_axis(ax, labels)
+    _period_axis(ax, [t(f"ind.wave.{v}", lang) if v in ("before", "after") else str(v)
+                      for v in labels])
     _legend_below(ax, 2)
     return fig
 
 
 def plot_rates(rates: pd.DataFrame, *, time: str, group: str | None = None,
-               per: int = 100_000, exposure: str = "residents", indicator: str = "",
+               per: int = 100_000, exposure: str = "", indicator: str = "",
                alpha: float = 0.05, lang: Lang = "en") -> Figure:
     """Rates over time with their exact confidence band, one line per group.
 
@@ -234,12 +245,15 @@ def plot_rates(rates: pd.DataFrame, *, time: str, group: str | None = None,
     per : int
         Rate base used when computing ``rates``.
     exposure, indicator : str
-        Words for the labels (e.g. "residents", "Burglary").
+        Words for the labels (e.g. "residents", "Burglary"); default "residents" and
+        "Rate" in ``lang``.
     """
     missing = [c for c in ("rate", "ci_low", "ci_high", time) if c not in rates.columns]
     if missing:
         raise SpecError(f"plot_rates needs columns {missing}; pass the output of ek.rate() "
                         "with the time column added.")
+    exposure = exposure or t("ind.exposure.population", lang)
+    indicator = indicator or t("plot.rates.rate", lang)
     fig, ax = _figure()
     labels = sorted(rates[time].astype(str).unique())
     pos = {lab: i for i, lab in enumerate(labels)}
@@ -249,18 +263,18 @@ def plot_rates(rates: pd.DataFrame, *, time: str, group: str | None = None,
     for (name, part), color in zip(groups, colors, strict=True):
         x = [pos[v] for v in part[time].astype(str)]
         ax.plot(x, part["rate"], color=color, lw=1.8, label=str(name) if name is not None
-                else indicator or "rate")
+                else indicator)
         ax.fill_between(x, part["ci_low"], part["ci_high"], color=color, alpha=0.15)
     ax.fill_between([], [], [], color="#999999", alpha=0.3,
                     label=t("plot.rates.band", lang, level=level))
     per_txt = f"{per:,}".replace(",", "\u202f" if lang == "fr" else ",")
-    ax.set_title(t("plot.rates.title", lang, indicator=indicator or "Rate", per=per_txt,
+    ax.set_title(t("plot.rates.title", lang, indicator=indicator, per=per_txt,
                    exposure=exposure), fontsize=13, loc="left")
     ax.set_xlabel(t("plot.rates.x", lang))
     ax.set_ylabel(t("plot.rates.y", lang, per=per_txt, exposure=exposure))
     ax.set_ylim(bottom=0)
     _period_axis(ax, labels)
-    ax.legend(loc="best", fontsize=9)
+    _legend_below(ax, len(groups) + 1)
     return fig
 
 

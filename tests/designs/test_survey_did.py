@@ -81,7 +81,7 @@ def test_reliability_diagnostic_and_caveats(tiny, sim):
     assert len(d.table) == 4
     caveat = res.warnings[0]
     assert "treated/before" in caveat and "fewer than 30" in caveat
-    assert "Cellule(s) d'enquête" in caveat.render("fr")
+    assert "Cellules d'enquête" in caveat.render("fr")
     ok = _sim_did(sim, strata="stratum", psu="psu")
     assert ok.diagnostic("survey_reliability").passed
     assert ok.warnings == ()

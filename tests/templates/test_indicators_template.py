@@ -45,8 +45,9 @@ def test_window_rates_match_the_indicator_functions():
     data = tiny_city()
     grand = data[data["district"] == "Grand"]
     last, prev = grand["burglary"].iloc[12:].sum(), grand["burglary"].iloc[:12].sum()
-    expected = ek.rate(last, 40_000)
+    expected = ek.rate(last, 40_000 * 12)  # per month: the exposure of 12 months
     assert row["count_last"] == last and row["count_prev"] == prev
+    assert row["rate_last"] == pytest.approx(last / (40_000 * 12) * 100_000)
     assert row["ci_low_last"] == pytest.approx(expected["ci_low"].iloc[0])
     assert row["ci_high_last"] == pytest.approx(expected["ci_high"].iloc[0])
     with warnings.catch_warnings():
@@ -54,6 +55,48 @@ def test_window_rates_match_the_indicator_functions():
         change = ek.rate_change(prev, 40_000, last, 40_000)
     assert row["ratio_ci_low"] == pytest.approx(change["ci_low"].iloc[0])
     assert frame.attrs["last"] == "2023-01 – 2023-12"
+
+
+def test_rates_are_per_period_in_the_table_as_in_the_figure():
+    """Finding 1 (issue 14): the table gave the rate over the whole window (3 years of a
+    yearly panel) next to a figure per year."""
+    data = tiny_city()
+    yearly = data.assign(year=data["month"].str[:4].astype(int) - 2022 + 2019)
+    yearly = yearly.groupby(["district", "year"], as_index=False).agg(
+        population=("population", "first"), burglary=("burglary", "sum"),
+        robbery=("robbery", "sum"))
+    yearly = pd.concat([yearly.assign(year=yearly["year"] - 2 * k) for k in range(3)])
+    kw = {**KW, "time": "year"}
+    frame = ri.window_rates(yearly, exposure="population", window=3, **kw)
+    row = frame[(frame["area"] == "Grand") & (frame["indicator"] == "burglary")].iloc[0]
+    grand = yearly[yearly["district"] == "Grand"].sort_values("year")
+    per_year = grand["burglary"].iloc[3:].sum() / (3 * 40_000) * 100_000
+    assert row["rate_last"] == pytest.approx(per_year)
+    html = unescape(ri.indicator_table(yearly, exposure="population", window=3, lang="en",
+                                       **kw))
+    assert "rates per 100,000 residents per year" in html
+    assert "Rate per year (last)" in html and "the last 3 years" in html
+    fr = unescape(ri.indicator_table(yearly, exposure="population", window=3, lang="fr", **kw))
+    assert "taux pour 100\u202f000 habitants par année" in fr and "3 ans" in fr
+    figure = unescape(ri.rates_figure(yearly, exposure="population", lang="en", **kw))
+    assert "Rate per 100,000 residents per year" in figure
+
+
+def test_totals_are_computed():
+    """Finding 1: the total rows showed "–" for every rate."""
+    data = tiny_city()
+    frame = ri.window_rates(data, exposure="population", **KW)
+    total = frame[frame["total"] & (frame["indicator"] == "robbery")].iloc[0]
+    areas = frame[~frame["total"] & (frame["indicator"] == "robbery")]
+    assert total["count_last"] == areas["count_last"].sum()
+    expected = ek.rate(areas["count_last"].sum(), (900 + 40_000) * 12)
+    assert total["rate_last"] == pytest.approx(expected["rate"].iloc[0])
+    assert total["ci_high_last"] == pytest.approx(expected["ci_high"].iloc[0])
+    html = ri.indicator_table(data, exposure="population", lang="en", **KW)
+    rows = re.findall(r"<tr>(.*?)</tr>", html)
+    cells = re.findall(r"<td>(.*?)</td>",
+                       next(r for r in rows if "Total" in r and "Robbery" in r))
+    assert "–" not in cells[4:], cells
 
 
 def test_small_counts_are_shown_as_less_than_five_and_their_rates_suppressed():
@@ -231,8 +274,24 @@ def test_template_english_on_the_sample_with_harm_weights(tmp_path):
                                        "areas": ["Hôtel-de-Ville", "Gare"]})
     validate(outcome.results)
     assert outcome.results["template"] == "indicators"
-    assert outcome.results["estimates"] == []
     assert outcome.results["data"]["rows"] == 1920
+    rows = {(e["outcome"], e["term"]): e for e in outcome.results["estimates"]}
+    frame = ri.window_rates(samples_dir() / "city_monthly.csv", exposure="population",
+                            unit="district", time="month", areas=["Hôtel-de-Ville", "Gare"],
+                            indicators=["burglary", "robbery", "violence",
+                                        "antisocial_behaviour"])
+    for r in frame.itertuples():
+        suffix = "" if r.total else f"_{r.area}"
+        last, ratio = rows[r.indicator, "rate_last" + suffix], rows[r.indicator,
+                                                                    "rate_ratio" + suffix]
+        assert last["estimate"] == pytest.approx(r.rate_last)
+        assert (last["ci_low"], last["ci_high"]) == pytest.approx((r.ci_low_last,
+                                                                   r.ci_high_last))
+        assert ratio["relative_effect"] == pytest.approx(r.rate_ratio)
+        assert ratio["p_value"] == pytest.approx(r.p_value)
+        assert rows[r.indicator, "rate_previous" + suffix]["estimate"] == pytest.approx(
+            r.rate_prev)
+    assert len(rows) == 4 * 3 * 3  # 4 indicators x (2 areas + total) x 3 terms
     html = unescape(outcome.report.read_text(encoding="utf-8"))
     for heading in ("Indicator profile: Hôtel-de-Ville, Gare", "Counts and rates", "Trends",
                     "Seasonality", "Harm-weighted totals", "Feeling of insecurity (survey)",
@@ -251,7 +310,7 @@ def test_template_french_on_small_areas(tmp_path):
     validate(outcome.results)
     html = outcome.report.read_text(encoding="utf-8")
     text = unescape(html)
-    for heading in ("Profil d'indicateurs : tous les secteurs", "Nombres et taux",
+    for heading in ("Profil d'indicateurs\u202f: tous les secteurs", "Nombres et taux",
                     "Évolutions", "Saisonnalité", "Totaux pondérés par la gravité",
                     "Sentiment d'insécurité (enquête)", "Annexe méthodologique"):
         assert f">{heading}</h" in text, heading

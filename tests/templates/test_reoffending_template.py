@@ -153,7 +153,7 @@ def test_love_and_overlap_plots_have_titles_and_labelled_axes(small_results, lan
     assert ax.get_title(loc="left") and "%" in ax.get_ylabel()
     assert ax.get_xlabel().startswith({"en": "Propensity score", "fr": "Score de propension"}[
         lang])
-    assert len(ax.get_legend().get_texts()) == 3
+    assert len(overlap.legends[0].get_texts()) == 3  # a figure legend, under the x title
 
 
 def test_sections_read_the_results_and_escape_text(small_results):

@@ -59,3 +59,62 @@ def test_numbers_are_localised_in_french():
         "Les comptages sont surdispersés (dispersion 2,50")
     assert t("caveat.ols_rate", "fr", base=100_000, exposure="habitants").startswith(
         "Les MCO modélisent le taux pour 100\u202f000 habitants")
+
+
+# -- words-and-figures review (issue 14) ---------------------------------------------------------
+def test_no_catalogue_string_hedges_a_plural_with_s_in_brackets():
+    for lang, texts in LANGUAGES.items():
+        hedged = {k: v for k, v in texts.items() if "(s)" in v}
+        assert not hedged, (lang, hedged)
+
+
+@pytest.mark.parametrize(("lang", "n", "word"), [
+    ("en", 0, "sectors"), ("en", 1, "sector"), ("en", 2, "sectors"), ("en", 1.5, "sectors"),
+    ("fr", 0, "sector"), ("fr", 1, "sector"), ("fr", 1.5, "sector"), ("fr", 2, "sectors"),
+])
+def test_plural_spec_follows_each_language_rule(lang, n, word):
+    from evalkit.i18n import _Formatter
+
+    assert _Formatter(lang).format("{n:sector|sectors}", n=n) == word
+
+
+def test_french_plurals_agree_with_the_number():
+    one = t("caveat.few_treated", "fr", n=1)
+    many = t("caveat.few_treated", "fr", n=3)
+    assert one.startswith("Seulement 1 secteur traité\u202f:")
+    assert many.startswith("Seulement 3 secteurs traités\u202f:")
+    assert t("caveat.cs_dropped_first_period", "fr", n=1, first="2020-01").startswith(
+        "1 secteur traité dès la première période (2020-01) ou avant a été écarté\u202f:")
+    assert t("report.headline.caveats", "en", n=1).startswith("1 caveat applies:")
+    assert t("report.headline.caveats", "fr", n=2).startswith("2 réserves s'appliquent")
+
+
+def test_no_scientific_notation_in_prose():
+    from evalkit.i18n import format_number, format_p
+
+    text = t("caveat.overdispersion", "en", dispersion=12.5, p=1.2e-11)
+    assert "e-" not in text and "p < 0.001" in text
+    assert "p < 0,001" in t("caveat.overdispersion", "fr", dispersion=12.5, p=1.2e-11)
+    assert "p = 0.042" in t("caveat.pre_trend", "en", p=0.0421)
+    assert format_number(18199.3, "en", ".3g") == "18,200"
+    assert format_number(18199.3, "fr", ".3g") == "18\u202f200"
+    assert format_number(3.2e-5, "en", ".2g") == "0.000032"
+    assert format_p(1e-11, "en") == "< 0.001" and format_p(0.5, "fr") == "0,500"
+    for lang in LANGUAGES:  # every p-value spec of the catalogue goes through {p:p}
+        for key, text in LANGUAGES[lang].items():
+            assert "p = {p:" not in text and "{p:.3g}" not in text, (lang, key)
+
+
+def test_french_reads_as_french():
+    """Finding 7: one spelling, advice in the imperative, no article that assumes a design's
+    gender, agreement with the number."""
+    fr = LANGUAGES["fr"]
+    text = " ".join(fr.values())
+    for wrong in ("p-valeur", "erreur type", "Relancer avec", "Utiliser family", "la {design}",
+                  "de la {a}", "Seule la {clear}", "se sont écartés", "suivants\"",
+                  "{outcome} moyen", "{outcome} a varié"):
+        assert wrong not in text, wrong
+    assert fr["its.term.cumulative_effect"].endswith("suivant le démarrage")
+    assert t("caveat.units_summed", "fr", n=1) == "1 secteur additionné dans la série traitée."
+    assert t("caveat.dropped_missing", "fr", n=1, columns="x").startswith("1 ligne écartée")
+    assert "\u202f:" in t("ind.title", "fr", area="Centre")  # French typography

@@ -32,7 +32,8 @@ def results():
 
 def labels(fig):
     ax = fig.axes[0]
-    return ax.get_title(loc="left"), ax.get_xlabel(), ax.get_ylabel(), ax.get_legend()
+    legend = ax.get_legend() or (fig.legends[0] if fig.legends else None)
+    return ax.get_title(loc="left"), ax.get_xlabel(), ax.get_ylabel(), legend
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -74,3 +75,58 @@ def test_plots_refuse_the_wrong_result(results):
         plot_its(results["did"])
     with pytest.raises(SpecError, match=r"plot_rates needs columns"):
         plot_rates(pd.DataFrame({"x": [1]}), time="month")
+
+
+def _figures(results, lang):
+    from evalkit.report.disclosure import DisclosureRule
+    from evalkit.report.plots import plot_rate_panels, plot_season
+
+    city = results["city"]
+    rates = ek.rate(city["burglary"], city["population"]).assign(
+        month=city["month"].to_numpy(), district=city["district"].to_numpy())
+    two = rates[rates["district"].isin(rates["district"].unique()[:2])]
+    panels = pd.concat([two.assign(indicator=i) for i in ("burglary", "robbery", "violence")])
+    season = panels.assign(season=pd.PeriodIndex(panels["month"], freq="M").month).groupby(
+        ["indicator", "district", "season"], as_index=False)["count"].mean()
+    hides = DisclosureRule.from_parameters(min_count=30, level="small_area")
+    return {
+        "its": plot_its(results["its"], lang=lang, rule=hides),  # with a disclosure note
+        "event": plot_event_study(results["event"], lang=lang),
+        "trends": plot_trends(results["did"], lang=lang),
+        "rates": plot_rates(two, time="month", group="district", lang=lang),
+        "panels": plot_rate_panels(panels, time="month", indicator="indicator",
+                                   group="district", exposure="residents", freq_name="month",
+                                   lang=lang),
+        "season": plot_season(season, season="season", value="count", indicator="indicator",
+                              group="district", season_name="month", freq_name="month",
+                              lang=lang),
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_legends_are_clear_of_axis_titles_and_tick_labels(results, lang):
+    """Finding 5 (issue 14): legends anchored under the axes ran over the x-axis title."""
+    import matplotlib.pyplot as plt
+
+    for name, fig in _figures(results, lang).items():
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        legends = [*fig.legends, *(a.get_legend() for a in fig.axes if a.get_legend())]
+        assert legends, name
+        texts = []
+        for ax in fig.axes:
+            if not ax.get_visible():
+                continue
+            texts += [ax.xaxis.label, ax.yaxis.label, ax.title, ax._left_title]
+            texts += [tick for tick in ax.get_xticklabels() + ax.get_yticklabels()
+                      if tick.get_text()]
+        texts += [t for t in fig.texts if t.get_text()]
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            for text in texts:
+                if text.get_text() and text.get_visible():
+                    other = text.get_window_extent(renderer)
+                    assert not box.overlaps(other), (name, text.get_text())
+            # and inside the figure
+            assert box.y0 >= -1 and box.x0 >= -1 and box.x1 <= fig.bbox.x1 + 1, name
+        plt.close(fig)

@@ -120,7 +120,7 @@ def test_missing_responses_dropped_and_counted_by_group():
 def test_custom_labels_and_no_match_warning():
     df = pd.DataFrame({"q": [1, 2, 3, 4] * 10})
     assert survey_share(df, response="q", unsafe=(3, 4)).loc[0, "share"] == 0.5
-    with pytest.warns(EvalkitWarning, match="no response in 'q' matches"):
+    with pytest.warns(EvalkitWarning, match="No answer in column 'q' matches"):
         survey_share(df, response="q")
 
 

@@ -1114,12 +1114,12 @@ TEXT: dict[str, str] = {
         "effects rest on very few areas and are imprecise."),
     "eval.diag.design": "{design}: ",
     "caveat.eval_autocorrelation": (
-        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p = {p:.3f}): this "
+        "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p {p:p}): this "
         "design's confidence intervals are likely too narrow; give more weight to the "
         "designs with comparison areas (with monthly data, seasonality month may account "
         "for it)."),
     "caveat.eval_overdispersion": (
-        "The counts are overdispersed (dispersion {dispersion:.2f}, p = {p:.3g}): Poisson "
+        "The counts are overdispersed (dispersion {dispersion:.2f}, p {p:p}): Poisson "
         "intervals are too narrow. Use family quasipoisson or negbin."),
     "eval.always_treated_areas": "Left out (under the partnership from the first period)",
     # -- h-words: periods counted, plurals (issue 14) ----------------------------------------

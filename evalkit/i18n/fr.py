@@ -1192,13 +1192,13 @@ TEXT: dict[str, str] = {
         "sont imprécis."),
     "eval.diag.design": "{design} : ",
     "caveat.eval_autocorrelation": (
-        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p = {p:.3f}) : "
+        "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
         "les intervalles de confiance de ce plan sont probablement trop étroits ; mieux vaut "
         "se fier aux plans avec secteurs de comparaison (avec des données mensuelles, "
         "seasonality month peut en rendre compte)."),
     "caveat.eval_overdispersion": (
-        "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p = {p:.3g}) : les "
-        "intervalles de Poisson sont trop étroits. Utiliser family quasipoisson ou negbin."),
+        "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p {p:p}) : les "
+        "intervalles de Poisson sont trop étroits. Choisissez la famille quasipoisson ou negbin (paramètre family)."),
     "eval.always_treated_areas": "Écartés (dans le partenariat dès la première période)",
     # -- h-words : périodes comptées, pluriels (ticket 14) -----------------------------------
     "ind.periods.M": "{n} mois",

@@ -147,8 +147,9 @@ def _infer_treatment(df: pd.DataFrame, taken: set[str]) -> str:
     binary = [str(c) for c in df.columns if str(c) not in taken and _binary(df[c])]
     if len(binary) == 1:
         return binary[0]
-    named = [c for c in binary if c.lower() in _TREATMENT_NAMES]
-    if len(named) == 1:
+    named = [str(c) for c in df.columns if str(c).lower() in _TREATMENT_NAMES
+             and set(pd.unique(df[c].dropna())) <= {0, 1}]
+    if len(named) == 1:  # also a column that is 0 everywhere: its check explains the problem
         return named[0]
     raise _need("treatment", "which 0/1 column is 1 in each partnership area from its first "
                 "period under the partnership", binary, "add -p treatment COLUMN.")
@@ -176,7 +177,7 @@ def _check_treatment(df: pd.DataFrame, values: MutableMapping[str, Any],
     starts = _starts(df, unit, periods, treatment)
     areas = df[unit].nunique()
     if starts.empty:
-        raise DataError(f"Column '{treatment}' is 0 in every row: no area has the partnership. "
+        raise DataError(f"Column '{treatment}' is 0 in every row: no treated unit (no area has the partnership). "
                         "Fix: mark the partnership areas with 1 from their first period under "
                         "the partnership.")
     if len(starts) == areas and values.get("_template") != "synth":

@@ -44,7 +44,7 @@ from evalkit.designs._common import (
 from evalkit.designs._engine import Fit, _grid_cells, as_grid, fit, fit_grid_dummies
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
-from evalkit.inference.permutation import randomization_inference
+from evalkit.inference.permutation import randomization_inference, ri_confidence_interval
 from evalkit.inference.wild import wild_cluster_bootstrap
 from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
 
@@ -69,6 +69,7 @@ def did(
     post: str | None = None,
     covariates: Sequence[str] = (),
     weights: str | None = None,
+    exposure: str | None = None,
     family: Literal["ols", "poisson"] = "ols",
     cluster: str | None = None,
     se: SE = "cluster",
@@ -94,6 +95,12 @@ def did(
         Numeric control variables (added linearly).
     weights : str, optional
         Analytic (regression) weights column, e.g. population.
+    exposure : str, optional
+        Population (or dwellings, footfall...) at risk in each row, positive. Poisson:
+        ``log(exposure)`` is an offset, so the effect is a ratio of rates per unit of
+        exposure, not of counts (growth of the population is not taken for an effect).
+        OLS: the outcome is modelled as the rate ``outcome / exposure`` (an additive
+        effect on that rate; multiply by e.g. 1,000 yourself for a rate per 1,000).
     family : {"ols", "poisson"}
     cluster : str, optional
         Cluster column; default ``unit`` when given.
@@ -106,7 +113,13 @@ def did(
         the p-value and the interval, and for Poisson the p-value comes from randomization
         inference (the interval stays cluster-robust, with a caveat). With few treated
         units an exact randomization-inference p-value is also reported as a diagnostic.
-        The standard error column always holds the CR1 standard error.
+        With a single treated cluster the wild cluster bootstrap is not valid (MacKinnon &
+        Webb 2017, 2018: its p-values are then uninformative or far off) and
+        ``"wild"`` is refused; ``"auto"`` uses randomization inference for the p-value
+        and, for OLS two-way models, its inversion for the interval (a constant additive
+        effect); otherwise no interval is given (NaN) rather than a cluster-robust one
+        built from one cluster. The standard error column always holds the CR1 standard
+        error.
     reps : int
         Bootstrap replications (wild) or placebo assignments (permutation, when not exact).
     seed : int, optional
@@ -131,7 +144,8 @@ def did(
     covariates = as_list(covariates)
     params = {"outcome": outcome, "unit": unit, "time": time, "treatment": treatment,
               "treated": treated, "post": post, "covariates": covariates,
-              "weights": weights, "family": family, "cluster": cluster, "se": se,
+              "weights": weights, "exposure": exposure, "family": family,
+              "cluster": cluster, "se": se,
               "inference": inference, "reps": reps, "seed": seed, "alpha": alpha}
     if treatment is not None and (treated is not None or post is not None):
         raise SpecError("give either treatment= (TWFE) or treated= and post= (2x2), not both.")
@@ -152,12 +166,19 @@ def did(
     diags: list[Diagnostic] = []
     df = read_table(data)
     needed = [outcome, *covariates] + [c for c in (unit, time, treatment, treated, post,
-                                                    weights, cluster) if c]
+                                                    weights, exposure, cluster) if c]
     require_columns(df, list(dict.fromkeys(needed)))
     keys = [c for c in dict.fromkeys((unit, time, treatment, treated, post, cluster)) if c]
-    df = _drop_missing(df, [outcome, *covariates, *keys] + ([weights] if weights else []),
-                       notes)
+    df = _drop_missing(df, [outcome, *covariates, *keys]
+                       + [c for c in (weights, exposure) if c], notes)
     check_numeric(df, outcome, nonnegative=family == "poisson")
+    offset = None
+    if exposure:
+        check_positive(df, exposure)
+        if family == "poisson":
+            offset = np.log(df[exposure].to_numpy(float))
+        else:  # the rate per unit of exposure is the outcome
+            df = df.assign(**{outcome: df[outcome].astype(float) / df[exposure]})
     for c in covariates:
         check_numeric(df, c, nonnegative=False)
     if weights:
@@ -184,7 +205,8 @@ def did(
         names = ["intercept", "treated", "post", "att", *covariates]
         x = np.column_stack([np.ones(len(df)), g, p, g * p]
                             + [df[c].to_numpy(float) for c in covariates])
-        f = fit(y, x, names, weights=w, family=family, se=se, clusters=clusters)
+        f = fit(y, x, names, weights=w, offset=offset, family=family, se=se,
+                clusters=clusters)
         n_units = df[unit].nunique() if unit else None
         n_periods = 2
         freq, span = None, (None, None)
@@ -211,8 +233,8 @@ def did(
             raise DataError(f"column {treatment!r} is 0 everywhere: no treated observation.")
         names = ["att", *covariates]
         x = np.column_stack([d] + [df[c].to_numpy(float) for c in covariates])
-        f = fit(y, x, names, fixed_effects=fes, weights=w, family=family, se=se,
-                clusters=clusters, cells=cells)
+        f = fit(y, x, names, fixed_effects=fes, weights=w, offset=offset, family=family,
+                se=se, clusters=clusters, cells=cells)
         n_periods = len(period_labels)
         span = (str(period_labels[0]), str(period_labels[-1]))
         ever_unit = np.bincount(unit_codes, weights=d) > 0
@@ -248,9 +270,17 @@ def did(
     if se == "cluster" and f.n_clusters is not None:
         chosen = _choose_inference(inference, family, treated_clusters, f.n_clusters)
         few = treated_clusters is not None and treated_clusters < FEW_TREATED
+        one = treated_clusters == 1
+        if one and inference == "wild":
+            raise SpecError(
+                "inference='wild' is not valid with a single treated cluster: the wild "
+                "cluster bootstrap then cannot tell the effect from that cluster's own "
+                "shocks (MacKinnon & Webb 2017). Use inference='auto' or 'permutation' "
+                "(randomization inference over the comparison areas), or synthetic control.")
         if chosen != "cluster" or few:
             used_seed = DEFAULT_SEED if seed is None else seed
             design = {"y": y[rows], "x": x[rows], "names": names,
+                      "off": None if offset is None else offset[rows],
                       "w": None if w is None else w[rows],
                       "fes": None if mode == "2x2" else [c[rows] for c in fes],
                       "clusters": clusters[rows]}
@@ -262,10 +292,18 @@ def did(
             row.update(p_value=wb.p_value, ci_low=wb.ci_low, ci_high=wb.ci_high)
             method_text = f"{f.vcov_label}; p-value and interval: {wb.method}"
             notes.append(Caveat("inference_wild", reps=wb.reps))
+        if one and chosen == "permutation" and mode == "2x2":
+            # no placebo assignment without areas and periods, and no valid cluster test
+            row.update(p_value=float("nan"), ci_low=float("nan"), ci_high=float("nan"))
+            method_text = f"{f.vcov_label}; no valid p-value or interval (one treated cluster)"
+            warn.append(Caveat("inference_one_treated_none"))
+        ri_ci = None
         if mode == "twfe" and (chosen == "permutation" or few):
-            ri = _permutation_test(df.loc[f.keep].reset_index(drop=True), design, unit=unit,
-                                   treatment=treatment, family=family, reps=reps,
-                                   seed=used_seed, alpha=alpha)
+            ri, ri_ci = _permutation_test(df.loc[f.keep].reset_index(drop=True), design,
+                                          unit=unit, treatment=treatment, family=family,
+                                          reps=reps, seed=used_seed, alpha=alpha,
+                                          interval=one and family == "ols"
+                                          and chosen == "permutation")
             diags.append(Diagnostic(
                 name="randomization", null="no effect in any area (sharp null)",
                 statistic=float(ri.observed), p_value=float(ri.p_value),
@@ -274,13 +312,26 @@ def did(
             if chosen == "permutation":
                 row["p_value"] = float(ri.p_value)
                 method_text = f"{f.vcov_label}; p-value: {ri.method}"
-                warn.append(Caveat("inference_permutation_ci"))
+                if ri_ci is not None:  # one treated cluster, linear model: inverted test
+                    row.update(ci_low=ri_ci.ci_low, ci_high=ri_ci.ci_high)
+                    method_text += ("; interval: randomization test inverted for a constant "
+                                    "additive effect")
+                    warn.append(Caveat("inference_one_treated_ri"))
+                elif one:  # a cluster-robust interval from one treated cluster is no interval
+                    row.update(ci_low=float("nan"), ci_high=float("nan"))
+                    method_text += "; no interval (one treated cluster)"
+                    warn.append(Caveat("inference_one_treated_no_ci"))
+                else:
+                    warn.append(Caveat("inference_permutation_ci"))
         if "relative_effect" in row:
             row.update(relative_ci_low=math.exp(row["ci_low"]),
                        relative_ci_high=math.exp(row["ci_high"]))
     spec = {"outcome": outcome, "design": "2x2" if mode == "2x2" else "twfe", "unit": unit,
             "time": time, "treatment": treatment, "treated": treated, "post": post,
-            "covariates": covariates, "weights": weights, "family": family,
+            "covariates": covariates, "weights": weights, "exposure": exposure,
+            "outcome_scale": ("rate per unit of exposure" if exposure and family == "ols"
+                              else "count, offset log(exposure)" if exposure else None),
+            "family": family,
             "cluster": cluster if se == "cluster" else None, "se": se, "vcov": method_text,
             "alpha": alpha, "freq": freq}
     sample = {"n_obs": f.n, "n_units": n_units, "n_periods": n_periods,
@@ -324,6 +375,8 @@ def _choose_inference(inference: str, family: str, treated_clusters: int | None,
                       n_clusters: int) -> str:
     if inference != "auto":
         return inference
+    if treated_clusters == 1:  # the wild bootstrap fails with one treated cluster
+        return "permutation"
     few = (treated_clusters is not None and treated_clusters < FEW_TREATED) or \
         n_clusters < FEW_CLUSTERS
     if not few:
@@ -332,9 +385,12 @@ def _choose_inference(inference: str, family: str, treated_clusters: int | None,
 
 
 def _permutation_test(df: pd.DataFrame, design: dict, *, unit: str, treatment: str,
-                      family: str, reps: int, seed: int, alpha: float):
+                      family: str, reps: int, seed: int, alpha: float, interval: bool = False):
     """Randomization inference for TWFE: the treated units' treatment paths are given to
-    other units (the k-th observed path to the k-th placebo unit) and the model re-fitted."""
+    other units (the k-th observed path to the k-th placebo unit) and the model re-fitted.
+
+    Returns the test and, with ``interval=True`` (OLS), the interval from inverting it for
+    a constant additive effect (:func:`ri_confidence_interval`), else None."""
     units = pd.Index(sorted(df[unit].astype(str).unique()))
     ever = df.groupby(df[unit].astype(str))[treatment].max()
     treated = pd.Index(sorted(ever[ever > 0].index))
@@ -345,20 +401,28 @@ def _permutation_test(df: pd.DataFrame, design: dict, *, unit: str, treatment: s
     source = paths.loc[treated].to_numpy()
     x = design["x"].copy()
 
-    def estimate(placebo: pd.Index) -> float:
+    observed_d = design["x"][:, 0]
+
+    def estimate(placebo: pd.Index, y: np.ndarray | None = None) -> float:
         grid = np.zeros(paths.shape)
         grid[units.get_indexer(placebo)] = source
         x[:, 0] = grid[unit_pos, period_pos]
         try:
-            return float(fit(design["y"], x, design["names"], fixed_effects=design["fes"],
-                             weights=design["w"], family=family,
+            return float(fit(design["y"] if y is None else y, x, design["names"],
+                             fixed_effects=design["fes"], weights=design["w"],
+                             offset=design["off"], family=family,
                              se="classical" if family == "ols" else "model").params[0])
         except DataError:  # a placebo assignment the model cannot estimate (separation)
             return float("nan")
 
     limit = reps if family == "ols" else min(reps, _PERMUTATION_REPS_POISSON)
+    if interval:
+        ci = ri_confidence_interval(estimate, lambda p: estimate(p, observed_d), units,
+                                    treated, reps=limit, seed=seed, exact_limit=limit + 1,
+                                    alpha=alpha)
+        return ci.test, ci
     return randomization_inference(estimate, units, treated, reps=limit, seed=seed,
-                                   exact_limit=limit + 1, alpha=alpha)
+                                   exact_limit=limit + 1, alpha=alpha), None
 
 
 def _bacon_diagnostic(df, grid, *, outcome, unit, time, treatment, family, weights,
@@ -397,6 +461,7 @@ def event_study(
     reference: int = -1,
     covariates: Sequence[str] = (),
     weights: str | None = None,
+    exposure: str | None = None,
     cluster: str | None = None,
     sensitivity: bool = False,
     alpha: float = 0.05,
@@ -416,6 +481,10 @@ def event_study(
         Omitted event time (default -1, the period before treatment starts).
     covariates : sequence of str
     weights : str, optional
+    exposure : str, optional
+        Population (or other exposure) column, positive: the outcome is modelled as the
+        rate ``outcome / exposure`` (the event study is linear), as ``did(family="ols",
+        exposure=...)`` does.
     cluster : str, optional
         Default ``unit``.
     sensitivity : bool
@@ -439,17 +508,21 @@ def event_study(
     covariates = as_list(covariates)
     params = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
               "leads": leads, "lags": lags, "reference": reference,
-              "covariates": covariates, "weights": weights, "cluster": cluster,
-              "alpha": alpha}
+              "covariates": covariates, "weights": weights, "exposure": exposure,
+              "cluster": cluster, "alpha": alpha}
     cluster = cluster or unit
     notes: list[Caveat] = []
     df = read_table(data)
     require_columns(df, list(dict.fromkeys(
-        [outcome, unit, time, cohort, *covariates] + [c for c in (weights, cluster) if c])))
+        [outcome, unit, time, cohort, *covariates]
+        + [c for c in (weights, exposure, cluster) if c])))
     keys = [c for c in dict.fromkeys((unit, time, cluster)) if c]
-    df = _drop_missing(df, [outcome, *covariates, *keys] + ([weights] if weights else []),
-                       notes)
+    df = _drop_missing(df, [outcome, *covariates, *keys]
+                       + [c for c in (weights, exposure) if c], notes)
     check_numeric(df, outcome, nonnegative=False)
+    if exposure:
+        check_positive(df, exposure)
+        df = df.assign(**{outcome: df[outcome].astype(float) / df[exposure]})
     for c in covariates:
         check_numeric(df, c, nonnegative=False)
     if weights:
@@ -531,7 +604,9 @@ def event_study(
         warn.append(Caveat("staggered_event_study", n=n_cohorts))
     spec = {"outcome": outcome, "design": "event_study", "unit": unit, "time": time,
             "cohort": cohort, "leads": -lo, "lags": hi, "reference": reference,
-            "covariates": covariates, "weights": weights, "cluster": cluster, "se": "cluster",
+            "covariates": covariates, "weights": weights, "exposure": exposure,
+            "outcome_scale": "rate per unit of exposure" if exposure else None,
+            "cluster": cluster, "se": "cluster",
             "vcov": f.vcov_label, "alpha": alpha, "freq": freq}
     n_units = int(unit_codes.max()) + 1
     sample = {"n_obs": f.n, "n_units": n_units, "n_periods": len(coded.labels),

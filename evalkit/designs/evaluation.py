@@ -201,6 +201,7 @@ def run_designs(
     window: int = 12,
     seed: int | None = None,
     alpha: float = 0.05,
+    control_group: Literal["auto", "never_treated", "not_yet_treated"] = "auto",
 ) -> DesignRun:
     """Run every design the data supports on one partnership.
 
@@ -227,6 +228,8 @@ def run_designs(
         Seed of the synthetic control's placebo draws.
     alpha : float
         One minus the confidence level.
+    control_group : {"auto", "never_treated", "not_yet_treated"}
+        Comparison group of the group-time DiD (see :func:`evalkit.staggered_did`).
 
     Returns
     -------
@@ -317,7 +320,8 @@ def run_designs(
     panel_ok = len(treated) >= FEW_TREATED and n_panel >= FEW_CLUSTERS
     if panel_ok and len(starts) > 1:
         jobs.append(("staggered_did", lambda: staggered_did(
-            cohorts(), outcome=outcome, unit=unit, time=time, cohort=_COHORT, alpha=alpha)))
+            cohorts(), outcome=outcome, unit=unit, time=time, cohort=_COHORT,
+            control_group=control_group, alpha=alpha)))
     elif panel_ok:
         jobs.append(("did", lambda: did(panel, outcome=outcome, unit=unit, time=time,
                                         treatment=treatment, family="poisson", seed=seed,

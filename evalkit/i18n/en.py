@@ -306,8 +306,7 @@ TEXT: dict[str, str] = {
         "{outcome} per area and {freq_name}."),
     "staggered.methods": (
         "ATT(g,t) by the {estimator} estimator with {control} as comparison group and a "
-        "{base} base period; aggregations weighted by cohort size as R's did::aggte; "
-        "standard errors from the influence functions, clustered by area."),
+        "{base} base period; aggregations weighted by cohort size as R's did::aggte."),
     "staggered.control.never_treated": "never-treated areas",
     "staggered.control.not_yet_treated": "not-yet-treated areas",
     "staggered.base.varying": "varying",
@@ -1146,4 +1145,16 @@ TEXT: dict[str, str] = {
         "No answer in column {column!r} matches unsafe={unsafe}; values found: {seen}. Check "
         "the labels."),
     "plot.rates.rate": "Rate",
+    # -- h-did: clustering, weights, exposure, one treated cluster, auto control group --
+    'caveat.cs_control_auto': "Only {n} area(s) are never treated, fewer than the {threshold} needed to compare every cohort with them (R did's rule): their own changes would pass for effects. Each cohort is therefore compared with the areas not yet treated at the time (and the never-treated ones) — control group not_yet_treated.",
+    'caveat.inference_one_treated_ri': 'Only one treated cluster: the wild cluster bootstrap and cluster-robust intervals are not valid with a single treated cluster (MacKinnon & Webb 2017). The p-value comes from randomization inference (the partnership given to each comparison area in turn) and the interval from inverting that test for a constant effect.',
+    'caveat.inference_one_treated_no_ci': "Only one treated cluster: the wild cluster bootstrap and cluster-robust intervals are not valid with a single treated cluster (MacKinnon & Webb 2017). The p-value comes from randomization inference (the partnership given to each comparison area in turn); no confidence interval is given. For an interval, model rates with family='ols' and exposure, or use synthetic control.",
+    'caveat.inference_one_treated_none': 'Only one treated cluster: neither cluster-robust nor wild bootstrap inference is valid, so no p-value or interval is given. Give the area and period columns (two-way design) for randomization inference, or use synthetic control.',
+    'staggered.methods.cluster': 'Standard errors from the influence functions, summed within each {cluster} ({n} clusters).',
+    'staggered.methods.weights': 'Areas are weighted by {weights} (one value per area) in every group-time comparison and in the cohort shares of the averages.',
+    'staggered.methods.unweighted': 'Every area counts equally (no weights).',
+    'staggered.methods.auto': 'The comparison group was chosen automatically: {control}.',
+    'did.term.cohort_one': '{name} (from {g})',
+    'did.methods.offset': 'The Poisson model has log({exposure}) as an offset: the effect is a ratio of rates per unit of {exposure}, so growth of {exposure} is not counted as an effect.',
+    'did.methods.rate': 'The outcome is modelled as a rate: {outcome} divided by {exposure}.',
 }

@@ -325,8 +325,7 @@ TEXT: dict[str, str] = {
     "staggered.methods": (
         "ATT(g,t) par l'estimateur {estimator} avec comme groupe de comparaison les {control} "
         "et une période de base {base} ; agrégations pondérées par la taille des cohortes "
-        "comme did::aggte sous R ; erreurs-types issues des fonctions d'influence, par grappe "
-        "de secteur."),
+        "comme did::aggte sous R."),
     "staggered.control.never_treated": "secteurs jamais traités",
     "staggered.control.not_yet_treated": "secteurs pas encore traités",
     "staggered.base.varying": "glissante",
@@ -1225,4 +1224,16 @@ TEXT: dict[str, str] = {
         "Aucune réponse de la colonne {column!r} ne correspond à unsafe={unsafe} ; valeurs "
         "trouvées : {seen}. Vérifiez les libellés."),
     "plot.rates.rate": "Taux",
+    # -- h-did: clustering, weights, exposure, one treated cluster, auto control group --
+    'caveat.cs_control_auto': 'Secteurs jamais traités : {n}, moins que les {threshold} nécessaires pour leur comparer chaque cohorte (règle de did sous R) : leurs propres variations passeraient pour des effets. Chaque cohorte est donc comparée aux secteurs pas encore traités à la date considérée (et à ceux jamais traités) — groupe de comparaison not_yet_treated.',
+    'caveat.inference_one_treated_ri': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La p-valeur vient d'une inférence par randomisation (le partenariat attribué tour à tour à chaque secteur de comparaison) et l'intervalle de l'inversion de ce test pour un effet constant.",
+    'caveat.inference_one_treated_no_ci': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La p-valeur vient d'une inférence par randomisation (le partenariat attribué tour à tour à chaque secteur de comparaison) ; aucun intervalle de confiance n'est donné. Pour un intervalle, modélisez des taux avec family='ols' et une exposition, ou utilisez le contrôle synthétique.",
+    'caveat.inference_one_treated_none': "Une seule grappe traitée : ni l'inférence robuste par grappe ni le bootstrap sauvage ne sont valides, donc ni p-valeur ni intervalle ne sont donnés. Indiquez les colonnes de secteur et de période (modèle à effets fixes) pour une inférence par randomisation, ou utilisez le contrôle synthétique.",
+    'staggered.methods.cluster': "Erreurs-types issues des fonctions d'influence, sommées au sein de chaque grappe {cluster} ({n} grappes).",
+    'staggered.methods.weights': 'Les secteurs sont pondérés par {weights} (une valeur par secteur) dans chaque comparaison par groupe et période et dans les parts des cohortes des moyennes.',
+    'staggered.methods.unweighted': 'Chaque secteur compte autant (pas de pondération).',
+    'staggered.methods.auto': 'Le groupe de comparaison a été choisi automatiquement : {control}.',
+    'did.term.cohort_one': '{name} (depuis {g})',
+    'did.methods.offset': "Le modèle de Poisson a log({exposure}) comme terme de décalage (offset) : l'effet est un rapport de taux par unité de {exposure}, donc la croissance de {exposure} n'est pas comptée comme un effet.",
+    'did.methods.rate': 'La variable est modélisée comme un taux : {outcome} divisé par {exposure}.',
 }

@@ -257,7 +257,11 @@ def _term_label(result: EvaluationResult, term: str, lang: str) -> str:
     if term.startswith(("event_time_", "att_event_")):
         return t("es.term", lang, k=int(term.rsplit("_", 1)[1]), freq_plural=freq_plural)
     if term.startswith("att_group_"):
-        return t("did.term.cohort", lang, g=term.removeprefix("att_group_"))
+        g = term.removeprefix("att_group_")
+        members = (result.sample.get("cohort_units") or {}).get(g)
+        if members is not None and len(members) == 1:  # a cohort of one area: name it
+            return t("did.term.cohort_one", lang, name=str(members[0]), g=g)
+        return t("did.term.cohort", lang, g=g)
     prefix = "its" if result.method in ITS_METHODS else "did"
     return t(f"{prefix}.term.{term}", lang, freq_name=freq_name, freq_plural=freq_plural,
              n_post=result.sample.get("n_post", ""))
@@ -389,14 +393,36 @@ def methods_section(result: EvaluationResult, *, lang: Lang,
         parts.append(tag("p", t("staggered.methods", lang, estimator=spec.get("method", ""),
                                 control=t(f"staggered.control.{spec['control_group']}", lang),
                                 base=t(f"staggered.base.{spec['base_period']}", lang))))
+        parts.append(tag("p", _staggered_inference(result, lang)))
         parts.append(tag("p", t("staggered.ref", lang)))
     else:
         poisson = t("did.methods.poisson", lang) if result.spec.get("family") == "poisson" \
             else ""
         parts.append(tag("p", Html(t("did.methods", lang, poisson=esc(poisson)))))
+        if result.spec.get("exposure"):
+            key = "did.methods.offset" if result.spec.get("family") == "poisson" else \
+                "did.methods.rate"
+            parts.append(tag("p", t(key, lang, exposure=result.spec["exposure"],
+                                    outcome=result.spec.get("outcome", ""))))
         parts.append(tag("p", t("its.methods.se", lang, vcov=_se_text(result, lang))))
         parts.append(tag("p", t("did.methods.ref", lang)))
     return join(parts)
+
+
+def _staggered_inference(result: EvaluationResult, lang: str) -> str:
+    """The clustering, the weighting and an automatic comparison group of group-time DiD."""
+    spec = result.spec
+    text = [t("staggered.methods.cluster", lang, cluster=spec.get("cluster") or "",
+              n=result.sample.get("n_clusters") or 0)]
+    text.append(t("staggered.methods.weights", lang, weights=spec["weights"])
+                if spec.get("weights") else t("staggered.methods.unweighted", lang))
+    if spec.get("exposure"):
+        text.append(t("did.methods.rate", lang, outcome=spec.get("outcome", ""),
+                      exposure=spec["exposure"]))
+    if spec.get("control_group_requested") == "auto":
+        text.append(t("staggered.methods.auto", lang,
+                      control=t(f"staggered.control.{spec['control_group']}", lang)))
+    return " ".join(text)
 
 
 def choice_section(choice: Any, *, lang: Lang) -> Html:

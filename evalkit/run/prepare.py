@@ -177,9 +177,9 @@ def _check_treatment(df: pd.DataFrame, values: MutableMapping[str, Any],
     starts = _starts(df, unit, periods, treatment)
     areas = df[unit].nunique()
     if starts.empty:
-        raise DataError(f"Column '{treatment}' is 0 in every row: no treated unit (no area has the partnership). "
-                        "Fix: mark the partnership areas with 1 from their first period under "
-                        "the partnership.")
+        raise DataError(f"Column '{treatment}' is 0 in every row: no treated unit (no area "
+                        "has the partnership). Fix: mark the partnership areas with 1 from "
+                        "their first period under the partnership.")
     if len(starts) == areas and values.get("_template") != "synth":
         raise DataError(f"Column '{treatment}' marks every one of the {areas} areas as treated: "
                         "no area is left to compare with. Fix: check the column, or use the "

@@ -276,12 +276,12 @@ def test_staggered_factored_influence_equals_dense(control_group, base_period):
     onehot = np.zeros((n, len(shares)))
     onehot[panel.g_idx >= 0, panel.g_idx[panel.g_idx >= 0]] = 1.0
     z = inf @ full_lin + onehot @ full_shares
-    scores = st._Influence(cells, panel.g_idx, full_lin, full_shares)
+    scores = st._Influence(cells, panel, full_lin, full_shares)
     np.testing.assert_allclose(scores.sum_squares(), (z**2).sum(axis=0), rtol=TOL, atol=TOL)
     np.testing.assert_allclose(scores.cross(), z.T @ z, rtol=TOL, atol=TOL)
     v = np.random.default_rng(1).normal(size=(7, n))
     np.testing.assert_allclose(scores.times(v), v @ z, rtol=TOL, atol=TOL)
     dense = st._Influence(st._Cells(cells.g, cells.t, cells.base, cells.att, inf, None,
                                     cells.n_used, cells.skipped),
-                          panel.g_idx, full_lin, full_shares)
+                          panel, full_lin, full_shares)
     np.testing.assert_allclose(dense.sum_squares(), (z**2).sum(axis=0), rtol=TOL, atol=TOL)

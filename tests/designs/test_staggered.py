@@ -334,7 +334,7 @@ def test_cohort_must_be_constant_within_unit():
 def test_never_treated_control_needs_never_treated_units():
     df = make_panel(n_units=90, seed=23, cohorts=(2013, 2015, 2017))
     with pytest.raises(DataError, match="use control_group='not_yet_treated'"):
-        fit(df)
+        fit(df, control_group="never_treated")
 
 
 @pytest.mark.parametrize("empty", [0, None, pd.NA])

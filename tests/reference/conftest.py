@@ -14,7 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "reference"
+# EVALKIT_REFERENCE_DIR: the folder elsewhere (e.g. a worktree away from shared/)
+REFERENCE_DIR = Path(os.environ.get(
+    "EVALKIT_REFERENCE_DIR",
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "reference"))
 
 
 @pytest.fixture(scope="session")

@@ -355,12 +355,15 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         check_intervention(periods, start, min_pre=3 if tpl.name == "its" else 1,
                            design=tpl.name)
     elif _given(values.get("treatment")) and unit:
-        start = _starts(df, unit, periods, values["treatment"]).min()
-    if start is not None:
+        starts = _starts(df, unit, periods, values["treatment"])
+        start = starts[starts > periods.min()].min()  # areas treated throughout are left out
+    windows = [n for n in ("window", "before", "after") if n in names]
+    if tpl.name == "evaluation" and not _given(values.get("buffer")):
+        windows = []  # its window is the displacement test's, run only with buffers
+    if start is not None and windows:
         uniq = pd.PeriodIndex(periods.unique())
         pre, post = int((uniq < start).sum()), int((uniq >= start).sum())
-        _check_window(values, [n for n in ("window", "before", "after") if n in names],
-                      pre, post, start)
+        _check_window(values, windows, pre, post, start)
     if tpl.name == "indicators":
         if not _given(values.get("exposure")):  # rates need a denominator
             named = [c for c in columns if c.lower() in _EXPOSURE_NAMES]

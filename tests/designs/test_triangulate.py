@@ -39,12 +39,6 @@ def _tri(df: pd.DataFrame, **kw):
     return run, triangulate(run.results, treated_total=run.treated_total)
 
 
-def _needs_relative(res) -> None:
-    """Skip until staggered_did gives its own relative effect (its engineer's branch)."""
-    if "relative_effect" not in res.effects:
-        pytest.skip("staggered_did gives no relative_effect yet")
-
-
 # -- designs that should and should not agree ---------------------------------------------------
 @pytest.mark.parametrize("seed", [11, 12])
 def test_designs_agree_on_a_city_without_citywide_shock(seed):
@@ -93,7 +87,6 @@ def test_staggered_start_uses_group_time_effects_and_the_first_cohort_for_the_it
     row = tri.row("staggered_did")
     assert row["prevented"] == pytest.approx(-att["estimate"] * cells)
     assert row["prevented_low"] == pytest.approx(-att["ci_high"] * cells)
-    _needs_relative(run.get("staggered_did"))
     assert tri.strongest == "staggered_did" and tri.sms_level == 4
     assert row["ci_low"] < -20 < row["ci_high"]
 
@@ -139,8 +132,7 @@ def test_failed_pre_trend_removes_the_did_from_the_grade():
     cohort_start = df.groupby("district")["partnership"].transform("max") > 0
     t = pd.PeriodIndex(df["month"], freq="M").year.to_numpy() - 2017
     df[ASB] = (df[ASB] * np.where(cohort_start, 1.0 + 0.25 * t, 1.0)).round().astype(int)
-    run, tri = _tri(df)
-    _needs_relative(run.get("staggered_did"))
+    _, tri = _tri(df)
     row = tri.row("staggered_did")
     assert not row["credible"] and row["concern"] == "eval_pre_trend"
     assert tri.strongest == "its" and tri.sms_level == 2

@@ -143,7 +143,8 @@ def test_ambiguous_unit_is_required(tmp_path):
 def test_windows_are_checked_against_the_series(single):
     with pytest.raises(DataError, match=r"window=60 periods before the start \(2021-01\).*only "
                        r"48 periods before"):
-        prepare("evaluation", {"data": str(CITY), "outcome": "burglary", "window": 60})
+        prepare("evaluation", {"data": str(CITY), "outcome": "burglary", "window": 60,
+                               "buffer": ["Gare"], "buffer_control": ["Port"]})
 
 
 def test_synth_takes_its_unit_from_the_treatment(tmp_path, city):

@@ -35,8 +35,8 @@ def outcome(tmp_path_factory):
     city[city["month"] >= "2021-01"].to_csv(path, index=False)
     # the next cohort (2021-07) has 6 months before it: too few for a monthly-seasonal ITS
     return run_template("evaluation", out=tmp / "out", data=path, progress=False,
-                        parameters={"buffer": [], "buffer_control": [],
-                                    "seasonality": "month"})
+                        parameters={"outcome": "antisocial_behaviour",
+                                    "exposure": "population", "seasonality": "month"})
 
 
 def test_areas_treated_from_the_first_period_are_left_out_and_named(outcome):

@@ -30,12 +30,6 @@ def _row(results: dict, method: str, term: str) -> dict:
     return next(e for e in results["estimates"] if e["method"] == method and e["term"] == term)
 
 
-def _needs_relative(results: dict) -> None:
-    """The % change is the design's own: skip until staggered_did gives it (its branch)."""
-    if _row(results, "staggered_did", "att_simple")["relative_effect"] is None:
-        pytest.skip("staggered_did gives no relative_effect yet")
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
@@ -55,7 +49,6 @@ def test_demo_writes_valid_results_and_prints_each_verdict(demo):
         assert results["template"] == "evaluation"
     assert "credible designs: 2, they agree; Maryland SMS level 3" in printed
     assert re.search(r"Open .*centre.report\.html in a browser", printed)
-    _needs_relative(runs["rollout"][0])
     assert "Maryland SMS level 4" in printed
 
 
@@ -80,7 +73,6 @@ def test_single_area_evaluation_runs_four_designs_that_agree_at_level_3(demo):
 
 def test_rollout_evaluation_grades_level_4_and_shows_the_survey(demo):
     results, html = demo[0]["rollout"]
-    _needs_relative(results)
     methods = {e["method"] for e in results["estimates"]}
     assert methods == {"its", "staggered_did", "survey_did"}
     checks = {d["name"]: d for d in results["diagnostics"]}

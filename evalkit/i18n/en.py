@@ -1074,4 +1074,8 @@ TEXT: dict[str, str] = {
     "ind.survey.did.suppressed": (
         "The change between the {before} and the {after} wave against the other surveyed "
         "areas is not shown: at least one of its cells is too small or too imprecise."),
+    # -- h-synth: ITS seasonality, synthetic-control donors and checks --
+    "caveat.its_season_short": (
+        "Only {n_pre} periods before the start: too few to estimate seasonal effects as well "
+        "as the trend, so the model has no seasonal adjustment."),
 }

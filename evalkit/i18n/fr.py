@@ -1143,4 +1143,8 @@ TEXT: dict[str, str] = {
         "L'évolution entre la vague {before} et la vague {after} face aux autres secteurs "
         "enquêtés n'est pas montrée : au moins une de ses cellules est trop petite ou trop "
         "imprécise."),
+    # -- h-synth : saisonnalité (série interrompue), donneurs et contrôles (contrôle synthétique) --
+    "caveat.its_season_short": (
+        "Seulement {n_pre} périodes avant le début : trop peu pour estimer les effets "
+        "saisonniers en plus de la tendance ; le modèle n'a donc pas d'ajustement saisonnier."),
 }

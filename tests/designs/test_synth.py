@@ -7,6 +7,7 @@ treated unit's pre-period path recovers its untreated outcome.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -446,3 +447,66 @@ def test_donor_weights_are_written_to_results_json(tmp_path):
     assert written == pytest.approx({f"donor_weight:{k}": v
                                      for k, v in donor_weights(res).items()})
     assert len(written) == 20
+
+
+# -- report sections (evalkit.report.synth) --------------------------------------------------
+def test_headline_without_an_interval_claims_nothing_about_one():
+    from evalkit.report.synth import headline
+
+    few = run(factor_panel(seed=12, n_donors=10))  # too few placebos: unbounded interval
+    text = str(headline(few, lang="en"))
+    assert "confidence interval" not in text and "CI" not in text
+    assert "smallest attainable p-value is 0.0909" in text
+    assert "intervalle de confiance" not in str(headline(few, lang="fr"))
+    res = run(factor_panel(effect=-15.0, seed=1))
+    effects = res.effects.copy()
+    effects.loc[0, ["ci_low", "ci_high"]] = np.nan  # no constant effect fits the gaps
+    empty = dataclasses.replace(res, effects=effects)
+    text = str(headline(empty, lang="en"))
+    assert "confidence interval" not in text and "there is no 95% interval" in text
+
+
+def test_headline_reads_the_interval_that_inverts_the_test():
+    """With 20 placebos p = 1/21 < 0.05; with 19, p = 1/20 = 0.05 = alpha and the interval
+    (which inverts the test at p <= alpha) excludes 0: the sentence must follow it."""
+    from evalkit.report.synth import headline
+
+    res = run(factor_panel(effect=-15.0, seed=1, n_donors=19))
+    att = res.effect("att")
+    assert att["p_value"] == pytest.approx(0.05) and att["ci_high"] < 0
+    assert "interval excludes no change" in str(headline(res, lang="en"))
+
+
+def test_checks_say_whether_the_gap_stands_out_from_the_placebos():
+    from evalkit.report.synth import checks_section
+
+    strong = str(checks_section(run(factor_panel(effect=-15.0, seed=1)), lang="en"))
+    assert "(the gap stands out from the placebo areas)" in strong
+    assert "taken into account" not in strong
+    null = str(checks_section(run(factor_panel(seed=6, exchangeable=True)), lang="en"))
+    assert "(the gap does not stand out from the placebo areas)" in null
+    few = str(checks_section(run(factor_panel(seed=12, n_donors=10)), lang="fr"))
+    assert "trop peu de secteurs placebo pour conclure" in few
+
+
+def test_figure_trims_poorly_fitted_placebos_and_labels_the_axis():
+    from evalkit.report.synth import TRIM_MSPE, plot_synth
+
+    df = factor_panel(seed=8)
+    df.loc[df["area"].isin(["donor_00", "donor_01"]), "crimes"] += 400  # unmatchable donors
+    res = run(df)
+    fig = plot_synth(res, lang="en", outcome_label="Rate per 100,000")
+    top, bottom = fig.axes[:2]
+    assert top.get_ylabel() == "Rate per 100,000 per year"
+    pre = placebo_table(res).set_index("unit")["pre_rmspe"]
+    poor = pre.drop("treated_0") ** 2 > TRIM_MSPE * res.sample["pre_rmspe"] ** 2
+    assert poor["donor_00"] and poor["donor_01"]
+    drawn = [line for line in bottom.get_lines() if line.get_color() == "#bdbdbd"
+             and len(line.get_xdata()) > 0]
+    assert len(drawn) == int((~poor).sum())
+    note = " ".join(fig.get_supxlabel().split())
+    assert f"Not shown: {int(poor.sum())} of 20 placebo areas" in note
+    assert "more than 5 times that of treated_0" in note
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

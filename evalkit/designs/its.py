@@ -125,8 +125,7 @@ def its(
         Period-of-year dummies (one per month, quarter or day of the week: ``"month"``
         whatever the frequency), ``harmonics`` sine/cosine pairs, or ``"auto"``: dummies
         for monthly, quarterly and daily data, Fourier pairs for weekly data, none for
-        yearly data (see ``AUTO_SEASONALITY``); ``"auto"`` drops the seasonal terms when
-        the pre-period is too short for them, with a note. The value used is in
+        yearly data (see ``AUTO_SEASONALITY``). The value used is in
         ``spec["seasonality"]`` and ``provenance["parameters"]["seasonality"]``.
     harmonics : int
         Number of Fourier pairs when ``seasonality="fourier"``.
@@ -198,9 +197,6 @@ def its(
     treated_periods = frame.loc[frame["_group"] == 1, "_period"]
     if seasonality == "auto":
         seasonality = AUTO_SEASONALITY.get(freq, "none")
-        if int((treated_periods < t0).sum()) < _min_pre(seasonality, n_season, harmonics):
-            notes.append(Caveat("its_season_short", n_pre=int((treated_periods < t0).sum())))
-            seasonality = "none"
         params["seasonality"] = seasonality
         params["seasonality_requested"] = "auto"
     min_pre = _min_pre(seasonality, n_season, harmonics)

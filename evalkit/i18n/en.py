@@ -615,8 +615,9 @@ TEXT: dict[str, str] = {
         "+ covariates, with g the {link} link. The level change is β<sub>2</sub>, the slope "
         "change β<sub>3</sub> per {freq_name}; for log links they are reported as rate ratios "
         "exp(β). The counterfactual sets β<sub>2</sub> = β<sub>3</sub> = 0; the cumulative "
-        "effect is the sum over the post-period of fitted minus counterfactual values, with a "
-        "delta-method interval."),
+        "effect is the sum over the post-period of fitted minus counterfactual values; its "
+        "p-value, its interval and its % change all come from one delta-method interval for "
+        "the log ratio of the two totals."),
     "its.methods.se": "Standard errors: {vcov}.",
     "its.methods.ref": (
         "Reference: Lopez Bernal J, Cummins S, Gasparrini A (2017). Interrupted time series "
@@ -1077,9 +1078,6 @@ TEXT: dict[str, str] = {
         "The change between the {before} and the {after} wave against the other surveyed "
         "areas is not shown: at least one of its cells is too small or too imprecise."),
     # -- h-synth: ITS seasonality, synthetic-control donors and checks --
-    "caveat.its_season_short": (
-        "Only {n_pre} periods before the start: too few to estimate seasonal effects as well "
-        "as the trend, so the model has no seasonal adjustment."),
     "caveat.synth_left_out_exclude": "Left out of the donors as asked (exclude): {units}.",
     "caveat.synth_left_out_treated": (
         "Left out of the donors because column {column} marks them as treated in some period "

@@ -648,7 +648,9 @@ TEXT: dict[str, str] = {
         "changement de pente β<sub>3</sub> par {freq_name} ; avec un lien logarithmique ils "
         "sont présentés comme rapports de taux exp(β). Le contrefactuel fixe β<sub>2</sub> = "
         "β<sub>3</sub> = 0 ; l'effet cumulé est la somme, sur la période d'après, des valeurs "
-        "ajustées moins les valeurs contrefactuelles, avec un intervalle par la méthode delta."),
+        "ajustées moins les valeurs contrefactuelles ; sa valeur p, son intervalle et sa "
+        "variation en % viennent tous d'un même intervalle par la méthode delta sur le log du "
+        "rapport des deux totaux."),
     "its.methods.se": "Erreurs-types : {vcov}.",
     "its.methods.ref": (
         "Référence : Lopez Bernal J, Cummins S, Gasparrini A (2017). Interrupted time series "
@@ -1146,9 +1148,6 @@ TEXT: dict[str, str] = {
         "enquêtés n'est pas montrée : au moins une de ses cellules est trop petite ou trop "
         "imprécise."),
     # -- h-synth : saisonnalité (série interrompue), donneurs et contrôles (contrôle synthétique) --
-    "caveat.its_season_short": (
-        "Seulement {n_pre} périodes avant le début : trop peu pour estimer les effets "
-        "saisonniers en plus de la tendance ; le modèle n'a donc pas d'ajustement saisonnier."),
     "caveat.synth_left_out_exclude": "Écartés des donneurs à la demande (exclude) : {units}.",
     "caveat.synth_left_out_treated": (
         "Écartés des donneurs parce que la colonne {column} les marque comme traités à une "

@@ -196,7 +196,7 @@ def run_designs(
     buffer: Sequence[str] = (),
     buffer_control: Sequence[str] = (),
     family: Literal["poisson", "quasipoisson", "negbin"] = "quasipoisson",
-    seasonality: Literal["none", "month", "fourier"] = "month",
+    seasonality: Literal["auto", "none", "month", "fourier"] = "auto",
     slope_change: bool = True,
     window: int = 12,
     seed: int | None = None,

@@ -9,7 +9,9 @@ with ``g = log`` for the count families (``poisson``, ``quasipoisson``, ``negbin
 identity for ``ols``. ``level_change`` is ``b2`` (a rate ratio ``exp(b2)`` for log links),
 ``slope_change`` is ``b3`` per period of the data (per month for monthly data), and
 ``cumulative_effect`` is the number of events the intervention added (negative: prevented)
-over the post-period, ``sum_t (fitted_t - counterfactual_t)``, with a delta-method SE.
+over the post-period, ``sum_t (fitted_t - counterfactual_t)``; its p-value, its interval and
+its rate ratio (``relative_effect``) all come from the delta-method interval of the log ratio
+of the two totals, so they always agree (see ``_cumulative``).
 
 With a control series (controlled ITS) the stacked model has one fixed effect per period,
 which absorbs everything the two series share (trend, seasonality, common shocks); the
@@ -52,15 +54,27 @@ from evalkit.designs._common import (
 )
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
-from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+from evalkit.results import (
+    RELATIVE_COLUMNS,
+    Diagnostic,
+    EvaluationResult,
+    effect_row,
+    effects_table,
+)
 
 __all__ = ["its", "newey_west_lags"]
 
 Family = Literal["ols", "poisson", "quasipoisson", "negbin"]
-Seasonality = Literal["none", "month", "fourier"]
+Seasonality = Literal["auto", "none", "month", "fourier"]
 SE = Literal["model", "robust", "hac", "ar1"]
 
 _SEASON_LENGTH = {"M": 12, "Q": 4, "W": 52, "D": 7, "Y": 1}
+#: What ``seasonality="auto"`` means for each frequency: one dummy per month, quarter or
+#: day of the week; Fourier pairs for weeks (51 dummies would eat a short series, and
+#: weeks drift against the calendar year); nothing for yearly data.
+AUTO_SEASONALITY = {"M": "month", "Q": "month", "D": "month", "W": "fourier", "Y": "none"}
+#: Power at which the minimum detectable cumulative effect is stated.
+MDE_POWER = 0.8
 OLS_RATE_BASE = 100_000
 
 
@@ -107,8 +121,12 @@ def its(
     family : {"poisson", "quasipoisson", "negbin", "ols"}
         ``quasipoisson`` scales SEs by the Pearson dispersion (as R's ``quasipoisson``);
         ``negbin`` is NB2 by maximum likelihood.
-    seasonality : {"none", "month", "fourier"}
-        Period-of-year dummies, or ``harmonics`` sine/cosine pairs.
+    seasonality : {"auto", "none", "month", "fourier"}
+        Period-of-year dummies (one per month, quarter or day of the week: ``"month"``
+        whatever the frequency), ``harmonics`` sine/cosine pairs, or ``"auto"``: dummies
+        for monthly, quarterly and daily data, Fourier pairs for weekly data, none for
+        yearly data (see ``AUTO_SEASONALITY``). The value used is in
+        ``spec["seasonality"]`` and ``provenance["parameters"]["seasonality"]``.
     harmonics : int
         Number of Fourier pairs when ``seasonality="fourier"``.
     slope_change : bool
@@ -139,10 +157,12 @@ def its(
         side by side in one ``results.json``, as in the ``evaluation`` template).
         Terms ``level_change``, ``slope_change`` (if requested) and ``cumulative_effect``;
         ``series`` holds observed, fitted and counterfactual values with the
-        counterfactual's confidence band.
+        counterfactual's confidence band. ``sample["cumulative_mde"]``: the smallest fall
+        of the cumulative total detectable with 80 % power (``ratio``, ``percent``,
+        ``count`` of events), None when the totals have no ratio.
     """
     check_choice("family", family, ("ols", "poisson", "quasipoisson", "negbin"))
-    check_choice("seasonality", seasonality, ("none", "month", "fourier"))
+    check_choice("seasonality", seasonality, ("auto", "none", "month", "fourier"))
     check_choice("se", se, ("model", "robust", "hac", "ar1"))
     if se == "ar1" and family != "ols":
         raise SpecError("se='ar1' (GLS with AR(1) errors) needs family='ols'; for counts "
@@ -174,9 +194,12 @@ def its(
     )
     t0 = parse_period(intervention, freq, name="intervention")
     n_season = _SEASON_LENGTH.get(freq, 1)
-    min_pre = 3 + (n_season - 1 if seasonality == "month" else 0) + (
-        2 * harmonics if seasonality == "fourier" else 0)
     treated_periods = frame.loc[frame["_group"] == 1, "_period"]
+    if seasonality == "auto":
+        seasonality = AUTO_SEASONALITY.get(freq, "none")
+        params["seasonality"] = seasonality
+        params["seasonality_requested"] = "auto"
+    min_pre = _min_pre(seasonality, n_season, harmonics)
     check_intervention(treated_periods, t0, min_pre=min_pre, min_post=1,
                        design="interrupted time series")
     if seasonality != "none" and n_season == 1:
@@ -201,20 +224,31 @@ def its(
     vcov = vcov[: x.shape[1], : x.shape[1]]
 
     log_link = family != "ols"
+    x0 = x.copy()
+    for col in effect_cols.values():
+        x0[:, names.index(col)] = 0.0
+    treated_post = ((frame["_group"] == 1) & (frame["_period"] >= t0)).to_numpy()
     rows = []
     for term, col in effect_cols.items():
         j = names.index(col)
         rows.append(effect_row(term, beta[j], math.sqrt(vcov[j, j]), alpha=alpha,
                                scale="log" if log_link else "additive", df=df_t,
                                relative="exp" if log_link else "none"))
-    x0 = x.copy()
-    for col in effect_cols.values():
-        x0[:, names.index(col)] = 0.0
-    treated_post = ((frame["_group"] == 1) & (frame["_period"] >= t0)).to_numpy()
+    if not log_link:
+        # the jump as a share of the counterfactual level at the start (held fixed): the
+        # same test as the jump itself; none when that share would leave (0, inf)
+        base = float(x0[np.argmax(treated_post)] @ beta)
+        level = rows[0]
+        ratios = [(base + level[c]) / base if base > 0 else float("nan")
+                  for c in ("estimate", "ci_low", "ci_high")]
+        if min(ratios) > 0:
+            level.update(zip(RELATIVE_COLUMNS, ratios, strict=True))
     scale_back = (frame["_exposure"].to_numpy(float) / OLS_RATE_BASE
                   if exposure and family == "ols" else np.ones(n))
-    rows.append(_cumulative(x, x0, beta, vcov, offset, treated_post, scale_back,
-                            log_link=log_link, alpha=alpha, df_t=df_t))
+    cumulative, se_log_ratio, cf_total = _cumulative(x, x0, beta, vcov, offset, treated_post,
+                                           scale_back, log_link=log_link, alpha=alpha,
+                                           df_t=df_t)
+    rows.append(cumulative)
 
     series = _series_frame(frame, x, x0, beta, vcov, offset, y, t0, log_link=log_link,
                            alpha=alpha, df_t=df_t)
@@ -226,6 +260,7 @@ def its(
     if exposure and family == "ols":
         notes.append(Caveat("ols_rate", base=OLS_RATE_BASE, exposure=exposure))
     n_pre = int(((frame["_group"] == 1) & (frame["_period"] < t0)).sum())
+    mde = _cumulative_mde(se_log_ratio, cf_total, alpha=alpha, df_t=df_t)
     spec = {
         "outcome": outcome, "time": time, "unit": unit, "units": units,
         "intervention": str(t0), "exposure": exposure, "family": family,
@@ -239,6 +274,7 @@ def its(
         "n_obs": n, "n_units": n_units, "n_periods": int(treated_periods.nunique()),
         "n_pre": n_pre, "n_post": int(treated_post.sum()),
         "first_period": str(treated_periods.min()), "last_period": str(treated_periods.max()),
+        "cumulative_log_ratio_se": se_log_ratio, "cumulative_mde": mde,
         "notes": notes,
     }
     return EvaluationResult(
@@ -386,7 +422,7 @@ def _seasonal_terms(periods, freq, seasonality, harmonics) -> dict[str, np.ndarr
     n_season = _SEASON_LENGTH.get(freq, 1)
     position = np.asarray(
         [(p.month - 1) if freq == "M" else (p.quarter - 1) if freq == "Q" else
-         (p.week - 1) if freq == "W" else p.dayofweek if freq == "D" else 0 for p in periods],
+         (p.week - 1) if freq == "W" else p.day_of_week if freq == "D" else 0 for p in periods],
         dtype=float)
     cols: dict[str, np.ndarray] = {}
     if seasonality == "month":
@@ -489,35 +525,75 @@ def _negbin(y, x, offset, cov):
 
 
 def _cumulative(x1, x0, beta, vcov, offset, mask, scale_back, *, log_link, alpha, df_t):
+    """The cumulative effect over the post-period, from one statistic.
+
+    ``theta = log(F / C)``, with ``F`` the fitted and ``C`` the counterfactual total over
+    the treated post-period (for Poisson and OLS fits without exposure ``F`` equals the
+    observed total: the post-period indicator is a regressor). Its delta-method SE carries
+    the uncertainty of both totals. From it come, all at once: the p-value (Wald test of
+    ``theta = 0``), the rate ratio ``exp(theta)`` with its interval, and the count ``F - C``
+    with the interval ``F (1 - exp(-theta_lo)) .. F (1 - exp(-theta_hi))`` (``F`` held
+    fixed), a monotone map of the same interval. So the additive interval excludes 0 exactly
+    when the ratio's excludes 1 and ``p < alpha``, and the ratio never leaves (0, inf).
+    ``std_error`` is the count's first-order SE under this method, ``C * SE(theta)``.
+    When a total is not positive (possible with ``ols``) no ratio exists and the count gets
+    a plain delta-method interval.
+
+    Returns the effects row, ``SE(theta)`` (NaN without a ratio) and ``C``.
+    """
     off = np.zeros(len(x1)) if offset is None else offset
     if log_link:
         mu1 = np.exp(x1 @ beta + off)[mask]
         mu0 = np.exp(x0 @ beta + off)[mask]
-        est = float(np.sum(mu1 - mu0))
-        grad = (x1[mask] * mu1[:, None]).sum(0) - (x0[mask] * mu0[:, None]).sum(0)
-        g_log = ((x1[mask] * mu1[:, None]).sum(0) / mu1.sum()
-                 - (x0[mask] * mu0[:, None]).sum(0) / mu0.sum())
-        log_ratio = math.log(mu1.sum() / mu0.sum())
+        total1, total0 = float(mu1.sum()), float(mu0.sum())
+        grad1 = (x1[mask] * mu1[:, None]).sum(0)
+        grad0 = (x0[mask] * mu0[:, None]).sum(0)
     else:
-        s = scale_back[mask][:, None]
-        est = float(((x1[mask] - x0[mask]) * s).sum(0) @ beta)
-        grad = ((x1[mask] - x0[mask]) * s).sum(0)
-        base = float((x0[mask] * s).sum(0) @ beta)
-        g_log = None
-    se = math.sqrt(float(grad @ vcov @ grad))
-    row = effect_row("cumulative_effect", est, se, alpha=alpha, scale="additive", df=df_t)
-    if g_log is not None:
-        se_log = math.sqrt(float(g_log @ vcov @ g_log))
-        z = float(stats.norm.ppf(1 - alpha / 2))
-        row.update(relative_effect=math.exp(log_ratio),
-                   relative_ci_low=math.exp(log_ratio - z * se_log),
-                   relative_ci_high=math.exp(log_ratio + z * se_log))
-    elif base > 0:
-        # ratio of fitted to counterfactual totals; interval from the additive one
-        row.update(relative_effect=(base + est) / base,
-                   relative_ci_low=(base + row["ci_low"]) / base,
-                   relative_ci_high=(base + row["ci_high"]) / base)
-    return row
+        s = scale_back[mask]
+        grad1, grad0 = s @ x1[mask], s @ x0[mask]
+        total1, total0 = float(grad1 @ beta), float(grad0 @ beta)
+    est = total1 - total0
+    if not (total1 > 0 and total0 > 0):
+        grad = grad1 - grad0
+        se = math.sqrt(float(grad @ vcov @ grad))
+        return effect_row("cumulative_effect", est, se, alpha=alpha, scale="additive",
+                          df=df_t), float("nan"), total0
+    theta = math.log(total1 / total0)
+    g = grad1 / total1 - grad0 / total0
+    se_theta = math.sqrt(float(g @ vcov @ g))
+    ratio = effect_row("cumulative_effect", theta, se_theta, alpha=alpha, scale="log",
+                       df=df_t, relative="exp")
+
+    def count(r: float) -> float:
+        return total1 * (1.0 - 1.0 / r)
+
+    row = dict(ratio)
+    row.update(estimate=est, std_error=total0 * se_theta, scale="additive",
+               ci_low=count(ratio["relative_ci_low"]),
+               ci_high=count(ratio["relative_ci_high"]))
+    return row, se_theta, total0
+
+
+def _min_pre(seasonality: str, n_season: int, harmonics: int) -> int:
+    """Fewest pre-periods for the trend (3) and the seasonal terms."""
+    return 3 + (n_season - 1 if seasonality == "month" else 0) + (
+        2 * harmonics if seasonality == "fourier" else 0)
+
+
+def _cumulative_mde(se_log_ratio: float, counterfactual: float, *, alpha: float,
+                    df_t: float | None) -> dict[str, float] | None:
+    """Smallest fall of the cumulative total detectable with ``MDE_POWER`` power.
+
+    The ratio ``exp(-(q + z_power) SE(theta))`` of the same statistic as the cumulative
+    effect's test (``q`` its critical value), as a % fall and as a whole number of events
+    fewer than the counterfactual total. None when the effect has no ratio.
+    """
+    if not np.isfinite(se_log_ratio):
+        return None
+    q = float(stats.norm.ppf(1 - alpha / 2) if df_t is None else stats.t(df_t).ppf(1 - alpha / 2))
+    ratio = math.exp(-(q + float(stats.norm.ppf(MDE_POWER))) * se_log_ratio)
+    return {"power": MDE_POWER, "ratio": ratio, "percent": 100.0 * (1.0 - ratio),
+            "count": round(counterfactual * (1.0 - ratio))}
 
 
 def _series_frame(frame, x1, x0, beta, vcov, offset, y, t0, *, log_link, alpha, df_t):

@@ -49,6 +49,17 @@ Inference (placebo in space, ADH 2010 §3.3)
     band in ``series`` invert, period by period, the permutation test of
     ``|gap_t| / RMSPE_pre``: pointwise, not simultaneous. No standard error is reported.
 
+    The relative effect (``relative_effect``) is the ratio of the observed to the synthetic
+    post-period mean, ``obs / (obs - att)``. Its interval is the same test read on the ratio
+    scale: each effect ``tau`` the test accepts is the hypothesis "the untreated mean was
+    ``obs - tau``", i.e. the ratio ``obs / (obs - tau)``, which rises with ``tau``. The
+    observed data stay fixed, as they do in the test, so the interval lies in [0, inf]
+    (infinite when an accepted ``tau`` leaves no positive untreated level), always holds
+    the estimate, and excludes 1 exactly when the additive interval excludes 0, i.e. when
+    ``p <= alpha``. (Holding the *synthetic* level fixed instead, ``(cf + tau) / cf``, moves
+    the data and gives ratios below 0.) Likewise per period. No ratio is given for outcomes
+    that can be negative.
+
 Several treated units
     Each treated unit is fitted against the never-treated donors; gaps are averaged over
     the treated units. The placebo distribution is that of the same average over sets of
@@ -59,6 +70,7 @@ Several treated units
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 from collections.abc import Sequence
@@ -75,12 +87,13 @@ from evalkit._progress import progress
 from evalkit.data.io import read_table
 from evalkit.data.periods import parse_period, to_periods
 from evalkit.data.validate import check_intervention, check_numeric, check_unique, require_columns
-from evalkit.designs._common import check_alpha, check_choice, provenance
+from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.results import Diagnostic, EvaluationResult, effects_table
 
-__all__ = ["donor_weights", "placebo_table", "simplex_least_squares", "synth"]
+__all__ = ["donor_weight_diagnostics", "donor_weights", "placebo_table", "simplex_least_squares",
+           "synth"]
 
 #: Fewest pre-intervention periods accepted. Synthetic-control bias shrinks with the
 #: length of the pre-period (ADH 2010, §2.3): with fewer than five periods a close
@@ -325,6 +338,8 @@ def synth(
     alpha: float = 0.05,
     n_jobs: int = 1,
     v_search: Literal["synth", "thorough"] = "synth",
+    exclude: Sequence[object] = (),
+    treatment: str | None = None,
 ) -> EvaluationResult:
     """Estimate the effect on one (or a few) treated units with a synthetic control.
 
@@ -337,8 +352,8 @@ def synth(
     unit, time : str
         Unit and period columns.
     treated_unit : label or list of labels
-        The treated unit(s) in ``unit``; every other unit is a donor. Remove units that
-        were also treated (or otherwise affected) from the data beforehand.
+        The treated unit(s) in ``unit``; every other unit is a donor, except those in
+        ``exclude`` and those ``treatment`` marks as treated.
     intervention : str, int or Period
         First period under the intervention.
     predictors : list of (column, periods), optional
@@ -365,7 +380,15 @@ def synth(
         reproduces its published examples; ``"thorough"`` adds Powell's method from both
         starts and keeps the lowest loss, which may be a different (better-fitting)
         optimum than Synth's — e.g. for the Basque example.
-
+    exclude : sequence of labels
+        Units never used as donors (e.g. neighbours exposed to displacement). A name not
+        in ``unit`` is an error that lists the closest names.
+    treatment : str, optional
+        A 0/1 column: 1 in the periods a unit was under the same (or a similar)
+        intervention. Any unit other than the treated one(s) with a 1 in any period of the
+        data is never a donor (a donor treated during the post-period would make the
+        counterfactual absorb the effect). ``sample["excluded_donors"]`` maps each unit
+        left out to the reason (``"exclude"`` or ``"treated"``) and a note names them.
     Returns
     -------
     EvaluationResult
@@ -374,12 +397,15 @@ def synth(
         observed, counterfactual, gap, ci_low, ci_high, post``; the band is for the gap).
         Diagnostics ``pre_fit``, ``placebo_space``, ``placebo_time``, ``leave_one_out``.
         ``sample["donor_weights"]`` maps donor to weight (see :func:`donor_weights`).
+        ``relative_effect`` (observed / synthetic) with a ratio interval on ``att`` and
+        each ``gap_<t>``.
 
     Raises
     ------
     DataError
         Unknown treated unit, intervention outside the data, fewer than ``MIN_PRE``
-        pre-periods, missing outcome or predictor values, fewer than two donors.
+        pre-periods, missing outcome or predictor values, fewer than two donors, an
+        ``exclude`` name not in the data, a ``treatment`` column that is not 0/1.
     SpecError
         Malformed ``predictors`` or ``optimize_periods``, bad ``alpha`` or ``n_jobs``.
     """
@@ -403,14 +429,16 @@ def synth(
               "predictors": [[c, _spec_repr(p)] for c, p in predictors] if predictors
               else None,
               "optimize_periods": _spec_repr(optimize_periods), "placebo": placebo,
-              "seed": seed, "alpha": alpha, "n_jobs": n_jobs, "v_search": v_search}
+              "seed": seed, "alpha": alpha, "n_jobs": n_jobs, "v_search": v_search,
+              "exclude": [u for u in as_list(exclude) if u], "treatment": treatment or None}
     notes: list[Caveat] = []
     warn: list[Caveat] = []
 
     # -- data -----------------------------------------------------------------------------
     df = read_table(data)
     pred_cols = list(dict.fromkeys(c for c, _ in predictors)) if predictors else []
-    require_columns(df, list(dict.fromkeys([outcome, unit, time, *pred_cols])))
+    require_columns(df, list(dict.fromkeys([outcome, unit, time, *pred_cols]
+                                           + ([treatment] if treatment else []))))
     if df[unit].isna().any():
         raise DataError(f"column {unit!r} has missing unit labels in "
                         f"{int(df[unit].isna().sum())} rows; fill them in or drop the rows.")
@@ -426,11 +454,22 @@ def synth(
     treated = [_resolve_unit(u, labels, unit) for u in treated_list]
     if len(set(map(repr, treated))) < len(treated):
         raise SpecError(f"treated_unit lists a unit twice: {treated_list}.")
-    donors = [u for u in labels if u not in treated]
+    left_out = _left_out(df, unit, labels, treated, params["exclude"], treatment)
+    if left_out:
+        keep = ~df[unit].isin(list(left_out)).to_numpy()
+        df, periods, y_num = df[keep], periods[keep], y_num[keep]
+        pred_num = {c: v[keep] for c, v in pred_num.items()}
+        for reason in ("exclude", "treated"):
+            named = [str(u) for u, why in left_out.items() if why == reason]
+            if named:
+                notes.append(Caveat(f"synth_left_out_{reason}", units=", ".join(named),
+                                    column=treatment or ""))
+    donors = [u for u in labels if u not in treated and u not in left_out]
     donors.sort(key=lambda u: (str(type(u)), u))
     if len(donors) < 2:
         raise DataError(f"the synthetic control needs at least two donor units; column "
-                        f"{unit!r} has {len(donors)} besides the treated unit(s).")
+                        f"{unit!r} has {len(donors)} besides the treated unit(s)"
+                        + (f" and the {len(left_out)} left out" if left_out else "") + ".")
     order = treated + donors
     all_periods = pd.period_range(periods.min(), periods.max(), freq=periods.iloc[0].freq)
     wide = pd.DataFrame({"_u": df[unit], "_t": periods, "_y": y_num}).pivot(
@@ -484,6 +523,7 @@ def synth(
             pool = np.asarray([o for o in do_idx if o != d])
             pgaps[pos] = y[d] - w @ y[pool]
         inference = _permutation(gap, pgaps, pre_idx, post_idx, n_tr, alpha=alpha, seed=seed)
+        inference.update(_ratio_intervals(obs_avg, cf_avg, post_idx, inference))
         diags.append(_placebo_space_diag(inference, gap, gaps, pgaps, treated, donors,
                                          all_periods, pre_idx, post_idx, alpha=alpha))
         notes.append(Caveat("synth_permutation", n=inference["n_sets"]))
@@ -499,7 +539,8 @@ def synth(
         notes.append(Caveat("synth_no_placebo"))
 
     # -- effects --------------------------------------------------------------------------
-    rows = _effect_rows(att, gap, cf_avg, all_periods, post_idx, inference, n_obs=y.size)
+    rows = _effect_rows(att, gap, obs_avg, cf_avg, all_periods, post_idx, inference,
+                        n_obs=y.size)
     band_lo, band_hi = ((gap - inference["band"], gap + inference["band"]) if inference
                         else (np.full_like(gap, np.nan), np.full_like(gap, np.nan)))
     series_parts = []
@@ -569,6 +610,7 @@ def synth(
         "predictor_weights": ({n: float(v) for n, v in zip(pred_names, v_avg, strict=True)}
                               if v_avg is not None else None),
         "n_placebos": inference["n_sets"] if inference else 0,
+        "excluded_donors": {_py(u): why for u, why in left_out.items()},
         "notes": notes,
     }
     if n_tr > 1:
@@ -594,6 +636,21 @@ def donor_weights(result: EvaluationResult) -> pd.Series:
     weights = result.sample["donor_weights"]
     return pd.Series(list(weights.values()), index=list(weights.keys()), name="weight",
                      dtype=float)
+
+
+def donor_weight_diagnostics(result: EvaluationResult) -> list[Diagnostic]:
+    """The donor weights as ``results.json`` diagnostics, one per donor (weight 0 included):
+    name ``donor_weight:<unit>``, statistic the weight, no p-value.
+
+    They describe the fit rather than test it, so templates pass them to
+    :func:`evalkit.report.write_results` (``diagnostics=``) instead of listing them among
+    the report's checks.
+    """
+    weights = donor_weights(result)
+    return [Diagnostic(name=f"donor_weight:{unit}",
+                       null=f"weight of donor {unit} in the synthetic control",
+                       statistic=float(w), p_value=float("nan"), passed=True)
+            for unit, w in weights.items()]
 
 
 def placebo_table(result: EvaluationResult) -> pd.DataFrame:
@@ -666,6 +723,42 @@ def _expand(spec: PeriodSpec, freq: str, name: str, all_periods: pd.PeriodIndex,
         raise SpecError(f"{name}: periods {', '.join(late[:5])} are not before the "
                         f"intervention ({t0}); the fit may only use pre-intervention data.")
     return list(dict.fromkeys(wanted))
+
+
+def _left_out(df: pd.DataFrame, unit: str, labels: list[object], treated: list[object],
+              exclude: list[object], treatment: str | None) -> dict[object, str]:
+    """Units kept out of the donor pool, each with its reason: ``"exclude"`` (named by the
+    user) or ``"treated"`` (``treatment`` is 1 in some period)."""
+    out: dict[object, str] = {}
+    texts = {str(lab): lab for lab in labels}
+    unknown = [u for u in exclude if str(u) not in texts]
+    if unknown:
+        hints = []
+        for u in unknown[:5]:
+            close = difflib.get_close_matches(str(u), list(texts), n=3, cutoff=0.6)
+            hints.append(f"{u!r} (closest: {', '.join(close)})" if close
+                         else f"{u!r} (no close name)")
+        raise DataError(f"exclude names unit(s) not found in column {unit!r}: "
+                        f"{'; '.join(hints)}. Fix the spelling (names are compared exactly) "
+                        "or remove them from exclude.")
+    for u in exclude:
+        lab = texts[str(u)]
+        if lab in treated:
+            raise SpecError(f"exclude lists the treated unit {u!r}; exclude is for donors "
+                            "only. Remove it from exclude.")
+        out[lab] = "exclude"
+    if treatment:
+        d = check_numeric(df, treatment, nonnegative=True, allow_missing=True)
+        bad = d.notna() & ~d.isin([0, 1])
+        if bad.any():
+            values = ", ".join(map(str, pd.unique(d[bad])[:5]))
+            raise DataError(f"column {treatment!r} must be 0 (untreated) or 1 (treated) in "
+                            f"every row; found {values}. Fix: recode it as 0/1.")
+        ever = pd.unique(df.loc[(d == 1).to_numpy(), unit])
+        for lab in ever:
+            if lab not in treated and lab not in out:
+                out[lab] = "treated"
+    return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 
 def _resolve_unit(value: object, labels: list[object], unit: str) -> object:
@@ -778,6 +871,7 @@ def _permutation(gap, pgaps, pre_idx, post_idx, n_tr, *, alpha, seed) -> dict[st
     s_std = np.where(np.isnan(s_std), 0.0, s_std)
     p_t = (1 + np.sum(s_std >= std[None, :] * (1 - tol), axis=0)) / (n + 1)
     empty = False
+    c = np.inf
     if k_star == 0:
         att_ci = (-np.inf, np.inf)
         band = np.full(gap.shape, np.inf)
@@ -794,36 +888,69 @@ def _permutation(gap, pgaps, pre_idx, post_idx, n_tr, *, alpha, seed) -> dict[st
             att_ci = (float(g.mean() - half), float(g.mean() + half))
         c_t = np.sort(s_std, axis=0)[::-1][k_star - 1]
         band = c_t * pre
-    return {"ratio": ratio, "p_att": p_att, "att_ci": att_ci, "att_ci_empty": empty,
+    return {"ratio": ratio, "p_att": p_att, "att_ci": att_ci, "att_ci_empty": empty, "c": c,
             "p_t": p_t, "band": band, "n_sets": n, "exact": exact, "k_star": k_star,
             "set_ratios": s_ratio, "pre": pre, "post": post}
 
 
-def _effect_rows(att, gap, cf, all_periods, post_idx, inference, *, n_obs):
+def _effect_rows(att, gap, obs, cf, all_periods, post_idx, inference, *, n_obs):
     nan = float("nan")
-    cf_post = float(cf[post_idx].mean())
+    positive = _has_ratio(obs, cf, post_idx)
 
-    def row(term, est, lo, hi, p, base):
-        def rel(v: float) -> float:
-            return (base + v) / base if base > 0 and np.isfinite(v) else nan
-
+    def row(term, est, lo, hi, p, rel):
         return {"term": term, "estimate": float(est), "std_error": nan, "ci_low": float(lo),
                 "ci_high": float(hi), "p_value": float(p), "scale": "additive",
-                "relative_effect": rel(est), "relative_ci_low": rel(lo),
-                "relative_ci_high": rel(hi), "n_obs": n_obs}
+                "relative_effect": rel[0], "relative_ci_low": rel[1],
+                "relative_ci_high": rel[2], "n_obs": n_obs}
 
+    def point(o: float, c: float) -> float:
+        return o / c if positive and c > 0 else nan
+
+    att_rel = (point(float(obs[post_idx].mean()), float(cf[post_idx].mean())), nan, nan)
     if inference is None:
-        rows = [row("att", att, nan, nan, nan, cf_post)]
-        rows += [row(f"gap_{all_periods[t]}", gap[t], nan, nan, nan, float(cf[t]))
-                 for t in post_idx]
+        rows = [row("att", att, nan, nan, nan, att_rel)]
+        rows += [row(f"gap_{all_periods[t]}", gap[t], nan, nan, nan,
+                     (point(obs[t], cf[t]), nan, nan)) for t in post_idx]
         return rows
     lo, hi = inference["att_ci"]
-    rows = [row("att", att, lo, hi, inference["p_att"], cf_post)]
+    rows = [row("att", att, lo, hi, inference["p_att"], (att_rel[0], *inference["ratio_ci"]))]
     for t in post_idx:
         b = inference["band"][t]
         rows.append(row(f"gap_{all_periods[t]}", gap[t], gap[t] - b, gap[t] + b,
-                        inference["p_t"][t], float(cf[t])))
+                        inference["p_t"][t], (point(obs[t], cf[t]),
+                                              *inference["ratio_band"][t])))
     return rows
+
+
+def _has_ratio(obs: np.ndarray, cf: np.ndarray, post_idx: np.ndarray) -> bool:
+    """A ratio is meaningful for outcomes that cannot be negative (counts, rates)."""
+    return bool(np.all(obs[post_idx] >= 0) and np.all(cf[post_idx] >= 0)
+                and cf[post_idx].mean() > 0)
+
+
+def _ratio_intervals(obs, cf, post_idx, inference) -> dict[str, Any]:
+    """The ratio intervals (see the module docstring): each additive effect ``tau`` the
+    placebo test accepts implies the untreated level ``obs - tau``, hence the ratio
+    ``obs / (obs - tau)`` (infinite when ``tau >= obs``). ``ratio_ci`` for the post-period
+    mean, ``ratio_band`` per period."""
+    nan = float("nan")
+    out: dict[str, Any] = {"ratio_ci": (nan, nan),
+                           "ratio_band": {t: (nan, nan) for t in post_idx}}
+    if not _has_ratio(obs, cf, post_idx):
+        return out
+
+    def ratio(level: float, tau: float) -> float:
+        if np.isnan(tau):
+            return nan
+        return level / (level - tau) if level - tau > 0 else np.inf
+
+    level = float(obs[post_idx].mean())
+    lo, hi = inference["att_ci"]
+    out["ratio_ci"] = (ratio(level, lo), ratio(level, hi))
+    for t in post_idx:
+        gap_t, b = float(obs[t] - cf[t]), float(inference["band"][t])
+        out["ratio_band"][t] = (ratio(float(obs[t]), gap_t - b), ratio(float(obs[t]), gap_t + b))
+    return out
 
 
 def _series(label, all_periods, observed, counterfactual, gap, lo, hi, pre_mask):

@@ -24,7 +24,7 @@ TEXT: dict[str, str] = {
         "displacement). Noisy monthly counts in a small area make a close fit hard: see the "
         "checks below."),
     "synth.plot.title": "{outcome}: the partnership area and its synthetic control",
-    "synth.plot.y": "{outcome} (count per {freq_name})",
+    "synth.plot.y": "{outcome} per {freq_name}",
     "synth.plot.observed": "Partnership area (observed)",
     "synth.plot.synthetic": "Synthetic control",
     "synth.plot.gap_title": "Gap: the partnership area against the placebo areas",
@@ -38,8 +38,9 @@ TEXT: dict[str, str] = {
         "predictors, a nested optimisation of their importance as in the R Synth package). "
         "Inference by placebo in space: {n} donors refitted as if treated; the p-value is the "
         "share of areas whose post/pre RMSPE ratio is at least the treated one; intervals "
-        "invert this test under a constant additive effect. Placebo in time and leave-one-out "
-        "donors check robustness."),
+        "invert this test under a constant additive effect (for a % change: the observed level "
+        "against the untreated level each accepted effect implies). Placebo in time and "
+        "leave-one-out donors check robustness."),
     "synth.ref": (
         "References: Abadie A, Diamond A, Hainmueller J (2010), J Am Stat Assoc 105:493–505; "
         "Abadie A, Gardeazabal J (2003), Am Econ Rev 93:113–132."),
@@ -613,8 +614,9 @@ TEXT: dict[str, str] = {
         "+ covariates, with g the {link} link. The level change is β<sub>2</sub>, the slope "
         "change β<sub>3</sub> per {freq_name}; for log links they are reported as rate ratios "
         "exp(β). The counterfactual sets β<sub>2</sub> = β<sub>3</sub> = 0; the cumulative "
-        "effect is the sum over the post-period of fitted minus counterfactual values, with a "
-        "delta-method interval."),
+        "effect is the sum over the post-period of fitted minus counterfactual values; its "
+        "p-value, its interval and its % change all come from one delta-method interval for "
+        "the log ratio of the two totals."),
     "its.methods.se": "Standard errors: {vcov}.",
     "its.methods.ref": (
         "Reference: Lopez Bernal J, Cummins S, Gasparrini A (2017). Interrupted time series "
@@ -862,8 +864,9 @@ TEXT: dict[str, str] = {
         "Inference is by permutation (placebo in space, Abadie, Diamond & Hainmueller "
         "2010): each of the {n} placebos is refitted as if treated; the p-value is the share "
         "of placebos and treated whose post/pre RMSPE ratio is at least the treated one. "
-        "Intervals invert this test under a constant additive effect; no standard error is "
-        "reported."),
+        "Intervals invert this test under a constant additive effect (for a % change: the "
+        "observed level against the untreated level each accepted effect implies); no "
+        "standard error is reported."),
     "caveat.synth_several_treated": (
         "{n} treated units: each is fitted against the untreated donors and the gaps are "
         "averaged. The placebo distribution is that of the average gap of {n} donors at a "
@@ -1157,4 +1160,30 @@ TEXT: dict[str, str] = {
     'did.term.cohort_one': '{name} (from {g})',
     'did.methods.offset': 'The Poisson model has log({exposure}) as an offset: the effect is a ratio of rates per unit of {exposure}, so growth of {exposure} is not counted as an effect.',
     'did.methods.rate': 'The outcome is modelled as a rate: {outcome} divided by {exposure}.',
+    # -- h-synth: ITS seasonality, synthetic-control donors and checks --
+    "caveat.synth_left_out_exclude": "Left out of the donors as asked (exclude): {units}.",
+    "caveat.synth_left_out_treated": (
+        "Left out of the donors because column {column} marks them as treated in some period "
+        "of the data: {units}. A donor under the same kind of intervention would make the "
+        "synthetic control absorb the effect."),
+    "synth.headline.empty": (
+        "After the start, {noun} in the partnership area differed from its synthetic control "
+        "by {est} per {freq_name} on average; permutation p-value {p} against {n} placebo "
+        "areas. The gap varies too much from one {freq_name} to the next for any constant "
+        "effect to fit, so there is no {level}% interval: read the gaps {freq_name} by "
+        "{freq_name} in the figure."),
+    "synth.uncertainty.few": (
+        "With {n} placebo areas the smallest attainable p-value is {p_min}, so this test "
+        "cannot tell any effect from chance."),
+    "synth.plot.trimmed": (
+        "Not shown: {n} of {total} placebo areas whose fit before the start is poor (mean "
+        "squared prediction error more than {times} times that of {area}, as in Abadie, "
+        "Diamond & Hainmueller 2010)."),
+    "synth.plot.treated_areas": "the partnership areas",
+    "synth.check.placebo_space": (
+        "Placebo in space — post/pre RMSPE ratio {statistic:.2f}, compared with {n} placebo "
+        "areas: permutation p {p}."),
+    "synth.check.stands_out": "the gap stands out from the placebo areas",
+    "synth.check.not_out": "the gap does not stand out from the placebo areas",
+    "synth.check.few": "too few placebo areas to tell",
 }

@@ -25,7 +25,7 @@ TEXT: dict[str, str] = {
         "exemple par déplacement). Des comptages mensuels bruités dans un petit secteur "
         "rendent l'ajustement difficile : voir les vérifications ci-dessous."),
     "synth.plot.title": "{outcome} : le secteur du partenariat et son contrôle synthétique",
-    "synth.plot.y": "{outcome} (nombre par {freq_name})",
+    "synth.plot.y": "{outcome} par {freq_name}",
     "synth.plot.observed": "Secteur du partenariat (observé)",
     "synth.plot.synthetic": "Contrôle synthétique",
     "synth.plot.gap_title": "Écart : le secteur du partenariat face aux secteurs placebo",
@@ -40,8 +40,9 @@ TEXT: dict[str, str] = {
         "importance comme le package R Synth). Inférence par placebo dans l'espace : {n} "
         "donneurs réestimés comme s'ils étaient traités ; la valeur p est la part des secteurs "
         "dont le rapport RMSPE après/avant atteint celui du secteur traité ; les intervalles "
-        "inversent ce test sous un effet additif constant. Placebo dans le temps et retrait "
-        "d'un donneur vérifient la robustesse."),
+        "inversent ce test sous un effet additif constant (pour une variation en % : le niveau "
+        "observé face au niveau sans intervention qu'implique chaque effet accepté). Placebo "
+        "dans le temps et retrait d'un donneur vérifient la robustesse."),
     "synth.ref": (
         "Références : Abadie A, Diamond A, Hainmueller J (2010), J Am Stat Assoc 105:493–505 ; "
         "Abadie A, Gardeazabal J (2003), Am Econ Rev 93:113–132."),
@@ -648,7 +649,9 @@ TEXT: dict[str, str] = {
         "changement de pente β<sub>3</sub> par {freq_name} ; avec un lien logarithmique ils "
         "sont présentés comme rapports de taux exp(β). Le contrefactuel fixe β<sub>2</sub> = "
         "β<sub>3</sub> = 0 ; l'effet cumulé est la somme, sur la période d'après, des valeurs "
-        "ajustées moins les valeurs contrefactuelles, avec un intervalle par la méthode delta."),
+        "ajustées moins les valeurs contrefactuelles ; sa valeur p, son intervalle et sa "
+        "variation en % viennent tous d'un même intervalle par la méthode delta sur le log du "
+        "rapport des deux totaux."),
     "its.methods.se": "Erreurs-types : {vcov}.",
     "its.methods.ref": (
         "Référence : Lopez Bernal J, Cummins S, Gasparrini A (2017). Interrupted time series "
@@ -922,8 +925,9 @@ TEXT: dict[str, str] = {
         "Hainmueller 2010) : chacun des {n} placebos est réestimé comme s'il avait été "
         "traité ; la valeur p est la part des placebos et du traité dont le rapport des "
         "erreurs quadratiques après/avant atteint au moins celui du traité. Les intervalles "
-        "inversent ce test sous un effet additif constant ; aucune erreur-type n'est "
-        "donnée."),
+        "inversent ce test sous un effet additif constant (pour une variation en % : le niveau "
+        "observé face au niveau sans intervention qu'implique chaque effet accepté) ; aucune "
+        "erreur-type n'est donnée."),
     "caveat.synth_several_treated": (
         "{n} secteurs traités : chacun est ajusté sur les donneurs non traités et les écarts "
         "sont moyennés. La distribution placebo est celle de l'écart moyen de {n} donneurs "
@@ -1236,4 +1240,30 @@ TEXT: dict[str, str] = {
     'did.term.cohort_one': '{name} (depuis {g})',
     'did.methods.offset': "Le modèle de Poisson a log({exposure}) comme terme de décalage (offset) : l'effet est un rapport de taux par unité de {exposure}, donc la croissance de {exposure} n'est pas comptée comme un effet.",
     'did.methods.rate': 'La variable est modélisée comme un taux : {outcome} divisé par {exposure}.',
+    # -- h-synth : saisonnalité (série interrompue), donneurs et contrôles (contrôle synthétique) --
+    "caveat.synth_left_out_exclude": "Écartés des donneurs à la demande (exclude) : {units}.",
+    "caveat.synth_left_out_treated": (
+        "Écartés des donneurs parce que la colonne {column} les marque comme traités à une "
+        "période des données : {units}. Un donneur soumis au même type d'intervention ferait "
+        "absorber l'effet par le contrôle synthétique."),
+    "synth.headline.empty": (
+        "Après le démarrage, les {noun} du secteur du partenariat se sont écartés de son "
+        "contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par permutation "
+        "{p} face à {n} secteurs placebo. L'écart varie trop d'une période à l'autre pour qu'un effet "
+        "constant s'ajuste : il n'y a donc pas d'intervalle à {level} % ; lisez les écarts "
+        "période par période dans la figure."),
+    "synth.uncertainty.few": (
+        "Avec {n} secteurs placebo, la plus petite valeur p possible est {p_min} : ce test ne "
+        "peut distinguer aucun effet du hasard."),
+    "synth.plot.trimmed": (
+        "Non montrés : {n} des {total} secteurs placebo dont l'ajustement avant le début est "
+        "mauvais (erreur quadratique moyenne de prédiction plus de {times} fois celle de "
+        "{area}, comme chez Abadie, Diamond et Hainmueller 2010)."),
+    "synth.plot.treated_areas": "les secteurs du partenariat",
+    "synth.check.placebo_space": (
+        "Placebo dans l'espace — rapport RMSPE après/avant {statistic:.2f}, comparé à {n} "
+        "secteurs placebo : valeur p par permutation {p}."),
+    "synth.check.stands_out": "l'écart se distingue des secteurs placebo",
+    "synth.check.not_out": "l'écart ne se distingue pas des secteurs placebo",
+    "synth.check.few": "trop peu de secteurs placebo pour conclure",
 }

@@ -8,6 +8,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 import evalkit as ek
 from evalkit.data.simulate import simulate_city, simulate_series
@@ -264,3 +267,129 @@ def test_summed_units_must_cover_the_same_periods():
     with pytest.raises(DataError, match=r"units summed into one series cover different"):
         its(late, outcome="burglary", unit="district", units=["Centre", "Gare"],
             intervention="2014-01")
+
+
+# -- cumulative effect: one statistic for p-value, count interval and ratio interval -------
+def _excludes(lo: float, hi: float, null: float) -> bool:
+    return not lo <= null <= hi
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), level=st.floats(0.6, 1.4), slope=st.floats(0.85, 1.15),
+       baseline=st.sampled_from([3.0, 12.0, 60.0]),
+       family=st.sampled_from(["poisson", "quasipoisson", "negbin", "ols"]),
+       se=st.sampled_from(["model", "robust", "hac"]), alpha=st.sampled_from([0.05, 0.1]))
+def test_cumulative_count_ratio_and_p_value_always_agree(seed, level, slope, baseline, family,
+                                                         se, alpha):
+    """'count interval excludes 0' <=> 'ratio interval excludes 1' <=> 'p < alpha' (issue 14:
+    p = 0.040 was printed beside a ratio interval of 0.996 to 1.44)."""
+    sim = series(n_months=48, intervention_month=30, level_change=level, slope_change=slope,
+                 baseline=baseline, overdispersion=5.0, seed=seed)
+    row = its(sim.data, intervention="2012-07", family=family, se=se, alpha=alpha,
+              seasonality="fourier", harmonics=1).effect("cumulative_effect")
+    if not math.isfinite(row["relative_effect"]):  # OLS totals that are not positive
+        return
+    count = _excludes(row["ci_low"], row["ci_high"], 0.0)
+    ratio = _excludes(row["relative_ci_low"], row["relative_ci_high"], 1.0)
+    assert count == ratio == (row["p_value"] < alpha)
+    assert row["relative_ci_low"] > 0
+    assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
+    assert row["relative_ci_low"] <= row["relative_effect"] <= row["relative_ci_high"]
+
+
+def test_cumulative_count_is_the_ratio_mapped_with_the_fitted_total():
+    res = its(series(level_change=0.8, seed=4).data, seasonality="fourier", harmonics=1)
+    row = res.effect("cumulative_effect")
+    s = res.series
+    fitted = s.loc[s["post"], "fitted"].sum()
+    observed = s.loc[s["post"], "observed"].sum()
+    assert fitted == pytest.approx(observed, rel=1e-8)  # Poisson: post indicator in X
+    counterfactual = s.loc[s["post"], "counterfactual"].sum()
+    assert row["estimate"] == pytest.approx(fitted - counterfactual, rel=1e-10)
+    assert row["relative_effect"] == pytest.approx(fitted / counterfactual, rel=1e-10)
+    for r, c in (("relative_ci_low", "ci_low"), ("relative_ci_high", "ci_high")):
+        assert row[c] == pytest.approx(fitted * (1 - 1 / row[r]), rel=1e-10)
+    z = math.log(row["relative_effect"]) / res.sample["cumulative_log_ratio_se"]
+    assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-10)
+
+
+def test_cumulative_ratio_interval_stays_positive_for_a_large_ols_fall():
+    sim = series(level_change=0.3, baseline=20, seed=2)
+    row = its(sim.data, family="ols").effect("cumulative_effect")
+    assert 0 < row["relative_ci_low"] < row["relative_effect"] < row["relative_ci_high"] < 1
+    assert row["ci_high"] < 0
+
+
+def test_ols_level_change_has_a_relative_effect_from_the_same_test():
+    res = its(series(level_change=0.7, baseline=50, seed=6).data, family="ols")
+    row = res.effect("level_change")
+    s = res.series
+    base = s.loc[s["post"], "counterfactual"].iloc[0]
+    for r, c in (("relative_effect", "estimate"), ("relative_ci_low", "ci_low"),
+                 ("relative_ci_high", "ci_high")):
+        assert row[r] == pytest.approx((base + row[c]) / base, rel=1e-10)
+    assert (row["relative_ci_high"] < 1) == (row["ci_high"] < 0) == (row["p_value"] < 0.05)
+
+
+def test_cumulative_mde_is_in_the_units_of_the_effect():
+    res = its(series(level_change=1.0, baseline=30, seed=7).data, seasonality="fourier",
+              harmonics=1)
+    mde = res.sample["cumulative_mde"]
+    se = res.sample["cumulative_log_ratio_se"]
+    ratio = math.exp(-(stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * se)
+    assert mde["ratio"] == pytest.approx(ratio, rel=1e-12)
+    assert mde["percent"] == pytest.approx(100 * (1 - ratio), rel=1e-12)
+    s = res.series
+    counterfactual = s.loc[s["post"], "counterfactual"].sum()
+    assert isinstance(mde["count"], int)
+    assert mde["count"] == round(counterfactual * (1 - ratio))
+    assert mde["power"] == 0.8
+
+
+# -- seasonality="auto" ----------------------------------------------------------------------
+def _yearly(n: int = 14, start: int = 2005) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    return pd.DataFrame({"year": range(start, start + n),
+                         "count": rng.poisson(200, n)})
+
+
+@pytest.mark.parametrize(("freq", "resolved"), [
+    ("M", "month"), ("Q", "month"), ("W", "fourier"), ("D", "month")])
+def test_auto_seasonality_follows_the_frequency(freq, resolved):
+    periods = pd.period_range("2015-01-05", periods=160, freq=freq)
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"when": periods, "count": rng.poisson(40, 160)})
+    res = its(df, time="when", intervention=periods[120], seasonality="auto")
+    assert res.spec["seasonality"] == resolved
+    assert res.provenance["parameters"]["seasonality"] == resolved
+    assert res.provenance["parameters"]["seasonality_requested"] == "auto"
+    # the resolved value fits the same model as asking for it
+    same = its(df, time="when", intervention=periods[120], seasonality=resolved)
+    pd.testing.assert_frame_equal(res.effects, same.effects)
+
+
+def test_auto_seasonality_is_none_for_yearly_data():
+    res = its(_yearly(), time="year", intervention=2014, seasonality="auto")
+    assert res.spec["seasonality"] == "none"
+    assert res.provenance["parameters"]["seasonality"] == "none"
+    with pytest.raises(SpecError, match="needs sub-annual data; this data is yearly"):
+        its(_yearly(), time="year", intervention=2014, seasonality="month")
+
+
+def test_auto_seasonality_needs_the_same_pre_period_as_the_dummies():
+    sim = series(n_months=24, intervention_month=10, seed=3)
+    for season in ("auto", "month"):
+        with pytest.raises(DataError, match="needs at least 14 periods before"):
+            its(sim.data, intervention="2010-11", seasonality=season)
+
+
+def test_run_designs_defaults_to_auto_seasonality_on_yearly_data(quiet):
+    from evalkit.designs.evaluation import run_designs
+
+    rng = np.random.default_rng(5)
+    rows = [{"area": f"a{i}", "year": y, "count": int(rng.poisson(80)),
+             "treated": int(i == 0 and y >= 2014)} for i in range(8) for y in range(2004, 2020)]
+    run = run_designs(pd.DataFrame(rows), outcome="count", unit="area", time="year",
+                      treatment="treated")
+    methods = {r.method for r in run.results}
+    assert {"its", "controlled_its", "synth"} <= methods, run.notes

@@ -7,6 +7,7 @@ treated unit's pre-period path recovers its untreated outcome.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -307,3 +308,205 @@ def test_error_options():
         run(df, treated_unit=["treated_0", "treated_0"])
     with pytest.raises(DataError, match="at least two donor"):
         run(df[df["area"].isin(["treated_0", "donor_00"])])
+
+
+# -- relative effect: ratio intervals by inverting the test under a proportional effect ------
+def _excludes(lo: float, hi: float, null: float) -> bool:
+    return not lo <= null <= hi
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("effect", [-30.0, -8.0, 0.0, 6.0])
+def test_ratio_interval_is_positive_and_agrees_with_the_additive_one(seed, effect):
+    """Issue 14: a ratio interval once started at -0.15. The ratio interval inverts the same
+    permutation test under a constant proportional effect, so it stays within (0, inf] and
+    'additive interval excludes 0' <=> 'ratio interval excludes 1' <=> 'p <= alpha' (an
+    exact permutation test rejects at p <= alpha: with 19 placebos p = 1/20 = 0.05 rejects)."""
+    res = run(factor_panel(effect=effect, noise=3.0, seed=40 + seed, n_donors=19))
+    for _, row in res.effects.iterrows():
+        if not np.isfinite(row["relative_ci_low"]):
+            continue
+        assert row["relative_ci_low"] > 0
+        assert row["relative_ci_low"] <= row["relative_effect"] <= row["relative_ci_high"]
+        if np.isnan(row["ci_low"]):  # additive interval empty (caveat synth_ci_empty)
+            assert row["p_value"] <= 0.05 and _excludes(row["relative_ci_low"],
+                                                       row["relative_ci_high"], 1.0)
+            continue
+        additive = _excludes(row["ci_low"], row["ci_high"], 0.0)
+        ratio = _excludes(row["relative_ci_low"], row["relative_ci_high"], 1.0)
+        assert additive == ratio == (row["p_value"] <= 0.05 + 1e-12), row["term"]
+
+
+def test_ratio_interval_of_a_large_fall_stays_above_zero():
+    df = factor_panel(effect=-30.0, noise=8.0, seed=3, n_donors=19, n_post=4)
+    res = run(df)
+    att = res.effect("att")
+    s = res.series[res.series["post"]]
+    level = s["observed"].mean()
+    assert att["relative_effect"] == pytest.approx(level / s["counterfactual"].mean())
+    assert 0 < att["relative_ci_low"] < att["relative_effect"] < att["relative_ci_high"] < 1
+    # the untreated level each accepted additive effect implies: observed minus the effect
+    assert att["relative_ci_low"] == pytest.approx(level / (level - att["ci_low"]))
+    assert att["relative_ci_high"] == pytest.approx(level / (level - att["ci_high"]))
+    # holding the synthetic level fixed instead (the old mapping) goes below 0
+    assert (s["counterfactual"].mean() + att["ci_low"]) / s["counterfactual"].mean() < 0.05
+
+
+def test_ratio_interval_is_open_ended_when_an_accepted_effect_exceeds_the_level():
+    df = factor_panel(effect=10.0, noise=12.0, seed=3, n_donors=19, n_post=3)
+    df["crimes"] = (df["crimes"] - 35).clip(lower=0.5)
+    res = run(df)
+    rows = res.effects.set_index("term")
+    s = res.series.set_index("time")
+    opened = 0
+    for term, row in rows.iloc[1:].iterrows():
+        level = s.loc[term.removeprefix("gap_"), "observed"]
+        if row["ci_high"] >= level:
+            assert row["relative_ci_high"] == np.inf
+            opened += 1
+        else:
+            assert row["relative_ci_high"] == pytest.approx(level / (level - row["ci_high"]))
+        assert row["relative_ci_low"] == pytest.approx(level / (level - row["ci_low"]))
+    assert opened >= 1
+    few = run(factor_panel(seed=12, n_donors=10)).effect("att")  # too few placebos
+    assert (few["relative_ci_low"], few["relative_ci_high"]) == (0.0, np.inf)
+
+
+def test_no_ratio_for_an_outcome_that_can_be_negative():
+    df = factor_panel(effect=-5.0, seed=2)
+    df["crimes"] -= 60
+    att = run(df).effect("att")
+    assert np.isnan(att["relative_effect"]) and np.isnan(att["relative_ci_low"])
+
+
+# -- donors: exclude and treatment ---------------------------------------------------------
+def _with_treated_donor(seed: int = 5) -> pd.DataFrame:
+    """donor_03 adopts the same policy in 2022, with the same effect as the treated unit."""
+    df = factor_panel(effect=-12.0, seed=seed)
+    df["policy"] = ((df["area"] == "treated_0") & (df["year"] >= 2020)).astype(int)
+    late = (df["area"] == "donor_03") & (df["year"] >= 2022)
+    df.loc[late, "policy"] = 1
+    df.loc[late, "crimes"] -= 12.0
+    return df
+
+
+def test_treatment_column_keeps_treated_units_out_of_the_donors():
+    df = _with_treated_donor()
+    res = run(df, treatment="policy")
+    assert "donor_03" not in donor_weights(res).index
+    assert len(donor_weights(res)) == 19
+    assert res.sample["excluded_donors"] == {"donor_03": "treated"}
+    assert res.sample["n_placebos"] == 19
+    notes = [n for n in res.sample["notes"] if getattr(n, "code", "") ==
+             "synth_left_out_treated"]
+    assert len(notes) == 1 and "column policy" in notes[0] and "donor_03" in notes[0]
+    assert "donor_03" in notes[0].render("fr")
+    assert res.provenance["parameters"]["treatment"] == "policy"
+    # the same fit as dropping the unit from the data
+    dropped = run(df[df["area"] != "donor_03"])
+    pd.testing.assert_series_equal(donor_weights(res), donor_weights(dropped))
+
+
+def test_exclude_keeps_units_out_and_says_so():
+    res = run(factor_panel(seed=6), exclude=["donor_01", "donor_02"])
+    assert {"donor_01", "donor_02"}.isdisjoint(donor_weights(res).index)
+    assert res.sample["excluded_donors"] == {"donor_01": "exclude", "donor_02": "exclude"}
+    assert any("donor_01, donor_02" in n for n in res.sample["notes"])
+
+
+def test_exclude_names_not_in_the_data_are_refused_with_the_closest_names():
+    with pytest.raises(DataError, match=r"'donor_3' \(closest: donor_13, donor_03"):
+        run(factor_panel(seed=6), exclude=["donor_3"])
+    with pytest.raises(DataError, match=r"'Atlantis' \(no close name\)"):
+        run(factor_panel(seed=6), exclude=["Atlantis"])
+    with pytest.raises(SpecError, match="exclude lists the treated unit 'treated_0'"):
+        run(factor_panel(seed=6), exclude=["treated_0"])
+
+
+def test_treatment_column_must_be_zero_or_one():
+    df = factor_panel(seed=6).assign(policy=0.5)
+    with pytest.raises(DataError, match=r"column 'policy' must be 0 \(untreated\) or 1"):
+        run(df, treatment="policy")
+    with pytest.raises(DataError, match="policy"):
+        run(factor_panel(seed=6), treatment="policy")
+
+
+def test_donor_weights_are_written_to_results_json(tmp_path):
+    import jsonschema
+
+    from evalkit.designs.synth import donor_weight_diagnostics
+    from evalkit.report.results_json import SCHEMA_PATH, build_results
+
+    df = factor_panel(seed=4)
+    res = run(df)
+    diags = donor_weight_diagnostics(res)
+    doc = build_results([res], template="synth", parameters={}, data=df, diagnostics=diags)
+    jsonschema.validate(doc, __import__("json").loads(SCHEMA_PATH.read_text()))
+    written = {d["name"]: d["statistic"] for d in doc["diagnostics"]
+               if d["name"].startswith("donor_weight:")}
+    assert written == pytest.approx({f"donor_weight:{k}": v
+                                     for k, v in donor_weights(res).items()})
+    assert len(written) == 20
+
+
+# -- report sections (evalkit.report.synth) --------------------------------------------------
+def test_headline_without_an_interval_claims_nothing_about_one():
+    from evalkit.report.synth import headline
+
+    few = run(factor_panel(seed=12, n_donors=10))  # too few placebos: unbounded interval
+    text = str(headline(few, lang="en"))
+    assert "confidence interval" not in text and "CI" not in text
+    assert "smallest attainable p-value is 0.0909" in text
+    assert "intervalle de confiance" not in str(headline(few, lang="fr"))
+    res = run(factor_panel(effect=-15.0, seed=1))
+    effects = res.effects.copy()
+    effects.loc[0, ["ci_low", "ci_high"]] = np.nan  # no constant effect fits the gaps
+    empty = dataclasses.replace(res, effects=effects)
+    text = str(headline(empty, lang="en"))
+    assert "confidence interval" not in text and "there is no 95% interval" in text
+
+
+def test_headline_reads_the_interval_that_inverts_the_test():
+    """With 20 placebos p = 1/21 < 0.05; with 19, p = 1/20 = 0.05 = alpha and the interval
+    (which inverts the test at p <= alpha) excludes 0: the sentence must follow it."""
+    from evalkit.report.synth import headline
+
+    res = run(factor_panel(effect=-15.0, seed=1, n_donors=19))
+    att = res.effect("att")
+    assert att["p_value"] == pytest.approx(0.05) and att["ci_high"] < 0
+    assert "interval excludes no change" in str(headline(res, lang="en"))
+
+
+def test_checks_say_whether_the_gap_stands_out_from_the_placebos():
+    from evalkit.report.synth import checks_section
+
+    strong = str(checks_section(run(factor_panel(effect=-15.0, seed=1)), lang="en"))
+    assert "(the gap stands out from the placebo areas)" in strong
+    assert "taken into account" not in strong
+    null = str(checks_section(run(factor_panel(seed=6, exchangeable=True)), lang="en"))
+    assert "(the gap does not stand out from the placebo areas)" in null
+    few = str(checks_section(run(factor_panel(seed=12, n_donors=10)), lang="fr"))
+    assert "trop peu de secteurs placebo pour conclure" in few
+
+
+def test_figure_trims_poorly_fitted_placebos_and_labels_the_axis():
+    from evalkit.report.synth import TRIM_MSPE, plot_synth
+
+    df = factor_panel(seed=8)
+    df.loc[df["area"].isin(["donor_00", "donor_01"]), "crimes"] += 400  # unmatchable donors
+    res = run(df)
+    fig = plot_synth(res, lang="en", outcome_label="Rate per 100,000")
+    top, bottom = fig.axes[:2]
+    assert top.get_ylabel() == "Rate per 100,000 per year"
+    pre = placebo_table(res).set_index("unit")["pre_rmspe"]
+    poor = pre.drop("treated_0") ** 2 > TRIM_MSPE * res.sample["pre_rmspe"] ** 2
+    assert poor["donor_00"] and poor["donor_01"]
+    drawn = [line for line in bottom.get_lines() if line.get_color() == "#bdbdbd"
+             and len(line.get_xdata()) > 0]
+    assert len(drawn) == int((~poor).sum())
+    note = " ".join(fig.get_supxlabel().split())
+    assert f"Not shown: {int(poor.sum())} of 20 placebo areas" in note
+    assert "more than 5 times that of treated_0" in note
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

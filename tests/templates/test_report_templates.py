@@ -92,3 +92,42 @@ def test_synth_template_runs_on_the_single_area_sample(tmp_path):
     html = outcome.report.read_text(encoding="utf-8")
     assert html.count("<img") == 1 and "Contrôle synthétique" in html
     assert "Poids des donneurs" in html and "Traceback" not in html
+
+
+def test_synth_template_leaves_treated_and_excluded_areas_out_of_the_donors(tmp_path):
+    """A state that adopted the same law inside the post-period must never be a donor
+    (issue 14: it became a 0.35-weight donor); the report says who was left out and why;
+    every donor weight is in results.json; a misspelt exclude name is refused."""
+    import numpy as np
+    import pandas as pd
+
+    from evalkit.errors import DataError
+    from evalkit.run.execute import run_template
+
+    rng = np.random.default_rng(4)
+    years = np.arange(2000, 2016)
+    rows = []
+    for i in range(14):
+        level = 60 + 3 * i
+        for y in years:
+            law = int((i == 0 and y >= 2010) or (i == 5 and y >= 2012))
+            rows.append({"state": f"S{i:02d}", "year": int(y), "law": law,
+                         "sales": level - 0.8 * (y - 2000) - 8 * law + rng.normal(0, 1)})
+    data = tmp_path / "panel.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    params = {"outcome": "sales", "unit": "state", "time": "year", "treated_unit": "S00",
+              "intervention": "2010", "exclude": ["S13"], "treatment": "law", "min_count": 0,
+              "disclosure_level": "district"}
+    outcome = run_template("synth", data=data, out=tmp_path / "r", parameters=params,
+                           progress=False)
+    jsonschema.validate(outcome.results, SCHEMA)
+    weights = {d["name"]: d["statistic"] for d in outcome.results["diagnostics"]
+               if d["name"].startswith("donor_weight:")}
+    assert "donor_weight:S05" not in weights and "donor_weight:S13" not in weights
+    assert len(weights) == 11 and abs(sum(weights.values()) - 1) < 1e-9
+    html = outcome.report.read_text(encoding="utf-8")
+    assert "column law marks them as treated in some period of the data: S05" in html
+    assert "Left out of the donors as asked (exclude): S13." in html
+    with pytest.raises(DataError, match=r"'S3' \(closest: S13, S03\)"):
+        run_template("synth", data=data, out=tmp_path / "bad",
+                     parameters={**params, "exclude": ["S3"]}, progress=False)

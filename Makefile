@@ -13,9 +13,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
 	touch $@
 
+$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[lab]"
+	touch $@ $(VENV)/.installed
+
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install -e ".[dev]"
-	touch $@ $(VENV)/.installed
+	touch $@ $(VENV)/.installed $(VENV)/.installed-lab
 
 ## demo: install evalkit and run the demo evaluation on data_samples/
 demo: $(VENV)/.installed
@@ -30,9 +34,9 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check evalkit tests benchmarks data_samples
 
-## lab: open JupyterLab on the training course
-lab: $(VENV)/.installed-dev
-	$(BIN)/jupyter lab notebooks/
+## lab: open JupyterLab where both templates/ and the course in notebooks/ are reachable
+lab: $(VENV)/.installed-lab
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## samples: regenerate data_samples/ (deterministic)
 samples: $(VENV)/.installed

@@ -87,11 +87,29 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
     })
 
 
-def write_results(results: Sequence[EvaluationResult], path: str | os.PathLike = "results.json",
+def results_path(template: str) -> Path:
+    """Where a template run writes ``results.json`` when no path is given.
+
+    The working folder (``evalkit run`` and papermill set it to the run's own folder), except
+    when it is evalkit's templates folder: a template run there from JupyterLab writes to
+    ``~/evalkit-reports/<template>/results.json``, never into the installed templates.
+    """
+    from evalkit.run.resources import templates_dir
+
+    here = Path.cwd().resolve()
+    if here == templates_dir().resolve():
+        folder = Path.home() / "evalkit-reports" / template
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / "results.json"
+    return here / "results.json"
+
+
+def write_results(results: Sequence[EvaluationResult], path: str | os.PathLike | None = None,
                   **kwargs: Any) -> Path:
-    """Build the document (see :func:`build_results`) and write it atomically to ``path``."""
+    """Build the document (see :func:`build_results`) and write it atomically to ``path``
+    (default :func:`results_path` of the template)."""
     document = build_results(results, **kwargs)
-    target = Path(path)
+    target = Path(path) if path is not None else results_path(str(kwargs["template"]))
     fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=".results-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -168,3 +168,15 @@ def test_command_line_refuses_a_mistake_fast(single, tmp_path):
     assert proc.returncode == 2 and "Did you mean 'burglary'" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "x").exists()
     assert seconds < 2.0, seconds
+
+
+def test_a_template_run_in_its_own_folder_writes_results_outside_it(tmp_path, monkeypatch):
+    """JupyterLab runs a template with the templates folder as working folder."""
+    from evalkit.report.results_json import results_path
+    from evalkit.run.resources import templates_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(templates_dir())
+    assert results_path("its") == tmp_path / "evalkit-reports" / "its" / "results.json"
+    monkeypatch.chdir(tmp_path)
+    assert results_path("its") == tmp_path / "results.json"

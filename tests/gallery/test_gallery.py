@@ -12,6 +12,7 @@ here by another solver (BVLS with a weighted adding-up row), hence rel 1e-5.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import warnings
@@ -46,6 +47,12 @@ def test_runs_with_newcomer_parameters(gallery_run, name, lang):
     run.check_ok()
     assert (run.out / "report.html").is_file() and (run.out / "results.json").is_file()
     assert run.results["parameters"]["lang"] == lang
+    # no default of the sample city (its area names) may reach a run on the user's data
+    used = json.dumps(run.results["parameters"], ensure_ascii=False)
+    assert not [a for a in SAMPLE_AREAS if a in used], used
+
+
+SAMPLE_AREAS = ["Hôtel-de-Ville", "Cathédrale", "Moulins", "Quai", "Centre", "Gare"]
 
 
 # -- ITS: UK seat-belt law, 1983-02 (Harvey & Durbin 1986) ---------------------------------

@@ -321,7 +321,9 @@ def did(
                     row.update(ci_low=float("nan"), ci_high=float("nan"))
                     method_text += "; no interval (one treated cluster)"
                     warn.append(Caveat("inference_one_treated_no_ci"))
-                else:
+                else:  # the cluster-robust interval would contradict the randomization p
+                    row.update(ci_low=float("nan"), ci_high=float("nan"))
+                    method_text += "; no interval (few treated clusters, Poisson model)"
                     warn.append(Caveat("inference_permutation_ci"))
         if "relative_effect" in row:
             row.update(relative_ci_low=math.exp(row["ci_low"]),

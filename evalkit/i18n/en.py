@@ -445,9 +445,9 @@ TEXT: dict[str, str] = {
         "holds its level where cluster-robust t tests over-reject."),
     "caveat.inference_permutation_ci": (
         "Few treated areas: the p-value comes from randomization inference (re-assigning the "
-        "partnership to other areas), but the interval is still cluster-robust and likely too "
-        "narrow. Trust the p-value; for a reliable interval model rates or log counts with "
-        "family='ols', where the wild cluster bootstrap applies."),
+        "partnership to other areas). No interval is shown: the cluster-robust one would be "
+        "too narrow and could contradict the p-value. For an interval, model rates or log "
+        "counts with family ols, where the wild cluster bootstrap applies."),
     "caveat.few_treated": (
         "Only {n} treated {n:unit|units}: cluster-robust inference over-rejects with so few treated "
         "clusters; prefer permutation (placebo) inference or synthetic control."),

@@ -469,10 +469,10 @@ TEXT: dict[str, str] = {
         "garde son niveau là où les tests par grappe rejettent trop souvent."),
     "caveat.inference_permutation_ci": (
         "Peu de secteurs traités : la valeur p vient d'une inférence par permutation "
-        "(réattribution du partenariat à d'autres secteurs), mais l'intervalle reste celui "
-        "des erreurs-types par grappe, probablement trop étroit. Fiez-vous à la valeur p ; pour "
-        "un intervalle fiable, modélisez des taux ou des log-comptages avec family='ols', où "
-        "le bootstrap sauvage s'applique."),
+        "(réattribution du partenariat à d'autres secteurs). Aucun intervalle n'est donné : "
+        "celui des erreurs-types par grappe serait trop étroit et pourrait contredire la "
+        "valeur p. Pour obtenir un intervalle, modélisez des taux ou des log-comptages avec "
+        "la famille ols, où le bootstrap sauvage par grappe s'applique."),
     "caveat.few_treated": (
         "Seulement {n} {n:secteur traité|secteurs traités} : l'inférence par grappe rejette trop souvent "
         "avec si peu de grappes traitées ; préférez une inférence par permutation (placebo) "

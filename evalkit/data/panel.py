@@ -8,20 +8,23 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evalkit.data.io import read_table
-from evalkit.data.periods import Freq, to_periods
+from evalkit.data.periods import Freq, period_label, to_periods
 from evalkit.data.validate import (
     _fmt,
     _more,
     _rows,
+    as_lines,
+    check_absorbing,
     check_gaps,
     check_numeric,
     check_positive,
     check_unique,
     require_columns,
+    spreadsheet_lines,
 )
 from evalkit.errors import DataError
 
-__all__ = ["Panel", "find_problems", "load_panel"]
+__all__ = ["Panel", "check_treatment", "find_problems", "load_panel", "treated_starts"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -220,33 +223,40 @@ def load_panel(
 def find_problems(data: pd.DataFrame | str | os.PathLike[str], *, unit: str | None,
                   time: str, outcome: str | None = None, exposure: str | None = None,
                   freq: Freq | None = None, sheet: str | int | None = None,
-                  counts: bool = True) -> list[str]:
+                  counts: bool = True, treatment: str | None = None,
+                  cohort: str | None = None) -> list[str]:
     """Run every check of :func:`load_panel` and return all the problems, not just the first.
 
     Checks that depend on an earlier one (duplicates and gaps need parsed periods) are
     skipped when it failed. A file that cannot be read at all raises :class:`DataError`.
-    With ``counts`` (the default) the outcome must also hold whole numbers.
+    With ``counts`` (the default) the outcome must also hold whole numbers. With
+    ``treatment`` (and ``cohort``) the treatment column is checked too
+    (:func:`check_treatment`). Rows of a file are named by their spreadsheet line.
 
     Returns
     -------
     list of str
         One message per problem (empty when the data loads cleanly).
     """
-    df, _ = _drop_blank_rows(read_table(data, sheet=sheet))
+    table = read_table(data, sheet=sheet)
+    from_file = not isinstance(data, pd.DataFrame)
+    if from_file:  # rows named by their line in the file, as a spreadsheet shows them
+        table = spreadsheet_lines(table)
+    df, _ = _drop_blank_rows(table)
     problems: list[str] = []
 
     def attempt(check, *args, **kwargs):
         try:
             return check(*args, **kwargs), True
         except DataError as exc:
-            problems.append(str(exc))
+            problems.append(as_lines(str(exc)) if from_file else str(exc))
             return None, False
 
     if df.empty:
         return ["Expected data rows, but the table is empty. Fix: check the input data."]
     present = {}
     for column, role in [(unit, "unit"), (time, "time"), (outcome, "outcome"),
-                         (exposure, "exposure")]:
+                         (exposure, "exposure"), (treatment, "treatment"), (cohort, "cohort")]:
         if column is not None:
             present[column] = attempt(require_columns, df, [column], role=role)[1]
     if unit is not None and present.get(unit):
@@ -266,4 +276,78 @@ def find_problems(data: pd.DataFrame | str | os.PathLike[str], *, unit: str | No
         keys = [time] if unit is None else [unit, time]
         if attempt(check_unique, df, keys)[1]:
             attempt(check_gaps, df, unit=unit, time=time)
+            if unit is not None and treatment is not None and present.get(treatment) and (
+                    cohort is None or present.get(cohort)):
+                attempt(check_treatment, df, unit=unit, time=time, treatment=treatment,
+                        cohort=cohort, freq=parsed[1])
     return problems
+
+
+def treated_starts(df: pd.DataFrame, unit: str, time: str, treatment: str) -> pd.Series:
+    """Each treated area's first treated period, indexed by area (never-treated areas are
+    left out); ``df[time]`` holds Periods."""
+    on = pd.to_numeric(df[treatment], errors="coerce").fillna(0).to_numpy(dtype=float) > 0
+    return df.loc[on, time].groupby(df.loc[on, unit]).min()
+
+
+def _when(period: object) -> str:
+    return "never" if period is None or pd.isna(period) else period_label(period)
+
+
+def check_treatment(df: pd.DataFrame, *, unit: str, time: str, treatment: str,
+                    cohort: str | None = None, freq: Freq | None = None,
+                    comparison: bool = True) -> None:
+    """Check the treatment column of a panel whose ``time`` column holds Periods.
+
+    It must be 0/1 (or a share 0..1) and absorbing; at least one area is treated and, with
+    ``comparison``, at least one is not; not every treated area is treated from the first
+    period (no before to compare with); and a ``cohort`` column, when given, names the same
+    first treated period as ``treatment`` in every area (empty for never treated).
+
+    Raises
+    ------
+    DataError
+        Naming the areas and periods at fault, and the fix.
+    """
+    check_absorbing(df, unit=unit, time=time, treatment=treatment)
+    starts = treated_starts(df, unit, time, treatment)
+    areas = df[unit].nunique()
+    if starts.empty:
+        raise DataError(f"Column '{treatment}' is 0 in every row: no treated unit (no area "
+                        "has the partnership). Fix: mark the partnership areas with 1 from "
+                        "their first period under the partnership.")
+    if comparison and len(starts) == areas:
+        raise DataError(f"Column '{treatment}' marks every one of the {areas} areas as treated: "
+                        "no area is left to compare with. Fix: check the column, or use the "
+                        "its template, which needs no comparison areas.")
+    first = df[time].min()
+    always = sorted(starts.index[starts == first].astype(str))
+    if len(always) == len(starts):
+        raise DataError(
+            f"Column '{treatment}' is 1 from the first period ({period_label(first)}) in every "
+            f"treated area ({', '.join(always[:5])}{_more(len(always))}): there is no period "
+            "before the partnership to compare with. Fix: use data that starts before the "
+            "partnership, or check the column.")
+    if not cohort:
+        return
+    raw = df[cohort]
+    empty = (raw.isna() | raw.astype(str).str.strip().isin(["", "0", "nan", "inf", "Inf"])
+             ).to_numpy()
+    given = pd.Series(pd.NA, index=df.index, dtype=object)
+    if (~empty).any():
+        given[~empty] = to_periods(raw[~empty], freq=freq, column=cohort)[0]
+    mine = df[unit].map(starts)
+    differs = [not ((pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b)
+                                                     and a == b))
+               for a, b in zip(given, mine, strict=True)]
+    if not any(differs):
+        return
+    bad = sorted(set(map(str, df.loc[differs, unit])))
+    detail = "; ".join(
+        f"{u}: {cohort} says {_when(given[df[unit] == u].iloc[0])}, {treatment} starts "
+        f"{_when(starts.get(u))}" for u in bad[:5])
+    raise DataError(
+        f"Columns '{cohort}' and '{treatment}' disagree on when the partnership starts in "
+        f"{len(bad)} area{'s' if len(bad) != 1 else ''}: {detail}{_more(len(bad))}. Fix: "
+        f"correct one of them, or leave the cohort empty to take the start from "
+        f"'{treatment}'.")

@@ -7,6 +7,7 @@ offending rows, by their index label) and how to fix it. No check modifies its i
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -85,6 +86,19 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], *, role: str | Non
             f"Available columns: {', '.join(repr(c) for c in available) or 'none'}. "
             "Fix: pass the exact column name (names are case-sensitive) or rename the column."
         )
+
+
+def spreadsheet_lines(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` indexed by the line each row has in its file as a spreadsheet shows it (the
+    header is line 1), so that messages name rows as the user finds them."""
+    return df.set_axis(pd.RangeIndex(2, len(df) + 2), axis=0)
+
+
+def as_lines(message: str) -> str:
+    """A check's message about a table indexed by :func:`spreadsheet_lines`: rows are lines."""
+    message = re.sub(r"\brow (\d+)", r"line \1", message)
+    message = re.sub(r"\b(\d+) rows: line", r"\1 rows: line", message)
+    return re.sub(r"in (\d+) rows \((\d+)", r"in \1 rows (lines \2", message)
 
 
 def closest(name: str, choices: Sequence[str], n: int = 5) -> list[str]:

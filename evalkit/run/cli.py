@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--outcome", help="count column to check")
     val.add_argument("--exposure", help="population/denominator column to check")
     val.add_argument("--freq", choices=["D", "W", "M", "Q", "Y"], help="period frequency")
+    val.add_argument("--treatment", help="0/1 treatment column to check (needs --unit)")
+    val.add_argument("--cohort", help="first-treated-period column to check against --treatment")
 
     pan = sub.add_parser("panel", help="count incident files (CSV, Parquet) into a unit x "
                          "period x indicator panel file")
@@ -91,7 +93,8 @@ def _templates(args: argparse.Namespace) -> int:
     for tpl in list_templates():
         print(f"{tpl.name} — {tpl.title}")
         for p in tpl.parameters:
-            print(f"    {p.name}: {p.type} = {p.default!r}  # {p.help}")
+            sample = f"  [sample: {tpl.sample[p.name]!r}]" if p.name in tpl.sample else ""
+            print(f"    {p.name}: {p.type} = {p.default!r}  # {p.help}{sample}")
         print()
     return 0
 
@@ -140,9 +143,11 @@ def _validate(args: argparse.Namespace) -> int:
     from evalkit.data.panel import find_problems, load_panel
 
     problems = find_problems(args.file, unit=args.unit, time=args.time, outcome=args.outcome,
-                             exposure=args.exposure, freq=args.freq)
+                             exposure=args.exposure, freq=args.freq, treatment=args.treatment,
+                             cohort=args.cohort)
     if problems:
-        print(f"{args.file}: {len(problems)} problem(s) found", file=sys.stderr)
+        n = len(problems)
+        print(f"{args.file}: {n} problem{'s' if n != 1 else ''} found", file=sys.stderr)
         for i, problem in enumerate(problems, 1):
             print(f"  {i}. {problem}", file=sys.stderr)
         return 2

@@ -28,15 +28,16 @@ from typing import Any
 import pandas as pd
 
 from evalkit.data.io import read_table
+from evalkit.data.panel import check_treatment, treated_starts
 from evalkit.data.periods import parse_period, period_label, to_periods
 from evalkit.data.validate import (
-    _more,
-    check_absorbing,
+    as_lines,
     check_intervention,
     check_names,
     check_numeric,
     check_unique,
     require_columns,
+    spreadsheet_lines,
 )
 from evalkit.errors import DataError, TemplateParameterError
 from evalkit.run.resources import samples_dir
@@ -164,63 +165,6 @@ def _check_columns(df: pd.DataFrame, values: Mapping[str, Any]) -> None:
             require_columns(df, list(values[name]), role=name.rstrip("s"))
 
 
-def _starts(df: pd.DataFrame, unit: str, periods: pd.Series, treatment: str) -> pd.Series:
-    """Each treated area's first treated period (areas never treated are left out)."""
-    on = df[treatment].to_numpy(dtype=float) > 0
-    return periods[on].groupby(df.loc[on, unit]).min()
-
-
-def _check_treatment(df: pd.DataFrame, values: MutableMapping[str, Any],
-                     periods: pd.Series, freq: str) -> None:
-    unit, time, treatment = values["unit"], values["time"], values["treatment"]
-    check_absorbing(df.assign(**{time: periods}), unit=unit, time=time, treatment=treatment)
-    starts = _starts(df, unit, periods, treatment)
-    areas = df[unit].nunique()
-    if starts.empty:
-        raise DataError(f"Column '{treatment}' is 0 in every row: no treated unit (no area "
-                        "has the partnership). Fix: mark the partnership areas with 1 from "
-                        "their first period under the partnership.")
-    if len(starts) == areas and values.get("_template") != "synth":
-        raise DataError(f"Column '{treatment}' marks every one of the {areas} areas as treated: "
-                        "no area is left to compare with. Fix: check the column, or use the "
-                        "its template, which needs no comparison areas.")
-    first = periods.min()
-    always = sorted(starts.index[starts == first].astype(str))
-    if len(always) == len(starts):
-        raise DataError(
-            f"Column '{treatment}' is 1 from the first period ({period_label(first)}) in every "
-            f"treated area ({', '.join(always[:_LIMIT])}{_more(len(always))}): there is no "
-            "period before the partnership to compare with. Fix: use data that starts before "
-            "the partnership, or check the column.")
-    cohort = values.get("cohort")
-    if _given(cohort):
-        raw = df[cohort]
-        empty = raw.isna() | raw.astype(str).str.strip().isin(["", "0", "nan", "inf", "Inf"])
-        given = pd.Series(pd.NA, index=df.index, dtype=object)
-        if (~empty).any():
-            given[~empty] = to_periods(raw[~empty], freq=freq, column=cohort)[0]
-        mine = df[unit].map(starts)
-        diff = [u for u, a, b in zip(df[unit], given, mine, strict=True)
-                if not ((pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b)
-                                                         and a == b))]
-        if diff:
-            shown = sorted(set(map(str, diff)))
-            detail = "; ".join(
-                f"{u}: {cohort} says {_text(given[df[unit] == u].iloc[0])}, {treatment} "
-                f"starts {_text(starts.get(u))}" for u in shown[:_LIMIT])
-            raise DataError(
-                f"Columns '{cohort}' and '{treatment}' disagree on when the partnership starts "
-                f"in {len(shown)} area{'s' if len(shown) != 1 else ''}: {detail}"
-                f"{_more(len(shown))}. Fix: correct one of them, or leave -p cohort empty to "
-                f"take the start from '{treatment}'.")
-
-
-_LIMIT = 5
-
-
-def _text(period: Any) -> str:
-    return "never" if period is None or pd.isna(period) else period_label(period)
-
 
 def _check_window(values: Mapping[str, Any], names: Sequence[str], pre: int, post: int,
                   start: pd.Period) -> None:
@@ -280,7 +224,7 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
     path = Path(str(values["data"])).expanduser()
     if not path.is_file():
         raise DataError(f"data file not found: {path}. Check the path given with --data.")
-    df = read_table(path)
+    df = spreadsheet_lines(read_table(path))  # messages name rows by their line in the file
     if df.empty:
         raise DataError(f"{path.name} has no data rows. Fix: check the file.")
     names = set(tpl.names)
@@ -329,7 +273,9 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         if not _given(values.get("treatment")) and tpl.name in ("did", "evaluation"):
             values["treatment"] = _infer_treatment(df, taken | {unit or ""})
         if _given(values.get("treatment")):
-            _check_treatment(df, values, periods, freq)
+            check_treatment(df.assign(**{time: periods}), unit=unit, time=time,
+                            treatment=values["treatment"], cohort=values.get("cohort") or None,
+                            freq=freq, comparison=tpl.name != "synth")
     if tpl.name == "synth":
         _synth_unit(df, values, periods, known)
 
@@ -355,7 +301,7 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         check_intervention(periods, start, min_pre=3 if tpl.name == "its" else 1,
                            design=tpl.name)
     elif _given(values.get("treatment")) and unit:
-        starts = _starts(df, unit, periods, values["treatment"])
+        starts = treated_starts(df.assign(**{time: periods}), unit, time, values["treatment"])
         start = starts[starts > periods.min()].min()  # areas treated throughout are left out
     windows = [n for n in ("window", "before", "after") if n in names]
     if tpl.name == "evaluation" and not _given(values.get("buffer")):
@@ -404,7 +350,8 @@ def _synth_unit(df: pd.DataFrame, values: MutableMapping[str, Any], periods: pd.
             raise _need("treated_unit", "the partnership area, whose synthetic control is "
                         "built from the other areas", known, "add -p treated_unit AREA (or "
                         "-p treatment COLUMN, a 0/1 column).")
-        starts = _starts(df, unit, periods, treatment)
+        time = values["time"]
+        starts = treated_starts(df.assign(**{time: periods}), unit, time, treatment)
         if len(starts) != 1:
             first = starts[starts == starts.min()]
             if len(first) != 1:
@@ -450,7 +397,10 @@ def prepare(template: str | Template, values: Mapping[str, Any]) -> dict[str, An
         if not _given(out["data"]):
             _sample_values(tpl, out)
         out["data"] = str(Path(str(out["data"])).expanduser().resolve())
-        _resolve(tpl, out)
+        try:
+            _resolve(tpl, out)
+        except DataError as exc:
+            raise DataError(as_lines(str(exc))) from None
     return out
 
 
@@ -462,6 +412,6 @@ def first_treated(data: str | os.PathLike[str] | pd.DataFrame, *, unit: str, tim
     """
     df = data.copy() if isinstance(data, pd.DataFrame) else read_table(data)
     periods = to_periods(df[time], column=time)[0]
-    starts = _starts(df, unit, periods, treatment)
+    starts = treated_starts(df.assign(**{time: periods}), unit, time, treatment)
     df[column] = df[unit].map(lambda u: period_label(starts[u]) if u in starts.index else "")
     return df

@@ -180,3 +180,21 @@ def test_a_template_run_in_its_own_folder_writes_results_outside_it(tmp_path, mo
     assert results_path("its") == tmp_path / "evalkit-reports" / "its" / "results.json"
     monkeypatch.chdir(tmp_path)
     assert results_path("its") == tmp_path / "results.json"
+
+
+def test_validate_checks_the_treatment_and_names_spreadsheet_lines(tmp_path, city):
+    treated = city.loc[city["partnership"] == 1, "district"].iloc[0]
+    off = city.copy()
+    line = int(off.index[(off["district"] == treated) & (off["month"] == "2024-12")][0]) + 2
+    off.loc[line - 2, "partnership"] = 0
+    off.loc[5, "burglary"] = -1
+    path = tmp_path / "off.csv"
+    off.to_csv(path, index=False)
+    proc = subprocess.run([sys.executable, "-m", "evalkit", "validate", str(path), "--unit",
+                           "district", "--time", "month", "--outcome", "burglary",
+                           "--treatment", "partnership", "--cohort", "cohort"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "2 problems found" in proc.stderr
+    assert "line 7 (burglary -1)" in proc.stderr  # header is line 1, row 5 is line 7
+    assert "absorbing treatment" in proc.stderr and treated in proc.stderr

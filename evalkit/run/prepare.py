@@ -289,6 +289,8 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
                 f"column {time!r} holds {_FREQ_NAMES[freq]} periods. Fix: pass -p seasonality "
                 "none (or auto).")
 
+    if values.get("window") == 0:  # a year of periods; three for yearly data
+        values["window"] = {"D": 365, "W": 52, "M": 12, "Q": 4, "Y": 3}[freq]
     start = None
     if "intervention" in names:
         if not _given(values.get("intervention")):

@@ -53,9 +53,11 @@ def test_cohort_and_treatment_are_inferred_for_a_panel(city, tmp_path):
 
 def test_yearly_data_get_no_seasonality(tmp_path):
     path = tmp_path / "years.csv"
-    pd.DataFrame({"year": range(1850, 1880), "count": range(30)}).to_csv(path, index=False)
+    pd.DataFrame({"year": range(1850, 1880), "count": range(30),
+                  "population": range(1000, 1030)}).to_csv(path, index=False)
     values = prepare("its", {"data": str(path), "outcome": "count", "intervention": "1870"})
     assert values["seasonality"] == "none"
+    assert prepare("indicators", {"data": str(path)})["window"] == 3
     with pytest.raises(DataError, match=r"seasonality='month' needs months.*yearly periods.*"
                        r"-p seasonality none"):
         prepare("its", {"data": str(path), "outcome": "count", "intervention": "1870",

@@ -24,7 +24,8 @@ from evalkit.data.validate import (
 )
 from evalkit.errors import DataError
 
-__all__ = ["Panel", "check_treatment", "find_problems", "load_panel", "treated_starts"]
+__all__ = ["Panel", "check_treatment", "find_problems", "load_panel", "treated_starts",
+           "with_first_treated"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -351,3 +352,18 @@ def check_treatment(df: pd.DataFrame, *, unit: str, time: str, treatment: str,
         f"{len(bad)} area{'s' if len(bad) != 1 else ''}: {detail}{_more(len(bad))}. Fix: "
         f"correct one of them, or leave the cohort empty to take the start from "
         f"'{treatment}'.")
+
+
+def with_first_treated(data: pd.DataFrame | str | os.PathLike[str], *, unit: str, time: str,
+                       treatment: str, column: str = "first_treated") -> pd.DataFrame:
+    """The data with ``column``: each area's first period under the partnership, read from the
+    0/1 ``treatment`` column (empty for areas never treated), for the designs that take a
+    cohort column. The input is never modified.
+    """
+    df = data.copy() if isinstance(data, pd.DataFrame) else read_table(data)
+    require_columns(df, [unit, time, treatment])
+    periods = to_periods(df[time], column=time)[0]
+    starts = treated_starts(df.assign(**{time: periods}), unit, time, treatment)
+    labels = {u: period_label(p) for u, p in starts.items()}
+    df[column] = df[unit].map(labels).fillna("")
+    return df

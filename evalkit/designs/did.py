@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.data.io import read_table
+from evalkit.data.panel import with_first_treated
 from evalkit.data.periods import coded_periods, period_codes, to_periods
 from evalkit.data.validate import (
     check_numeric,
@@ -457,7 +458,8 @@ def event_study(
     outcome: str,
     unit: str,
     time: str,
-    cohort: str,
+    cohort: str | None = None,
+    treatment: str | None = None,
     leads: int | None = None,
     lags: int | None = None,
     reference: int = -1,
@@ -474,11 +476,14 @@ def event_study(
     ----------
     data : DataFrame or path
     outcome, unit, time : str
-    cohort : str
+    cohort : str, optional
         First treated period of each unit (empty, NaN or 0 for never-treated units).
     leads, lags : int, optional
         Event window ``-leads .. lags``; event times beyond it are binned into the end
         points. Default: every observed event time (needs never-treated units).
+    treatment : str, optional
+        0/1 treatment column, read instead of ``cohort``: each unit's first period with a 1
+        is its cohort (units never at 1 are never treated).
     reference : int
         Omitted event time (default -1, the period before treatment starts).
     covariates : sequence of str
@@ -508,7 +513,16 @@ def event_study(
         if v is not None and (not isinstance(v, int) or v < 0):
             raise SpecError(f"{name} must be a whole number >= 0; got {v!r}.")
     covariates = as_list(covariates)
-    params = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+    given_cohort = cohort
+    if cohort is None:
+        if treatment is None:
+            raise SpecError("give cohort= (each unit's first treated period) or treatment= "
+                            "(a 0/1 column the cohorts are read from).")
+        data = with_first_treated(data, unit=unit, time=time, treatment=treatment,
+                                  column="_first_treated")
+        cohort = "_first_treated"
+    params = {"outcome": outcome, "unit": unit, "time": time,
+              "cohort": given_cohort, "treatment": treatment,
               "leads": leads, "lags": lags, "reference": reference,
               "covariates": covariates, "weights": weights, "exposure": exposure,
               "cluster": cluster, "alpha": alpha}

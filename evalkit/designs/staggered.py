@@ -43,6 +43,7 @@ from scipy.special import expit, ndtr, ndtri
 
 from evalkit._progress import progress
 from evalkit.data.io import read_table
+from evalkit.data.panel import with_first_treated
 from evalkit.data.periods import coded_periods, to_periods
 from evalkit.data.validate import (
     _fmt,
@@ -94,7 +95,8 @@ def staggered_did(
     outcome: str,
     unit: str,
     time: str,
-    cohort: str,
+    cohort: str | None = None,
+    treatment: str | None = None,
     control_group: ControlGroup = "auto",
     method: Method = "dr",
     covariates: Sequence[str] = (),
@@ -119,11 +121,14 @@ def staggered_did(
     unit, time : str
         Unit and period columns; periods are years, quarters, months... (see
         :func:`evalkit.data.periods.to_periods`).
-    cohort : str
+    cohort : str, optional
         First treated period of each unit, at the data's frequency; 0, empty, NaN or
         ``"never"`` for never-treated units. Constant within unit. Units first treated in
         the first period (or within ``anticipation`` of it) are dropped with a note; a
         cohort after the last period counts as never treated (as in R ``did``).
+    treatment : str, optional
+        0/1 treatment column, read instead of ``cohort``: each unit's first period with a 1
+        is its cohort (units never at 1 are never treated).
     control_group : {"auto", "never_treated", "not_yet_treated"}
         Comparison units: never treated, or not yet treated (never-treated units plus
         those whose treatment starts after ``max(t, base) + anticipation``). ``"auto"``
@@ -198,7 +203,16 @@ def staggered_did(
     if seed is not None:
         _check_int("seed", seed, low=0)
     covariates = as_list(covariates)
-    params = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+    given_cohort = cohort
+    if cohort is None:
+        if treatment is None:
+            raise SpecError("give cohort= (each unit's first treated period) or treatment= "
+                            "(a 0/1 column the cohorts are read from).")
+        data = with_first_treated(data, unit=unit, time=time, treatment=treatment,
+                                  column="_first_treated")
+        cohort = "_first_treated"
+    params = {"outcome": outcome, "unit": unit, "time": time,
+              "cohort": given_cohort, "treatment": treatment,
               "control_group": control_group, "method": method, "covariates": covariates,
               "weights": weights, "cluster": cluster, "exposure": exposure,
               "anticipation": anticipation,

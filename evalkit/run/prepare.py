@@ -43,7 +43,7 @@ from evalkit.errors import DataError, TemplateParameterError
 from evalkit.run.resources import samples_dir
 from evalkit.run.templates import Template, load_template
 
-__all__ = ["PREPARED_ENV", "first_treated", "prepare"]
+__all__ = ["PREPARED_ENV", "prepare"]
 
 #: set in the kernel's environment by ``evalkit run`` once the parameters were prepared
 PREPARED_ENV = "EVALKIT_PREPARED"
@@ -406,14 +406,3 @@ def prepare(template: str | Template, values: Mapping[str, Any]) -> dict[str, An
     return out
 
 
-
-def first_treated(data: str | os.PathLike[str] | pd.DataFrame, *, unit: str, time: str,
-                  treatment: str, column: str = "first_treated") -> pd.DataFrame:
-    """The data with ``column``: each area's first period under the partnership, read from the
-    0/1 ``treatment`` column (empty for areas never treated), for the designs that need it.
-    """
-    df = data.copy() if isinstance(data, pd.DataFrame) else read_table(data)
-    periods = to_periods(df[time], column=time)[0]
-    starts = treated_starts(df.assign(**{time: periods}), unit, time, treatment)
-    df[column] = df[unit].map(lambda u: period_label(starts[u]) if u in starts.index else "")
-    return df

@@ -47,7 +47,7 @@ from scipy import stats
 
 from evalkit.data.io import read_table
 from evalkit.data.periods import parse_period, to_periods
-from evalkit.data.validate import check_numeric, check_unique, require_columns
+from evalkit.data.validate import check_names, check_numeric, check_unique, require_columns
 from evalkit.designs._common import as_list, check_alpha, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
@@ -564,11 +564,7 @@ def _panel_counts(data, *, unit, time, outcome, intervention, roles, before, aft
     df = df.assign(_period=periods, _unit=df[unit].astype(str))
     check_unique(df.assign(**{time: periods}), [unit, time])
     labels = set(df["_unit"])
-    unknown = [u for u in seen if u not in labels]
-    if unknown:
-        shown = ", ".join(sorted(labels)[:20]) + (" ..." if len(labels) > 20 else "")
-        raise DataError(f"unit(s) {unknown} not found in column {unit!r}; available units: "
-                        f"{shown}. Check the spelling of the area lists.")
+    check_names(list(seen), sorted(labels), parameter="the area lists", column=unit)
     t0 = parse_period(intervention, freq, name="intervention")
     all_periods = sorted(set(df["_period"]))
     pre = [p for p in all_periods if p < t0]

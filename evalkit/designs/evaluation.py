@@ -38,7 +38,7 @@ import pandas as pd
 from evalkit._checks import check_alpha, check_choice
 from evalkit.data.io import read_table
 from evalkit.data.periods import to_periods
-from evalkit.data.validate import require_columns
+from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import as_list
 from evalkit.designs.did import FEW_CLUSTERS, FEW_TREATED, did, event_study
 from evalkit.designs.displacement import wdd
@@ -176,12 +176,8 @@ def _label(period: pd.Period) -> str:
         else str(period)
 
 
-def _check_areas(name: str, areas: list[str], known: set[str]) -> None:
-    unknown = [a for a in areas if a not in known]
-    if unknown:
-        raise DataError(f"{name}: {', '.join(map(repr, unknown))} not found in the area "
-                        f"column. Known areas include {', '.join(sorted(known)[:8])}. "
-                        "Fix the spelling (names are compared exactly).")
+def _check_areas(name: str, areas: list[str], known: set[str], unit: str) -> None:
+    check_names(areas, sorted(known), parameter=name, column=unit)
 
 
 def run_designs(
@@ -263,7 +259,7 @@ def run_designs(
     buffer_control = as_list(list(buffer_control))
     for name, given in (("comparison", comparison), ("buffer", buffer),
                         ("buffer_control", buffer_control)):
-        _check_areas(name, given, areas)
+        _check_areas(name, given, areas, unit)
     first = _first_periods(df, unit=unit, time=time, treatment=treatment)
     for name, given in (("comparison", comparison), ("buffer", buffer),
                         ("buffer_control", buffer_control)):

@@ -39,6 +39,7 @@ from evalkit.data.periods import parse_period, to_periods
 from evalkit.data.validate import (
     check_gaps,
     check_intervention,
+    check_names,
     check_numeric,
     check_positive,
     check_unique,
@@ -313,12 +314,8 @@ def _series(data, *, outcome, time, exposure, control, covariates, unit, units, 
         df[unit] = df[unit].astype(str)
         labels = set(df[unit])
         treated = as_list(units) or sorted(labels - set(controls))
-        unknown = [u for u in treated + controls if u not in labels]
-        if unknown:
-            raise DataError(
-                f"unit(s) {unknown} not found in column {unit!r}; available units: "
-                f"{', '.join(sorted(labels)[:20])}. Check the spelling of units/control."
-            )
+        check_names(treated + controls, sorted(labels), parameter="units and control",
+                    column=unit)
         if set(treated) & set(controls):
             raise SpecError(f"units {sorted(set(treated) & set(controls))} are both treated "
                             "and control; a unit can only be one.")

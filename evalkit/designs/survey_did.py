@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.data.io import read_table
-from evalkit.data.validate import require_columns
+from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import check_alpha, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
@@ -163,12 +163,8 @@ def survey_did(
             "Remove them from one of the two lists."
         )
     wave_codes, known = _codes(df[wave], "wave")
-    unknown = [w for w in before_l + after_l if w not in known]
-    if unknown:
-        raise DataError(
-            f"wave(s) {unknown} are not in the {wave!r} column; waves found: {known[:20]}. "
-            "Check the labels given to before= and after=."
-        )
+    check_names(before_l + after_l, [str(k) for k in known], parameter="before and after",
+                column=wave)
     in_before = np.isin(wave_codes, [known.index(w) for w in before_l])
     keep = in_before | np.isin(wave_codes, [known.index(w) for w in after_l])
     df, wave_codes, in_before = df.loc[keep], wave_codes[keep], in_before[keep]

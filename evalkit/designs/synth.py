@@ -86,7 +86,13 @@ from scipy.optimize import minimize, nnls
 from evalkit._progress import progress
 from evalkit.data.io import read_table
 from evalkit.data.periods import parse_period, to_periods
-from evalkit.data.validate import check_intervention, check_numeric, check_unique, require_columns
+from evalkit.data.validate import (
+    check_intervention,
+    check_names,
+    check_numeric,
+    check_unique,
+    require_columns,
+)
 from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
@@ -776,6 +782,7 @@ def _resolve_unit(value: object, labels: list[object], unit: str) -> object:
             hits = []
     if len(hits) == 1:
         return hits[0]
+    check_names([text], sorted(map(str, labels)), parameter="treated_unit", column=unit)
     shown = ", ".join(map(str, sorted(labels, key=str)[:20]))
     raise DataError(f"treated unit {value!r} not found in column {unit!r}; available units: "
                     f"{shown}{' ...' if len(labels) > 20 else ''}. Check the spelling of "

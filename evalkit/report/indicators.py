@@ -33,7 +33,7 @@ from evalkit._checks import check_alpha
 from evalkit.data.io import data_fingerprint, read_table
 from evalkit.data.panel import load_panel
 from evalkit.data.periods import to_periods
-from evalkit.data.validate import check_numeric, require_columns
+from evalkit.data.validate import check_names, check_numeric, require_columns
 from evalkit.errors import DataError, EvalkitError, EvalkitWarning, SpecError
 from evalkit.i18n import (
     Lang,
@@ -192,13 +192,7 @@ def _load(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[s
     wanted = _names(list(areas or []), "areas")
     if wanted and not unit:
         raise SpecError("areas can only be chosen when the data has an area column (unit).")
-    unknown = [a for a in wanted if a not in present]
-    if unknown:
-        raise DataError(
-            f"area(s) {unknown} not found in column {unit!r}. Areas in the data: "
-            f"{', '.join(present[:30])}{' …' if len(present) > 30 else ''}. Check the spelling "
-            "(accents count) or leave areas empty for all."
-        )
+    wanted = check_names(wanted, [str(a) for a in present], parameter="areas", column=unit)
     chosen = list(dict.fromkeys(wanted)) or present
     frame = frame[frame["_area"].isin(chosen)].reset_index(drop=True)
     periods = sorted(frame["_time"].unique())

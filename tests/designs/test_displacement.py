@@ -286,7 +286,7 @@ def test_errors_on_panels():
           "intervention": "2022-05"}
     with pytest.raises(SpecError, match="both response and control"):
         wdd(**kw, response=["A"], control=["A", "C1"])
-    with pytest.raises(DataError, match=r"unit\(s\) \['Nowhere'\] not found"):
+    with pytest.raises(DataError, match=r"the area lists: 1 name not found in column .*'Nowhere'"):
         wdd(**kw, response=["A"], control=["Nowhere"])
     with pytest.raises(SpecError, match=r"missing area\(s\) \['buffer'\]"):
         wdq(**kw, response=["A"], control=["C1"])

@@ -235,7 +235,7 @@ def test_path_input(tiny, tmp_path):
     ({"after": None}, SpecError, "after is required"),
     ({"treated_areas": []}, SpecError, "treated_areas is empty"),
     ({"after": [2022]}, DataError,
-     r"wave\(s\) \['2022'\] are not in the 'wave' column; waves found: \['2019', '2021'\]"),
+     r"before and after: 1 name not found in column 'wave': '2022' \(closest: '2021'"),
     ({"treated_areas": ["T", "X"]}, DataError,
      r"treated area\(s\) \['X'\] have no respondents .* areas found: \['T', 'C'\]"),
     ({"treated_areas": ["T", "C"]}, DataError, "there is no comparison area"),

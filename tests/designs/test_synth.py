@@ -266,7 +266,8 @@ def test_error_missing_donor_outcome_names_donor():
 
 
 def test_error_treated_unit_not_found():
-    with pytest.raises(DataError, match=r"treated unit 'Atlantis' not found in column 'area'"):
+    with pytest.raises(DataError,
+                       match=r"treated_unit: 1 name not found in column 'area': 'Atlantis'"):
         run(factor_panel(seed=16), treated_unit="Atlantis")
 
 

@@ -137,7 +137,7 @@ def test_area_names_are_escaped():
 
 def test_bad_input_is_refused_with_clear_messages():
     data = tiny_city()
-    with pytest.raises(DataError, match=r"area\(s\) \['Nowhere'\] not found"):
+    with pytest.raises(DataError, match=r"areas: 1 name not found in column 'district': 'Nowhere'"):
         ri.indicator_table(data, exposure="population", areas=["Nowhere"], **KW)
     with pytest.raises(SpecError, match=r"needs 48 periods; the data has 24"):
         ri.indicator_table(data, exposure="population", window=24, **KW)

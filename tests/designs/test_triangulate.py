@@ -320,7 +320,8 @@ def small_city():
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"buffer": ["Nowhere"]}, DataError, r"buffer: 1 name not found in column 'district': 'Nowhere'"),
+    ({"buffer": ["Nowhere"]}, DataError,
+     r"buffer: 1 name not found in column 'district': 'Nowhere'"),
     ({"buffer": ["X"], "buffer_control": []}, DataError, "not found"),
     ({"treatment": "district"}, DataError, "treatment column 'district' must be 0/1"),
     ({"window": 0}, SpecError, "window must be a whole number"),

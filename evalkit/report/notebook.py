@@ -16,11 +16,15 @@ from evalkit.run.resources import samples_dir
 __all__ = ["figure", "parameters_of", "resolve_data", "setup"]
 
 
-def setup() -> None:
-    """Prepare a report kernel: caveats are shown in the report, not as Python warnings."""
+def setup(lang: str = "en") -> None:
+    """Prepare a report kernel: caveats are shown in the report, not as Python warnings, and
+    any other warning the kernel prints (in ``report.ipynb``) is written in ``lang``."""
     import matplotlib
 
+    from evalkit.i18n import show_warnings
+
     matplotlib.use("Agg")
+    show_warnings(lang)
     warnings.simplefilter("ignore", EvalkitWarning)
 
 

@@ -594,8 +594,8 @@ TEXT: dict[str, str] = {
         "{seasonality_text}{exposure_text}."),
     "its.design.fit": (
         "It fits here because the partnership started at a known date ({intervention}) and "
-        "{n_pre} {freq_plural} of data are available before it (at least 24 months are "
-        "recommended)."),
+        "{n_pre} {freq_plural} of data are available before it (at least 24 months of monthly "
+        "data, or 8 points of quarterly or yearly data, are recommended)."),
     "its.design.weakness": (
         "Its main weakness: anything else that changed at the same time (another policy, a "
         "change in recording practice) is attributed to the partnership."),

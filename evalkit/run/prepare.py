@@ -67,6 +67,8 @@ _TREATMENT_NAMES = ("treatment", "treated", "treat", "partnership", "interventio
                     "law", "post_treatment", "d")
 _EXPOSURE_NAMES = ("population", "pop", "residents", "inhabitants", "habitants", "dwellings",
                    "logements", "households", "menages", "ménages")
+#: column names taken as the exposure (a log offset) of count models when none is given
+_POPULATION_NAMES = ("population", "pop", "residents", "inhabitants", "habitants")
 _SURVEY_WAVE_NAMES = ("wave", "vague", "round", "year", "period")
 
 
@@ -96,6 +98,18 @@ def _need(name: str, what: str, choices: Sequence[str], fix: str) -> TemplatePar
         f"parameter {name!r} is needed: {what}. Candidates in the data: {shown or 'none'}. "
         f"Fix: {fix}"
     )
+
+
+def _exposure(values: MutableMapping[str, Any], columns: Sequence[str]) -> None:
+    """A count model's offset: ``none`` for none; empty for the one population column, if any.
+
+    Without it a Poisson model of counts reads population growth as an effect."""
+    if str(values.get("exposure", "")).strip().lower() == "none":
+        values["exposure"] = ""
+    elif not _given(values.get("exposure")) and values.get("family") != "ols":
+        named = [c for c in columns if c.lower() in _POPULATION_NAMES]
+        if len(named) == 1:
+            values["exposure"] = named[0]
 
 
 def _infer_time(df: pd.DataFrame) -> str:
@@ -235,6 +249,8 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
             param = tpl.parameter(name)
             raise _need(name, param.help, columns if name in _COLUMNS + _COLUMN_LISTS else [],
                         f"add -p {name} VALUE.")
+    if tpl.name in ("its", "did", "evaluation"):
+        _exposure(values, columns)
     _check_columns(df, values)
     if "outcome" in names and not _given(values.get("outcome")):
         counts = [c for c in columns if pd.api.types.is_numeric_dtype(df[c]) and not _binary(df[c])]

@@ -35,7 +35,10 @@ def test_sample_values_apply_only_without_data(single):
     assert sample["unit"] == "district" and sample["units"] == ["Hôtel-de-Ville", "Cathédrale",
                                                                 "Moulins"]
     own = prepare("its", {"data": str(single), "outcome": "burglary", "intervention": "2021-06"})
-    assert own["unit"] == "" and own["units"] == [] and own["exposure"] == ""
+    assert own["unit"] == "" and own["units"] == [] and own["exposure"] == "population"
+    none = prepare("its", {"data": str(single), "outcome": "burglary", "intervention": "2021-06",
+                           "exposure": "none"})
+    assert none["exposure"] == ""
     assert own["time"] == "month" and own["seasonality"] == "month"
 
 

@@ -1201,7 +1201,7 @@ TEXT: dict[str, str] = {
         "seasonality month peut en rendre compte)."),
     "caveat.eval_overdispersion": (
         "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p {p:p}) : les "
-        "intervalles de Poisson sont trop étroits. Choisissez la famille quasipoisson ou negbin (paramètre family)."),
+        "intervalles de Poisson sont trop étroits. Choisissez family quasipoisson ou negbin."),
     "eval.always_treated_areas": "Écartés (dans le partenariat dès la première période)",
     # -- h-words : périodes comptées, pluriels (ticket 14) -----------------------------------
     "ind.periods.M": "{n} mois",
@@ -1230,9 +1230,9 @@ TEXT: dict[str, str] = {
     "plot.rates.rate": "Taux",
     # -- h-did: clustering, weights, exposure, one treated cluster, auto control group --
     'caveat.cs_control_auto': 'Secteurs jamais traités : {n}, moins que les {threshold} nécessaires pour leur comparer chaque cohorte (règle de did sous R) : leurs propres variations passeraient pour des effets. Chaque cohorte est donc comparée aux secteurs pas encore traités à la date considérée (et à ceux jamais traités) — groupe de comparaison not_yet_treated.',
-    'caveat.inference_one_treated_ri': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La p-valeur vient d'une inférence par randomisation (le partenariat attribué tour à tour à chaque secteur de comparaison) et l'intervalle de l'inversion de ce test pour un effet constant.",
-    'caveat.inference_one_treated_no_ci': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La p-valeur vient d'une inférence par randomisation (le partenariat attribué tour à tour à chaque secteur de comparaison) ; aucun intervalle de confiance n'est donné. Pour un intervalle, modélisez des taux avec family='ols' et une exposition, ou utilisez le contrôle synthétique.",
-    'caveat.inference_one_treated_none': "Une seule grappe traitée : ni l'inférence robuste par grappe ni le bootstrap sauvage ne sont valides, donc ni p-valeur ni intervalle ne sont donnés. Indiquez les colonnes de secteur et de période (modèle à effets fixes) pour une inférence par randomisation, ou utilisez le contrôle synthétique.",
+    'caveat.inference_one_treated_ri': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La valeur p vient d'une inférence par randomisation (le partenariat attribué tour à tour à chaque secteur de comparaison) et l'intervalle de l'inversion de ce test pour un effet constant.",
+    'caveat.inference_one_treated_no_ci': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La valeur p vient d'une inférence par randomisation (le partenariat attribué tour à tour à chaque secteur de comparaison) ; aucun intervalle de confiance n'est donné. Pour un intervalle, modélisez des taux avec family='ols' et une exposition, ou utilisez le contrôle synthétique.",
+    'caveat.inference_one_treated_none': "Une seule grappe traitée : ni l'inférence robuste par grappe ni le bootstrap sauvage ne sont valides, donc ni valeur p ni intervalle ne sont donnés. Indiquez les colonnes de secteur et de période (modèle à effets fixes) pour une inférence par randomisation, ou utilisez le contrôle synthétique.",
     'staggered.methods.cluster': "Erreurs-types issues des fonctions d'influence, sommées au sein de chaque grappe {cluster} ({n} grappes).",
     'staggered.methods.weights': 'Les secteurs sont pondérés par {weights} (une valeur par secteur) dans chaque comparaison par groupe et période et dans les parts des cohortes des moyennes.',
     'staggered.methods.unweighted': 'Chaque secteur compte autant (pas de pondération).',
@@ -1247,10 +1247,10 @@ TEXT: dict[str, str] = {
         "période des données : {units}. Un donneur soumis au même type d'intervention ferait "
         "absorber l'effet par le contrôle synthétique."),
     "synth.headline.empty": (
-        "Après le démarrage, les {noun} du secteur du partenariat se sont écartés de son "
-        "contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par permutation "
-        "{p} face à {n} secteurs placebo. L'écart varie trop d'une période à l'autre pour qu'un effet "
-        "constant s'ajuste : il n'y a donc pas d'intervalle à {level} % ; lisez les écarts "
+        "Après le démarrage, le nombre de {noun} du secteur du partenariat s'est écarté de "
+        "son contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par "
+        "permutation {p} face à {n} secteurs placebo. L'écart varie trop d'une période à "
+        "l'autre pour qu'un effet constant s'ajuste : il n'y a donc pas d'intervalle à {level} % ; lisez les écarts "
         "période par période dans la figure."),
     "synth.uncertainty.few": (
         "Avec {n} secteurs placebo, la plus petite valeur p possible est {p_min} : ce test ne "

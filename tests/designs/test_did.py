@@ -290,7 +290,7 @@ def test_missing_unit_or_cluster_rows_are_dropped_not_pooled():
 def test_few_treated_counts_treated_clusters_not_units():
     df = normal_panel(n_units=40, seed=22)
     df["region"] = "r" + (df["unit"].str[1:].astype(int) // 10).astype(str)
-    with pytest.warns(EvalkitWarning, match=r"Only 2 treated unit\(s\)"):
+    with pytest.warns(EvalkitWarning, match=r"Only 2 treated units"):
         ek.did(df, outcome="y", unit="unit", time="year", treatment="d", cluster="region")
 
 

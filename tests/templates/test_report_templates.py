@@ -128,6 +128,6 @@ def test_synth_template_leaves_treated_and_excluded_areas_out_of_the_donors(tmp_
     html = outcome.report.read_text(encoding="utf-8")
     assert "column law marks them as treated in some period of the data: S05" in html
     assert "Left out of the donors as asked (exclude): S13." in html
-    with pytest.raises(DataError, match=r"'S3' \(closest: S13, S03\)"):
+    with pytest.raises(DataError, match=r"'S3' \(closest: 'S13', 'S03'\)"):
         run_template("synth", data=data, out=tmp_path / "bad",
                      parameters={**params, "exclude": ["S3"]}, progress=False)

@@ -314,7 +314,7 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
             raise TemplateParameterError(
                 f"parameter 'intervention' is needed: the first period under the partnership "
                 f"(the data runs from {span}). Fix: add -p intervention PERIOD, e.g. "
-                f"-p intervention {period_label(periods.iloc[len(periods) // 2])}.")
+                f"-p intervention {period_label(periods.sort_values().iloc[len(periods) // 2])}.")
         start = parse_period(values["intervention"], freq)
         check_intervention(periods, start, min_pre=3 if tpl.name == "its" else 1,
                            design=tpl.name)
@@ -330,7 +330,9 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         _check_window(values, windows, pre, post, start)
     if tpl.name == "indicators":
         if not _given(values.get("exposure")):  # rates need a denominator
-            named = [c for c in columns if c.lower() in _EXPOSURE_NAMES]
+            named = [c for c in columns if c.lower() in _POPULATION_NAMES]  # residents first
+            named = named if len(named) == 1 else [c for c in columns
+                                                   if c.lower() in _EXPOSURE_NAMES]
             if len(named) != 1:
                 numeric = [c for c in columns if pd.api.types.is_numeric_dtype(df[c])]
                 raise _need("exposure", "the denominator of the rates (residents, dwellings...)",

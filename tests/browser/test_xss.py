@@ -81,7 +81,7 @@ class Case:
 CASES = [
     Case("its", "its",
          {"outcome": OUTCOME_SCRIPT, "units": [UNIT_IMG], "control": [UNIT_SVG],
-          "title": ITS_TITLE, "partnership": ITS_PARTNERSHIP},
+          "intervention": "2021-01", "title": ITS_TITLE, "partnership": ITS_PARTNERSHIP},
          shown=(UNIT_IMG, UNIT_SVG, OUTCOME_SCRIPT, FILE_IMG, ITS_TITLE, ITS_PARTNERSHIP),
          in_title=(ITS_TITLE,)),
     Case("did_fr", "did",
@@ -95,8 +95,10 @@ CASES = [
          shown=(UNIT_IMG, UNIT_SVG, OUTCOME_SCRIPT, FILE_IMG, HARM_IMG, WAVE_IFRAME),
          in_title=(UNIT_IMG, UNIT_SVG)),
     Case("evaluation", "evaluation",
-         {"outcome": OUTCOME_SCRIPT, "buffer": [], "buffer_control": [], "survey": "SURVEY",
-          "survey_after": [WAVE_IFRAME], "mechanism": EVAL_MECHANISM, "cost": 1000.0,
+         {"outcome": OUTCOME_SCRIPT, "survey": "SURVEY", "survey_response":
+          "feel_unsafe_after_dark", "survey_area": "area", "survey_before": ["before"],
+          "survey_after": [WAVE_IFRAME], "survey_weight": "weight", "survey_strata": "stratum",
+          "survey_psu": "psu", "mechanism": EVAL_MECHANISM, "cost": 1000.0,
           "currency": EVAL_CURRENCY, "partnership": ITS_PARTNERSHIP},
          shown=(UNIT_IMG, OUTCOME_SCRIPT, FILE_IMG, EVAL_MECHANISM, EVAL_CURRENCY,
                 ITS_PARTNERSHIP),

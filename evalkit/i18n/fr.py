@@ -6,11 +6,11 @@ TEXT: dict[str, str] = {
     "synth.headline": (
         "Après le démarrage, l'écart moyen entre le secteur du partenariat et son contrôle "
         "synthétique est de {est} {noun} par {freq_name} (IC à {level} % : {lo} à {hi}) ; "
-        "valeur p par permutation {p} face à {n} secteurs placebo."),
+        "valeur p par permutation {p} face à {n} {n:secteur placebo|secteurs placebo}."),
     "synth.headline.noci": (
         "Après le démarrage, l'écart moyen entre le secteur du partenariat et son contrôle "
         "synthétique est de {est} {noun} par {freq_name} ; valeur p par permutation {p} face "
-        "à {n} secteurs placebo (trop peu de placebos pour un intervalle à {level} %)."),
+        "à {n} {n:secteur placebo|secteurs placebo} (trop peu de placebos pour un intervalle à {level} %)."),
     "synth.design": (
         "Un <b>contrôle synthétique</b> (Abadie, Diamond & Hainmueller 2010) construit la "
         "comparaison d'un seul secteur comme une moyenne pondérée d'autres secteurs (les "
@@ -385,7 +385,7 @@ TEXT: dict[str, str] = {
         "Seulement {n_post} {n_post:période|périodes} après l'intervention : le changement de pente et "
         "l'effet cumulé reposent sur très peu de données."),
     "caveat.small_counts": (
-        "Très petits effectifs ({before} faits avant, {after} après) : estimations "
+        "Très petits effectifs ({before} {before:fait|faits} avant, {after} après) : estimations "
         "imprécises, les approximations peuvent être fausses."),
     "caveat.covid": (
         "La série recouvre la perturbation liée au COVID-19 ({start} à {end}), qui a modifié "
@@ -507,7 +507,7 @@ TEXT: dict[str, str] = {
         "estimations après le démarrage peuvent être biaisées."),
     "caveat.cs_dropped_first_period": (
         "{n} {n:secteur traité|secteurs traités} dès la première période ({first}) ou avant "
-        "{n:a été écarté|ont été écartés} : aucune période antérieure ne permet de les comparer."),
+        "{n:a été écarté|ont été écartés} : aucune période antérieure ne permet de {n:le|les} comparer."),
     "caveat.cs_late_cohort_never": (
         "{n} {n:secteur entré|secteurs entrés} dans le dispositif après la dernière période "
         "({last}) {n:est compté comme jamais traité|sont comptés comme jamais traités}."),
@@ -1201,7 +1201,7 @@ TEXT: dict[str, str] = {
         "La cohorte entrée dans le dispositif en {cohort} ne compte que {n} secteurs "
         "({areas}) : ses effets par groupe et période reposent sur très peu de secteurs et "
         "sont imprécis."),
-    "eval.diag.design": "{design}. ",
+    "eval.diag.design": "{design} : ",
     "caveat.eval_autocorrelation": (
         "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
         "les intervalles de confiance de ce plan sont probablement trop étroits ; mieux vaut "
@@ -1209,7 +1209,7 @@ TEXT: dict[str, str] = {
         "paramètre seasonality month peut en rendre compte)."),
     "caveat.eval_overdispersion": (
         "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p {p:p}) : les "
-        "intervalles de Poisson sont trop étroits. Choisissez la famille quasipoisson ou negbin (paramètre family)."),
+        "intervalles de Poisson sont trop étroits. Choisissez family quasipoisson ou negbin (paramètre family du rapport)."),
     "eval.always_treated_areas": "Écartés (dans le partenariat dès la première période)",
     # -- h-words : périodes comptées, pluriels (ticket 14) -----------------------------------
     "ind.periods.M": "{n} mois",
@@ -1218,12 +1218,14 @@ TEXT: dict[str, str] = {
     "ind.periods.W": "{n} {n:semaine|semaines}",
     "ind.periods.D": "{n} {n:jour|jours}",
     "eval.emmie.more": (
-        "Coût {cost}. Selon le plan « {design} », il y a eu {more} faits de plus ({noun}) "
-        "qu'en l'absence du partenariat (IC à {level} % de {m_lo} à {m_hi} de plus) : aucun fait "
+        "Coût {cost}. Selon le plan « {design} », l'estimation donne {more} faits en plus "
+        "({noun}) qu'en l'absence du partenariat (IC à {level} % de {m_lo} à {m_hi} en plus) : "
+        "aucun fait "
         "évité ne peut être revendiqué, donc pas de coût par fait évité."),
     "eval.emmie.more_unclear": (
-        "Coût {cost}. Selon le plan « {design} », il y a eu {more} faits de plus ({noun}) "
-        "qu'en l'absence du partenariat (IC à {level} % de {m_lo} de moins à {m_hi} de plus) : "
+        "Coût {cost}. Selon le plan « {design} », l'estimation donne {more} faits en plus "
+        "({noun}) qu'en l'absence du partenariat (IC à {level} % de {m_lo} en moins à {m_hi} "
+        "en plus) : "
         "aucun fait évité ne peut être revendiqué, donc pas de coût par fait évité."),
     "caveat.rate_change_wald_zero": (
         "{n} {n:ligne a|lignes ont} un nombre nul : l'intervalle de Wald est (0, inf) ; "
@@ -1257,11 +1259,11 @@ TEXT: dict[str, str] = {
     "synth.headline.empty": (
         "Après le démarrage, l'écart moyen entre le secteur du partenariat et son contrôle "
         "synthétique est de {est} {noun} par {freq_name} ; valeur p par permutation {p} face "
-        "à {n} secteurs placebo. L'écart varie trop d'une période à l'autre pour qu'un effet "
+        "à {n} {n:secteur placebo|secteurs placebo}. L'écart varie trop d'une période à l'autre pour qu'un effet "
         "constant s'ajuste : il n'y a donc pas d'intervalle à {level} % ; lisez les écarts "
         "période par période dans la figure."),
     "synth.uncertainty.few": (
-        "Avec {n} secteurs placebo, la plus petite valeur p possible est {p_min} : ce test ne "
+        "Avec {n} {n:secteur placebo|secteurs placebo}, la plus petite valeur p possible est {p_min} : ce test ne "
         "peut distinguer aucun effet du hasard."),
     "synth.plot.trimmed": (
         "Non montrés : {n} des {total} secteurs placebo dont l'ajustement avant le démarrage est "
@@ -1270,7 +1272,7 @@ TEXT: dict[str, str] = {
     "synth.plot.treated_areas": "les secteurs du partenariat",
     "synth.check.placebo_space": (
         "Placebo dans l'espace — rapport RMSPE après/avant {statistic:.2f}, comparé à {n} "
-        "secteurs placebo : valeur p par permutation {p}."),
+        "{n:secteur placebo|secteurs placebo} : valeur p par permutation {p}."),
     "synth.check.stands_out": "l'écart se distingue des secteurs placebo",
     "synth.check.not_out": "l'écart ne se distingue pas des secteurs placebo",
     "synth.check.few": "trop peu de secteurs placebo pour conclure",

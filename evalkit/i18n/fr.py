@@ -4,14 +4,13 @@ TEXT: dict[str, str] = {
     # -- modèle contrôle synthétique --
     "synth.title": "Contrôle synthétique : {outcome}",
     "synth.headline": (
-        "Après le démarrage, le nombre de {noun} du secteur du partenariat s'est écarté de "
-        "son contrôle synthétique de {est} par {freq_name} en moyenne (IC à {level} % : {lo} à "
-        "{hi}) ; valeur p par permutation {p} face à {n} secteurs placebo."),
+        "Après le démarrage, l'écart moyen entre le secteur du partenariat et son contrôle "
+        "synthétique est de {est} {noun} par {freq_name} (IC à {level} % : {lo} à {hi}) ; "
+        "valeur p par permutation {p} face à {n} {n:secteur placebo|secteurs placebo}."),
     "synth.headline.noci": (
-        "Après le démarrage, le nombre de {noun} du secteur du partenariat s'est écarté de "
-        "son contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par permutation "
-        "{p} face à {n} secteurs placebo (trop peu de placebos pour un intervalle à "
-        "{level} %)."),
+        "Après le démarrage, l'écart moyen entre le secteur du partenariat et son contrôle "
+        "synthétique est de {est} {noun} par {freq_name} ; valeur p par permutation {p} face "
+        "à {n} {n:secteur placebo|secteurs placebo} (trop peu de placebos pour un intervalle à {level} %)."),
     "synth.design": (
         "Un <b>contrôle synthétique</b> (Abadie, Diamond & Hainmueller 2010) construit la "
         "comparaison d'un seul secteur comme une moyenne pondérée d'autres secteurs (les "
@@ -47,8 +46,9 @@ TEXT: dict[str, str] = {
         "Références : Abadie A, Diamond A, Hainmueller J (2010), J Am Stat Assoc 105:493–505 ; "
         "Abadie A, Gardeazabal J (2003), Am Econ Rev 93:113–132."),
     "report.diag.pre_fit": (
-        "Ajustement avant le démarrage — la RMSPE vaut {statistic:.2f} fois l'écart-type de "
-        "la série du secteur (un bon ajustement est sous 0,5)."),
+        "Ajustement avant le démarrage — l'erreur quadratique moyenne de prévision (RMSPE) "
+        "vaut {statistic:.2f} fois l'écart-type de la série du secteur (un bon ajustement "
+        "reste sous 0,5)."),
     "report.diag.placebo_space": (
         "Placebo dans l'espace — rapport RMSPE après/avant {statistic:.2f}, valeur p par "
         "permutation {p}."),
@@ -108,8 +108,8 @@ TEXT: dict[str, str] = {
         "condamnations pour 100 sortants de prison face à une comparaison nationale "
         "appariée sur le score de propension."),
     "cohort.design.match": (
-        "Chaque personne de la cohorte est appariée à {ratio} {ratio:personne|personnes} du vivier au score "
-        "le plus proche ({replace}), {caliper}."),
+        "Chaque personne de la cohorte est appariée à {ratio:une personne|{ratio} personnes} du "
+        "vivier au score le plus proche ({replace}), {caliper}."),
     "cohort.design.replace.True": (
         "avec remise : une personne du vivier peut servir plusieurs fois"),
     "cohort.design.replace.False": (
@@ -211,10 +211,10 @@ TEXT: dict[str, str] = {
         "Équilibre des covariables — plus grande différence de moyennes standardisée (en "
         "valeur absolue) après ajustement : {statistic:.3f} (équilibré à 0,1 ou moins)."),
     "report.diag.overlap": (
-        "Recouvrement — {statistic:.1%} de la cohorte ont un score de propension hors de "
+        "Recouvrement — {statistic:.1%} de la cohorte a un score de propension hors de "
         "l'étendue de celui du vivier de comparaison."),
     "report.diag.treated_matched": (
-        "Cohorte appariée — {statistic:.1%} de la cohorte ont trouvé une comparaison dans "
+        "Cohorte appariée — {statistic:.1%} de la cohorte a trouvé une comparaison dans "
         "la distance maximale."),
     "report.diag.outcome_payment": (
         "Paiement au résultat — probabilité de {statistic:.0%} que la vraie baisse relative "
@@ -251,7 +251,7 @@ TEXT: dict[str, str] = {
     # -- modèle déplacement --
     "disp.title": "Déplacement : {outcome}",
     "disp.response": "Secteur du partenariat",
-    "disp.buffer": "Secteur voisin (zone tampon)",
+    "disp.buffer": "Zone tampon (voisinage)",
     "disp.control": "Secteur témoin",
     "disp.buffer_control": "Témoin de la zone tampon",
     "disp.headline": (
@@ -260,14 +260,14 @@ TEXT: dict[str, str] = {
         "({disp_lo} à {disp_hi}) : une variation nette de {total} ({total_lo} à {total_hi})."),
     "disp.design": (
         "Deux mesures répondent à la question « la délinquance s'est-elle simplement "
-        "déplacée ? ». La <b>différence de déplacement pondérée</b> (WDD, Wheeler & Ratcliffe "
-        "2018) compare l'évolution du secteur du partenariat à celle d'un secteur témoin, et "
-        "celle de la zone tampon voisine à celle de son propre témoin ; elle a une "
+        "déplacée ? ». Le test de la <b>différence de déplacement pondérée</b> (WDD, Wheeler "
+        "& Ratcliffe 2018) compare l'évolution du secteur du partenariat à celle d'un secteur "
+        "témoin, et celle de la zone tampon voisine à celle de son propre témoin ; il a une "
         "erreur-type. Le <b>quotient de déplacement pondéré</b> (WDQ, Bowers & Johnson 2003) "
         "rapporte l'évolution relative de la zone tampon à celle du secteur : au-dessus de 0, "
         "les bénéfices s'étendent aux voisins (diffusion) ; en dessous, la délinquance s'y "
         "est déplacée ; à −1 ou moins, le déplacement annule le gain. Sans erreur-type, il se "
-        "lit toujours avec la WDD."),
+        "lit toujours avec le test WDD."),
     "disp.design.weakness": (
         "Les deux reposent sur les secteurs témoins : s'ils ont changé pour d'autres raisons, "
         "les mesures aussi. Un déplacement hors de la zone tampon ou vers d'autres "
@@ -275,8 +275,8 @@ TEXT: dict[str, str] = {
     "disp.plot.title": "{outcome} : avant et après le démarrage, par secteur",
     "disp.plot.x": "Secteur",
     "disp.plot.y": "{outcome} (nombre sur la fenêtre)",
-    "disp.plot.before": "Avant ({n} périodes)",
-    "disp.plot.after": "Après ({n} périodes)",
+    "disp.plot.before": "Avant ({n} {n:période|périodes})",
+    "disp.plot.after": "Après ({n} {n:période|périodes})",
     "disp.part.local": "Effet local (secteur du partenariat contre témoin)",
     "disp.part.displacement": "Déplacement (zone tampon contre son témoin)",
     "disp.part.total": "Effet net",
@@ -301,7 +301,7 @@ TEXT: dict[str, str] = {
         "les périodes d'avant et d'après."),
     "caveat.choice_staggered": (
         "Le partenariat a démarré à {n} dates différentes (déploiement échelonné). Le modèle "
-        "à double effet fixe peut alors être biaisé, car les secteurs partis plus tôt servent "
+        "à double effet fixe peut alors être biaisé, car les secteurs entrés plus tôt servent "
         "de témoins aux suivants ; les estimations par cohorte et période (Callaway & "
         "Sant'Anna 2021) comparent chaque cohorte aux seuls secteurs pas encore ou jamais "
         "traités. L'estimation à double effet fixe est donnée pour comparaison, avec sa "
@@ -311,7 +311,8 @@ TEXT: dict[str, str] = {
         "Aucun secteur n'est jamais traité : les cohortes plus tardives servent de témoins "
         "(pas encore traités)."),
     "caveat.choice_few_treated": (
-        "Seulement {n_treated} secteurs traités sur {n_units} : les tests par grappe "
+        "Seulement {n_treated} {n_treated:secteur traité|secteurs traités} sur {n_units} : "
+        "les tests par grappe "
         "ordinaires rejettent trop souvent avec si peu de grappes ; valeurs p et intervalles "
         "viennent donc d'un bootstrap sauvage par grappe (modèle linéaire) ou d'une "
         "inférence par permutation (Poisson)."),
@@ -319,10 +320,11 @@ TEXT: dict[str, str] = {
     "report.comparison": "Pour comparaison : double effet fixe",
     "staggered.design": (
         "La <b>différence de différences par cohorte et période</b> (Callaway & Sant'Anna "
-        "2021) estime un effet par cohorte de secteurs (ceux partis la même période) et par "
-        "période, chacun par une comparaison propre avec des secteurs pas encore ou jamais "
-        "traités, puis en fait la moyenne. L'indicateur est modélisé en niveau : l'effet est "
-        "une différence de {outcome} par secteur et par {freq_name}."),
+        "2021) estime un effet par cohorte de secteurs (ceux qui ont démarré à la même période) "
+        "et par période, chacun par une comparaison propre avec des secteurs pas encore ou "
+        "jamais traités, puis en fait la moyenne. L'indicateur est modélisé en niveau : "
+        "l'effet est un écart dans l'unité de l'indicateur ({outcome}), par secteur et par "
+        "{freq_name}."),
     "staggered.methods": (
         "ATT(g,t) par l'estimateur {estimator} avec comme groupe de comparaison les {control} "
         "et une période de base {base} ; agrégations pondérées par la taille des cohortes "
@@ -338,7 +340,7 @@ TEXT: dict[str, str] = {
     "did.term.att_group": "Moyenne des effets par cohorte",
     "did.term.att_event": "Moyenne selon le temps écoulé depuis le démarrage",
     "did.term.att_calendar": "Moyenne par période calendaire",
-    "did.term.cohort": "Secteurs partis en {g}",
+    "did.term.cohort": "Secteurs entrés en {g}",
     # -- noms lisibles des colonnes courantes (quand outcome_label n'est pas fourni) --
     "label.burglary": "Cambriolages",
     "label.robbery": "Vols avec violence",
@@ -352,9 +354,8 @@ TEXT: dict[str, str] = {
     "word.area": "secteur",
     "word.areas": "secteurs",
     "report.data.series": (
-        "{n_periods} {freq_plural}, de {first} à {last}, pour {n_units} {areas} "
-        "{n_units:additionné|additionnés} "
-        "en une seule série."),
+        "{n_periods} {freq_plural}, de {first} à {last}, pour {n_units} {areas}"
+        "{n_units:| additionnés en une seule série}."),
     "report.headline.caveats": "{n} {n:réserve s'applique|réserves s'appliquent} : voir « Vérifications et réserves » ci-dessous.",
     "report.diag.accounted": "pris en compte par le modèle",
     "report.table.change": "Variation (IC à {level} %)",
@@ -384,7 +385,7 @@ TEXT: dict[str, str] = {
         "Seulement {n_post} {n_post:période|périodes} après l'intervention : le changement de pente et "
         "l'effet cumulé reposent sur très peu de données."),
     "caveat.small_counts": (
-        "Très petits effectifs ({before} faits avant, {after} après) : estimations "
+        "Très petits effectifs ({before} {before:fait|faits} avant, {after} après) : estimations "
         "imprécises, les approximations peuvent être fausses."),
     "caveat.covid": (
         "La série recouvre la perturbation liée au COVID-19 ({start} à {end}), qui a modifié "
@@ -424,13 +425,15 @@ TEXT: dict[str, str] = {
         "Le dispositif s'arrête dans certains secteurs ; le modèle compare alors ceux qui "
         "changent à ceux qui restent, ce qui suppose l'absence d'effet durable après l'arrêt."),
     "caveat.few_clusters": (
-        "Seulement {n} grappes : les erreurs-types par grappe sont peu fiables en dessous "
+        "Seulement {n} {n:grappe|grappes} : les erreurs-types par grappe sont peu fiables en "
+        "dessous "
         "d'environ {threshold} grappes et les intervalles tendent à être trop étroits. À "
         "prendre avec prudence (un bootstrap sauvage par grappe ou une inférence par "
         "permutation est plus fiable)."),
     "caveat.pre_trend_untestable": (
         "Aucune période d'avant ne reste pour tester les tendances parallèles (toutes sont "
-        "regroupées dans la période de référence) ; ce test ne peut pas échouer. Augmentez leads."),
+        "regroupées dans la période de référence) ; ce test ne peut pas échouer. Augmentez le "
+        "paramètre leads."),
     "caveat.rho_at_bound": (
         "La corrélation AR(1) estimée des erreurs atteint sa borne ({rho:.2f}) : la série est "
         "peut-être non stationnaire (marche aléatoire) et les intervalles sont peu fiables. "
@@ -456,9 +459,9 @@ TEXT: dict[str, str] = {
         "Déplacement vers la zone tampon — z = {statistic:.2f}, p {p} (une hausse "
         "significative dans le voisinage signifierait que la délinquance s'y est déplacée)."),
     "report.diag.survey_reliability": (
-        "Cellules de l'enquête — {statistic:.0f} des 4 cellules (secteurs traités et de "
-        "comparaison, avant et après) trop petites ou trop imprécises pour être publiées "
-        "(moins de 30 répondants ou erreur relative au-delà de 50 %)."),
+        "Cellules de l'enquête — {statistic:.0f} sur 4 (secteurs traités et de comparaison, "
+        "avant et après) trop petites ou trop imprécises pour être publiées (moins de 30 "
+        "répondants ou erreur relative au-delà de 50 %)."),
     "report.diag.wdq": "Quotient de déplacement pondéré — WDQ = {statistic:.2f}.",
     "report.diag.bacon": (
         "Décomposition de Goodman-Bacon — part du poids venant de comparaisons avec des "
@@ -488,10 +491,12 @@ TEXT: dict[str, str] = {
         "{rse_max:.0%} : {cells}. Lisez leurs parts avec prudence."),
     # -- déploiement échelonné (Callaway–Sant'Anna, evalkit.designs.staggered) ------------
     "caveat.cs_small_cohort": (
-        "La cohorte entrée dans le dispositif en {cohort} ne compte que {n} {n:secteur|secteurs} : ses "
-        "effets par groupe et période reposent sur très peu de secteurs et sont imprécis."),
+        "La cohorte entrée dans le dispositif en {cohort} ne compte {n:qu'un secteur|que {n} "
+        "secteurs} : ses effets par groupe et période reposent sur très peu de secteurs et "
+        "sont imprécis."),
     "caveat.cs_few_clusters": (
-        "Seulement {n} secteurs : les erreurs-types analytiques (fonction d'influence, par "
+        "Seulement {n} {n:secteur|secteurs} : les erreurs-types analytiques (fonction "
+        "d'influence, par "
         "grappe de secteur) sont peu fiables en dessous d'environ {threshold} secteurs et les "
         "intervalles tendent à être trop étroits. À prendre avec prudence ; avec si peu de "
         "secteurs, une inférence par permutation (placebo) ou le contrôle synthétique est "
@@ -502,7 +507,7 @@ TEXT: dict[str, str] = {
         "estimations après le démarrage peuvent être biaisées."),
     "caveat.cs_dropped_first_period": (
         "{n} {n:secteur traité|secteurs traités} dès la première période ({first}) ou avant "
-        "{n:a été écarté|ont été écartés} : aucune période antérieure ne permet de les comparer."),
+        "{n:a été écarté|ont été écartés} : aucune période antérieure ne permet de {n:le|les} comparer."),
     "caveat.cs_late_cohort_never": (
         "{n} {n:secteur entré|secteurs entrés} dans le dispositif après la dernière période "
         "({last}) {n:est compté comme jamais traité|sont comptés comme jamais traités}."),
@@ -586,7 +591,7 @@ TEXT: dict[str, str] = {
     "report.diag.passed": "satisfaisant",
     "report.diag.failed": "à examiner",
     "report.diag.autocorrelation": (
-        "Autocorrélation des résidus — corrélation d'ordre 1 {rho:.2f}, Ljung–Box "
+        "Autocorrélation des résidus — corrélation d'ordre 1 = {rho:.2f}, Ljung–Box "
         "p {p}."),
     "report.diag.overdispersion": (
         "Surdispersion — statistique de dispersion {statistic:.2f} (1 = variance de Poisson), "
@@ -616,9 +621,9 @@ TEXT: dict[str, str] = {
         "{freq_plural} suivant le démarrage, par rapport à ce que prévoyait la tendance, soit "
         "environ {n:,.0f} {noun} de plus ({n_lo:,.0f} à {n_hi:,.0f})."),
     "its.headline.unclear": (
-        "Pas de changement net pour {outcome} : sur les {n_post} {freq_plural} suivant le "
-        "démarrage, l'écart à la tendance prévue est de {signed} % (IC à {level} % : {lo} % à "
-        "{hi} %)."),
+        "{outcome} : pas de changement net sur les {n_post} {freq_plural} suivant le "
+        "démarrage ; l'écart à la tendance prévue est de {signed} % (IC à {level} % : {lo} % "
+        "à {hi} %)."),
     "its.design": (
         "Une <b>série temporelle interrompue</b> compare ce qui a été enregistré après le "
         "démarrage du partenariat à ce que la tendance d'avant prévoyait pour la même "
@@ -641,7 +646,7 @@ TEXT: dict[str, str] = {
     "its.seasonality.none": "aucun ajustement saisonnier",
     "its.seasonality.month": "un effet par {season_name} pour la saisonnalité",
     "its.seasonality.fourier": "{harmonics} paires de termes de Fourier pour la saisonnalité",
-    "its.exposure": ", et {exposure} comme dénominateur (terme de décalage)",
+    "its.exposure": ", et la colonne {exposure} comme dénominateur (terme de décalage)",
     "its.methods": (
         "Modèle : g(E[y<sub>t</sub>]) = β<sub>0</sub> + β<sub>1</sub> t + β<sub>2</sub> "
         "post<sub>t</sub> + β<sub>3</sub> (t − t<sub>0</sub>) post<sub>t</sub> + saisonnalité "
@@ -669,8 +674,8 @@ TEXT: dict[str, str] = {
     "se.ar1": "moindres carrés généralisés avec erreurs AR(1) (corrélation estimée par REML)",
     "se.classical": "classiques (erreurs indépendantes)",
     "se.cluster": (
-        "robustes par grappe de {cluster} ({n_clusters} grappes ; correction pour petits "
-        "échantillons identique à celle de fixest sous R)"),
+        "robustes par grappe (colonne {cluster}, {n_clusters} grappes ; correction pour "
+        "petits échantillons identique à celle de fixest sous R)"),
     "season.M": "mois de l'année",
     "season.Q": "trimestre",
     "season.W": "semaine de l'année",
@@ -688,14 +693,14 @@ TEXT: dict[str, str] = {
         "{lo} % à {hi} %) par rapport à ce que les secteurs de comparaison laissent attendre "
         "sans le partenariat."),
     "did.headline.unclear": (
-        "Pas de changement net pour {outcome} dans les secteurs du partenariat par rapport "
-        "aux secteurs de comparaison : {signed} % (IC à {level} % : {lo} % à {hi} %)."),
+        "{outcome} : pas de changement net dans les secteurs du partenariat par rapport aux "
+        "secteurs de comparaison ({signed} %, IC à {level} % : {lo} % à {hi} %)."),
     "did.headline.additive": (
         "Dans les secteurs du partenariat, {outcome} : variation de {est} par secteur et par "
         "période (IC à {level} % : {lo} à {hi}) par rapport aux secteurs de comparaison."),
     "did.design": (
-        "Une <b>différence de différences</b> compare l'évolution de {outcome} dans les "
-        "secteurs du partenariat ({n_treated} sur {n_units}) à celle des autres secteurs sur "
+        "Une <b>différence de différences</b> compare l'évolution de l'indicateur "
+        "({outcome}) dans les secteurs du partenariat ({n_treated} sur {n_units}) à celle des autres secteurs sur "
         "les mêmes {n_periods} {freq_plural}. Des effets fixes de secteur et de période "
         "(double effet fixe) éliminent les écarts stables entre secteurs et les chocs communs "
         "à tous{model}."),
@@ -715,7 +720,7 @@ TEXT: dict[str, str] = {
         "Références : Wooldridge JM, Introductory Econometrics, chap. 13 ; Goodman-Bacon A "
         "(2021), Difference-in-differences with variation in treatment timing, J Econometrics "
         "225:254–277."),
-    "es.term": "{k:+d} {freq_plural} par rapport au démarrage",
+    "es.term": "Période {k:+d} par rapport au démarrage ({freq_plural})",
     # -- indicateurs ------------------------------------------------------------------------
     "ind.title": "Profil d'indicateurs : {area}",
     "ind.counts": "Nombres et taux",
@@ -794,19 +799,19 @@ TEXT: dict[str, str] = {
         "les secteurs sont des communes ou arrondissements, ou plus grands : tous les nombres "
         "et toutes les infractions sont affichés ;"),
     "disc.survey": (
-        "les cases d'enquête de moins de {n} répondants ou dont l'erreur relative dépasse "
+        "les cellules d'enquête de moins de {n} répondants ou dont l'erreur relative dépasse "
         "{max} % sont masquées, et signalées à partir de {flag} %."),
     "disc.withheld": (
         "Non affichés à ce niveau géographique (infractions sensibles, secret statistique) : "
         "{names}."),
     "disc.gaps": (
-        "{n} valeurs issues de nombres affichés « {label} » sont omises de la figure (secret "
-        "statistique)."),
+        "{n} {n:valeur issue|valeurs issues} de nombres affichés « {label} » {n:est omise|sont "
+        "omises} de la figure (secret statistique)."),
     "ind.trends.text": (
-        "Taux pour {per} {exposure} par {freq_name}, pour chaque {freq_name}, avec sa bande "
+        "Taux pour {per} {exposure} par {freq_name}, {freq_name} par {freq_name}, avec sa bande "
         "de confiance exacte (Garwood) à {level} % ; une bande large signale peu de faits."),
     "ind.season.text": (
-        "Nombre moyen par {season_name} sur {first} – {last} : des mois régulièrement plus "
+        "Nombre moyen par {season_name} sur la période {first} – {last} : des mois régulièrement plus "
         "élevés ne doivent pas être pris pour un effet."),
     "ind.col.harm_prev": "Gravité (avant)",
     "ind.col.harm_last": "Gravité (récent)",
@@ -814,8 +819,8 @@ TEXT: dict[str, str] = {
     "ind.col.ci": "IC à {level} %",
     "ind.or": "ou",
     "ind.survey.question": (
-        "« Vous sentez-vous en sécurité lorsque vous marchez seul(e) dans votre quartier "
-        "une fois la nuit tombée ? »"),
+        "« Vous sentez-vous en sécurité lorsque vous marchez sans compagnie dans votre "
+        "quartier une fois la nuit tombée ? »"),
     "ind.survey.no_areas": (
         "Aucun des secteurs retenus ne figure dans le fichier d'enquête (secteurs de "
         "l'enquête : {areas})."),
@@ -834,8 +839,8 @@ TEXT: dict[str, str] = {
         "effectifs et n'a pas de sens avec des cases vides ; utilisez le test WDD, ou des "
         "secteurs plus grands ou des fenêtres plus longues."),
     "caveat.wdq_no_fall": (
-        "WDQ non calculé : la délinquance n'a pas baissé dans la zone d'action par rapport "
-        "à la zone témoin (mesure de succès {sm:+.3f}, non négative) ; il n'y a donc pas de "
+        "WDQ non calculé : la délinquance n'a pas baissé dans le secteur du partenariat par "
+        "rapport au secteur témoin (mesure de succès {sm:+.3f}, non négative) ; il n'y a donc pas de "
         "gain qui aurait pu être déplacé (Bowers et Johnson 2003). Présentez plutôt le "
         "test WDD."),
     "caveat.wdq_small_counts": (
@@ -846,8 +851,8 @@ TEXT: dict[str, str] = {
         "Le WDQ est un rapport sans erreur-type : associez-le au test WDD (ek.wdd) pour "
         "juger si les évolutions dépassent le hasard."),
     "caveat.wdq_buffer_control_unused": (
-        "La zone témoin de la zone tampon n'est pas utilisée par le WDQ (la zone tampon est "
-        "comparée à la zone témoin, comme chez Bowers et Johnson 2003) ; elle sert au test "
+        "Le témoin de la zone tampon n'est pas utilisé par le WDQ (la zone tampon est "
+        "comparée au secteur témoin, comme chez Bowers et Johnson 2003) ; il sert au test "
         "WDD."),
     "caveat.wdq_windows": (
         "Effectifs cumulés sur {n_before} {n_before:période|périodes} avant ({before}) et "
@@ -865,10 +870,11 @@ TEXT: dict[str, str] = {
         "WDQ = {wdq:.2f} (−1 ou moins) : le déplacement vers la zone tampon annule le "
         "gain."),
     "caveat.wdd_local_only": (
-        "Aucune zone tampon n'a été fournie : le test WDD ne porte que sur la zone d'action "
-        "(ΔR − ΔC) ; le déplacement n'a pas été mesuré."),
+        "Aucune zone tampon n'a été fournie : le test WDD ne porte que sur le secteur du "
+        "partenariat (ΔR − ΔC) ; le déplacement n'a pas été mesuré."),
     "caveat.wdd_unequal_periods": (
-        "Les fenêtres avant ({n_before} périodes) et après ({n_after} périodes) n'ont pas la "
+        "Les fenêtres avant ({n_before} {n_before:période|périodes}) et après ({n_after} "
+        "{n_after:période|périodes}) n'ont pas la "
         "même durée : les effectifs d'avant ont été ramenés à la durée de la fenêtre après ; "
         "le WDD s'exprime donc en faits sur la fenêtre après."),
     "caveat.wdd_mde": (
@@ -918,8 +924,8 @@ TEXT: dict[str, str] = {
         "sous {limit}). Les écarts après l'intervention mêlent alors l'effet et le défaut "
         "d'ajustement."),
     "caveat.synth_short_pre": (
-        "Seulement {n_pre} périodes avant l'intervention (au moins {recommended} "
-        "recommandées) : un bon ajustement sur si peu de points peut être dû au hasard."),
+        "Seulement {n_pre} {n_pre:période|périodes} avant l'intervention (au moins "
+        "{recommended} recommandées) : un bon ajustement sur si peu de points peut être dû au hasard."),
     "caveat.synth_permutation": (
         "L'inférence se fait par permutation (placebos dans l'espace, Abadie, Diamond et "
         "Hainmueller 2010) : chacun des {n} placebos est réestimé comme s'il avait été "
@@ -955,20 +961,21 @@ TEXT: dict[str, str] = {
         "(écart moyen {gap:.3g}, au-delà de {limit:.3g}) ; l'ajustement d'avant "
         "l'intervention pourrait ne pas tenir."),
     "caveat.synth_placebo_time_skipped": (
-        "Placebo dans le temps non réalisé : {n_pre} périodes avant l'intervention, c'est "
+        "Placebo dans le temps non réalisé : {n_pre} {n_pre:période|périodes} avant "
+        "l'intervention, c'est "
         "trop peu pour les scinder en deux."),
     # -- modèle evaluation : plans estimés et crédibilité --
     "caveat.eval_its_first_cohort": (
         "Le partenariat a démarré à {n_starts} dates différentes ; la série temporelle "
-        "interrompue additionne {n:le secteur parti le premier|les {n} secteurs partis les "
-        "premiers}, en {start}."),
+        "interrompue additionne {n:le premier secteur entré|les {n} premiers secteurs entrés}, "
+        "en {start}."),
     "caveat.eval_controlled_its": (
-        "{n} {n:secteur traité|secteurs traités}, moins de {few} : la double différence est estimée par une "
+        "{n} {n:secteur traité|secteurs traités} (moins de {few}) : la double différence est estimée par une "
         "série temporelle interrompue contrôlée (la série traitée face à la somme des "
         "secteurs de comparaison), car les intervalles robustes par grappe sont bien trop "
         "étroits avec si peu de secteurs traités."),
     "caveat.eval_controlled_its_clusters": (
-        "Seulement {n} secteurs en tout, moins de {few} : la double différence est estimée "
+        "Seulement {n} secteurs en tout (moins de {few}) : la double différence est estimée "
         "par une série temporelle interrompue contrôlée (la série traitée face à la somme "
         "des secteurs de comparaison), car les intervalles robustes par grappe sont trop "
         "étroits avec si peu de secteurs."),
@@ -979,17 +986,17 @@ TEXT: dict[str, str] = {
         "et buffer_control)."),
     "caveat.eval_unchecked": (
         "{design} : son hypothèse n'a pas pu être vérifiée (aucune période avant le démarrage "
-        "à tester) ; non compté dans l'accord ni dans le niveau de preuve."),
+        "à tester) ; ce plan n'est compté ni dans l'accord ni dans le niveau de preuve."),
     "caveat.eval_short_pre": (
         "{design} : moins de 12 périodes avant le démarrage, trop peu pour connaître la "
-        "tendance ; non compté dans l'accord ni dans le niveau de preuve."),
+        "tendance ; ce plan n'est compté ni dans l'accord ni dans le niveau de preuve."),
     "caveat.eval_pre_trend": (
         "{design} : le test de tendances parallèles échoue (secteurs traités et de "
-        "comparaison s'écartaient déjà avant le démarrage) ; non compté dans l'accord ni dans "
-        "le niveau de preuve."),
+        "comparaison s'écartaient déjà avant le démarrage) ; ce plan n'est compté ni dans "
+        "l'accord ni dans le niveau de preuve."),
     "caveat.eval_synth_fit": (
         "{design} : le contrôle synthétique ne suit pas le secteur d'assez près avant le "
-        "démarrage ; non compté dans l'accord ni dans le niveau de preuve."),
+        "démarrage ; ce plan n'est compté ni dans l'accord ni dans le niveau de preuve."),
     "caveat.eval_survey_reliability": (
         "{design} : au moins une cellule de l'enquête est trop petite ou trop imprécise pour "
         "être publiée ; résultat d'enquête à interpréter avec prudence."),
@@ -1009,8 +1016,9 @@ TEXT: dict[str, str] = {
                         "permettent pas de conclure."),
     "eval.agree.single": ("Un seul plan crédible a pu être utilisé ({design}) : rien ne permet "
                           "de le recouper."),
-    "eval.agree.agree": ("Les {n} plans crédibles concordent ({designs}) : chaque intervalle "
-                         "contient les variations de {lo} à {hi}."),
+    "eval.agree.agree": ("Les {n} plans crédibles concordent ({designs}) : tous leurs "
+                         "intervalles contiennent les variations comprises entre {lo} et "
+                         "{hi}."),
     "eval.agree.disagree": ("Les plans divergent : les intervalles « {a} » ({a_est}) et "
                             "« {b} » ({b_est}) ne se recouvrent pas ; l'un des deux au moins "
                             "est biaisé."),
@@ -1035,8 +1043,8 @@ TEXT: dict[str, str] = {
     "eval.sms.3": "une comparaison avec des secteurs comparables sans le partenariat",
     "eval.sms.4": "de nombreux secteurs avec et sans le partenariat, comparés",
     "eval.sms.text": ("Les éléments de preuve atteignent le niveau {level} de l'échelle de "
-                      "Maryland (Scientific Methods Scale) : le plan le plus solide qui a passé "
-                      "ses vérifications est : {design} ({meaning})."),
+                      "Maryland (Scientific Methods Scale) : le plan le plus solide ayant passé "
+                      "ses vérifications est « {design} » ({meaning})."),
     "eval.sms.scale": ("Échelle de Maryland (Sherman et al. 1997) : 1 corrélation à un instant "
                        "donné ; 2 avant/après sans comparaison ; 3 avant/après avec des secteurs "
                        "de comparaison comparables ; 4 de nombreux secteurs avec et sans le "
@@ -1048,7 +1056,7 @@ TEXT: dict[str, str] = {
     "eval.buffer.diffusion": ("Dans les zones tampons, la délinquance a baissé d'environ {n} "
                               "faits de plus que dans leurs secteurs de comparaison (IC à "
                               "{level} % de {lo} à {hi}) : diffusion des bénéfices."),
-    "eval.buffer.unclear": ("Dans les zones tampons, la variation face à leurs secteurs de "
+    "eval.buffer.unclear": ("Dans les zones tampons, la variation par rapport à leurs secteurs de "
                             "comparaison (IC à {level} % de {lo} à {hi} faits) ne montre ni "
                             "déplacement ni diffusion nets."),
     "eval.survey.clear": ("Habitants qui ne se sentent pas en sécurité le soir : {est} points "
@@ -1065,7 +1073,7 @@ TEXT: dict[str, str] = {
     "eval.comparison.intro": ("Les effets sur la délinquance sont donnés en variation en "
                               "pourcentage par rapport à ce que chaque plan estime qu'il se "
                               "serait passé ; le test de déplacement compte des faits dans les "
-                              "zones tampons et l'enquête des points de pourcentage."),
+                              "zones tampons, et l'enquête, des points de pourcentage."),
     "eval.comparison.overlap": ("Deux plans sont dits concordants quand leurs intervalles se "
                                 "recouvrent. C'est un critère indulgent : des intervalles qui "
                                 "se recouvrent ne prouvent pas que les plans donnent la même "
@@ -1103,13 +1111,13 @@ TEXT: dict[str, str] = {
     "eval.methods.did": "Méthodes : double différence",
     "eval.methods.staggered_did": "Méthodes : double différence par cohorte et période",
     "eval.forest.common": "valeurs contenues dans chaque intervalle crédible",
-    "eval.forest.not_credible": "* creux, gris : échoue à sa propre vérification, non compté",
+    "eval.forest.not_credible": "* rond vide, en gris : vérifications non passées, non compté",
     "eval.evidence": "Niveau de preuve",
     "eval.emmie": "Synthèse EMMIE",
     "eval.emmie.intro": ("EMMIE (Johnson, Tilley & Bowers 2015) pose cinq questions à toute "
                          "évaluation de prévention. L'effet vient des plans ci-dessus ; le "
                          "mécanisme, les modérateurs et la mise en œuvre sont le compte rendu "
-                         "des évaluateurs ; l'économie utilise le coût qu'ils ont donné."),
+                         "des évaluateurs ; l'économie utilise le coût qu'ils ont indiqué."),
     "eval.emmie.part": "Question",
     "eval.emmie.finding": "Ce que dit cette évaluation",
     "eval.emmie.effect": "Effet",
@@ -1117,36 +1125,36 @@ TEXT: dict[str, str] = {
     "eval.emmie.moderators": "Modérateurs",
     "eval.emmie.implementation": "Mise en œuvre",
     "eval.emmie.economics": "Économie",
-    "eval.emmie.missing": "Non documenté par les évaluateurs.",
-    "eval.emmie.no_cost": ("Aucun coût n'a été donné (paramètre cost) : le coût par fait évité "
-                           "n'est pas calculé."),
+    "eval.emmie.missing": "Les évaluateurs n'en ont rien dit.",
+    "eval.emmie.no_cost": ("Aucun coût n'a été indiqué (paramètre cost) : le coût par fait "
+                           "évité n'est pas calculé."),
     "eval.emmie.no_effect": "Coût {cost} ; aucun plan crédible, donc pas de coût par fait évité.",
-    "eval.emmie.none_prevented": ("Coût {cost}. L'estimation par {design} chiffre à {prevented} "
-                                  "le nombre de faits évités ({noun}) "
-                                  "(IC à {level} % de {p_lo} à {p_hi}) : aucun fait évité ne "
-                                  "peut être revendiqué, donc pas de coût par fait évité."),
-    "eval.emmie.cost": ("Coût {cost}. L'estimation par {design} chiffre à {prevented} le "
-                        "nombre de faits évités ({noun}) (IC à "
-                        "{level} % de {p_lo} à {p_hi}) : {per} par fait évité ({lo} à {hi})."),
-    "eval.emmie.cost_unbounded": ("Coût {cost}. L'estimation par {design} chiffre à {prevented} "
-                                  "le nombre de faits évités ({noun}) "
-                                  "(IC à {level} % de {p_lo} à {p_hi}) : {per} par fait évité, "
-                                  "au moins {lo} ; l'intervalle inclut l'absence de fait évité, "
-                                  "donc pas de borne supérieure."),
+    "eval.emmie.none_prevented": ("Coût {cost}. Selon le plan « {design} », le nombre de faits "
+                                  "évités ({noun}) est estimé à {prevented} (IC à {level} % de "
+                                  "{p_lo} à {p_hi}) : aucun fait évité ne peut être revendiqué, "
+                                  "donc pas de coût par fait évité."),
+    "eval.emmie.cost": ("Coût {cost}. Selon le plan « {design} », le nombre de faits évités "
+                        "({noun}) est estimé à {prevented} (IC à {level} % de {p_lo} à {p_hi}), "
+                        "soit {per} par fait évité ({lo} à {hi})."),
+    "eval.emmie.cost_unbounded": ("Coût {cost}. Selon le plan « {design} », le nombre de faits "
+                                  "évités ({noun}) est estimé à {prevented} (IC à {level} % de "
+                                  "{p_lo} à {p_hi}), soit {per} par fait évité (au moins "
+                                  "{lo}) ; l'intervalle inclut l'absence de fait évité, donc pas "
+                                  "de borne supérieure."),
     "eval.figures": "Chaque plan en détail",
     "ind.survey.did.title": "Évolution face aux autres secteurs enquêtés",
     "ind.survey.did.clear": (
-        "Entre la vague {before} et la vague {after}, la part d'habitants qui ne se sentent "
-        "pas en sécurité dans les secteurs choisis a varié de {est} points par rapport "
-        "aux autres secteurs enquêtés (double différence, IC à {level} % de {lo} à {hi} ; "
-        "{method})."),
+        "Entre la vague « {before} » et la vague « {after} », la part d'habitants qui ne se "
+        "sentent pas en sécurité dans les secteurs choisis a varié de {est} points par "
+        "rapport aux autres secteurs enquêtés (double différence, IC à {level} % de {lo} à "
+        "{hi} ; {method})."),
     "ind.survey.did.unclear": (
-        "Entre la vague {before} et la vague {after}, la part d'habitants qui ne se sentent "
-        "pas en sécurité dans les secteurs choisis a varié de {est} points par rapport "
-        "aux autres secteurs enquêtés (double différence, IC à {level} % de {lo} à {hi} ; "
-        "{method}) : indiscernable d'une absence d'écart."),
+        "Entre la vague « {before} » et la vague « {after} », la part d'habitants qui ne se "
+        "sentent pas en sécurité dans les secteurs choisis a varié de {est} points par "
+        "rapport aux autres secteurs enquêtés (double différence, IC à {level} % de {lo} à "
+        "{hi} ; {method}) : indiscernable d'une absence d'écart."),
     "ind.survey.did.suppressed": (
-        "L'évolution entre la vague {before} et la vague {after} face aux autres secteurs "
+        "L'évolution entre la vague « {before} » et la vague « {after} » face aux autres secteurs "
         "enquêtés n'est pas montrée : au moins une de ses cellules est trop petite ou trop "
         "imprécise."),
     # -- evaluation: always-treated areas, failed designs, cohorts named, rows by design --
@@ -1160,7 +1168,7 @@ TEXT: dict[str, str] = {
         "que ce soit ; il est écarté de tous les plans."),
     "caveat.eval_its_first_cohort_one": (
         "Le partenariat a démarré à {n_starts} dates différentes ; la série temporelle "
-        "interrompue suit le secteur parti le premier, {area}, en {start}."),
+        "interrompue suit le premier secteur entré, {area}, en {start}."),
     "caveat.eval_not_run_its": (
         "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
         "anglais : {message}). Il lui faut assez de périodes avant le premier démarrage "
@@ -1174,7 +1182,7 @@ TEXT: dict[str, str] = {
     "caveat.eval_not_run_synth": (
         "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
         "anglais : {message}). Il construit le contrefactuel du secteur à partir des "
-        "secteurs de comparaison, qui doivent avoir la variable à chaque période (les "
+        "secteurs de comparaison, qui doivent avoir l'indicateur à chaque période (les "
         "choisir avec le paramètre comparison)."),
     "caveat.eval_not_run_wdd": (
         "Le plan « {design} » n'a pas pu être estimé sur ces données (message technique, en "
@@ -1197,11 +1205,11 @@ TEXT: dict[str, str] = {
     "caveat.eval_autocorrelation": (
         "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
         "les intervalles de confiance de ce plan sont probablement trop étroits ; mieux vaut "
-        "se fier aux plans avec secteurs de comparaison (avec des données mensuelles, "
-        "seasonality month peut en rendre compte)."),
+        "se fier aux plans avec secteurs de comparaison (avec des données mensuelles, le "
+        "paramètre seasonality month peut en rendre compte)."),
     "caveat.eval_overdispersion": (
         "Les comptages sont surdispersés (dispersion {dispersion:.2f}, p {p:p}) : les "
-        "intervalles de Poisson sont trop étroits. Choisissez family quasipoisson ou negbin."),
+        "intervalles de Poisson sont trop étroits. Choisissez family quasipoisson ou negbin (paramètre family du rapport)."),
     "eval.always_treated_areas": "Écartés (dans le partenariat dès la première période)",
     # -- h-words : périodes comptées, pluriels (ticket 14) -----------------------------------
     "ind.periods.M": "{n} mois",
@@ -1210,12 +1218,14 @@ TEXT: dict[str, str] = {
     "ind.periods.W": "{n} {n:semaine|semaines}",
     "ind.periods.D": "{n} {n:jour|jours}",
     "eval.emmie.more": (
-        "Coût {cost}. L'estimation par {design} donne {more} faits en plus ({noun}) qu'en "
-        "l'absence du partenariat (IC à {level} % de {m_lo} à {m_hi} en plus) : aucun fait "
+        "Coût {cost}. Selon le plan « {design} », l'estimation donne {more} faits en plus "
+        "({noun}) qu'en l'absence du partenariat (IC à {level} % de {m_lo} à {m_hi} en plus) : "
+        "aucun fait "
         "évité ne peut être revendiqué, donc pas de coût par fait évité."),
     "eval.emmie.more_unclear": (
-        "Coût {cost}. L'estimation par {design} donne {more} faits en plus ({noun}) qu'en "
-        "l'absence du partenariat (IC à {level} % de {m_lo} en moins à {m_hi} en plus) : "
+        "Coût {cost}. Selon le plan « {design} », l'estimation donne {more} faits en plus "
+        "({noun}) qu'en l'absence du partenariat (IC à {level} % de {m_lo} en moins à {m_hi} "
+        "en plus) : "
         "aucun fait évité ne peut être revendiqué, donc pas de coût par fait évité."),
     "caveat.rate_change_wald_zero": (
         "{n} {n:ligne a|lignes ont} un nombre nul : l'intervalle de Wald est (0, inf) ; "
@@ -1229,11 +1239,11 @@ TEXT: dict[str, str] = {
         "trouvées : {seen}. Vérifiez les libellés."),
     "plot.rates.rate": "Taux",
     # -- h-did: clustering, weights, exposure, one treated cluster, auto control group --
-    'caveat.cs_control_auto': 'Secteurs jamais traités : {n}, moins que les {threshold} nécessaires pour leur comparer chaque cohorte (règle de did sous R) : leurs propres variations passeraient pour des effets. Chaque cohorte est donc comparée aux secteurs pas encore traités à la date considérée (et à ceux jamais traités) — groupe de comparaison not_yet_treated.',
-    'caveat.inference_one_treated_ri': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La valeur p vient d'une inférence par randomisation (le partenariat attribué tour à tour à chaque secteur de comparaison) et l'intervalle de l'inversion de ce test pour un effet constant.",
-    'caveat.inference_one_treated_no_ci': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La valeur p vient d'une inférence par randomisation (le partenariat attribué tour à tour à chaque secteur de comparaison) ; aucun intervalle de confiance n'est donné. Pour un intervalle, modélisez des taux avec family='ols' et une exposition, ou utilisez le contrôle synthétique.",
-    'caveat.inference_one_treated_none': "Une seule grappe traitée : ni l'inférence robuste par grappe ni le bootstrap sauvage ne sont valides, donc ni valeur p ni intervalle ne sont donnés. Indiquez les colonnes de secteur et de période (modèle à effets fixes) pour une inférence par randomisation, ou utilisez le contrôle synthétique.",
-    'staggered.methods.cluster': "Erreurs-types issues des fonctions d'influence, sommées au sein de chaque grappe {cluster} ({n} grappes).",
+    'caveat.cs_control_auto': 'Il y a {n} {n:secteur jamais traité|secteurs jamais traités}, moins que les {threshold} nécessaires pour leur comparer chaque cohorte (règle du package did sous R) : leurs propres variations passeraient pour des effets. Chaque cohorte est donc comparée aux secteurs pas encore traités à la date considérée (et à ceux jamais traités) — groupe de comparaison not_yet_treated.',
+    'caveat.inference_one_treated_ri': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La valeur p vient d'une inférence par permutation (le partenariat attribué tour à tour à chaque secteur de comparaison), et l'intervalle de l'inversion de ce test pour un effet constant.",
+    'caveat.inference_one_treated_no_ci': "Une seule grappe traitée : le bootstrap sauvage par grappe et les intervalles robustes par grappe ne sont pas valides avec une seule grappe traitée (MacKinnon et Webb 2017). La valeur p vient d'une inférence par permutation (le partenariat attribué tour à tour à chaque secteur de comparaison) ; aucun intervalle de confiance n'est donné. Pour un intervalle, modélisez des taux avec family='ols' et une exposition, ou utilisez le contrôle synthétique.",
+    'caveat.inference_one_treated_none': "Une seule grappe traitée : ni l'inférence robuste par grappe ni le bootstrap sauvage ne sont valides, donc ni valeur p ni intervalle ne sont donnés. Indiquez les colonnes de secteur et de période (modèle à effets fixes) pour une inférence par permutation, ou utilisez le contrôle synthétique.",
+    'staggered.methods.cluster': "Erreurs-types issues des fonctions d'influence, sommées par grappe (colonne {cluster}, {n} grappes).",
     'staggered.methods.weights': 'Les secteurs sont pondérés par {weights} (une valeur par secteur) dans chaque comparaison par groupe et période et dans les parts des cohortes des moyennes.',
     'staggered.methods.unweighted': 'Chaque secteur compte autant (pas de pondération).',
     'staggered.methods.auto': 'Le groupe de comparaison a été choisi automatiquement : {control}.',
@@ -1241,28 +1251,28 @@ TEXT: dict[str, str] = {
     'did.methods.offset': "Le modèle de Poisson a log({exposure}) comme terme de décalage (offset) : l'effet est un rapport de taux par unité de {exposure}, donc la croissance de {exposure} n'est pas comptée comme un effet.",
     'did.methods.rate': 'La variable est modélisée comme un taux : {outcome} divisé par {exposure}.',
     # -- h-synth : saisonnalité (série interrompue), donneurs et contrôles (contrôle synthétique) --
-    "caveat.synth_left_out_exclude": "Écartés des donneurs à la demande (exclude) : {units}.",
+    "caveat.synth_left_out_exclude": "Écartés des donneurs à votre demande (paramètre exclude) : {units}.",
     "caveat.synth_left_out_treated": (
         "Écartés des donneurs parce que la colonne {column} les marque comme traités à une "
         "période des données : {units}. Un donneur soumis au même type d'intervention ferait "
         "absorber l'effet par le contrôle synthétique."),
     "synth.headline.empty": (
-        "Après le démarrage, le nombre de {noun} du secteur du partenariat s'est écarté de "
-        "son contrôle synthétique de {est} par {freq_name} en moyenne ; valeur p par "
-        "permutation {p} face à {n} secteurs placebo. L'écart varie trop d'une période à "
-        "l'autre pour qu'un effet constant s'ajuste : il n'y a donc pas d'intervalle à {level} % ; lisez les écarts "
+        "Après le démarrage, l'écart moyen entre le secteur du partenariat et son contrôle "
+        "synthétique est de {est} {noun} par {freq_name} ; valeur p par permutation {p} face "
+        "à {n} {n:secteur placebo|secteurs placebo}. L'écart varie trop d'une période à l'autre pour qu'un effet "
+        "constant s'ajuste : il n'y a donc pas d'intervalle à {level} % ; lisez les écarts "
         "période par période dans la figure."),
     "synth.uncertainty.few": (
-        "Avec {n} secteurs placebo, la plus petite valeur p possible est {p_min} : ce test ne "
+        "Avec {n} {n:secteur placebo|secteurs placebo}, la plus petite valeur p possible est {p_min} : ce test ne "
         "peut distinguer aucun effet du hasard."),
     "synth.plot.trimmed": (
-        "Non montrés : {n} des {total} secteurs placebo dont l'ajustement avant le début est "
+        "Non montrés : {n} des {total} secteurs placebo dont l'ajustement avant le démarrage est "
         "mauvais (erreur quadratique moyenne de prédiction plus de {times} fois celle de "
         "{area}, comme chez Abadie, Diamond et Hainmueller 2010)."),
     "synth.plot.treated_areas": "les secteurs du partenariat",
     "synth.check.placebo_space": (
         "Placebo dans l'espace — rapport RMSPE après/avant {statistic:.2f}, comparé à {n} "
-        "secteurs placebo : valeur p par permutation {p}."),
+        "{n:secteur placebo|secteurs placebo} : valeur p par permutation {p}."),
     "synth.check.stands_out": "l'écart se distingue des secteurs placebo",
     "synth.check.not_out": "l'écart ne se distingue pas des secteurs placebo",
     "synth.check.few": "trop peu de secteurs placebo pour conclure",

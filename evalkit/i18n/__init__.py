@@ -49,6 +49,8 @@ def format_number(value: float, lang: str, spec: str) -> str:
             text = text.rstrip("0").rstrip(".")
     if lang == "fr":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", _NNBSP)
+        if text.endswith("%"):  # a ``%`` spec: 12,5 % as French writes it
+            text = text[:-1] + _NNBSP + "%"
     return text
 
 

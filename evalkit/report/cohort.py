@@ -108,8 +108,8 @@ def header(results: Sequence[EvaluationResult], *, lang: Lang, title: str = "",
     rows = [("report.who", partnership),
             ("cohort.cohort", t("cohort.people", lang, n=int(s["n_treated"]))),
             ("cohort.pool", t("cohort.people", lang, n=int(s["n_comparison"]))),
-            ("cohort.measures", "; ".join(t(f"cohort.measure.{r.spec['outcome_type']}", lang)
-                                          for r in results))]
+            ("cohort.measures", (" ; " if lang == "fr" else "; ").join(
+                t(f"cohort.measure.{r.spec['outcome_type']}", lang) for r in results))]
     return title_block(title or t("cohort.title", lang), rows, lang=lang)
 
 

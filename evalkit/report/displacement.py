@@ -11,7 +11,7 @@ import math
 import pandas as pd
 from matplotlib.figure import Figure
 
-from evalkit.i18n import Caveat, Lang, format_significant, outcome_name, t
+from evalkit.i18n import Caveat, Lang, format_p, format_significant, outcome_name, t
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import section, title_block
@@ -132,7 +132,7 @@ def effects_section(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *,
     sep = " à " if lang == "fr" else " to "
     rows = [[t(f"disp.part.{r['part']}", lang), _crimes(r["estimate"], lang),
              f"{_crimes(r['ci_low'], lang)}{sep}{_crimes(r['ci_high'], lang)}",
-             format_significant(r["p_value"], lang) if "p_value" in r else "–"]
+             format_p(r["p_value"], lang) if "p_value" in r else "–"]
             for _, r in parts.iterrows()]
     wdd_table = table(pd.DataFrame(rows), headers=[
         t("report.table.term", lang), t("disp.col.crimes", lang),

@@ -309,7 +309,7 @@ def _same_precision(values: list[float], lang: str) -> list[str]:
     out = []
     for v in values:
         text = format_number(v, lang, f",.{decimals}f") if math.isfinite(v) else "–"
-        out.append(f"+{text}" if v > 0 and text.strip("0,.") else text)
+        out.append(f"+{text}" if 0 < v < math.inf and text.strip("0,.") else text)
     return out
 
 
@@ -453,7 +453,9 @@ def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult |
     seed = result.provenance.get("seed") if result is not None else None
     if seed is not None:
         parts.append(tag("p", t("report.seed", lang, seed=str(seed))))
-    date = (today or _dt.date.today()).isoformat()
+    from babel.dates import format_date
+
+    date = format_date(today or _dt.date.today(), format="long", locale=lang)
     if rule is not None:
         parts.append(tag("p", rule.text(lang), cls="evalkit-footer"))
     parts.append(tag("p", t("report.generated", lang, version=__version__, date=date),

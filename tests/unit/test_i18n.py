@@ -118,3 +118,10 @@ def test_french_reads_as_french():
     assert t("caveat.units_summed", "fr", n=1) == "1 secteur additionné dans la série traitée."
     assert t("caveat.dropped_missing", "fr", n=1, columns="x").startswith("1 ligne écartée")
     assert "\u202f:" in t("ind.title", "fr", area="Centre")  # French typography
+
+
+def test_french_percent_formats_take_a_narrow_space():
+    from evalkit.i18n import format_number
+
+    assert format_number(0.125, "fr", ".1%") == "12,5\u202f%"
+    assert format_number(0.125, "en", ".1%") == "12.5%"

@@ -344,11 +344,11 @@ TEXT: dict[str, str] = {
     "caveat.autocorrelation_ols": (
         "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p {p:p}): "
         "confidence intervals are likely too narrow. Re-run with se='ar1' (GLS with AR(1) "
-        "errors), add seasonality, or use a control series."),
+        "errors) or use a control series; if the model has no seasonality, try adding it."),
     "caveat.autocorrelation_counts": (
         "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p {p:p}): "
-        "confidence intervals are likely too narrow. Re-run with se='hac', add seasonality, "
-        "or use a control series."),
+        "confidence intervals are likely too narrow. Re-run with se='hac' or use a control "
+        "series; if the model has no seasonality, try adding it."),
     "caveat.autocorrelation_hac": (
         "The residuals remain autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p {p:p}); "
         "Newey–West intervals are known to be too narrow on short autocorrelated series. "

@@ -365,11 +365,13 @@ TEXT: dict[str, str] = {
     "caveat.autocorrelation_ols": (
         "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
         "les intervalles de confiance sont probablement trop étroits. Relancez avec "
-        "se='ar1' (MCG avec erreurs AR(1)), ajoutez la saisonnalité ou une série témoin."),
+        "se='ar1' (MCG avec erreurs AR(1)) ou ajoutez une série témoin ; si le modèle n'a "
+        "pas de saisonnalité, essayez de l'ajouter."),
     "caveat.autocorrelation_counts": (
         "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
         "les intervalles de confiance sont probablement trop étroits. Relancez avec "
-        "se='hac', ajoutez la saisonnalité ou une série témoin."),
+        "se='hac' ou ajoutez une série témoin ; si le modèle n'a pas de saisonnalité, "
+        "essayez de l'ajouter."),
     "caveat.autocorrelation_hac": (
         "Les résidus restent autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) ; "
         "les intervalles de Newey–West sont connus pour être trop étroits sur des séries "
@@ -631,8 +633,8 @@ TEXT: dict[str, str] = {
         "{freq_name}, avec {seasonality_text}{exposure_text}."),
     "its.design.fit": (
         "Elle convient ici car le partenariat a démarré à une date connue ({intervention}) et "
-        "{n_pre} {freq_plural} de données sont disponibles avant (au moins 24 mois sont "
-        "recommandés)."),
+        "{n_pre} {freq_plural} de données sont disponibles avant (au moins 24 mois de données "
+        "mensuelles, ou 8 points de données trimestrielles ou annuelles, sont recommandés)."),
     "its.design.weakness": (
         "Sa principale faiblesse : tout autre changement survenu au même moment (une autre "
         "politique, une modification des pratiques d'enregistrement) est attribué au "

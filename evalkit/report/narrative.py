@@ -133,11 +133,15 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
             key, pct, lo, hi = "rise", (ratio - 1) * 100, (lo_r - 1) * 100, (hi_r - 1) * 100
         else:
             key, pct, lo, hi = "unclear", (ratio - 1) * 100, (lo_r - 1) * 100, (hi_r - 1) * 100
-        signed = round_percent(pct)
+        def sign(value: float) -> str:  # a change that may go either way carries its sign
+            value = round_percent(value)
+            text = format_number(value, lang, "g")
+            return f"+{text}" if value > 0 else text
+
+        bounds = ({"lo": sign(lo), "hi": sign(hi)} if key == "unclear"
+                  else {"lo": round_percent(lo), "hi": round_percent(hi)})
         sentence = t(f"{prefix}.headline.{key}", lang, outcome=name, level=level,
-                     pct=round_percent(pct), lo=round_percent(lo), hi=round_percent(hi),
-                     signed=f"+{format_number(signed, lang, 'g')}" if signed > 0
-                     else format_number(signed, lang, "g"), **extra)
+                     pct=round_percent(pct), signed=sign(pct), **bounds, **extra)
         sentence = sentence[0].upper() + sentence[1:]
     clear = clear and not row["p_value"] >= float(result.spec.get("alpha", 0.05))
     note = t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang, level=level)

@@ -110,6 +110,10 @@ def _exposure(values: MutableMapping[str, Any], columns: Sequence[str]) -> None:
         named = [c for c in columns if c.lower() in _POPULATION_NAMES]
         if len(named) == 1:
             values["exposure"] = named[0]
+        elif named:
+            raise _need("exposure", "several columns could be the population the counts are "
+                        "modelled against", named, "add -p exposure COLUMN (or -p exposure "
+                        "none for no offset).")
 
 
 def _infer_time(df: pd.DataFrame) -> str:

@@ -105,3 +105,10 @@ def test_a_french_notebook_shows_estimator_warnings_in_french(tmp_path):
     assert lines, proc.stderr
     for line in lines:
         assert not re.search(r"\b(the|with|only|are)\b", line), line
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_an_unclear_change_shows_both_bounds_with_their_sign(unclear_its, lang):
+    """A change that may go either way reads "-6 % to +45 %", as in the results table."""
+    text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang))
+    assert re.search(r"-\d+(?:[.,]\d+)?\u202f?% (?:to|à) \+\d", text), text

@@ -39,14 +39,6 @@ def test_sample_values_apply_only_without_data(single):
     none = prepare("its", {"data": str(single), "outcome": "burglary", "intervention": "2021-06",
                            "exposure": "none"})
     assert none["exposure"] == ""
-
-
-def test_two_population_columns_must_be_chosen(tmp_path, city):
-    path = tmp_path / "two.csv"
-    city.assign(pop=city["population"]).to_csv(path, index=False)
-    with pytest.raises(TemplateParameterError, match=r"'exposure' is needed: several columns.*"
-                       r"'population', 'pop'.*-p exposure none"):
-        prepare("did", {"data": str(path), "outcome": "burglary"})
     assert own["time"] == "month" and own["seasonality"] == "month"
 
 
@@ -211,3 +203,11 @@ def test_validate_checks_the_treatment_and_names_spreadsheet_lines(tmp_path, cit
     assert "2 problems found" in proc.stderr
     assert "line 7 (burglary -1)" in proc.stderr  # header is line 1, row 5 is line 7
     assert "absorbing treatment" in proc.stderr and treated in proc.stderr
+
+
+def test_two_population_columns_must_be_chosen(tmp_path, city):
+    path = tmp_path / "two.csv"
+    city.assign(pop=city["population"]).to_csv(path, index=False)
+    with pytest.raises(TemplateParameterError, match=r"'exposure' is needed: several columns.*"
+                       r"'population', 'pop'.*-p exposure none"):
+        prepare("did", {"data": str(path), "outcome": "burglary"})

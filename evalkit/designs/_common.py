@@ -17,6 +17,9 @@ __all__ = ["COVID_WINDOW", "NEVER_TREATED", "as_list", "check_alpha", "check_cho
 
 #: Default COVID-19 disruption window (DOMAIN.md §4), inclusive months.
 COVID_WINDOW = ("2020-03", "2021-06")
+#: a linear model of counts with an exposure models the rate per this many units of exposure
+#: (per 100,000 residents, as crime rates are published), so that effects read as numbers
+RATE_PER = 100_000
 
 
 def as_list(value: str | Sequence[str] | None) -> list[str]:

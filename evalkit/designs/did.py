@@ -36,6 +36,7 @@ from evalkit.data.validate import (
     require_columns,
 )
 from evalkit.designs._common import (
+    RATE_PER,
     as_list,
     check_alpha,
     check_choice,
@@ -179,7 +180,7 @@ def did(
         if family == "poisson":
             offset = np.log(df[exposure].to_numpy(float))
         else:  # the rate per unit of exposure is the outcome
-            df = df.assign(**{outcome: df[outcome].astype(float) / df[exposure]})
+            df = df.assign(**{outcome: df[outcome].astype(float) / df[exposure] * RATE_PER})
     for c in covariates:
         check_numeric(df, c, nonnegative=False)
     if weights:
@@ -332,7 +333,7 @@ def did(
     spec = {"outcome": outcome, "design": "2x2" if mode == "2x2" else "twfe", "unit": unit,
             "time": time, "treatment": treatment, "treated": treated, "post": post,
             "covariates": covariates, "weights": weights, "exposure": exposure,
-            "outcome_scale": ("rate per unit of exposure" if exposure and family == "ols"
+            "outcome_scale": ("rate per 100,000 of exposure" if exposure and family == "ols"
                               else "count, offset log(exposure)" if exposure else None),
             "family": family,
             "cluster": cluster if se == "cluster" else None, "se": se, "vcov": method_text,
@@ -538,7 +539,7 @@ def event_study(
     check_numeric(df, outcome, nonnegative=False)
     if exposure:
         check_positive(df, exposure)
-        df = df.assign(**{outcome: df[outcome].astype(float) / df[exposure]})
+        df = df.assign(**{outcome: df[outcome].astype(float) / df[exposure] * RATE_PER})
     for c in covariates:
         check_numeric(df, c, nonnegative=False)
     if weights:
@@ -621,7 +622,7 @@ def event_study(
     spec = {"outcome": outcome, "design": "event_study", "unit": unit, "time": time,
             "cohort": cohort, "leads": -lo, "lags": hi, "reference": reference,
             "covariates": covariates, "weights": weights, "exposure": exposure,
-            "outcome_scale": "rate per unit of exposure" if exposure else None,
+            "outcome_scale": "rate per 100,000 of exposure" if exposure else None,
             "cluster": cluster, "se": "cluster",
             "vcov": f.vcov_label, "alpha": alpha, "freq": freq}
     n_units = int(unit_codes.max()) + 1

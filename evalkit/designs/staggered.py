@@ -53,6 +53,7 @@ from evalkit.data.validate import (
     require_columns,
 )
 from evalkit.designs._common import (
+    RATE_PER,
     as_list,
     check_alpha,
     check_choice,
@@ -290,7 +291,7 @@ def staggered_did(
             "control_group_requested": requested, "method": method,
             "estimator": _ESTIMATORS[method], "covariates": covariates, "weights": weights,
             "exposure": exposure,
-            "outcome_scale": "rate per unit of exposure" if exposure else None,
+            "outcome_scale": "rate per 100,000 of exposure" if exposure else None,
             "anticipation": anticipation, "base_period": base_period,
             "balance_e": balance_e, "bootstrap": bootstrap,
             "bootstrap_weights": "Mammen" if bootstrap is not None else None,
@@ -421,7 +422,7 @@ def _prepare(data, *, outcome: str, unit: str, time: str, cohort: str,
     y = check_numeric(df, outcome, nonnegative=False).to_numpy()
     if exposure:
         check_positive(df, exposure)
-        y = y / df[exposure].to_numpy(float)  # the rate per unit of exposure
+        y = y / df[exposure].to_numpy(float) * RATE_PER  # the rate per 100,000
     xs = [check_numeric(df, c, nonnegative=False).to_numpy() for c in covariates]
     if df[unit].isna().any():
         rows = list(df.index[df[unit].isna()][:5])

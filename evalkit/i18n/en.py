@@ -1159,7 +1159,7 @@ TEXT: dict[str, str] = {
     'staggered.methods.auto': 'The comparison group was chosen automatically: {control}.',
     'did.term.cohort_one': '{name} (from {g})',
     'did.methods.offset': 'The Poisson model has log({exposure}) as an offset: the effect is a ratio of rates per unit of {exposure}, so growth of {exposure} is not counted as an effect.',
-    'did.methods.rate': 'The outcome is modelled as a rate: {outcome} divided by {exposure}.',
+    'did.methods.rate': 'The outcome is modelled as a rate: {outcome} per 100,000 {exposure}.',
     # -- h-synth: ITS seasonality, synthetic-control donors and checks --
     "caveat.synth_left_out_exclude": "Left out of the donors as asked (exclude): {units}.",
     "caveat.synth_left_out_treated": (

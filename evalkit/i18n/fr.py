@@ -1251,7 +1251,7 @@ TEXT: dict[str, str] = {
     'staggered.methods.auto': 'Le groupe de comparaison a été choisi automatiquement : {control}.',
     'did.term.cohort_one': '{name} (depuis {g})',
     'did.methods.offset': "Le modèle de Poisson a log({exposure}) comme terme de décalage (offset) : l'effet est un rapport de taux par unité de {exposure}, donc la croissance de {exposure} n'est pas comptée comme un effet.",
-    'did.methods.rate': 'La variable est modélisée comme un taux : {outcome} divisé par {exposure}.',
+    'did.methods.rate': 'La variable est modélisée comme un taux : {outcome} pour 100 000 {exposure}.',
     # -- h-synth : saisonnalité (série interrompue), donneurs et contrôles (contrôle synthétique) --
     "caveat.synth_left_out_exclude": "Écartés des donneurs à votre demande (paramètre exclude) : {units}.",
     "caveat.synth_left_out_treated": (

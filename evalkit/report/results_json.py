@@ -38,8 +38,8 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
     template : str
         Template name.
     unit, time : str, optional
-        Columns counted for ``data.units`` / ``data.periods`` when no result carries them
-        (templates without estimates, such as ``indicators``).
+        Columns counted for ``data.units`` / ``data.periods`` in the data file (otherwise
+        the largest counts any result carries).
     parameters : mapping
         The run's parameters as given (after type conversion).
     data : DataFrame or path
@@ -69,9 +69,9 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         notes += [str(w) for w in res.warnings if str(w) not in notes]
     notes += [str(w) for w in warnings if str(w) not in notes]
     checks = [d for res in results for d in res.diagnostics] + list(diagnostics)
-    if unit and unit in table and not units:
+    if unit and unit in table:  # the data block describes the file the run read
         units = int(table[unit].nunique())
-    if time and time in table and not periods:
+    if time and time in table:
         periods = int(table[time].nunique())
     return json_safe({
         "schema": SCHEMA,

@@ -100,13 +100,20 @@ def _need(name: str, what: str, choices: Sequence[str], fix: str) -> TemplatePar
     )
 
 
-def _exposure(values: MutableMapping[str, Any], columns: Sequence[str]) -> None:
+def _exposure(values: MutableMapping[str, Any], df: pd.DataFrame) -> None:
     """A count model's offset: ``none`` for none; empty for the one population column, if any.
 
-    Without it a Poisson model of counts reads population growth as an effect."""
+    Without it a Poisson model of counts reads population growth as an effect. Only counts
+    (whole numbers) get one: an outcome that is already a rate must not be divided again."""
+    columns = [str(c) for c in df.columns]
+    outcome = values.get("outcome")
+    counts = False
+    if _given(outcome) and outcome in df:
+        s = pd.to_numeric(df[outcome], errors="coerce").dropna()
+        counts = bool(len(s)) and bool((s % 1 == 0).all())
     if str(values.get("exposure", "")).strip().lower() == "none":
         values["exposure"] = ""
-    elif not _given(values.get("exposure")) and values.get("family") != "ols":
+    elif not _given(values.get("exposure")) and values.get("family") != "ols" and counts:
         named = [c for c in columns if c.lower() in _POPULATION_NAMES]
         if len(named) == 1:
             values["exposure"] = named[0]
@@ -254,7 +261,7 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
             raise _need(name, param.help, columns if name in _COLUMNS + _COLUMN_LISTS else [],
                         f"add -p {name} VALUE.")
     if tpl.name in ("its", "did", "evaluation"):
-        _exposure(values, columns)
+        _exposure(values, df)
     _check_columns(df, values)
     if "outcome" in names and not _given(values.get("outcome")):
         counts = [c for c in columns if pd.api.types.is_numeric_dtype(df[c]) and not _binary(df[c])]

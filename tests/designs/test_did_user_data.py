@@ -247,12 +247,12 @@ def test_ols_exposure_models_the_rate():
     df = poisson_panel()
     r = quiet(ek.did, df, outcome="n", unit="unit", time="year", treatment="d",
               exposure="pop", inference="cluster")
-    ref = quiet(ek.did, df.assign(rate=df["n"] / df["pop"]), outcome="rate", unit="unit",
+    ref = quiet(ek.did, df.assign(rate=df["n"] / df["pop"] * 100_000), outcome="rate", unit="unit",
                 time="year", treatment="d", inference="cluster")
     assert r.effect("att")["estimate"] == pytest.approx(ref.effect("att")["estimate"])
     es = quiet(ek.event_study, df.assign(cohort=np.where(df["unit"] < 10, 2005, 0)),
                outcome="n", unit="unit", time="year", cohort="cohort", exposure="pop")
-    assert es.spec["outcome_scale"] == "rate per unit of exposure"
+    assert es.spec["outcome_scale"] == "rate per 100,000 of exposure"
     with pytest.raises(DataError, match="'pop' is an exposure"):
         quiet(ek.did, df.assign(pop=0.0), outcome="n", unit="unit", time="year",
               treatment="d", exposure="pop")

@@ -11,7 +11,7 @@ The public API (DESIGN.md §4)::
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from typing import TYPE_CHECKING, Any
 

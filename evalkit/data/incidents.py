@@ -27,13 +27,14 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_choice
-from evalkit.data.io import NA_VALUES, _sniff_sep, read_table
+from evalkit.data.io import NA_VALUES, _check_mixed, _sniff_sep, check_readable_file, read_table
 from evalkit.data.periods import _NAMES, _ORDER, _PANDAS, Freq, parse_period, to_periods
 from evalkit.data.presets import PRESETS, Preset, get_preset
 from evalkit.data.validate import _more, check_positive, check_unique
 from evalkit.errors import DataError, EvalkitWarning, SpecError
 
-__all__ = ["COLUMNS", "MAX_CELLS", "STATUSES", "panel_from_incidents", "write_panel"]
+__all__ = ["COLUMNS", "MAX_CELLS", "STATUSES", "escape_formula", "panel_from_incidents",
+           "write_panel"]
 
 Source = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 COLUMNS = ("unit_id", "period", "indicator", "count", "exposure", "exposure_type", "status",
@@ -119,12 +120,9 @@ def _expand(source: Source) -> list[Path]:
                                 f"{Path(text).resolve()}, but it has none. Fix: pass the folder "
                                 "that holds the downloaded files, or the files themselves.")
             paths += found
-        elif Path(text).is_file():
+        else:  # a missing, unreadable or special file (FIFO, link loop) has its own message
+            check_readable_file(Path(text), what="an incident file")
             paths.append(Path(text))
-        else:
-            raise DataError(f"Expected an incident file, but {Path(text).resolve()} does not "
-                            f"exist. Fix: check the path (relative paths start from "
-                            f"{Path.cwd()}).")
     unique = list(dict.fromkeys(p.resolve() for p in paths))
     for path in unique:
         if _kind(path) is None:
@@ -162,6 +160,7 @@ def _inspect(path: Path) -> _File:
         if exc.start >= len(head) - 3 and len(head) == 1 << 16:  # a character cut by the read
             text = head[: exc.start].decode("utf-8-sig")
         else:
+            _check_mixed(head[: head.rfind(b"\n") + 1] or head, path)
             encoding, text = "latin-1", head.decode("latin-1")
     if "\x00" in text:
         raise DataError(f"Expected a text table in {path}, but it looks binary. Fix: export the "
@@ -442,6 +441,7 @@ def _rows_sql(con: Any, groups: list[list[_File]], m: _Map, *,
                                      f"FROM {scan})").fetchall())
         else:
             types = dict.fromkeys(files[0].columns, "VARCHAR")
+        _check_types(files, m, types)
         raw, used, date, resolution = _date_sql(con, scan, m, types, who)
         resolutions.append(resolution)
         cat = _text_sql(m.category, types[m.category]) if m.category else _lit(_NO_CATEGORY)
@@ -450,6 +450,25 @@ def _rows_sql(con: Any, groups: list[list[_File]], m: _Map, *,
         parts.append(f"SELECT {_text_sql(m.unit, types[m.unit])} AS u, {cat} AS c, {raw} AS raw, "
                      f"{used} AS fb, {date} AS d{extra} FROM {scan}")
     return " UNION ALL ".join(parts), max(resolutions, key=_ORDER.__getitem__)
+
+
+def _nested(typ: str) -> bool:
+    return typ.endswith("]") or typ.startswith(("STRUCT", "MAP", "UNION"))
+
+
+def _check_types(files: list[_File], m: _Map, types: dict[str, str]) -> None:
+    """Refuse Parquet columns whose type cannot be a date, a label or a count: booleans
+    (a CSV's TRUE is refused the same way, as an unreadable date or a non-number) and
+    nested types (a list unit would become the label "[Centre]")."""
+    for column, role in m.needed().items():
+        typ = types.get(column, "VARCHAR")
+        if _nested(typ) or (typ == "BOOLEAN" and not role.startswith("withheld")):
+            kind = "true/false values" if typ == "BOOLEAN" else f"nested values ({typ})"
+            raise DataError(
+                f"Column '{column}' ({role}) of {_names(files)} must hold one "
+                f"{'date' if 'date' in role else 'value'} per row, but its type holds {kind}. "
+                "Fix: check the column mapping (date=, unit=, category=), or store one plain "
+                "value per row (flatten a list column).")
 
 
 def _number_sql(column: str, typ: str) -> tuple[str, str]:
@@ -1013,6 +1032,8 @@ def panel_from_incidents(
              _wide(got.cells, got.units, got.periods, got.names, matrix, kind))
     frame.attrs["ingest"] = {
         "files": [str(f.path) for f in files], "preset": m.preset.name if m.preset else None,
+        "exposure_file": (str(Path(exposure).expanduser().resolve())
+                          if isinstance(exposure, str | os.PathLike) else None),
         "columns": {"date": m.date, "unit": m.unit, "category": m.category},
         "freq": freq, "source": label, "source_vintage": source_vintage,
         "rows_read": got.total, "rows_used": got.total - sum(got.dropped.values()),
@@ -1149,6 +1170,91 @@ def _period_labels(periods: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=labels)
 
 
+# OWASP "CSV injection": a cell starting with one of these is run as a formula by
+# spreadsheet programs; a leading apostrophe makes them show it as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
+_MARKER = b"evalkit.panel"  # Parquet metadata key of the files write_panel writes
+_CSV_HEADER = "unit_id,period,"  # the first line of every CSV write_panel writes
+
+
+def escape_formula(text: object) -> object:
+    """Text that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP).
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading apostrophe, which spreadsheet programs show as text; plain numbers such as
+    ``-3`` or ``+1.5`` are left alone. Other values are returned unchanged.
+    """
+    if (isinstance(text, str) and text.startswith(_FORMULA_START)
+            and not _PLAIN_NUMBER.fullmatch(text)):
+        return "'" + text
+    return text
+
+
+def _escaped(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell and column name escaped by :func:`escape_formula`."""
+    out = table.rename(columns=lambda c: escape_formula(str(c)))
+    for column in out.columns:
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = values.cat.categories
+            if categories.dtype == object or pd.api.types.is_string_dtype(categories):
+                escaped = [escape_formula(c) for c in categories]
+                if escaped != list(categories):
+                    out[column] = values.cat.rename_categories(escaped)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[column] = values.map(escape_formula)
+    return out
+
+
+def _written_by_panel(out: Path) -> bool:
+    """Whether ``out`` carries the mark of a file :func:`write_panel` wrote."""
+    try:
+        if out.name.lower().endswith(".csv"):
+            with out.open("rb") as handle:
+                return handle.read(len(_CSV_HEADER)).decode("utf-8", "replace") == _CSV_HEADER
+        import pyarrow.parquet as pq
+
+        return _MARKER in (pq.read_schema(out).metadata or {})
+    except Exception:  # unreadable or not a table: not ours
+        return False
+
+
+def _same_file(a: Path, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_output(out: Path, inputs: list[str], overwrite: bool) -> None:
+    """Refuse any output that could destroy something evalkit panel did not write."""
+    if out.is_symlink():
+        raise SpecError(f"Expected a plain output file, but {out} is a symbolic link (to "
+                        f"{os.readlink(out)}); evalkit never writes through a link. Fix: "
+                        "name a new file, or remove the link first.")
+    if not os.path.lexists(out):
+        return
+    if out.is_dir():
+        raise SpecError(f"Expected an output file, but {out.resolve()} is a folder. Fix: name "
+                        "a file inside it, e.g. {}.".format(out / "panel.parquet"))
+    if any(_same_file(out, p) for p in inputs):
+        raise SpecError(f"Expected an output file other than the inputs, but {out} is one of "
+                        "them (inputs are never modified). Fix: choose another output name.")
+    if not out.is_file():
+        raise SpecError(f"Expected an output file, but {out.resolve()} is not a regular file "
+                        "(a FIFO, socket or device). Fix: name a new file.")
+    if not overwrite:
+        raise SpecError(f"Expected a new output file, but {out.resolve()} already exists. Fix: "
+                        "choose another name, or pass --overwrite (overwrite=True).")
+    if not _written_by_panel(out):
+        raise SpecError(
+            f"Expected --overwrite to replace a panel that evalkit panel wrote, but "
+            f"{out.resolve()} is not one (it lacks the {_MARKER.decode()!r} Parquet metadata, "
+            f"or a CSV header starting with {_CSV_HEADER!r}), so it is left alone. Fix: choose "
+            "another output name, or move that file away yourself.")
+
+
 def write_panel(frame: pd.DataFrame, path: str | os.PathLike[str], *,
                 overwrite: bool = False) -> Path:
     """Write a panel to ``.csv`` or ``.parquet`` atomically: whole or not at all.
@@ -1161,7 +1267,11 @@ def write_panel(frame: pd.DataFrame, path: str | os.PathLike[str], *,
     path : str or os.PathLike
         Output file, ending in ``.csv``, ``.parquet`` or ``.pq``; its folder is created.
     overwrite : bool, default False
-        Replace an existing file (never one of the panel's input files).
+        Replace an existing file, but only one that ``write_panel`` wrote: a Parquet file
+        with the ``evalkit.panel`` metadata key, or a CSV whose header starts with
+        ``unit_id,period,``. Never one of the panel's inputs (incident files and the
+        exposure file, however they are named: hard links count), a folder, a symbolic link
+        or anything else.
 
     Returns
     -------
@@ -1171,34 +1281,57 @@ def write_panel(frame: pd.DataFrame, path: str | os.PathLike[str], *,
     Raises
     ------
     SpecError
-        For another suffix, an existing file without ``overwrite``, or an input file.
+        For another suffix, an existing file without ``overwrite`` or not written by
+        ``write_panel``, an input file, a folder, a symbolic link, or a file that cannot be
+        written (the message gives the system's reason).
+
+    Notes
+    -----
+    The file is written to a hidden temporary file in the same folder, then renamed over
+    the output in one step (``os.replace``): a reader sees the old file or the new one,
+    never part of one. In a CSV, text that a spreadsheet would run as a formula (a unit,
+    indicator or other label starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return, except plain numbers such as ``-3``) is written with a leading apostrophe
+    (``'=HYPERLINK(...)``), as OWASP advises against CSV injection; Parquet keeps the text
+    as it is.
     """
     out = Path(path).expanduser()
     suffix = out.name.lower()
     if not suffix.endswith((".csv", *_PARQUET)):
         raise SpecError(f"Expected an output file ending in .csv or .parquet, but got "
                         f"'{out.name}'. Fix: name the output e.g. panel.parquet.")
-    inputs = {str(Path(p).resolve()) for p in frame.attrs.get("ingest", {}).get("files", [])}
-    if str(out.resolve()) in inputs:
-        raise SpecError(f"Expected an output file other than the inputs, but {out} is one of "
-                        "them (inputs are never modified). Fix: choose another output name.")
-    if out.exists() and not overwrite:
-        raise SpecError(f"Expected a new output file, but {out.resolve()} already exists. Fix: "
-                        "choose another name, or pass --overwrite (overwrite=True).")
+    ingest = frame.attrs.get("ingest", {})
+    inputs = [*ingest.get("files", []), *filter(None, [ingest.get("exposure_file")])]
+    _check_output(out, inputs, overwrite)
     table = frame.copy(deep=False)
     if isinstance(table["period"].dtype, pd.PeriodDtype):
         table["period"] = _period_labels(table["period"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    os.close(fd)
+    tmp = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        os.close(fd)
         if suffix.endswith(".csv"):
-            table.to_csv(tmp, index=False)
+            _escaped(table).to_csv(tmp, index=False)
         else:
-            table.to_parquet(tmp, index=False)
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            arrow = pa.Table.from_pandas(table, preserve_index=False)
+            arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}),
+                                                   _MARKER: b"1"})
+            pq.write_table(arrow, tmp)
         os.chmod(tmp, 0o644)
+        _check_output(out, inputs, overwrite)  # nothing changed while writing
         os.replace(tmp, out)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise SpecError(f"Expected to write {out.absolute()}, but the system refused: "
+                        f"{exc.strerror or exc}. Fix: check that the folder can be written "
+                        "and that the disk has space.") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return out

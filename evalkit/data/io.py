@@ -432,7 +432,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         import pyarrow.parquet as pq
 
         meta = pq.ParquetFile(path).metadata
-        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        # in memory every cell takes at least 8 bytes, however well it is encoded on disk
+        size = max(sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)),
+                   8 * meta.num_rows * meta.num_columns)
     except Exception as exc:
         raise DataError(
             f"Expected a Parquet file in {path}, but it could not be read: {exc}. Fix: check "
@@ -506,8 +508,8 @@ def read_table(
     -----
     Reading is bounded so that a wrong or hostile file fails with a message instead of
     exhausting memory: a file, or its decompressed content (``.gz``; the parts of an
-    ``.xlsx``; the uncompressed row groups of a Parquet file), may take at most
-    512 MiB, and compressed data may inflate at most 200 times (counted above 10 MiB).
+    ``.xlsx``; a Parquet file's row groups uncompressed, at least 8 bytes a cell), may take
+    at most 512 MiB, and compressed data may inflate at most 200 times (counted above 10 MiB).
     Raise the limits with the environment variables ``EVALKIT_MAX_BYTES`` (bytes) and
     ``EVALKIT_MAX_RATIO``.
     """

@@ -28,7 +28,15 @@ import pandas as pd
 
 from evalkit._checks import check_choice
 from evalkit.data.io import NA_VALUES, _check_mixed, _sniff_sep, check_readable_file, read_table
-from evalkit.data.periods import _NAMES, _ORDER, _PANDAS, Freq, parse_period, to_periods
+from evalkit.data.periods import (
+    _NAMES,
+    _ORDER,
+    _PANDAS,
+    Freq,
+    _check_tz,
+    parse_period,
+    to_periods,
+)
 from evalkit.data.presets import PRESETS, Preset, get_preset
 from evalkit.data.validate import _more, check_positive, check_unique
 from evalkit.errors import DataError, EvalkitWarning, SpecError
@@ -345,26 +353,61 @@ def _text_sql(column: str, typ: str) -> str:
     return f"CAST({c} AS VARCHAR)"
 
 
+# a time of day followed by a zone or a UTC offset: 2023-01-15T22:30:00Z, 2023-01-15 22:30+01
+_ZONED = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)$"
+
+
+def _zone_error(column: str, who: str, example: object) -> DataError:
+    return DataError(
+        f"Column '{column}' ({who}) holds times with a time zone or UTC offset (e.g. "
+        f"{example!r}), so the period of an incident near midnight depends on the zone the "
+        "data is meant in. Fix: pass tz= the zone of the data (e.g. tz='Europe/Paris', or "
+        "tz='UTC' to count the times in UTC).")
+
+
 def _one_date(con: Any, scan: str, column: str, typ: str, fmt: str | None,
-              who: str) -> tuple[str, str, Freq]:
-    """SQL for the text and the timestamp of one date column of any type; its resolution."""
+              who: str, tz: str | None) -> tuple[str, str, Freq]:
+    """SQL for the text and the timestamp of one date column of any type; its resolution.
+
+    Zoned times are converted to ``tz``; times without a zone are taken as local to it.
+    """
     c, text = _ident(column), _text_sql(column, typ)
+    if typ in ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"):
+        if tz is None:
+            example = _first(con, f"SELECT {text} FROM {scan} WHERE {c} IS NOT NULL LIMIT 1")
+            raise _zone_error(column, who, example[0][0] if example else typ)
+        return text, f"timezone({_lit(tz)}, {c})", "D"
     if typ == "DATE" or typ.startswith("TIMESTAMP"):
         return text, f"CAST({c} AS TIMESTAMP)", "D"
     if typ in _INTEGER:  # years
         return text, f"CASE WHEN {c} BETWEEN 1 AND 9999 THEN make_timestamp({c}, 1, 1, 0, 0, 0) END", "Y"  # noqa: E501
     fmt = fmt or _sniff_format(con, scan, text, column, who)
-    return text, _parse_sql(text, fmt), _resolution(fmt)
+    parsed = _parse_sql(text, fmt)
+    if fmt != "iso":
+        return text, parsed, _resolution(fmt)
+    zoned = f"regexp_matches({text}, {_lit(_ZONED)})"
+    if tz is not None:
+        return (text, f"CASE WHEN {zoned} THEN timezone({_lit(tz)}, TRY_CAST({text} AS "
+                      f"TIMESTAMPTZ)) ELSE {parsed} END", "D")
+    # without tz, zoned times are refused unless they are midnights as written (the offset
+    # then only says where the date was written); checked on a sample of the rows
+    timed = _first(con, f"SELECT x FROM (SELECT {text} AS x FROM {scan} WHERE {text} IS NOT "
+                        f"NULL LIMIT 2000) WHERE regexp_matches(x, {_lit(_ZONED)}) AND "
+                        f"CAST({_parse_sql('x', 'iso')} AS TIME) <> TIME '00:00:00' LIMIT 1")
+    if timed:
+        raise _zone_error(column, who, timed[0][0])
+    return text, parsed, "D"
 
 
 def _date_sql(con: Any, scan: str, m: _Map, types: dict[str, str],
-              who: str) -> tuple[str, str, str, Freq]:
+              who: str, tz: str | None) -> tuple[str, str, str, Freq]:
     """SQL for (date text, fallback-used flag, timestamp) and the dates' resolution."""
-    raw, date, resolution = _one_date(con, scan, m.date, types[m.date], m.date_format, who)
+    raw, date, resolution = _one_date(con, scan, m.date, types[m.date], m.date_format, who,
+                                      tz)
     if not m.fallback:
         return raw, "FALSE", date, resolution
     other, other_date, other_res = _one_date(con, scan, m.fallback, types[m.fallback],
-                                             m.date_format, who)
+                                             m.date_format, who, tz)
     return (f"coalesce({raw}, {other})", f"({raw} IS NULL AND {other} IS NOT NULL)",
             f"CASE WHEN {raw} IS NULL THEN {other_date} ELSE {date} END",
             max(resolution, other_res, key=_ORDER.__getitem__))
@@ -431,7 +474,7 @@ def _execute(con: Any, sql: str, *, progress: bool, desc: str) -> None:
 
 
 def _rows_sql(con: Any, groups: list[list[_File]], m: _Map, *,
-              who: str) -> tuple[str, Freq]:
+              who: str, tz: str | None = None) -> tuple[str, Freq]:
     """One SELECT over every file giving u, c, raw, fb, d (+ the aggregated columns)."""
     parts, resolutions = [], []
     for files in groups:
@@ -442,7 +485,7 @@ def _rows_sql(con: Any, groups: list[list[_File]], m: _Map, *,
         else:
             types = dict.fromkeys(files[0].columns, "VARCHAR")
         _check_types(files, m, types)
-        raw, used, date, resolution = _date_sql(con, scan, m, types, who)
+        raw, used, date, resolution = _date_sql(con, scan, m, types, who, tz)
         resolutions.append(resolution)
         cat = _text_sql(m.category, types[m.category]) if m.category else _lit(_NO_CATEGORY)
         extra = (_aggregated_sql(m.preset, types, cat)
@@ -900,6 +943,7 @@ def panel_from_incidents(
     progress: bool = True,
     threads: int | None = None,
     memory_limit: str | None = None,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Count incident files into a unit × period × indicator panel, inside DuckDB.
 
@@ -974,6 +1018,13 @@ def panel_from_incidents(
     memory_limit : str, optional
         DuckDB memory limit such as ``"2GB"`` (it spills to a temporary folder beyond);
         default: DuckDB's (80% of the RAM).
+    tz : str, optional
+        Time zone the incidents are counted in (``"Europe/Paris"``). Times stored with a
+        zone or UTC offset (``2023-01-31T23:30:00Z``, a Parquet timestamp with time zone)
+        are converted to it before their period is taken; times without a zone are taken as
+        local to it. Without ``tz``, such zoned times are an error (their period depends on
+        the zone), except midnights as written (``2023-02-01T00:00:00+01:00``), read at
+        their written date, as in :func:`evalkit.data.to_periods`.
 
     Returns
     -------
@@ -998,13 +1049,14 @@ def panel_from_incidents(
     if freq is not None:
         check_choice("freq", freq, _FREQS)
     files = [_inspect(path) for path in _expand(source)]
+    tz = _check_tz(tz)
     m = _mapping(preset, date, unit, category, date_format, files)
     _check_columns(files, m)
     who = f"preset {m.preset.name!r}" if m.preset else "date="
     spill = tempfile.mkdtemp(prefix="evalkit-duckdb-")
     con = _connect(threads, memory_limit, spill)
     try:
-        rows, resolution = _rows_sql(con, _groups(files), m, who=who)
+        rows, resolution = _rows_sql(con, _groups(files), m, who=who, tz=tz)
         freq = freq or ("M" if m.kind == "incidents" else resolution)
         if _ORDER[freq] < _ORDER[resolution] or (m.kind == "aggregated" and freq != resolution):
             raise DataError(

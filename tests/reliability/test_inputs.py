@@ -395,3 +395,33 @@ def test_chmod_000_file_is_a_data_error(tmp_path: Path) -> None:
             read_table(path)
     finally:
         path.chmod(0o600)
+
+
+# --------------------------------------------------------------------------- incident time zones
+
+def test_incident_times_in_utc_are_counted_in_tz(tmp_path: Path) -> None:
+    path = tmp_path / "z.csv"
+    path.write_text("d,u\n2023-01-31T23:30:00Z,A\n2023-02-01T10:00:00Z,A\n2023-01-15 10:00,A\n")
+    frame = panel_from_incidents(path, date="d", unit="u", progress=False, tz="Europe/Paris")
+    assert dict(zip(frame["period"].astype(str), frame["count"], strict=True)) == {
+        "2023-01": 1, "2023-02": 2}
+    with pytest.raises(DataError, match=r"Column 'd' \(date=\) holds times with a time zone or "
+                                        r"UTC offset \(e\.g\. '2023-01-31T23:30:00Z'\).*pass tz="):
+        panel_from_incidents(path, date="d", unit="u", progress=False)
+
+
+def test_incident_parquet_zoned_timestamps_need_tz(tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "z.parquet", pd.DataFrame({
+        "d": pd.to_datetime(["2023-01-31T23:30:00Z", "2023-02-01T10:00:00Z"]), "u": "A"}))
+    with pytest.raises(DataError, match="pass tz="):
+        panel_from_incidents(path, date="d", unit="u", progress=False)
+    frame = panel_from_incidents(path, date="d", unit="u", progress=False, tz="Europe/Paris")
+    assert frame["period"].astype(str).tolist() == ["2023-02"]
+    assert frame["count"].tolist() == [2]
+
+
+def test_incident_midnights_with_offset_keep_their_written_date(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("d,u\n2023-02-01T00:00:00+01:00,A\n2023-03-01T00:00:00+01:00,A\n")
+    frame = panel_from_incidents(path, date="d", unit="u", progress=False)
+    assert frame["period"].astype(str).tolist() == ["2023-02", "2023-03"]

@@ -179,7 +179,8 @@ def _kinds(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Masks of boolean cells and of nested cells (lists, dicts, arrays) of a column."""
     if pd.api.types.is_bool_dtype(s):
         return s.notna().to_numpy(), np.zeros(len(s), bool)
-    if s.dtype != object:
+    plain = ("string", "integer", "floating", "mixed-integer-float", "decimal", "empty")
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in plain:  # fast path
         return np.zeros(len(s), bool), np.zeros(len(s), bool)
     kinds = s.map(lambda v: 1 if isinstance(v, bool | np.bool_) else
                   2 if isinstance(v, list | tuple | dict | set | np.ndarray) else 0).to_numpy()

@@ -27,13 +27,22 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_choice
-from evalkit.data.io import NA_VALUES, _sniff_sep, read_table
-from evalkit.data.periods import _NAMES, _ORDER, _PANDAS, Freq, parse_period, to_periods
+from evalkit.data.io import NA_VALUES, _check_mixed, _sniff_sep, check_readable_file, read_table
+from evalkit.data.periods import (
+    _NAMES,
+    _ORDER,
+    _PANDAS,
+    Freq,
+    _check_tz,
+    parse_period,
+    to_periods,
+)
 from evalkit.data.presets import PRESETS, Preset, get_preset
 from evalkit.data.validate import _more, check_positive, check_unique
 from evalkit.errors import DataError, EvalkitWarning, SpecError
 
-__all__ = ["COLUMNS", "MAX_CELLS", "STATUSES", "panel_from_incidents", "write_panel"]
+__all__ = ["COLUMNS", "MAX_CELLS", "STATUSES", "escape_formula", "panel_from_incidents",
+           "write_panel"]
 
 Source = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 COLUMNS = ("unit_id", "period", "indicator", "count", "exposure", "exposure_type", "status",
@@ -119,12 +128,9 @@ def _expand(source: Source) -> list[Path]:
                                 f"{Path(text).resolve()}, but it has none. Fix: pass the folder "
                                 "that holds the downloaded files, or the files themselves.")
             paths += found
-        elif Path(text).is_file():
+        else:  # a missing, unreadable or special file (FIFO, link loop) has its own message
+            check_readable_file(Path(text), what="an incident file")
             paths.append(Path(text))
-        else:
-            raise DataError(f"Expected an incident file, but {Path(text).resolve()} does not "
-                            f"exist. Fix: check the path (relative paths start from "
-                            f"{Path.cwd()}).")
     unique = list(dict.fromkeys(p.resolve() for p in paths))
     for path in unique:
         if _kind(path) is None:
@@ -162,6 +168,7 @@ def _inspect(path: Path) -> _File:
         if exc.start >= len(head) - 3 and len(head) == 1 << 16:  # a character cut by the read
             text = head[: exc.start].decode("utf-8-sig")
         else:
+            _check_mixed(head[: head.rfind(b"\n") + 1] or head, path)
             encoding, text = "latin-1", head.decode("latin-1")
     if "\x00" in text:
         raise DataError(f"Expected a text table in {path}, but it looks binary. Fix: export the "
@@ -346,26 +353,61 @@ def _text_sql(column: str, typ: str) -> str:
     return f"CAST({c} AS VARCHAR)"
 
 
+# a time of day followed by a zone or a UTC offset: 2023-01-15T22:30:00Z, 2023-01-15 22:30+01
+_ZONED = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)$"
+
+
+def _zone_error(column: str, who: str, example: object) -> DataError:
+    return DataError(
+        f"Column '{column}' ({who}) holds times with a time zone or UTC offset (e.g. "
+        f"{example!r}), so the period of an incident near midnight depends on the zone the "
+        "data is meant in. Fix: pass tz= the zone of the data (e.g. tz='Europe/Paris', or "
+        "tz='UTC' to count the times in UTC).")
+
+
 def _one_date(con: Any, scan: str, column: str, typ: str, fmt: str | None,
-              who: str) -> tuple[str, str, Freq]:
-    """SQL for the text and the timestamp of one date column of any type; its resolution."""
+              who: str, tz: str | None) -> tuple[str, str, Freq]:
+    """SQL for the text and the timestamp of one date column of any type; its resolution.
+
+    Zoned times are converted to ``tz``; times without a zone are taken as local to it.
+    """
     c, text = _ident(column), _text_sql(column, typ)
+    if typ in ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"):
+        if tz is None:
+            example = _first(con, f"SELECT {text} FROM {scan} WHERE {c} IS NOT NULL LIMIT 1")
+            raise _zone_error(column, who, example[0][0] if example else typ)
+        return text, f"timezone({_lit(tz)}, {c})", "D"
     if typ == "DATE" or typ.startswith("TIMESTAMP"):
         return text, f"CAST({c} AS TIMESTAMP)", "D"
     if typ in _INTEGER:  # years
         return text, f"CASE WHEN {c} BETWEEN 1 AND 9999 THEN make_timestamp({c}, 1, 1, 0, 0, 0) END", "Y"  # noqa: E501
     fmt = fmt or _sniff_format(con, scan, text, column, who)
-    return text, _parse_sql(text, fmt), _resolution(fmt)
+    parsed = _parse_sql(text, fmt)
+    if fmt != "iso":
+        return text, parsed, _resolution(fmt)
+    zoned = f"regexp_matches({text}, {_lit(_ZONED)})"
+    if tz is not None:
+        return (text, f"CASE WHEN {zoned} THEN timezone({_lit(tz)}, TRY_CAST({text} AS "
+                      f"TIMESTAMPTZ)) ELSE {parsed} END", "D")
+    # without tz, zoned times are refused unless they are midnights as written (the offset
+    # then only says where the date was written); checked on a sample of the rows
+    timed = _first(con, f"SELECT x FROM (SELECT {text} AS x FROM {scan} WHERE {text} IS NOT "
+                        f"NULL LIMIT 2000) WHERE regexp_matches(x, {_lit(_ZONED)}) AND "
+                        f"CAST({_parse_sql('x', 'iso')} AS TIME) <> TIME '00:00:00' LIMIT 1")
+    if timed:
+        raise _zone_error(column, who, timed[0][0])
+    return text, parsed, "D"
 
 
 def _date_sql(con: Any, scan: str, m: _Map, types: dict[str, str],
-              who: str) -> tuple[str, str, str, Freq]:
+              who: str, tz: str | None) -> tuple[str, str, str, Freq]:
     """SQL for (date text, fallback-used flag, timestamp) and the dates' resolution."""
-    raw, date, resolution = _one_date(con, scan, m.date, types[m.date], m.date_format, who)
+    raw, date, resolution = _one_date(con, scan, m.date, types[m.date], m.date_format, who,
+                                      tz)
     if not m.fallback:
         return raw, "FALSE", date, resolution
     other, other_date, other_res = _one_date(con, scan, m.fallback, types[m.fallback],
-                                             m.date_format, who)
+                                             m.date_format, who, tz)
     return (f"coalesce({raw}, {other})", f"({raw} IS NULL AND {other} IS NOT NULL)",
             f"CASE WHEN {raw} IS NULL THEN {other_date} ELSE {date} END",
             max(resolution, other_res, key=_ORDER.__getitem__))
@@ -432,7 +474,7 @@ def _execute(con: Any, sql: str, *, progress: bool, desc: str) -> None:
 
 
 def _rows_sql(con: Any, groups: list[list[_File]], m: _Map, *,
-              who: str) -> tuple[str, Freq]:
+              who: str, tz: str | None = None) -> tuple[str, Freq]:
     """One SELECT over every file giving u, c, raw, fb, d (+ the aggregated columns)."""
     parts, resolutions = [], []
     for files in groups:
@@ -442,7 +484,8 @@ def _rows_sql(con: Any, groups: list[list[_File]], m: _Map, *,
                                      f"FROM {scan})").fetchall())
         else:
             types = dict.fromkeys(files[0].columns, "VARCHAR")
-        raw, used, date, resolution = _date_sql(con, scan, m, types, who)
+        _check_types(files, m, types)
+        raw, used, date, resolution = _date_sql(con, scan, m, types, who, tz)
         resolutions.append(resolution)
         cat = _text_sql(m.category, types[m.category]) if m.category else _lit(_NO_CATEGORY)
         extra = (_aggregated_sql(m.preset, types, cat)
@@ -450,6 +493,25 @@ def _rows_sql(con: Any, groups: list[list[_File]], m: _Map, *,
         parts.append(f"SELECT {_text_sql(m.unit, types[m.unit])} AS u, {cat} AS c, {raw} AS raw, "
                      f"{used} AS fb, {date} AS d{extra} FROM {scan}")
     return " UNION ALL ".join(parts), max(resolutions, key=_ORDER.__getitem__)
+
+
+def _nested(typ: str) -> bool:
+    return typ.endswith("]") or typ.startswith(("STRUCT", "MAP", "UNION"))
+
+
+def _check_types(files: list[_File], m: _Map, types: dict[str, str]) -> None:
+    """Refuse Parquet columns whose type cannot be a date, a label or a count: booleans
+    (a CSV's TRUE is refused the same way, as an unreadable date or a non-number) and
+    nested types (a list unit would become the label "[Centre]")."""
+    for column, role in m.needed().items():
+        typ = types.get(column, "VARCHAR")
+        if _nested(typ) or (typ == "BOOLEAN" and not role.startswith("withheld")):
+            kind = "true/false values" if typ == "BOOLEAN" else f"nested values ({typ})"
+            raise DataError(
+                f"Column '{column}' ({role}) of {_names(files)} must hold one "
+                f"{'date' if 'date' in role else 'value'} per row, but its type holds {kind}. "
+                "Fix: check the column mapping (date=, unit=, category=), or store one plain "
+                "value per row (flatten a list column).")
 
 
 def _number_sql(column: str, typ: str) -> tuple[str, str]:
@@ -881,6 +943,7 @@ def panel_from_incidents(
     progress: bool = True,
     threads: int | None = None,
     memory_limit: str | None = None,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Count incident files into a unit × period × indicator panel, inside DuckDB.
 
@@ -955,6 +1018,13 @@ def panel_from_incidents(
     memory_limit : str, optional
         DuckDB memory limit such as ``"2GB"`` (it spills to a temporary folder beyond);
         default: DuckDB's (80% of the RAM).
+    tz : str, optional
+        Time zone the incidents are counted in (``"Europe/Paris"``). Times stored with a
+        zone or UTC offset (``2023-01-31T23:30:00Z``, a Parquet timestamp with time zone)
+        are converted to it before their period is taken; times without a zone are taken as
+        local to it. Without ``tz``, such zoned times are an error (their period depends on
+        the zone), except midnights as written (``2023-02-01T00:00:00+01:00``), read at
+        their written date, as in :func:`evalkit.data.to_periods`.
 
     Returns
     -------
@@ -979,13 +1049,14 @@ def panel_from_incidents(
     if freq is not None:
         check_choice("freq", freq, _FREQS)
     files = [_inspect(path) for path in _expand(source)]
+    tz = _check_tz(tz)
     m = _mapping(preset, date, unit, category, date_format, files)
     _check_columns(files, m)
     who = f"preset {m.preset.name!r}" if m.preset else "date="
     spill = tempfile.mkdtemp(prefix="evalkit-duckdb-")
     con = _connect(threads, memory_limit, spill)
     try:
-        rows, resolution = _rows_sql(con, _groups(files), m, who=who)
+        rows, resolution = _rows_sql(con, _groups(files), m, who=who, tz=tz)
         freq = freq or ("M" if m.kind == "incidents" else resolution)
         if _ORDER[freq] < _ORDER[resolution] or (m.kind == "aggregated" and freq != resolution):
             raise DataError(
@@ -1013,6 +1084,8 @@ def panel_from_incidents(
              _wide(got.cells, got.units, got.periods, got.names, matrix, kind))
     frame.attrs["ingest"] = {
         "files": [str(f.path) for f in files], "preset": m.preset.name if m.preset else None,
+        "exposure_file": (str(Path(exposure).expanduser().resolve())
+                          if isinstance(exposure, str | os.PathLike) else None),
         "columns": {"date": m.date, "unit": m.unit, "category": m.category},
         "freq": freq, "source": label, "source_vintage": source_vintage,
         "rows_read": got.total, "rows_used": got.total - sum(got.dropped.values()),
@@ -1149,6 +1222,91 @@ def _period_labels(periods: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=labels)
 
 
+# OWASP "CSV injection": a cell starting with one of these is run as a formula by
+# spreadsheet programs; a leading apostrophe makes them show it as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
+_MARKER = b"evalkit.panel"  # Parquet metadata key of the files write_panel writes
+_CSV_HEADER = "unit_id,period,"  # the first line of every CSV write_panel writes
+
+
+def escape_formula(text: object) -> object:
+    """Text that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP).
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading apostrophe, which spreadsheet programs show as text; plain numbers such as
+    ``-3`` or ``+1.5`` are left alone. Other values are returned unchanged.
+    """
+    if (isinstance(text, str) and text.startswith(_FORMULA_START)
+            and not _PLAIN_NUMBER.fullmatch(text)):
+        return "'" + text
+    return text
+
+
+def _escaped(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell and column name escaped by :func:`escape_formula`."""
+    out = table.rename(columns=lambda c: escape_formula(str(c)))
+    for column in out.columns:
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = values.cat.categories
+            if categories.dtype == object or pd.api.types.is_string_dtype(categories):
+                escaped = [escape_formula(c) for c in categories]
+                if escaped != list(categories):
+                    out[column] = values.cat.rename_categories(escaped)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[column] = values.map(escape_formula)
+    return out
+
+
+def _written_by_panel(out: Path) -> bool:
+    """Whether ``out`` carries the mark of a file :func:`write_panel` wrote."""
+    try:
+        if out.name.lower().endswith(".csv"):
+            with out.open("rb") as handle:
+                return handle.read(len(_CSV_HEADER)).decode("utf-8", "replace") == _CSV_HEADER
+        import pyarrow.parquet as pq
+
+        return _MARKER in (pq.read_schema(out).metadata or {})
+    except Exception:  # unreadable or not a table: not ours
+        return False
+
+
+def _same_file(a: Path, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_output(out: Path, inputs: list[str], overwrite: bool) -> None:
+    """Refuse any output that could destroy something evalkit panel did not write."""
+    if out.is_symlink():
+        raise SpecError(f"Expected a plain output file, but {out} is a symbolic link (to "
+                        f"{os.readlink(out)}); evalkit never writes through a link. Fix: "
+                        "name a new file, or remove the link first.")
+    if not os.path.lexists(out):
+        return
+    if out.is_dir():
+        raise SpecError(f"Expected an output file, but {out.resolve()} is a folder. Fix: name "
+                        "a file inside it, e.g. {}.".format(out / "panel.parquet"))
+    if any(_same_file(out, p) for p in inputs):
+        raise SpecError(f"Expected an output file other than the inputs, but {out} is one of "
+                        "them (inputs are never modified). Fix: choose another output name.")
+    if not out.is_file():
+        raise SpecError(f"Expected an output file, but {out.resolve()} is not a regular file "
+                        "(a FIFO, socket or device). Fix: name a new file.")
+    if not overwrite:
+        raise SpecError(f"Expected a new output file, but {out.resolve()} already exists. Fix: "
+                        "choose another name, or pass --overwrite (overwrite=True).")
+    if not _written_by_panel(out):
+        raise SpecError(
+            f"Expected --overwrite to replace a panel that evalkit panel wrote, but "
+            f"{out.resolve()} is not one (it lacks the {_MARKER.decode()!r} Parquet metadata, "
+            f"or a CSV header starting with {_CSV_HEADER!r}), so it is left alone. Fix: choose "
+            "another output name, or move that file away yourself.")
+
+
 def write_panel(frame: pd.DataFrame, path: str | os.PathLike[str], *,
                 overwrite: bool = False) -> Path:
     """Write a panel to ``.csv`` or ``.parquet`` atomically: whole or not at all.
@@ -1161,7 +1319,11 @@ def write_panel(frame: pd.DataFrame, path: str | os.PathLike[str], *,
     path : str or os.PathLike
         Output file, ending in ``.csv``, ``.parquet`` or ``.pq``; its folder is created.
     overwrite : bool, default False
-        Replace an existing file (never one of the panel's input files).
+        Replace an existing file, but only one that ``write_panel`` wrote: a Parquet file
+        with the ``evalkit.panel`` metadata key, or a CSV whose header starts with
+        ``unit_id,period,``. Never one of the panel's inputs (incident files and the
+        exposure file, however they are named: hard links count), a folder, a symbolic link
+        or anything else.
 
     Returns
     -------
@@ -1171,34 +1333,57 @@ def write_panel(frame: pd.DataFrame, path: str | os.PathLike[str], *,
     Raises
     ------
     SpecError
-        For another suffix, an existing file without ``overwrite``, or an input file.
+        For another suffix, an existing file without ``overwrite`` or not written by
+        ``write_panel``, an input file, a folder, a symbolic link, or a file that cannot be
+        written (the message gives the system's reason).
+
+    Notes
+    -----
+    The file is written to a hidden temporary file in the same folder, then renamed over
+    the output in one step (``os.replace``): a reader sees the old file or the new one,
+    never part of one. In a CSV, text that a spreadsheet would run as a formula (a unit,
+    indicator or other label starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return, except plain numbers such as ``-3``) is written with a leading apostrophe
+    (``'=HYPERLINK(...)``), as OWASP advises against CSV injection; Parquet keeps the text
+    as it is.
     """
     out = Path(path).expanduser()
     suffix = out.name.lower()
     if not suffix.endswith((".csv", *_PARQUET)):
         raise SpecError(f"Expected an output file ending in .csv or .parquet, but got "
                         f"'{out.name}'. Fix: name the output e.g. panel.parquet.")
-    inputs = {str(Path(p).resolve()) for p in frame.attrs.get("ingest", {}).get("files", [])}
-    if str(out.resolve()) in inputs:
-        raise SpecError(f"Expected an output file other than the inputs, but {out} is one of "
-                        "them (inputs are never modified). Fix: choose another output name.")
-    if out.exists() and not overwrite:
-        raise SpecError(f"Expected a new output file, but {out.resolve()} already exists. Fix: "
-                        "choose another name, or pass --overwrite (overwrite=True).")
+    ingest = frame.attrs.get("ingest", {})
+    inputs = [*ingest.get("files", []), *filter(None, [ingest.get("exposure_file")])]
+    _check_output(out, inputs, overwrite)
     table = frame.copy(deep=False)
     if isinstance(table["period"].dtype, pd.PeriodDtype):
         table["period"] = _period_labels(table["period"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    os.close(fd)
+    tmp = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        os.close(fd)
         if suffix.endswith(".csv"):
-            table.to_csv(tmp, index=False)
+            _escaped(table).to_csv(tmp, index=False)
         else:
-            table.to_parquet(tmp, index=False)
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            arrow = pa.Table.from_pandas(table, preserve_index=False)
+            arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}),
+                                                   _MARKER: b"1"})
+            pq.write_table(arrow, tmp)
         os.chmod(tmp, 0o644)
+        _check_output(out, inputs, overwrite)  # nothing changed while writing
         os.replace(tmp, out)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise SpecError(f"Expected to write {out.absolute()}, but the system refused: "
+                        f"{exc.strerror or exc}. Fix: check that the folder can be written "
+                        "and that the disk has space.") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return out

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import hashlib
 import io
 import os
 import re
+import stat
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -27,23 +30,138 @@ _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
 NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A"]
 _SEPARATORS = (",", ";", "\t", "|")
 _SPACES = " \u00a0\u202f"
+# Bounds that keep a wrong or hostile file from exhausting memory: a table read into memory
+# (decompressed) may take MAX_BYTES, and compressed data may inflate MAX_RATIO times (above
+# _RATIO_FLOOR bytes). Both are raised with EVALKIT_MAX_BYTES and EVALKIT_MAX_RATIO.
+MAX_BYTES = 512 << 20
+MAX_RATIO = 200
+_RATIO_FLOOR = 10 << 20
 
 
 def _path(data: str | os.PathLike[str]) -> Path:
-    """Resolve ``data`` to an existing file or raise a DataError naming the absolute path."""
+    """Resolve ``data`` to a readable regular file or raise a DataError saying what it is."""
     if not isinstance(data, str | os.PathLike):
         raise DataError(
             f"Expected a pandas DataFrame or a file path, but got {type(data).__name__}. "
             "Fix: pass a DataFrame or the path of a .csv, .parquet or .xlsx file."
         )
     path = Path(data).expanduser()
-    if not path.is_file():
-        what = "is a folder, not a file" if path.is_dir() else "does not exist"
-        raise DataError(
-            f"Expected a data file, but {path.resolve()} {what}. Fix: check the path "
-            f"(relative paths start from {Path.cwd()})."
-        )
+    check_readable_file(path, what="a data file")
     return path
+
+
+def check_readable_file(path: Path, *, what: str) -> os.stat_result:
+    """Check that ``path`` is a regular file this process can read; return its status.
+
+    A folder, a FIFO or device (reading one would block or never end), a symbolic link
+    loop, a missing file and a file without read permission each get their own message.
+
+    Raises
+    ------
+    DataError
+        Naming the absolute path and what it is instead.
+    """
+    where = f"(relative paths start from {Path.cwd()})"
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            found = "is a symbolic link that loops back on itself"
+            fix = "point the link at the real file, or pass the file itself"
+        elif exc.errno in (errno.EACCES, errno.EPERM):
+            found = "cannot be reached: permission denied on a folder of its path"
+            fix = "ask for read access to the folder, or copy the file somewhere readable"
+        elif path.is_symlink():
+            found = "is a symbolic link to a file that does not exist"
+            fix = f"point the link at the real file {where}"
+        else:
+            found = "does not exist"
+            fix = f"check the path {where}"
+        raise DataError(f"Expected {what}, but {path.absolute()} {found}. Fix: {fix}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("is a folder, not a file" if stat.S_ISDIR(info.st_mode) else
+                "is a named pipe (FIFO), not a file" if stat.S_ISFIFO(info.st_mode) else
+                "is a socket, not a file" if stat.S_ISSOCK(info.st_mode) else
+                "is a device, not a file")
+        raise DataError(f"Expected {what}, but {path.absolute()} {kind}. Fix: pass the path of "
+                        f"the file itself {where}.")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise DataError(
+            f"Expected {what} that can be read, but {path.absolute()} cannot be opened "
+            f"({exc.strerror or exc}). Fix: give yourself read permission (chmod u+r), or copy "
+            "the file somewhere readable."
+        ) from None
+    return info
+
+
+def _limit(name: str, default: int) -> int:
+    """A positive whole-number limit from the environment variable ``name``."""
+    text = os.environ.get(name, "").strip().replace("_", "")
+    if not text:
+        return default
+    if not text.isdigit() or int(text) <= 0:
+        raise DataError(f"Expected the environment variable {name} to be a positive whole "
+                        f"number, but it is {os.environ[name]!r}. Fix: set e.g. "
+                        f"{name}={default}, or unset it for the default.")
+    return int(text)
+
+
+def max_bytes() -> int:
+    """Most bytes a table may take once read or decompressed (``EVALKIT_MAX_BYTES``)."""
+    return _limit("EVALKIT_MAX_BYTES", MAX_BYTES)
+
+
+def max_ratio() -> int:
+    """Largest decompressed / compressed size ratio (``EVALKIT_MAX_RATIO``)."""
+    return _limit("EVALKIT_MAX_RATIO", MAX_RATIO)
+
+
+def _too_big(path: Path, size: int, what: str) -> DataError:
+    limit = max_bytes()
+    return DataError(
+        f"Expected a table of at most {limit:,} bytes (the limit set by EVALKIT_MAX_BYTES), "
+        f"but {path} {what} {size:,} bytes or more. Fix: check that this is the right file; "
+        f"if it is, raise the limit, e.g. EVALKIT_MAX_BYTES={2 * max(size, limit)}, or read "
+        "it in parts yourself."
+    )
+
+
+def _too_inflated(path: Path, packed: int, size: int) -> DataError:
+    ratio = max_ratio()
+    return DataError(
+        f"Expected compressed data to grow at most {ratio} times when decompressed (the limit "
+        f"set by EVALKIT_MAX_RATIO), but {path} grows from {packed:,} to {size:,} bytes or "
+        "more, as a decompression bomb does. Fix: check where the file comes from; if it is "
+        f"genuine, raise the limit, e.g. EVALKIT_MAX_RATIO={ratio * 10}."
+    )
+
+
+def _check_inflation(path: Path, packed: int, size: int) -> None:
+    """Refuse decompressed data above the byte limit, or inflated beyond the ratio (small
+    files may compress very well, so the ratio counts only above _RATIO_FLOOR bytes)."""
+    if size > max_bytes():
+        raise _too_big(path, size, "decompresses to")
+    if size > _RATIO_FLOOR and size > max_ratio() * max(packed, 1):
+        raise _too_inflated(path, packed, size)
+
+
+def _gunzip(path: Path, packed: int) -> bytes:
+    """Decompress a gzip file in blocks, stopping as soon as a limit is passed."""
+    out = bytearray()
+    try:
+        with gzip.open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                out += block
+                _check_inflation(path, packed, len(out))
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(
+            f"Expected gzip-compressed text in {path}, but it could not be decompressed: "
+            f"{exc}. Fix: check the file or decompress it yourself."
+        ) from exc
+    return bytes(out)
 
 
 def _suffix(path: Path) -> str:
@@ -58,12 +176,18 @@ def _suffix(path: Path) -> str:
 
 
 def _decode(raw: bytes, path: Path) -> str:
-    """Decode text: UTF-16 (with BOM), UTF-8 (with or without BOM), then cp1252, latin-1."""
+    """Decode text: UTF-16 (with BOM), UTF-8 (with or without BOM), then cp1252, latin-1.
+
+    A file whose lines are partly UTF-8 and partly another encoding (two exports pasted
+    together) is refused: decoding it either way would garble one kind of line.
+    """
     encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ()
     for encoding in (*encodings, "utf-8-sig", "cp1252", "latin-1"):
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
+            if encoding == "utf-8-sig":
+                _check_mixed(raw, path)
             continue
         if "\x00" not in text:
             return text
@@ -72,6 +196,36 @@ def _decode(raw: bytes, path: Path) -> str:
         "cannot be decoded as UTF-8, UTF-16, cp1252 or latin-1). Fix: export the table as "
         "CSV text, or check that this is the right file."
     )
+
+
+def _lines_list(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:5]))
+    return f"line{'s' if len(numbers) > 1 else ''} {shown}{_more_text(len(numbers))}"
+
+
+def _more_text(n: int) -> str:
+    return f" and {n - 5} more" if n > 5 else ""
+
+
+def _check_mixed(raw: bytes, path: Path) -> None:
+    """Refuse text that is not UTF-8 as a whole but has UTF-8 lines with accents."""
+    utf8, other = [], []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            utf8.append(number)
+    if utf8 and other:
+        raise DataError(
+            f"Expected one text encoding in {path}, but it mixes UTF-8 ({_lines_list(utf8)}) "
+            f"with another encoding such as Windows cp1252 or latin-1 ({_lines_list(other)}), "
+            "so accented letters would be misread in one kind of line. Fix: open the file in "
+            "an editor, correct the lines in the other encoding, and save it all as UTF-8."
+        )
 
 
 def _sniff_sep(text: str) -> str:
@@ -176,8 +330,70 @@ def _read_text(path: Path, raw: bytes) -> pd.DataFrame:
     return df
 
 
+def _visible_sheet(path: Path) -> str | None:
+    """The sheet Excel shows on opening an .xlsx: the active one if visible, else the
+    first visible one (a hidden first sheet is not what the user sees)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        visible = [ws.title for ws in book.worksheets if ws.sheet_state == "visible"]
+        active = book.active
+        if active is not None and active.title in visible:
+            return active.title
+        return visible[0] if visible else None
+    finally:
+        book.close()
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse an .xlsx (a zip archive) that would inflate beyond the limits."""
+    packed = path.stat().st_size
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(i.file_size for i in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # the reader reports a damaged workbook in its own words
+    _check_inflation(path, packed, size)
+
+
+def _formulas_without_values(path: Path, sheet: str | int, df: pd.DataFrame) -> None:
+    """Refuse formula cells that have no saved result (a workbook written by a program and
+    never opened in a spreadsheet): they would read as missing values."""
+    if not df.isna().to_numpy().any():
+        return
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    values = load_workbook(path, read_only=True, data_only=True)
+    try:
+        name = sheet if isinstance(sheet, str) else book.sheetnames[sheet]
+        cells = []
+        rows = zip(book[name].iter_rows(), values[name].iter_rows(), strict=False)
+        for formulas, saved in rows:
+            for cell, value in zip(formulas, saved, strict=False):
+                if cell.data_type == "f" and value.value is None:
+                    cells.append(cell.coordinate)
+    finally:
+        book.close()
+        values.close()
+    if cells:
+        n = len(cells)
+        shown = ", ".join(cells[:5]) + _more_text(n)
+        raise DataError(
+            f"Expected values in sheet {name!r} of {path}, but cell{'s' if n > 1 else ''} "
+            f"{shown} hold{'s' if n == 1 else ''} a formula with no saved value (the workbook "
+            "was written by a program and never opened in a spreadsheet). Fix: open and save "
+            "the file in a spreadsheet program (Excel, LibreOffice), which computes and saves "
+            "the values, or export the sheet as CSV."
+        )
+
+
 def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    engine = "openpyxl" if path.suffix.lower() == ".xlsx" else None
+    xlsx = path.suffix.lower() == ".xlsx"
+    engine = "openpyxl" if xlsx else None
+    if xlsx:
+        _check_zip(path)
     try:
         with pd.ExcelFile(path, engine=engine) as book:
             names = [str(n) for n in book.sheet_names]
@@ -191,7 +407,12 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
                     f"{', '.join(repr(n) for n in names)}. Fix: pass sheet= one of these names "
                     "or a 0-based position."
                 )
-            return pd.read_excel(book, sheet_name=sheet if sheet is not None else 0)
+            if sheet is None:
+                sheet = (_visible_sheet(path) if xlsx else None) or 0
+            df = pd.read_excel(book, sheet_name=sheet)
+        if xlsx:
+            _formulas_without_values(path, sheet, df)
+        return df
     except DataError:
         raise
     except ImportError as exc:
@@ -207,6 +428,19 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path).metadata
+        # in memory every cell takes at least 8 bytes, however well it is encoded on disk
+        size = max(sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)),
+                   8 * meta.num_rows * meta.num_columns)
+    except Exception as exc:
+        raise DataError(
+            f"Expected a Parquet file in {path}, but it could not be read: {exc}. Fix: check "
+            "that the file is complete and really Parquet."
+        ) from exc
+    _check_inflation(path, path.stat().st_size, size)
     try:
         return pd.read_parquet(path)
     except Exception as exc:
@@ -225,19 +459,14 @@ def _raise_empty(path: Path) -> None:
 
 def _read_path(path: Path, sheet: str | int | None) -> pd.DataFrame:
     suffix = _suffix(path)
+    size = path.stat().st_size
+    if size > max_bytes():
+        raise _too_big(path, size, "takes")
     if suffix in _PARQUET:
         return _read_parquet(path)
     if suffix in _EXCEL:
         return _read_excel(path, sheet)
-    raw = path.read_bytes()
-    if suffix in _GZ:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(
-                f"Expected gzip-compressed text in {path}, but it could not be decompressed: "
-                f"{exc}. Fix: check the file or decompress it yourself."
-            ) from exc
+    raw = _gunzip(path, size) if suffix in _GZ else path.read_bytes()
     if not raw.strip():
         _raise_empty(path)
     return _read_text(path, raw)
@@ -259,7 +488,8 @@ def read_table(
         commas and thousands separators understood. Columns whose cells are all numbers
         become numeric, except codes with leading zeros (``01004``), which stay text.
     sheet : str or int, optional
-        Excel sheet name or 0-based position; the first sheet by default.
+        Excel sheet name or 0-based position. By default the sheet Excel shows on opening
+        an ``.xlsx``: the active sheet, or the first visible one (never a hidden sheet).
 
     Returns
     -------
@@ -269,8 +499,19 @@ def read_table(
     Raises
     ------
     DataError
-        For a missing file, an unsupported suffix, an empty file, a header without data
-        rows, or a file that cannot be decoded or parsed.
+        For a missing, unreadable or special file (folder, FIFO, link loop), an unsupported
+        suffix, an empty file, a header without data rows, a file that cannot be decoded or
+        parsed, text mixing UTF-8 and another encoding (the lines are named), Excel formulas
+        without a saved value (the cells are named), or a file over the size limits.
+
+    Notes
+    -----
+    Reading is bounded so that a wrong or hostile file fails with a message instead of
+    exhausting memory: a file, or its decompressed content (``.gz``; the parts of an
+    ``.xlsx``; a Parquet file's row groups uncompressed, at least 8 bytes a cell), may take
+    at most 512 MiB, and compressed data may inflate at most 200 times (counted above 10 MiB).
+    Raise the limits with the environment variables ``EVALKIT_MAX_BYTES`` (bytes) and
+    ``EVALKIT_MAX_RATIO``.
     """
     if isinstance(data, pd.DataFrame):
         # pandas >= 3 copies on write: a shallow copy can never change the caller's frame,

@@ -16,6 +16,7 @@ from evalkit.data.validate import (
     as_lines,
     check_absorbing,
     check_gaps,
+    check_labels,
     check_numeric,
     check_positive,
     check_unique,
@@ -158,6 +159,7 @@ def load_panel(
     freq: Freq | None = None,
     require_balanced: bool = False,
     sheet: str | int | None = None,
+    tz: str | None = None,
 ) -> Panel:
     """Read and validate a unit × period table.
 
@@ -178,7 +180,10 @@ def load_panel(
     require_balanced : bool, default False
         Also require every unit to cover the same first and last period.
     sheet : str or int, optional
-        Excel sheet.
+        Excel sheet; by default the sheet Excel shows (see :func:`read_table`).
+    tz : str, optional
+        Time zone the times are meant in, for times stored with a zone or UTC offset (see
+        :func:`to_periods`).
 
     Returns
     -------
@@ -202,8 +207,9 @@ def load_panel(
             require_columns(df, [column], role=role)
     if unit is not None:
         _check_unit_present(df, unit)
+        check_labels(df, unit)
         df[unit] = _unit_labels(df[unit])
-    df[time], found = to_periods(df[time], freq=freq, column=time)
+    df[time], found = to_periods(df[time], freq=freq, column=time, tz=tz)
     if outcome is not None:
         values = check_numeric(df, outcome, nonnegative=True, allow_missing=False)
         if not pd.api.types.is_numeric_dtype(df[outcome]):
@@ -225,14 +231,15 @@ def find_problems(data: pd.DataFrame | str | os.PathLike[str], *, unit: str | No
                   time: str, outcome: str | None = None, exposure: str | None = None,
                   freq: Freq | None = None, sheet: str | int | None = None,
                   counts: bool = True, treatment: str | None = None,
-                  cohort: str | None = None) -> list[str]:
+                  cohort: str | None = None, tz: str | None = None) -> list[str]:
     """Run every check of :func:`load_panel` and return all the problems, not just the first.
 
     Checks that depend on an earlier one (duplicates and gaps need parsed periods) are
     skipped when it failed. A file that cannot be read at all raises :class:`DataError`.
     With ``counts`` (the default) the outcome must also hold whole numbers. With
     ``treatment`` (and ``cohort``) the treatment column is checked too
-    (:func:`check_treatment`). Rows of a file are named by their spreadsheet line.
+    (:func:`check_treatment`). Rows of a file are named by their spreadsheet line. ``tz``
+    is as in :func:`load_panel`.
 
     Returns
     -------
@@ -261,12 +268,13 @@ def find_problems(data: pd.DataFrame | str | os.PathLike[str], *, unit: str | No
         if column is not None:
             present[column] = attempt(require_columns, df, [column], role=role)[1]
     if unit is not None and present.get(unit):
-        present[unit] = attempt(_check_unit_present, df, unit)[1]
+        present[unit] = (attempt(_check_unit_present, df, unit)[1]
+                         and attempt(check_labels, df, unit)[1])
         if present[unit]:
             df[unit] = _unit_labels(df[unit])
     parsed, time_ok = (None, False)
     if present.get(time):
-        parsed, time_ok = attempt(to_periods, df[time], freq=freq, column=time)
+        parsed, time_ok = attempt(to_periods, df[time], freq=freq, column=time, tz=tz)
     if outcome is not None and present.get(outcome):
         attempt(check_numeric, df, outcome, nonnegative=True, integer=counts,
                 allow_missing=False)

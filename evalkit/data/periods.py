@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
@@ -30,7 +31,8 @@ FORMATS = (
     "quarters (2021Q2, 2021-Q2), ISO weeks (2021-W23), days (2021-06-01, or 01/06/2021 day first), "
     "datetimes or Periods"
 )
-_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_TIME = (r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
+         r"\s*(?P<z>Z|UTC|[+-]\d{2}:?\d{2})?)?")
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?P<y>\d{1,4})(?:\.0+)?"), "Y"),
     (re.compile(r"(?P<y>\d{4})\s*-?\s*[QT](?P<q>[1-4])", re.I), "Q"),
@@ -68,7 +70,7 @@ def _from_text(text: str) -> pd.Period | None:
         m = pattern.fullmatch(text)
         if not m:
             continue
-        g = {k: int(v) for k, v in m.groupdict().items()}
+        g = {k: int(v) for k, v in m.groupdict().items() if k in "yqwmd"}
         try:
             if kind == "Y":
                 return _year(g["y"])
@@ -82,6 +84,61 @@ def _from_text(text: str) -> pd.Period | None:
         except (ValueError, OverflowError):
             return None
     return None
+
+
+def _zoned(value: object) -> pd.Timestamp | None:
+    """The value as a time-zone-aware Timestamp if it carries a zone or UTC offset
+    (``2021-05-31T22:00:00Z``, ``2021-06-01 00:00+02:00``, an aware datetime), else None."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return pd.Timestamp(value)
+    if not isinstance(value, str):
+        return None
+    for pattern, kind in _PATTERNS:
+        m = pattern.fullmatch(value.strip())
+        if m is None or kind != "D":
+            continue
+        g = m.groupdict()
+        if not g.get("z"):
+            return None
+        zone = g["z"].upper()
+        if zone in ("Z", "UTC"):
+            tzinfo: dt.tzinfo = dt.UTC
+        else:
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            tzinfo = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]),
+                                                     minutes=int(digits[2:])))
+        try:
+            return pd.Timestamp(int(g["y"]), int(g["m"]), int(g["d"]), int(g["H"]),
+                                int(g["M"]), int(g["S"] or 0), tzinfo=tzinfo)
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def _check_tz(tz: object) -> str | None:
+    if tz is None:
+        return None
+    try:
+        pd.Timestamp("2021-01-01", tz=tz)
+    except Exception:
+        raise DataError(
+            f"Expected tz to be a time zone name such as 'Europe/Paris' or 'UTC', but got "
+            f"{tz!r}. Fix: pass the IANA name of the zone the data's times are meant in."
+        ) from None
+    return cast(str, tz)
+
+
+def _ambiguous_zone(column: str, shown: str, example: pd.Timestamp) -> DataError:
+    paris = example.tz_convert("Europe/Paris").strftime("%Y-%m-%d")
+    utc = example.tz_convert("UTC").strftime("%Y-%m-%d")
+    return DataError(
+        f"Column '{column}' must hold times whose period is clear, but holds times with a time "
+        f"zone or UTC offset that are not at midnight in {shown}: their period depends on the "
+        f"zone the data is meant in ({example.isoformat()} is {paris} in Paris and {utc} in "
+        "UTC). Fix: pass tz= the zone of the data (e.g. tz='Europe/Paris', or tz='UTC' to "
+        "take the times in UTC)."
+    )
 
 
 def _parse_one(value: object) -> pd.Period | None:
@@ -135,7 +192,8 @@ def _check_freq(freq: object) -> Freq | None:
 
 
 def to_periods(
-    values: pd.Series, *, freq: Freq | None = None, column: str = "time"
+    values: pd.Series, *, freq: Freq | None = None, column: str = "time",
+    tz: str | None = None,
 ) -> tuple[pd.Series, Freq]:
     """Parse a time column to pandas Periods and return them with their frequency.
 
@@ -151,6 +209,14 @@ def to_periods(
         converted to the coarser frequency (a day to its month); coarser values are an error.
     column : str, default "time"
         Column name used in error messages.
+    tz : str, optional
+        Time zone the data is meant in (``"Europe/Paris"``, ``"UTC"``). Times that carry a
+        zone or a UTC offset (``2021-05-31T22:00:00Z``, aware datetimes) are converted to it
+        before their period is taken, so a monthly local midnight stored in UTC stays in its
+        month. Times without a zone are taken as already in it. Without ``tz``, zoned times
+        that all fall at midnight in their own offset are read at their written date; zoned
+        times of day are an error, because their period depends on the zone (the machine's
+        own zone is never guessed: the same file must give the same periods everywhere).
 
     Returns
     -------
@@ -162,9 +228,10 @@ def to_periods(
     Raises
     ------
     DataError
-        On missing or unparseable values, mixed formats, or values coarser than ``freq``.
+        On missing or unparseable values, mixed formats, values coarser than ``freq``,
+        nested values (lists), or zoned times of day without ``tz``.
     """
-    periods, target, _, _ = _parse(values, freq, column)
+    periods, target, _, _ = _parse(values, freq, column, tz)
     return periods, target
 
 
@@ -179,7 +246,8 @@ class CodedPeriods:
 
 
 def coded_periods(
-    values: pd.Series, *, freq: Freq | None = None, column: str = "time"
+    values: pd.Series, *, freq: Freq | None = None, column: str = "time",
+    tz: str | None = None,
 ) -> CodedPeriods:
     """:func:`to_periods` plus the numbering of :func:`period_codes`, in one pass.
 
@@ -190,6 +258,7 @@ def coded_periods(
     values : pandas.Series
     freq : {"D", "W", "M", "Q", "Y"}, optional
     column : str, default "time"
+    tz : str, optional
         As in :func:`to_periods`.
 
     Returns
@@ -201,7 +270,7 @@ def coded_periods(
     DataError
         As :func:`to_periods`.
     """
-    periods, target, codes, parsed = _parse(values, freq, column)
+    periods, target, codes, parsed = _parse(values, freq, column, tz)
     if codes is None:
         time_codes, labels = period_codes(periods)
     else:
@@ -212,12 +281,14 @@ def coded_periods(
 
 
 def _parse(
-    values: pd.Series, freq: Freq | None, column: str
+    values: pd.Series, freq: Freq | None, column: str, tz: str | None = None
 ) -> tuple[pd.Series, Freq, np.ndarray | None, pd.PeriodIndex | None]:
     """Periods, frequency, and (except for datetimes) each row's code into the parsed
     distinct values, which are returned as the last item."""
     freq = _check_freq(freq)
+    tz = _check_tz(tz)
     frame = values.to_frame(name=column)  # only read to name rows in error messages
+
     if len(values) == 0:
         raise DataError(
             f"Column '{column}' has no values, but periods are needed. Fix: check that the "
@@ -227,7 +298,15 @@ def _parse(
     if datetimes:
         miss = values.isna().to_numpy()
     else:
-        codes, uniques = pd.factorize(values, sort=False)  # missing values get code -1
+        try:
+            codes, uniques = pd.factorize(values, sort=False)  # missing values get code -1
+        except TypeError:  # unhashable cells: lists (a Parquet list column), dicts, arrays
+            nested = values.map(lambda v: not isinstance(v, Hashable)).to_numpy()
+            raise DataError(
+                f"Column '{column}' must hold one date or period per row, but holds lists or "
+                f"other nested values in {_rows(frame, nested, [column])}. Fix: store one "
+                "date per row (a Parquet list column must be flattened first)."
+            ) from None
         miss = codes < 0
         blank = [i for i, v in enumerate(uniques) if isinstance(v, str) and not v.strip()]
         if blank:
@@ -238,9 +317,19 @@ def _parse(
             f"values in {_rows(frame, miss, [column])}. Fix: fill in these dates or drop the rows."
         )
     if datetimes:
-        naive = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        naive = values
+        if values.dt.tz is not None:
+            if tz is not None:
+                naive = values.dt.tz_convert(tz).dt.tz_localize(None)
+            else:
+                naive = values.dt.tz_localize(None)
+                timed = (naive != naive.dt.normalize()).to_numpy()
+                if timed.any():
+                    raise _ambiguous_zone(column, _rows(frame, timed, [column]),
+                                          values[timed].iloc[0])
         target = freq or _infer_from_days(pd.DatetimeIndex(naive.dt.normalize().unique()))
         return naive.dt.to_period(_PANDAS[target]).rename(values.name), target, None, None
+    uniques = _unzone(list(uniques), tz, column, frame, codes)
     parsed = [_parse_one(u) for u in uniques]
     bad = np.isin(codes, [i for i, p in enumerate(parsed) if p is None])
     if bad.any():
@@ -262,6 +351,30 @@ def _parse(
     index = pd.PeriodIndex([p.asfreq(pfreq, how="start") for p in parsed], freq=pfreq)
     periods = pd.Series(index.take(codes), index=values.index, name=values.name)
     return periods, target, codes, index
+
+
+def _unzone(uniques: list[object], tz: str | None, column: str, frame: pd.DataFrame,
+            codes: np.ndarray) -> list[object]:
+    """Zoned values as naive Timestamps in ``tz`` (or at their written date, see
+    :func:`to_periods`); other values unchanged."""
+    zoned = [_zoned(u) for u in uniques]
+    if all(z is None for z in zoned):
+        return uniques
+    out = list(uniques)
+    timed = []
+    for i, z in enumerate(zoned):
+        if z is None:
+            continue
+        if tz is not None:
+            out[i] = z.tz_convert(tz).tz_localize(None)
+        else:
+            out[i] = z.tz_localize(None)
+            if out[i] != out[i].normalize():
+                timed.append(i)
+    if timed:
+        example = cast(pd.Timestamp, zoned[timed[0]])
+        raise _ambiguous_zone(column, _rows(frame, np.isin(codes, timed), [column]), example)
+    return out
 
 
 def period_codes(periods: pd.Series) -> tuple[np.ndarray, pd.PeriodIndex]:

@@ -20,6 +20,7 @@ __all__ = [
     "check_gaps",
     "check_groups",
     "check_intervention",
+    "check_labels",
     "check_names",
     "check_numeric",
     "check_positive",
@@ -174,6 +175,49 @@ def _as_numbers(s: pd.Series) -> pd.Series:
     return pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
 
 
+def _kinds(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of boolean cells and of nested cells (lists, dicts, arrays) of a column."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.notna().to_numpy(), np.zeros(len(s), bool)
+    plain = ("string", "integer", "floating", "mixed-integer-float", "decimal", "empty")
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in plain:  # fast path
+        return np.zeros(len(s), bool), np.zeros(len(s), bool)
+    kinds = s.map(lambda v: 1 if isinstance(v, bool | np.bool_) else
+                  2 if isinstance(v, list | tuple | dict | set | np.ndarray) else 0).to_numpy()
+    return kinds == 1, kinds == 2
+
+
+def _check_scalar(df: pd.DataFrame, column: str, wanted: str, *, booleans: bool = False) -> None:
+    """Refuse true/false values (unless ``booleans``) and nested values where ``wanted``
+    (numbers, labels) are expected, whatever file type the column came from."""
+    flags, nested = _kinds(df[column])
+    frame = df[[column]]
+    if nested.any():
+        raise DataError(
+            f"Column '{column}' must hold {wanted}, one per row, but holds lists or other "
+            f"nested values in {_rows(frame, nested, [column])}. Fix: store one value per row "
+            "(a Parquet list column must be flattened first)."
+        )
+    if flags.any() and not booleans:
+        raise DataError(
+            f"Column '{column}' must hold {wanted}, but holds true/false values in "
+            f"{_rows(frame, flags, [column])}. Fix: check that this is the intended column, "
+            "or convert the values to what they stand for."
+        )
+
+
+def check_labels(df: pd.DataFrame, column: str) -> None:
+    """Check that a label column (units, categories) holds text or numbers, not true/false
+    values or lists (which would otherwise become labels such as ``"['Centre']"``).
+
+    Raises
+    ------
+    DataError
+        Naming the rows holding booleans or nested values.
+    """
+    _check_scalar(df, column, "labels (text or numbers)")
+
+
 def _is_blank(s: pd.Series) -> pd.Series:
     blank = s.isna()
     if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
@@ -188,6 +232,7 @@ def check_numeric(
     nonnegative: bool = True,
     integer: bool = False,
     allow_missing: bool = False,
+    booleans: bool = False,
 ) -> pd.Series:
     """Check that a column holds numbers and return it as float.
 
@@ -203,6 +248,10 @@ def check_numeric(
         Reject fractional values (for counts).
     allow_missing : bool, default False
         Accept missing (empty / NA) cells; they are NaN in the result.
+    booleans : bool, default False
+        Accept true/false values as 1/0 (treatment flags). Otherwise a boolean column is
+        refused, whatever the file type: counts, rates and exposures are never true/false
+        (a CSV's ``TRUE`` is text, and a Parquet or Excel boolean is refused alike).
 
     Returns
     -------
@@ -212,10 +261,12 @@ def check_numeric(
     Raises
     ------
     DataError
-        On text, infinite, missing, negative or (with ``integer``) fractional values.
+        On text, booleans, nested values (lists), infinite, missing, negative or (with
+        ``integer``) fractional values.
     """
     require_columns(df, [column])
     raw = df[column]
+    _check_scalar(df, column, "numbers", booleans=booleans)
     num = _as_numbers(raw)
     blank = _is_blank(raw).to_numpy()
     frame = df[[column]]

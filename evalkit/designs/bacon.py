@@ -192,7 +192,7 @@ def bacon_decomposition(
     periods, _ = to_periods(df[time], column=time)
     df = df.assign(**{time: periods})
     check_unique(df, [unit, time])
-    d = check_numeric(df, treatment, nonnegative=False)
+    d = check_numeric(df, treatment, nonnegative=False, booleans=True)
     not_binary = ~d.isin([0.0, 1.0]).to_numpy()
     if not_binary.any():
         pos = np.flatnonzero(not_binary)

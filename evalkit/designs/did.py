@@ -223,7 +223,7 @@ def did(
         cells = _grid_cells(fes)
         if cells is None:  # a complete grid has no repeated (unit, period)
             check_unique(df, [unit, time])
-        d = check_numeric(df, treatment, nonnegative=True).to_numpy(float)
+        d = check_numeric(df, treatment, nonnegative=True, booleans=True).to_numpy(float)
         if d.max() > 1:
             rows = np.flatnonzero(d > 1)[:5]
             raise DataError(

@@ -754,7 +754,7 @@ def _left_out(df: pd.DataFrame, unit: str, labels: list[object], treated: list[o
                             "only. Remove it from exclude.")
         out[lab] = "exclude"
     if treatment:
-        d = check_numeric(df, treatment, nonnegative=True, allow_missing=True)
+        d = check_numeric(df, treatment, nonnegative=True, allow_missing=True, booleans=True)
         bad = d.notna() & ~d.isin([0, 1])
         if bad.any():
             values = ", ".join(map(str, pd.unique(d[bad])[:5]))

@@ -558,6 +558,13 @@ def test_cli_panel_writes_the_file(tmp_path, capsys):
     write(out, "keep me")
     assert main(["panel", str(CHICAGO), "--preset", "chicago", "--out", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err and out.read_text() == "keep me"
+    # --overwrite replaces only a panel that evalkit panel wrote
+    assert main(["panel", str(CHICAGO), "--preset", "chicago", "--out", str(out), "--overwrite",
+                 "--no-progress"]) == 2
+    assert "is not one" in capsys.readouterr().err and out.read_text() == "keep me"
+    out.unlink()
+    assert main(["panel", str(CHICAGO), "--preset", "chicago", "--out", str(out),
+                 "--no-progress"]) == 0
     assert main(["panel", str(CHICAGO), "--preset", "chicago", "--out", str(out), "--overwrite",
                  "--indicator", "THEFT", "--freq", "Q", "--no-progress"]) == 0
     assert out.read_text().splitlines()[1:] == [

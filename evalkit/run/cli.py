@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--freq", choices=["D", "W", "M", "Q", "Y"], help="period frequency")
     val.add_argument("--treatment", help="0/1 treatment column to check (needs --unit)")
     val.add_argument("--cohort", help="first-treated-period column to check against --treatment")
+    val.add_argument("--sheet", help="Excel sheet (default: the active visible sheet)")
+    val.add_argument("--tz", help="time zone of the times, e.g. Europe/Paris (times that "
+                     "carry an offset are converted to it)")
 
     pan = sub.add_parser("panel", help="count incident files (CSV, Parquet) into a unit x "
                          "period x indicator panel file")
@@ -67,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     pan.add_argument("--exposure", help="file of (unit, value) or (unit, period, value)")
     pan.add_argument("--exposure-type", help="what the exposure counts, e.g. residents")
     pan.add_argument("--date-format", help="strptime format of the dates, e.g. %%d/%%m/%%Y")
+    pan.add_argument("--tz", help="time zone the periods are counted in, e.g. Europe/Paris "
+                     "(needed when the times carry an offset or zone)")
     pan.add_argument("--bad-dates", choices=["error", "drop"], default="error",
                      help="unreadable dates: stop (default) or leave the rows out")
     pan.add_argument("--source-name", help="value of the source column")
@@ -144,7 +149,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     problems = find_problems(args.file, unit=args.unit, time=args.time, outcome=args.outcome,
                              exposure=args.exposure, freq=args.freq, treatment=args.treatment,
-                             cohort=args.cohort)
+                             cohort=args.cohort, sheet=args.sheet, tz=args.tz)
     if problems:
         n = len(problems)
         print(f"{args.file}: {n} problem{'s' if n != 1 else ''} found", file=sys.stderr)
@@ -152,7 +157,7 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"  {i}. {problem}", file=sys.stderr)
         return 2
     panel = load_panel(args.file, unit=args.unit, time=args.time, outcome=args.outcome,
-                       exposure=args.exposure, freq=args.freq)
+                       exposure=args.exposure, freq=args.freq, sheet=args.sheet, tz=args.tz)
     print(f"OK: {args.file}")
     print(f"  {panel.n_obs} rows, {panel.n_units} unit(s), {panel.n_periods} periods "
           f"({panel.freq}) from {panel.periods.min()} to {panel.periods.max()}")
@@ -173,7 +178,7 @@ def _panel(args: argparse.Namespace) -> int:
             args.sources, preset=args.preset, date=args.date, unit=args.unit,
             category=args.category, freq=args.freq, start=args.start, end=args.end,
             indicators=args.indicators, layout=args.layout, exposure=args.exposure,
-            exposure_type=args.exposure_type, date_format=args.date_format,
+            exposure_type=args.exposure_type, date_format=args.date_format, tz=args.tz,
             bad_dates=args.bad_dates, source_name=args.source_name,
             source_vintage=args.source_vintage, progress=not args.no_progress)
     out = write_panel(frame, args.out, overwrite=args.overwrite)

@@ -211,3 +211,19 @@ def test_two_population_columns_must_be_chosen(tmp_path, city):
     with pytest.raises(TemplateParameterError, match=r"'exposure' is needed: several columns.*"
                        r"'population', 'pop'.*-p exposure none"):
         prepare("did", {"data": str(path), "outcome": "burglary"})
+
+
+def test_validate_reads_times_in_the_zone_given(tmp_path):
+    """Paris midnights stored in UTC: refused without --tz, read as their local month with it."""
+    stamps = pd.date_range("2021-01-01", periods=6, freq="MS", tz="Europe/Paris")
+    path = tmp_path / "utc.csv"
+    pd.DataFrame({"month": stamps.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "n": range(6)}).to_csv(path, index=False)
+    args = [sys.executable, "-m", "evalkit", "validate", str(path), "--time", "month",
+            "--outcome", "n"]
+    refused = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert refused.returncode == 2 and "tz" in refused.stderr
+    read = subprocess.run([*args, "--tz", "Europe/Paris"], capture_output=True, text=True,
+                          check=False)
+    assert read.returncode == 0, read.stderr
+    assert "from 2021-01 to 2021-06" in read.stdout

@@ -672,7 +672,8 @@ def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
     repeated on every row (or pass ``name`` and ``version_date``). It goes through
     :func:`evalkit.load_harm_weights`; totals come from :func:`evalkit.harm_total`. When a
     count behind a total is hidden by ``rule``, the total, its harm and the shares are shown
-    as "–" (otherwise the hidden count could be recovered by subtraction).
+    as "–" (otherwise the hidden count could be recovered by subtraction); sensitive
+    offences ``rule`` withholds are left out of the totals (a note names them).
 
     Parameters
     ----------
@@ -684,6 +685,11 @@ def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
     parts = _heading("ind.harm", lang, heading)
     if not weights_path:
         return join([*parts, tag("p", t("ind.harm.none", lang))])
+    # a sensitive offence inside a total would come back as the total minus the counts of
+    # the other offences shown in the counts table: withheld offences are left out
+    indicators, note = _withheld(rule, indicators, lang)
+    if not indicators:
+        return join([*parts, *note])
     table_ = read_table(weights_path)
     label = _weights_meta(table_, "name", name, weights_path)
     date = _weights_meta(table_, "version_date", version_date, weights_path)
@@ -726,7 +732,7 @@ def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
                t("ind.col.top_share", lang), t("ind.col.top", lang)]
     parts += [tag("p", t("ind.harm.text", lang, name=label, date=date), " ",
                   t("ind.counts.window", lang, previous=_span(previous), last=_span(last))),
-              table(pd.DataFrame(rows), headers=headers)]
+              table(pd.DataFrame(rows), headers=headers), *note]
     return join(parts)
 
 

@@ -348,6 +348,26 @@ def test_sensitive_indicator_has_no_result_in_results_json():
     assert len(district) == 2
 
 
+def test_harm_totals_do_not_carry_a_withheld_sensitive_offence(tmp_path):
+    df = _panel(9, small="none").assign(sexual_offences=7)
+    weights = tmp_path / "weights.csv"
+    pd.DataFrame({"code": ["burglary", "sexual_offences"], "weight": [1.0, 50.0],
+                  "name": "Test index", "version_date": "2024-01-01"}).to_csv(weights,
+                                                                               index=False)
+    common = dict(unit="area", time="month", indicators=["burglary", "sexual_offences"],
+                  window=6)
+    html = ri.harm_section(df, weights_path=weights, **common)
+    counts = _cells(ri.indicator_table(df, exposure="population", **common))
+    harm = _cells(html)
+    a_harm = harm[harm.index("A") + 2]  # A's count in the last window, all offences
+    a_table = counts[counts.index("A") + 2]  # A's burglaries in the last window
+    assert a_harm == a_table, "the difference would be A's sexual offences"
+    assert "Sexual offences" in _text(html)  # named in the withheld note
+    district = DisclosureRule.from_parameters(level="district")
+    shown = _cells(ri.harm_section(df, weights_path=weights, rule=district, **common))
+    assert int(shown[shown.index("A") + 2]) == int(a_table) + 6 * 7
+
+
 def test_french_rape_column_is_a_sensitive_offence():
     assert DEFAULT_RULE.withholds("viols") and DEFAULT_RULE.withholds("nb_viols")
     assert DEFAULT_RULE.withholds("Viol")

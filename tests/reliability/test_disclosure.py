@@ -682,3 +682,55 @@ def test_indicators_template_folder_keeps_hidden_counts_hidden(tmp_path):
         if "A" in out_cells:
             at = out_cells.index("A")
             assert out_cells[at + 2] in ("<5", "–")
+
+
+def _rows(html: str) -> list[list[str]]:
+    """The body rows of every table in ``html``, as cell texts."""
+    body = "".join(re.findall(r"<tbody>(.*?)</tbody>", html, flags=re.S))
+    return [[unescape(re.sub(r"<[^>]+>", "", c)).strip()
+             for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)]
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                HealthCheck.data_too_large])
+@given(small_panels())
+def test_property_indicators_template_folder_hides_every_small_window_count(panel):
+    """End to end through run_template: the table cells of report.html and of report.ipynb's
+    outputs, and the estimates of results.json, at every window count that is hidden."""
+    import tempfile
+
+    from evalkit.run.execute import run_template
+
+    df, window = panel
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "panel.csv"
+        df.to_csv(data, index=False)
+        outcome = run_template("indicators", out=Path(tmp) / "out", data=data,
+                               progress=False,
+                               parameters={"unit": "area", "time": "month",
+                                           "indicators": ["burglary"],
+                                           "exposure": "population", "window": window})
+        html, outputs, _, results = _folder_text(outcome.report.parent)
+    counts = _window_counts(df, window)
+    for text in [html, *outputs]:
+        rows = [r for r in _rows(text) if len(r) == 10 and r[1] in set(df["area"])]
+        shown_last = 0
+        for r in rows:
+            for key, cell in (("previous", r[2]), ("last", r[3])):
+                if 1 <= counts[(r[1], key)] <= 4:
+                    assert cell in ("<5", "–"), (r, key)
+                    assert r[4 if key == "previous" else 5] == "–"
+            shown_last += r[3] not in ("<5", "–")
+        if rows and len(rows) > 1:  # a total row is shown: never exactly one hidden cell
+            assert len(rows) - shown_last != 1
+    for e in results["estimates"]:
+        area = e["term"].rsplit("_", 1)[-1]
+        if (area, "last") not in counts:
+            continue
+        if e["term"].startswith("rate_last"):
+            assert not 1 <= counts[(area, "last")] <= 4, e
+        if e["term"].startswith("rate_previous"):
+            assert not 1 <= counts[(area, "previous")] <= 4, e
+        if e["term"].startswith("rate_ratio"):
+            assert not any(1 <= counts[(area, k)] <= 4 for k in ("previous", "last")), e

@@ -20,7 +20,7 @@ from evalkit.i18n import Lang, outcome_name, t
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.results import ITS_METHODS, EvaluationResult
 
-__all__ = ["plot_event_study", "plot_its", "plot_rates", "plot_trends"]
+__all__ = ["literal_text", "plot_event_study", "plot_its", "plot_rates", "plot_trends"]
 
 PALETTE = {"observed": "#1b1b1b", "fitted": "#2c7fb8", "counterfactual": "#d95f02",
            "treated": "#2c7fb8", "comparison": "#969696", "control": "#7570b3"}

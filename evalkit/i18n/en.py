@@ -738,7 +738,7 @@ TEXT: dict[str, str] = {
     "ind.name.antisocial_behaviour": "Antisocial behaviour",
     "ind.exposure.population": "residents",
     "ind.exposure.dwellings": "dwellings",
-    "disc.lead": "Disclosure control (applied to this report only; the data and results.json keep the exact values):",
+    "disc.lead": "Disclosure control (applied to everything this report shows, results.json included; the models use the exact data):",
     "disc.counts": (
         "counts from {low} to {high} in an area are shown as “{label}”, and any rate, ratio, "
         "change or total computed from them as “–”;"),
@@ -1186,4 +1186,21 @@ TEXT: dict[str, str] = {
     "synth.check.stands_out": "the gap stands out from the placebo areas",
     "synth.check.not_out": "the gap does not stand out from the placebo areas",
     "synth.check.few": "too few placebo areas to tell",
+    # -- h-disclosure: disclosure in every output ------------------------------------------
+    "caveat.wdq_small_counts_hidden": (
+        "Small counts (the smallest is below {below}): the WDQ has no standard error and a few "
+        "crimes more or less can change it a lot; read it together with the WDD test."),
+    "caveat.wdd_small_counts_hidden": (
+        "Small counts (the smallest is below {below}): the normal approximation behind the WDD "
+        "test is rough, and only a net change of about {mde_power:.0f} crimes or more could "
+        "be detected with {power_pct}% power."),
+    "caveat.small_counts_hidden": (
+        "Very small counts (fewer than {below} events before or after the start): estimates "
+        "are imprecise and approximations may fail."),
+    "disc.sensitive_figure": (
+        "{outcome} is a sensitive offence: its values are not drawn at this geographic level "
+        "(disclosure control)."),
+    "disc.rates_unchecked": (
+        "The observed rates are not drawn: the counts behind them cannot be checked against "
+        "disclosure control."),
 }

@@ -787,7 +787,7 @@ TEXT: dict[str, str] = {
     "ind.name.antisocial_behaviour": "Incivilités",
     "ind.exposure.population": "habitants",
     "ind.exposure.dwellings": "logements",
-    "disc.lead": "Secret statistique (appliqué à ce rapport seulement ; les données et results.json conservent les valeurs exactes) :",
+    "disc.lead": "Secret statistique (appliqué à tout ce que montre ce rapport, results.json compris ; les modèles utilisent les données exactes) :",
     "disc.counts": (
         "les nombres de {low} à {high} dans un secteur sont affichés « {label} », et tout "
         "taux, rapport, évolution ou total calculé à partir d'eux « – » ;"),
@@ -1278,4 +1278,22 @@ TEXT: dict[str, str] = {
     "synth.check.stands_out": "l'écart se distingue des secteurs placebo",
     "synth.check.not_out": "l'écart ne se distingue pas des secteurs placebo",
     "synth.check.few": "trop peu de secteurs placebo pour conclure",
+    # -- h-disclosure: disclosure in every output ------------------------------------------
+    "caveat.wdq_small_counts_hidden": (
+        "Effectifs faibles (le plus petit est inférieur à {below}) : le WDQ n'a pas "
+        "d'erreur-type et quelques faits de plus ou de moins peuvent le modifier fortement ; "
+        "lisez-le avec le test WDD."),
+    "caveat.wdd_small_counts_hidden": (
+        "Effectifs faibles (le plus petit est inférieur à {below}) : l'approximation normale "
+        "du test WDD est grossière, et seule une variation nette d'environ {mde_power:.0f} "
+        "faits ou plus serait détectée avec une puissance de {power_pct} %."),
+    "caveat.small_counts_hidden": (
+        "Très petits effectifs (moins de {below} faits avant ou après le début) : estimations "
+        "imprécises, les approximations peuvent être fausses."),
+    "disc.sensitive_figure": (
+        "{outcome} : infraction sensible, ses valeurs ne sont pas tracées à ce niveau "
+        "géographique (secret statistique)."),
+    "disc.rates_unchecked": (
+        "Les taux observés ne sont pas tracés : les nombres dont ils sont issus ne peuvent "
+        "pas être contrôlés au titre du secret statistique."),
 }

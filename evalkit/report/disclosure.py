@@ -1,7 +1,8 @@
 """Disclosure control for published tables and figures (DOMAIN.md §6).
 
-Applied only when rendering: models and ``results.json`` keep the exact values; what a
-report *shows* goes through a :class:`DisclosureRule`:
+Applied only when rendering: models run on the exact data; everything a report folder
+*shows* (tables, figures, caveat sentences, ``report.ipynb`` and ``results.json``) goes
+through a :class:`DisclosureRule`:
 
 1. small-area counts ``low <= n <= high`` (default 1 to 4) are shown as ``"<5"``, and any
    rate, share or change computed from such a count as "–";
@@ -27,9 +28,10 @@ from typing import Literal
 import numpy as np
 
 from evalkit.errors import SpecError
-from evalkit.i18n import Lang, format_number, t
+from evalkit.i18n import Caveat, Lang, format_number, t
 
-__all__ = ["DEFAULT_RULE", "SENSITIVE_PATTERNS", "DisclosureRule", "secondary_suppression"]
+__all__ = ["DEFAULT_RULE", "SENSITIVE_PATTERNS", "DisclosureRule", "complete_lines",
+           "secondary_suppression"]
 
 Level = Literal["small_area", "district"]
 DASH = "–"
@@ -37,8 +39,17 @@ DASH = "–"
 #: indicator names (column names or labels, any case) treated as sensitive offences
 SENSITIVE_PATTERNS: tuple[str, ...] = (
     r"sex", r"rape", r"viol(?:ence|s)?_?sexu", r"domestic", r"intrafamil", r"conjugal",
-    r"homicide", r"murder", r"meurtre", r"assassinat",
+    r"homicide", r"murder", r"meurtre", r"assassinat", r"\bviols?\b", r"(?:^|_)viols?(?:_|$)",
 )
+
+#: caveats whose values are counts an area's data give away: code -> the count fields. A
+#: caveat naming a hidden count is said with the ``<code>_hidden`` sentence instead ("below
+#: 5", never the count).
+_CAVEAT_COUNTS: dict[str, tuple[str, ...]] = {
+    "wdq_small_counts": ("smallest",),
+    "wdd_small_counts": ("smallest",),
+    "small_counts": ("before", "after"),
+}
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,27 @@ class DisclosureRule:
             return self.label
         return format_number(round(float(value)), lang, ",d")
 
+    def hides_series(self, values: object, outcome: str = "") -> np.ndarray:
+        """True where a series of ``outcome`` counts must not be drawn: counts it hides, and
+        every value when ``outcome`` is a sensitive offence it withholds."""
+        values = np.asarray(values, dtype=float)
+        if outcome and self.withholds(outcome):
+            return np.isfinite(values)
+        return self.hides(values)
+
+    def caveat(self, message: object) -> object:
+        """``message`` as a report may say it: a caveat that names a count this rule hides
+        (e.g. "the smallest is 3") becomes its ``_hidden`` sentence ("below 5"); any other
+        message is returned unchanged."""
+        code = getattr(message, "code", None)
+        fields = _CAVEAT_COUNTS.get(code or "")
+        if not fields or not isinstance(message, Caveat):
+            return message
+        if not any(bool(self.hides(message.values.get(f, 0))) for f in fields):
+            return message
+        values = {k: v for k, v in message.values.items() if k not in fields}
+        return Caveat(f"{code}_hidden", **values, below=self.high + 1)
+
     # -- sensitive offences ----------------------------------------------------------------
     def withholds(self, indicator: str) -> bool:
         """True when ``indicator`` is a sensitive offence that this report must not show."""
@@ -217,4 +249,39 @@ def secondary_suppression(values: np.ndarray, hidden: np.ndarray, *, rows: bool 
                 pool = nonzero if len(nonzero) else candidates
                 h[i, pool[np.argmin(v[i, pool])]] = True  # writes through to ``out``
                 changed = True
+    return out
+
+
+def complete_lines(values: np.ndarray, hidden: np.ndarray, groups: Sequence[object]
+                   ) -> np.ndarray:
+    """Hide a second value of each group with exactly one hidden value.
+
+    A series drawn period by period next to a table of its window totals gives a hidden
+    period away (the total minus the periods drawn). In every group (a window of one
+    line) with a lone hidden value, the smallest shown non-zero value is hidden too.
+
+    Parameters
+    ----------
+    values : (n,) array
+        The counts.
+    hidden : (n,) bool array
+        Primary suppression.
+    groups : (n,) sequence
+        Group label of each value (None: in no group).
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.array(hidden, dtype=bool, copy=True)
+    members: dict[object, list[int]] = {}
+    for i, label in enumerate(groups):
+        if label is not None:
+            members.setdefault(label, []).append(i)
+    for at in map(np.array, members.values()):
+        if out[at].sum() != 1:
+            continue
+        candidates = at[~out[at]]
+        if not len(candidates):
+            continue
+        nonzero = candidates[values[candidates] > 0]
+        pool = nonzero if len(nonzero) else candidates
+        out[pool[np.argmin(values[pool])]] = True
     return out

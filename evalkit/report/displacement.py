@@ -88,7 +88,7 @@ def plot_displacement(wdd_res: EvaluationResult, *, lang: Lang = "en",
     """Counts before and after the start in each area role, side by side.
 
     A count ``rule`` hides is drawn as an empty bar labelled "<5", and its change is not
-    printed.
+    printed; a sensitive offence below district level is not drawn at all (a note says so).
     """
     s = wdd_res.sample
     roles = [r for r in _ROLES if f"{r}_before" in s]
@@ -96,10 +96,11 @@ def plot_displacement(wdd_res: EvaluationResult, *, lang: Lang = "en",
     x = range(len(roles))
     before = [s[f"{r}_before"] for r in roles]
     after = [s[f"{r}_after"] for r in roles]
-    hide_b, hide_a = rule.hides(before), rule.hides(after)
+    outcome = str(wdd_res.spec.get("outcome") or "")
+    hide_b, hide_a = rule.hides_series(before, outcome), rule.hides_series(after, outcome)
     for i in range(len(roles)):
         for dx, hide in ((-0.19, hide_b[i]), (0.19, hide_a[i])):
-            if hide:
+            if hide and not rule.withholds(outcome):
                 ax.annotate(rule.label, (i + dx, 0), ha="center", va="bottom", fontsize=9)
     before = [0 if h else v for v, h in zip(before, hide_b, strict=True)]
     after = [0 if h else v for v, h in zip(after, hide_a, strict=True)]
@@ -120,6 +121,8 @@ def plot_displacement(wdd_res: EvaluationResult, *, lang: Lang = "en",
     ax.set_title(t("disp.plot.title", lang, outcome=name), fontsize=13, loc="left")
     ax.set_xlabel(t("disp.plot.x", lang))
     ax.set_ylabel(t("disp.plot.y", lang, outcome=name))
+    if rule.withholds(outcome):
+        fig._evalkit_note = t("disc.sensitive_figure", lang, outcome=name)
     _legend_below(ax, 2)
     return fig
 

@@ -27,6 +27,7 @@ from evalkit.i18n import (
     round_percent,
     t,
 )
+from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import (
     _p,
@@ -145,7 +146,8 @@ def designs_section(run: Any, *, lang: Lang, results: Any = None) -> Html:
     return join(parts)
 
 
-def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
+def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: Lang,
+                        rule: DisclosureRule = DEFAULT_RULE) -> Html:
     """Every design's checks and caveats, each line starting with the design's name (several
     designs run the same check); a cohort of few areas is named by its areas."""
     def label(res: EvaluationResult) -> str:
@@ -157,7 +159,7 @@ def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: 
         named = [dataclasses.replace(r, warnings=tuple(_for_evaluation(w, run.treated)
                                                        for w in r.warnings))
                  for r in results]
-    return _diagnostics(named, lang=lang, label=label)
+    return _diagnostics(named, lang=lang, label=label, rule=rule)
 
 
 #: the designs' caveats whose advice names estimator options the evaluation sets itself

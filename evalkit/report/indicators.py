@@ -44,7 +44,12 @@ from evalkit.i18n import (
     t,
 )
 from evalkit.indicators import harm_total, load_harm_weights, rate, rate_change, survey_share
-from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule, secondary_suppression
+from evalkit.report.disclosure import (
+    DEFAULT_RULE,
+    DisclosureRule,
+    complete_lines,
+    secondary_suppression,
+)
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import section, title_block
 from evalkit.report.notebook import figure
@@ -337,7 +342,8 @@ def window_rates(data: DataLike, *, unit: str | None, time: str, indicators: Seq
 def indicator_results(data: DataLike, *, unit: str | None, time: str,
                       indicators: Sequence[str], exposure: str, per: float = 100_000,
                       areas: Sequence[str] | None = None, window: int = 12,
-                      alpha: float = 0.05) -> list[EvaluationResult]:
+                      alpha: float = 0.05, rule: DisclosureRule = DEFAULT_RULE
+                      ) -> list[EvaluationResult]:
     """The numbers of the counts-and-rates table as results, one per indicator, for
     ``results.json`` (:func:`evalkit.report.write_results`).
 
@@ -351,12 +357,19 @@ def indicator_results(data: DataLike, *, unit: str | None, time: str,
       and p-value (H0: ratio 1); ``relative_effect`` repeats the ratio, so the % change of
       the report is ``100 × (relative_effect − 1)``.
 
-    ``n_obs`` counts the area-periods behind each number. Disclosure control does not apply:
-    results.json keeps the exact values. Arguments as for :func:`window_rates`.
+    ``n_obs`` counts the area-periods behind each number. Disclosure control applies as in
+    :func:`indicator_table` (a rate times the exposure, or its standard error, gives the
+    count back): a term computed from a count ``rule`` hides is left out, and a sensitive
+    offence ``rule`` withholds has no result. Other arguments as for :func:`window_rates`.
     """
+    indicators, _ = rule.shown(_names(indicators, "indicators"))
+    if not indicators:
+        return []
     frame = window_rates(data, unit=unit, time=time, indicators=indicators,
                          exposure=exposure, per=per, areas=areas, window=window, alpha=alpha)
     n_areas = int((~frame["total"]).sum() / frame["indicator"].nunique())
+    _, hidden = _hidden_cells(frame, rule)
+    frame = frame.assign(hide_prev=hidden[:, 0], hide_last=hidden[:, 1])
     out = []
     for ind, part in frame.groupby("indicator", sort=False):
         effects = []
@@ -364,6 +377,8 @@ def indicator_results(data: DataLike, *, unit: str | None, time: str,
             suffix = "" if r.total else f"_{r.area}"
             n_area = n_areas if r.total else 1
             for key, name in (("prev", "rate_previous"), ("last", "rate_last")):
+                if getattr(r, f"hide_{key}"):
+                    continue
                 count, expo = getattr(r, f"count_{key}"), getattr(r, f"exposure_{key}")
                 effects.append({
                     "term": name + suffix, "estimate": getattr(r, f"rate_{key}"),
@@ -373,6 +388,8 @@ def indicator_results(data: DataLike, *, unit: str | None, time: str,
                     "scale": "additive", "relative_effect": math.nan,
                     "relative_ci_low": math.nan, "relative_ci_high": math.nan,
                     "n_obs": window * n_area})
+            if r.hide_prev or r.hide_last:
+                continue
             effects.append({
                 "term": "rate_ratio" + suffix, "estimate": r.rate_ratio, "std_error": math.nan,
                 "ci_low": r.ratio_ci_low, "ci_high": r.ratio_ci_high, "p_value": r.p_value,
@@ -383,11 +400,15 @@ def indicator_results(data: DataLike, *, unit: str | None, time: str,
             method="indicators",
             spec={"outcome": ind, "unit": unit, "time": time, "exposure": exposure,
                   "per": per, "window": window, "alpha": alpha, "freq": frame.attrs["freq"]},
-            effects=pd.DataFrame(effects), series=pd.DataFrame(),
+            effects=pd.DataFrame(effects, columns=_EFFECT_COLUMNS), series=pd.DataFrame(),
             sample={"n_units": n_areas, "n_periods": 2 * window,
                     "first_period": frame.attrs["previous"].split(" – ")[0],
                     "last_period": frame.attrs["last"].split(" – ")[-1]}))
     return out
+
+
+_EFFECT_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "scale",
+                   "relative_effect", "relative_ci_low", "relative_ci_high", "n_obs"]
 
 
 # -- sections ----------------------------------------------------------------------------------
@@ -421,6 +442,24 @@ def header(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[
     return title_block(title, rows, lang=lang)
 
 
+def _hidden_cells(frame: pd.DataFrame, rule: DisclosureRule) -> tuple[np.ndarray, np.ndarray]:
+    """Primary and full suppression of the (previous, last) counts of :func:`window_rates`.
+
+    A lone hidden area count next to a shown total row takes the next-smallest area's
+    count of that window with it (secondary suppression); a total is hidden only when it is
+    small itself."""
+    totals = frame["total"].to_numpy()
+    counts = frame[["count_prev", "count_last"]].to_numpy(float)
+    primary = rule.hides(counts)
+    hidden = primary.copy()
+    if rule.secondary and totals.any():  # a total row per indicator: protect each column
+        for ind in frame["indicator"].unique():
+            at = ((frame["indicator"] == ind) & ~frame["total"]).to_numpy()
+            hidden[at] = secondary_suppression(counts[at], primary[at], rows=False)
+    hidden[totals] = primary[totals]
+    return primary, hidden
+
+
 def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
                     exposure: str, per: float = 100_000, areas: Sequence[str] | None = None,
                     window: int = 12, lang: Lang = "en", alpha: float = 0.05,
@@ -449,15 +488,7 @@ def indicator_table(data: DataLike, *, unit: str | None, time: str, indicators: 
     frame = window_rates(data, unit=unit, time=time, indicators=indicators, exposure=exposure,
                          per=per, areas=areas, window=window, alpha=alpha)
     level = _level(alpha)
-    totals = frame["total"].to_numpy()
-    counts = frame[["count_prev", "count_last"]].to_numpy(float)
-    primary = rule.hides(counts)
-    hidden = primary.copy()
-    if rule.secondary and totals.any():  # a total row per indicator: protect each column
-        for ind in frame["indicator"].unique():
-            at = ((frame["indicator"] == ind) & ~frame["total"]).to_numpy()
-            hidden[at] = secondary_suppression(counts[at], primary[at], rows=False)
-    hidden[totals] = primary[totals]  # a total is hidden only when it is small itself
+    primary, hidden = _hidden_cells(frame, rule)
     rows = []
     for i, r in enumerate(frame.itertuples(index=False)):
         prev_ok, last_ok = not hidden[i, 0], not hidden[i, 1]
@@ -505,16 +536,40 @@ def _by_period(profile: _Profile, indicators: Sequence[str], max_lines: int,
                       value_name="count")
 
 
+def _hidden_periods(long: pd.DataFrame, profile: _Profile, rule: DisclosureRule,
+                    window: int | None) -> np.ndarray:
+    """The rows of ``long`` (one line's count in one period) a figure must not show.
+
+    Counts ``rule`` hides, and, when the report's table shows the sums over the last two
+    windows of ``window`` periods (:func:`indicator_table`), a second period in each window
+    of a line that has a lone hidden one (the sum minus the periods drawn would give it
+    back; :func:`~evalkit.report.disclosure.complete_lines`).
+    """
+    counts = long["count"].to_numpy(float)
+    hidden = rule.hides(counts)
+    if not window or not hidden.any():
+        return hidden
+    previous, last = _windows(profile, window)
+    which = {**{p: "prev" for p in previous}, **{p: "last" for p in last}}
+    groups = [(area, ind, which[p]) if p in which else None
+              for area, ind, p in zip(long["_area"], long["indicator"], long["_time"],
+                                      strict=True)]
+    return complete_lines(counts, hidden, groups)
+
+
 def rates_figure(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
                  exposure: str, per: float = 100_000, areas: Sequence[str] | None = None,
                  lang: Lang = "en", alpha: float = 0.05, max_lines: int = MAX_LINES,
-                 rule: DisclosureRule = DEFAULT_RULE, heading: bool = True) -> Html:
+                 rule: DisclosureRule = DEFAULT_RULE, heading: bool = True,
+                 window: int | None = None) -> Html:
     """Rate per ``per`` in every period, one panel per indicator, with exact bands.
 
     One line per area, or the areas summed (counts and exposures) when there are more than
     ``max_lines``. Rates and bands come from :func:`evalkit.rate`; the figure from
     :func:`evalkit.report.plots.plot_rate_panels`. Under ``rule``, periods whose count is
-    hidden leave a gap in the line and band, and sensitive offences are withheld.
+    hidden leave a gap in the line and band, and sensitive offences are withheld. Give the
+    ``window`` of the report's table (:func:`indicator_table`) so that no hidden period can
+    be recovered from a window's sum shown there.
     """
     a = _check_rates_args(exposure, per, alpha)
     indicators, note = _withheld(rule, indicators, lang)
@@ -527,7 +582,7 @@ def rates_figure(data: DataLike, *, unit: str | None, time: str, indicators: Seq
     rates = pd.concat([long[["_area", "_time", "indicator"]].reset_index(drop=True),
                        rates.reset_index(drop=True)], axis=1)
     rates["_time"] = rates["_time"].astype(str)
-    gaps = rule.hides(long["count"].to_numpy())
+    gaps = _hidden_periods(long, profile, rule, window)
     rates.loc[gaps, [c for c in rates.columns if c not in ("_area", "_time", "indicator")]] = (
         np.nan)
     if gaps.any():
@@ -550,12 +605,14 @@ _SEASON = {"M": lambda p: p.month, "Q": lambda p: p.quarter, "W": lambda p: p.we
 def season_figure(data: DataLike, *, unit: str | None, time: str, indicators: Sequence[str],
                   areas: Sequence[str] | None = None, lang: Lang = "en",
                   max_lines: int = MAX_LINES, rule: DisclosureRule = DEFAULT_RULE,
-                  heading: bool = True) -> Html:
+                  heading: bool = True, window: int | None = None) -> Html:
     """Mean count per month of the year (quarter, week, weekday), one panel per indicator.
 
     Uses every period of the data; one line per area, or the areas summed when there are
     more than ``max_lines``. Yearly data has no seasonality: the section says so. Sensitive
-    offences are withheld under ``rule``.
+    offences are withheld under ``rule``, and a mean is left out when a period behind it
+    is hidden (the mean times the years, minus the periods drawn in the rate figure, would
+    give it back); ``window`` as for :func:`rates_figure`.
     """
     indicators, note = _withheld(rule, indicators, lang)
     if note and not indicators:  # every indicator withheld
@@ -568,8 +625,10 @@ def season_figure(data: DataLike, *, unit: str | None, time: str, indicators: Se
         return join([*parts, tag("p", t("ind.season.none", lang))])
     long = _by_period(profile, indicators, max_lines, lang)
     long["season"] = [_SEASON[profile.freq](p) for p in long["_time"]]
-    means = long.groupby(["indicator", "_area", "season"], sort=False, as_index=False)[
-        "count"].mean().rename(columns={"count": "mean"})
+    long["_hidden"] = _hidden_periods(long, profile, rule, window)
+    means = long.groupby(["indicator", "_area", "season"], sort=False, as_index=False).agg(
+        mean=("count", "mean"), hidden=("_hidden", "any"))
+    means.loc[means["hidden"], "mean"] = np.nan
     months = t("plot.season.months", lang).split(",") if profile.freq == "M" else None
     fig = plot_season(means, season="season", value="mean", indicator="indicator",
                       group="_area", season_name=season_name,
@@ -577,6 +636,9 @@ def season_figure(data: DataLike, *, unit: str | None, time: str, indicators: Se
                       labels={i: indicator_label(i, lang) for i in indicators}, lang=lang)
     text = t("ind.season.text", lang, season_name=season_name, first=str(profile.periods[0]),
              last=str(profile.periods[-1]))
+    if means["hidden"].any():
+        note.append(tag("p", t("disc.gaps", lang, n=int(means["hidden"].sum()),
+                               label=rule.label), cls="evalkit-note"))
     return join([*parts, tag("p", text), figure(fig), *note])
 
 
@@ -610,7 +672,8 @@ def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
     repeated on every row (or pass ``name`` and ``version_date``). It goes through
     :func:`evalkit.load_harm_weights`; totals come from :func:`evalkit.harm_total`. When a
     count behind a total is hidden by ``rule``, the total, its harm and the shares are shown
-    as "–" (otherwise the hidden count could be recovered by subtraction).
+    as "–" (otherwise the hidden count could be recovered by subtraction); sensitive
+    offences ``rule`` withholds are left out of the totals (a note names them).
 
     Parameters
     ----------
@@ -622,6 +685,11 @@ def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
     parts = _heading("ind.harm", lang, heading)
     if not weights_path:
         return join([*parts, tag("p", t("ind.harm.none", lang))])
+    # a sensitive offence inside a total would come back as the total minus the counts of
+    # the other offences shown in the counts table: withheld offences are left out
+    indicators, note = _withheld(rule, indicators, lang)
+    if not indicators:
+        return join([*parts, *note])
     table_ = read_table(weights_path)
     label = _weights_meta(table_, "name", name, weights_path)
     date = _weights_meta(table_, "version_date", version_date, weights_path)
@@ -664,7 +732,7 @@ def harm_section(data: DataLike, *, weights_path: str | os.PathLike[str] | None,
                t("ind.col.top_share", lang), t("ind.col.top", lang)]
     parts += [tag("p", t("ind.harm.text", lang, name=label, date=date), " ",
                   t("ind.counts.window", lang, previous=_span(previous), last=_span(last))),
-              table(pd.DataFrame(rows), headers=headers)]
+              table(pd.DataFrame(rows), headers=headers), *note]
     return join(parts)
 
 

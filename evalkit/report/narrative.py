@@ -27,7 +27,7 @@ from evalkit.i18n import (
     round_percent,
     t,
 )
-from evalkit.report.disclosure import DisclosureRule
+from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, esc, join, table, tag
 from evalkit.results import ITS_METHODS, EvaluationResult
 
@@ -69,7 +69,9 @@ def section(key: str, lang: str) -> Html:
     return tag("h2", t(key, lang))
 
 
-def _render(message: object, lang: str) -> str:
+def _render(message: object, lang: str, rule: DisclosureRule = DEFAULT_RULE) -> str:
+    """A caveat in ``lang``, with any count ``rule`` hides said as "below 5"."""
+    message = rule.caveat(message)
     return message.render(lang) if isinstance(message, Caveat) else str(message)
 
 
@@ -180,8 +182,9 @@ def _mde_text(result: EvaluationResult, row: pd.Series, lang: str, power: float 
     return ""
 
 
-def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "") -> Html:
-    """Period, units, observations, rows dropped and why."""
+def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "",
+                 rule: DisclosureRule = DEFAULT_RULE) -> Html:
+    """Period, units, observations, rows dropped and why (notes said under ``rule``)."""
     s = result.sample
     _, freq_plural = _freq(result, lang)
     parts = [section("report.data", lang)]
@@ -202,7 +205,7 @@ def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "") -
     if data_name or sha:
         parts.append(tag("p", t("report.data.file", lang, name=Path(data_name).name or "–",
                                 sha=sha)))
-    notes = [_render(n, lang) for n in s.get("notes", ())]
+    notes = [_render(n, lang, rule) for n in s.get("notes", ())]
     if notes:
         parts.append(tag("p", t("report.data.notes", lang)))
         parts.append(tag("ul", *(tag("li", n) for n in notes)))
@@ -329,22 +332,24 @@ _SUPERSEDED = {"staggered_event_study": "staggered_twfe", "staggered_twfe": "gro
 
 
 def _caveats(results: Sequence[EvaluationResult], lang: str,
-             label: Callable[[EvaluationResult], str] | None = None) -> list[str]:
+             label: Callable[[EvaluationResult], str] | None = None,
+             rule: DisclosureRule = DEFAULT_RULE) -> list[str]:
     warnings = [(r, w) for r in results for w in r.warnings]
     codes = {getattr(w, "code", None) for _, w in warnings}
     if any(r.method == "staggered_did" for r in results):
         codes.add("group_time_used")  # the staggered-TWFE advice has been followed
     kept = [(r, w) for r, w in warnings
             if _SUPERSEDED.get(getattr(w, "code", None)) not in codes]
-    return list(dict.fromkeys((label(r) if label else "") + _render(w, lang) for r, w in kept))
+    return list(dict.fromkeys((label(r) if label else "") + _render(w, lang, rule)
+                              for r, w in kept))
 
 
 def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], *,
-                        lang: Lang, label: Callable[[EvaluationResult], str] | None = None
-                        ) -> Html:
+                        lang: Lang, label: Callable[[EvaluationResult], str] | None = None,
+                        rule: DisclosureRule = DEFAULT_RULE) -> Html:
     """Each diagnostic in plain words with its status, then the caveats (deduplicated);
     ``label(result)``, when given, starts each line (the design's name in a report of
-    several designs)."""
+    several designs). A caveat naming a count ``rule`` hides says "below 5" instead."""
     results = [results] if isinstance(results, EvaluationResult) else list(results)
     items = []
     for res, d in ((r, d) for r in results for d in r.diagnostics):
@@ -367,7 +372,7 @@ def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], 
     parts = [section("report.diagnostics", lang)]
     parts.append(tag("ul", *items) if items else tag("p", t("report.diag.none", lang)))
     parts.append(tag("h3", t("report.caveats", lang)))
-    caveats = _caveats(results, lang, label)
+    caveats = _caveats(results, lang, label, rule)
     parts.append(tag("ul", *(tag("li", c) for c in caveats)) if caveats
                  else tag("p", t("report.caveats.none", lang)))
     return join(parts)

@@ -17,13 +17,15 @@ __all__ = ["figure", "parameters_of", "resolve_data", "setup"]
 
 
 def setup(lang: str = "en") -> None:
-    """Prepare a report kernel: caveats are shown in the report, not as Python warnings, and
-    any other warning the kernel prints (in ``report.ipynb``) is written in ``lang``."""
+    """Prepare a report kernel: caveats are shown in the report, not as Python warnings, any
+    other warning the kernel prints (in ``report.ipynb``) is written in ``lang``, and
+    matplotlib draws text literally."""
     import matplotlib
 
     from evalkit.i18n import show_warnings
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False  # names with "$" are text, not math
     show_warnings(lang)
     warnings.simplefilter("ignore", EvalkitWarning)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -19,14 +20,23 @@ from evalkit.i18n import Lang, outcome_name, t
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.results import ITS_METHODS, EvaluationResult
 
-__all__ = ["plot_event_study", "plot_its", "plot_rates", "plot_trends"]
+__all__ = ["literal_text", "plot_event_study", "plot_its", "plot_rates", "plot_trends"]
 
 PALETTE = {"observed": "#1b1b1b", "fitted": "#2c7fb8", "counterfactual": "#d95f02",
            "treated": "#2c7fb8", "comparison": "#969696", "control": "#7570b3"}
 
 
+def literal_text() -> None:
+    """Draw every text literally: a name such as "Plan $1M $2M" is not typeset as math.
+
+    Set process-wide because tick labels are made when a figure is drawn, after the
+    function that built it has returned."""
+    matplotlib.rcParams["text.parse_math"] = False
+
+
 def _figure(figsize: tuple[float, float] = (9.0, 5.2)) -> tuple[Figure, Any]:
     sns.set_theme(style="whitegrid", context="notebook")
+    literal_text()
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return fig, ax
 
@@ -73,11 +83,35 @@ def _legend_below(ax: Any, n_items: int, extra: list[Any] | None = None) -> None
     legend.get_title().set_color("#555555")
 
 
-def _disclosure_note(fig: Figure, n_hidden: int, rule: DisclosureRule, lang: Lang) -> None:
-    """Say under the figure how many values disclosure control left out (drawn under the
-    legend by :func:`_legend_below`)."""
-    if n_hidden:
+def _disclosure_note(fig: Figure, n_hidden: int, rule: DisclosureRule, lang: Lang, *,
+                     outcome: str = "", name: str = "", unchecked: bool = False) -> None:
+    """Say under the figure what disclosure control left out (drawn under the legend by
+    :func:`_legend_below`): a sensitive ``outcome`` (named ``name``), rates whose counts
+    cannot be checked (``unchecked``), or ``n_hidden`` values from hidden counts."""
+    if not n_hidden:
+        return
+    if outcome and rule.withholds(outcome):
+        fig._evalkit_note = t("disc.sensitive_figure", lang, outcome=name or outcome)
+    elif unchecked:
+        fig._evalkit_note = t("disc.rates_unchecked", lang)
+    else:
         fig._evalkit_note = t("disc.gaps", lang, n=n_hidden, label=rule.label)
+
+
+def _hidden_observed(values: np.ndarray, counts: np.ndarray | None, rule: DisclosureRule,
+                     outcome: str) -> tuple[np.ndarray, bool]:
+    """Observed values not to draw, and whether that is because they cannot be checked.
+
+    ``counts`` are the counts behind ``values`` (``values`` themselves for a count series);
+    None for rates whose counts the result does not carry: they are then all left out
+    whenever ``rule`` hides counts, as a rate times the area's exposure gives the count
+    back."""
+    if rule.withholds(outcome):
+        return np.isfinite(values), False
+    if counts is None:
+        hide = rule.hides_counts and bool(np.isfinite(values).any())
+        return np.isfinite(values) & hide, hide
+    return rule.hides(counts), False
 
 
 def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str | None = None,
@@ -110,11 +144,19 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
         units = t("units.count_per_period", lang, freq_name=freq_name)
     fig, ax = _figure()
     observed = treated["observed"].to_numpy(float)
-    counts = not (spec.get("family") == "ols" and spec.get("exposure"))
-    hidden = rule.hides(observed) if counts else np.zeros(len(observed), dtype=bool)
+    rates = spec.get("family") == "ols" and spec.get("exposure")
+
+    def behind(part: pd.DataFrame) -> np.ndarray | None:  # the counts behind the values
+        if not rates:
+            return part["observed"].to_numpy(float)
+        return part["count"].to_numpy(float) if "count" in part else None
+
+    outcome = str(spec["outcome"])
+    hidden, unchecked = _hidden_observed(observed, behind(treated), rule, outcome)
     ax.scatter(pos[~hidden], observed[~hidden], s=14, color=PALETTE["observed"],
                label=t("plot.its.observed", lang), zorder=3)
-    _disclosure_note(fig, int(hidden.sum()), rule, lang)
+    _disclosure_note(fig, int(hidden.sum()), rule, lang, outcome=outcome, name=name,
+                     unchecked=unchecked)
     ax.plot(pos, treated["fitted"], color=PALETTE["fitted"], lw=2,
             label=t("plot.its.fitted", lang))
     if post.any():
@@ -131,8 +173,8 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
     extra: list[Any] = []
     if not control.empty:
         shown = control["observed"].to_numpy(float)
-        if counts:
-            shown = np.where(rule.hides(shown), np.nan, shown)
+        shown = np.where(_hidden_observed(shown, behind(control), rule, outcome)[0], np.nan,
+                         shown)
         # a control series several times larger gets its own axis, so the treated one stays
         # readable
         own = np.nanmax(shown, initial=0) > 3 * np.nanmax(observed, initial=0)
@@ -201,7 +243,10 @@ def plot_trends(result: EvaluationResult, *, lang: Lang = "en",
     """Mean outcome of treated and comparison areas per period (a TWFE ``did`` result).
 
     A mean whose underlying total (mean × areas) is a count ``rule`` hides is left out of
-    the line (for one treated area the mean *is* its count).
+    the line (for one treated area the mean *is* its count), whatever the model family. Mean
+    rates (a linear model with an exposure) are left out whenever ``rule`` hides counts (a
+    rate times the exposure gives the count back), and a sensitive offence is not drawn
+    below district level.
     """
     _require(result, ("did",))
     s = result.series
@@ -211,16 +256,24 @@ def plot_trends(result: EvaluationResult, *, lang: Lang = "en",
     labels = sorted(s["time"].unique(), key=lambda v: (v != "before", v == "after", str(v)))
     pos = {lab: i for i, lab in enumerate(labels)}
     n_hidden = 0
+    outcome = str(result.spec["outcome"])
+    rates = result.spec.get("family") == "ols" and bool(result.spec.get("exposure"))
+    unchecked = False
     for group in ("treated", "comparison"):
         g = s[s["group"] == group]
         values = g["observed"].to_numpy(float)
-        if "n_obs" in g and result.spec.get("family") == "poisson":
-            hidden = rule.hides(values * g["n_obs"].to_numpy(float))
-            values = np.where(hidden, np.nan, values)
-            n_hidden += int(hidden.sum())
+        n = g["n_obs"].to_numpy(float) if "n_obs" in g else np.ones(len(g))
+        total = values * n
+        # a total that is not a whole number is no count (an outcome that is not counted)
+        counts = None if rates else np.where(np.isclose(total, np.round(total), rtol=0,
+                                                        atol=1e-6), total, np.nan)
+        hidden, unchecked = _hidden_observed(values, counts, rule, outcome)
+        values = np.where(hidden, np.nan, values)
+        n_hidden += int(hidden.sum())
         ax.plot([pos[v] for v in g["time"]], values, marker="o", ms=3, lw=1.6,
                 color=PALETTE[group], label=t(f"plot.trends.{group}", lang))
-    _disclosure_note(fig, n_hidden, rule, lang)
+    _disclosure_note(fig, n_hidden, rule, lang, outcome=outcome, name=name,
+                     unchecked=unchecked)
     ax.set_title(t("plot.trends.title", lang, outcome=name), fontsize=13, loc="left")
     ax.set_xlabel(t("plot.trends.x", lang))
     ax.set_ylabel(t("plot.trends.y", lang, outcome=name))
@@ -285,6 +338,7 @@ __all__ += ["plot_rate_panels", "plot_season"]
 def _panels(n: int, *, height: float = 3.1) -> tuple[Figure, list[Any]]:
     """A figure with one small panel per indicator (two columns when there are several)."""
     sns.set_theme(style="whitegrid", context="notebook")
+    literal_text()
     ncols = 1 if n == 1 else 2
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(10.0, 1.4 + height * nrows),

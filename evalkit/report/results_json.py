@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.data.io import data_fingerprint, read_table
+from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.results import Diagnostic, EvaluationResult, json_safe
 
 __all__ = ["SCHEMA", "SCHEMA_PATH", "build_results", "write_results"]
@@ -27,7 +28,8 @@ _ESTIMATE_FIELDS = ("term", "estimate", "std_error", "ci_low", "ci_high", "p_val
 def build_results(results: Sequence[EvaluationResult], *, template: str,
                   parameters: Mapping[str, Any], data: object, unit: str | None = None,
                   time: str | None = None, diagnostics: Sequence[Diagnostic] = (),
-                  warnings: Sequence[str] = ()) -> dict[str, Any]:
+                  warnings: Sequence[str] = (), rule: DisclosureRule = DEFAULT_RULE
+                  ) -> dict[str, Any]:
     """The results.json document for one template run.
 
     Parameters
@@ -51,6 +53,10 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
     warnings : sequence of str
         Notes that belong to no single result (the ``evaluation`` template's: areas left
         out, designs not run), listed after the results' own.
+    rule : DisclosureRule
+        The report's disclosure control: a warning naming a count it hides says "below 5"
+        instead (the estimates are the models' own; a template computing published counts
+        or rates, such as ``indicators``, applies the rule to them before).
     """
     from evalkit import __version__
 
@@ -66,8 +72,8 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
             record.update({k: row.get(k) for k in _ESTIMATE_FIELDS})
             record["n_obs"] = int(row.get("n_obs") or n_obs)
             estimates.append(record)
-        notes += [str(w) for w in res.warnings if str(w) not in notes]
-    notes += [str(w) for w in warnings if str(w) not in notes]
+        notes += [str(w) for w in map(rule.caveat, res.warnings) if str(w) not in notes]
+    notes += [str(w) for w in map(rule.caveat, warnings) if str(w) not in notes]
     checks = [d for res in results for d in res.diagnostics] + list(diagnostics)
     if unit and unit in table:  # the data block describes the file the run read
         units = int(table[unit].nunique())

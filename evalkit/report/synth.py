@@ -12,11 +12,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evalkit.designs.synth import donor_weights
-from evalkit.i18n import Caveat, Lang, format_significant, outcome_name, t
+from evalkit.i18n import Lang, format_significant, outcome_name, t
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, join, table, tag
-from evalkit.report.narrative import section, title_block
-from evalkit.report.plots import PALETTE, _period_axis
+from evalkit.report.narrative import _render, section, title_block
+from evalkit.report.plots import PALETTE, _period_axis, literal_text
 from evalkit.results import EvaluationResult
 
 __all__ = ["checks_section", "design_section", "header", "headline", "methods_section",
@@ -103,10 +103,12 @@ def plot_synth(res: EvaluationResult, *, lang: Lang = "en", outcome_label: str |
     name = _name(res, lang, outcome_label)
     labels = s["time"].astype(str).tolist()
     pos = np.arange(len(labels))
+    literal_text()
     fig, axes = plt.subplots(2, 1, figsize=(9.0, 8.0), layout="constrained", sharex=True)
     first = int(np.argmax(s["post"].to_numpy())) if s["post"].any() else len(pos)
     top, bottom = axes
-    hidden = rule.hides(s["observed"].to_numpy(float))
+    outcome = str(res.spec.get("outcome") or "")
+    hidden = rule.hides_series(s["observed"].to_numpy(float), outcome)
     observed = np.where(hidden, np.nan, s["observed"].to_numpy(float))
     gap = np.where(hidden, np.nan, s["gap"].to_numpy(float))
     top.plot(pos, observed, color=PALETTE["observed"], lw=1.6,
@@ -138,7 +140,9 @@ def plot_synth(res: EvaluationResult, *, lang: Lang = "en", outcome_label: str |
             t("synth.plot.treated_areas", lang)
         notes.append(t("synth.plot.trimmed", lang, n=int(poor.sum()), total=len(poor),
                        times=TRIM_MSPE, area=area))
-    if hidden.any():
+    if hidden.any() and rule.withholds(outcome):
+        notes.append(t("disc.sensitive_figure", lang, outcome=name))
+    elif hidden.any():
         notes.append(t("disc.gaps", lang, n=int(hidden.sum()), label=rule.label))
     bottom.set_ylabel(t("synth.plot.gap_y", lang))
     bottom.set_xlabel(t("plot.its.x", lang, freq_name=t(f"freq.{res.spec.get('freq', 'M')}",
@@ -163,7 +167,8 @@ def weights_section(res: EvaluationResult, *, lang: Lang) -> Html:
                  table(frame, headers=[t("ind.col.area", lang), t("synth.weight", lang)])])
 
 
-def checks_section(res: EvaluationResult, *, lang: Lang) -> Html:
+def checks_section(res: EvaluationResult, *, lang: Lang,
+                   rule: DisclosureRule = DEFAULT_RULE) -> Html:
     """The synthetic control's checks in plain words, then the caveats.
 
     The placebo-in-space test is the effect's own test, not a check that passes or fails:
@@ -188,8 +193,7 @@ def checks_section(res: EvaluationResult, *, lang: Lang) -> Html:
         items.append(tag("li", tag("span", mark,
                                    cls="evalkit-ok" if ok else "evalkit-warn"),
                          text, " ", tag("em", f"({t(status, lang)})")))
-    caveats = list(dict.fromkeys(w.render(lang) if isinstance(w, Caveat) else str(w)
-                                 for w in res.warnings))
+    caveats = list(dict.fromkeys(_render(w, lang, rule) for w in res.warnings))
     return join([section("report.diagnostics", lang),
                  tag("ul", *items) if items else tag("p", t("report.diag.none", lang)),
                  tag("h3", t("report.caveats", lang)),

@@ -11,6 +11,8 @@ import pandas as pd
 
 from evalkit._checks import check_alpha, check_choice
 from evalkit.data.io import data_fingerprint
+from evalkit.data.panel import with_first_treated
+from evalkit.errors import SpecError
 
 __all__ = ["COVID_WINDOW", "NEVER_TREATED", "as_list", "check_alpha", "check_choice",
            "never_treated", "provenance"]
@@ -63,3 +65,16 @@ def never_treated(raw: pd.Series) -> np.ndarray:
     codes, uniques = pd.factorize(raw)  # missing values get code -1
     never = [i for i, v in enumerate(uniques) if str(v).strip() in NEVER_TREATED]
     return (codes < 0) | np.isin(codes, never)
+
+
+def cohort_or_treatment(data: Any, *, cohort: str | None, treatment: str | None, unit: str,
+                        time: str) -> tuple[Any, str]:
+    """The data and its cohort column: ``cohort`` as given, or read from the 0/1
+    ``treatment`` column (each unit's first period at 1) into a new column of a copy."""
+    if cohort is not None:
+        return data, cohort
+    if treatment is None:
+        raise SpecError("give cohort= (each unit's first treated period) or treatment= "
+                        "(a 0/1 column the cohorts are read from).")
+    return with_first_treated(data, unit=unit, time=time, treatment=treatment,
+                              column="_first_treated"), "_first_treated"

@@ -27,7 +27,6 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.data.io import read_table
-from evalkit.data.panel import with_first_treated
 from evalkit.data.periods import coded_periods, period_codes, to_periods
 from evalkit.data.validate import (
     check_numeric,
@@ -40,6 +39,7 @@ from evalkit.designs._common import (
     as_list,
     check_alpha,
     check_choice,
+    cohort_or_treatment,
     never_treated,
     provenance,
 )
@@ -515,13 +515,8 @@ def event_study(
             raise SpecError(f"{name} must be a whole number >= 0; got {v!r}.")
     covariates = as_list(covariates)
     given_cohort = cohort
-    if cohort is None:
-        if treatment is None:
-            raise SpecError("give cohort= (each unit's first treated period) or treatment= "
-                            "(a 0/1 column the cohorts are read from).")
-        data = with_first_treated(data, unit=unit, time=time, treatment=treatment,
-                                  column="_first_treated")
-        cohort = "_first_treated"
+    data, cohort = cohort_or_treatment(data, cohort=cohort, treatment=treatment, unit=unit,
+                                       time=time)
     params = {"outcome": outcome, "unit": unit, "time": time,
               "cohort": given_cohort, "treatment": treatment,
               "leads": leads, "lags": lags, "reference": reference,

@@ -43,7 +43,6 @@ from scipy.special import expit, ndtr, ndtri
 
 from evalkit._progress import progress
 from evalkit.data.io import read_table
-from evalkit.data.panel import with_first_treated
 from evalkit.data.periods import coded_periods, to_periods
 from evalkit.data.validate import (
     _fmt,
@@ -57,6 +56,7 @@ from evalkit.designs._common import (
     as_list,
     check_alpha,
     check_choice,
+    cohort_or_treatment,
     never_treated,
     provenance,
 )
@@ -205,13 +205,8 @@ def staggered_did(
         _check_int("seed", seed, low=0)
     covariates = as_list(covariates)
     given_cohort = cohort
-    if cohort is None:
-        if treatment is None:
-            raise SpecError("give cohort= (each unit's first treated period) or treatment= "
-                            "(a 0/1 column the cohorts are read from).")
-        data = with_first_treated(data, unit=unit, time=time, treatment=treatment,
-                                  column="_first_treated")
-        cohort = "_first_treated"
+    data, cohort = cohort_or_treatment(data, cohort=cohort, treatment=treatment, unit=unit,
+                                       time=time)
     params = {"outcome": outcome, "unit": unit, "time": time,
               "cohort": given_cohort, "treatment": treatment,
               "control_group": control_group, "method": method, "covariates": covariates,

@@ -473,6 +473,11 @@ def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult |
 
 
 def _value(value: object) -> str:
+    """A parameter as it is typed on the command line (``true``, ``0.05``, ``a, b``)."""
     if isinstance(value, list | tuple):
-        return ", ".join(map(str, value)) or "–"
+        return ", ".join(map(_value, value)) or "–"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(value, "g")
     return "–" if value in (None, "") else str(value)

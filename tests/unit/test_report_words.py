@@ -112,3 +112,10 @@ def test_an_unclear_change_shows_both_bounds_with_their_sign(unclear_its, lang):
     """A change that may go either way reads "-6 % to +45 %", as in the results table."""
     text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang))
     assert re.search(r"-\d+(?:[.,]\d+)?\u202f?% (?:to|à) \+\d", text), text
+
+
+def test_parameters_are_shown_as_typed_on_the_command_line():
+    html = narrative.parameters_section({"slope_change": True, "cost": 0.0, "alpha": 0.05,
+                                         "units": ["Gare", "Port"]}, None, lang="fr")
+    cells = re.findall(r"<td>([^<]*)</td>", html)
+    assert {"true", "0", "0.05", "Gare, Port"} <= set(cells), cells

@@ -523,18 +523,18 @@ def _local_results(tasks: list[dict[str, Any]], workers: int | None) -> Iterator
     except BaseException:
         # Ctrl-C, SIGTERM, or the consumer stopped: queued runs must not start, running
         # ones stop and clean up (their work folders and kernels)
+        pids = list(getattr(pool, "_processes", None) or {})  # shutdown forgets them
         pool.shutdown(wait=False, cancel_futures=True)
-        _stop_workers(pool)
+        _stop_workers(pids)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _stop_workers(pool: Any, grace: float = 15.0) -> None:
-    """SIGTERM every worker process group of ``pool``; SIGKILL what is left after ``grace``."""
+def _stop_workers(processes: list[int], grace: float = 15.0) -> None:
+    """SIGTERM the process groups of pool workers; SIGKILL what is left after ``grace``."""
     import signal
 
-    processes = list(getattr(pool, "_processes", None) or {}).copy()
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in processes:
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -545,17 +545,18 @@ def _stop_workers(pool: Any, grace: float = 15.0) -> None:
 
 
 def _alive(pid: int) -> bool:
-    """True while ``pid`` is running (a zombie of ours counts as ended)."""
+    """True while ``pid`` runs; a zombie counts as ended (the pool reaps it, not us)."""
     try:
-        finished, _ = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        finished = 0
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
         return True
-    return finished == 0
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
 
 
 def _dask_results(tasks: list[dict[str, Any]], workers: int | None, scheduler: str,

@@ -76,11 +76,27 @@ def env() -> dict[str, str]:
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
 
 
+#: processes started by :func:`popen`, killed by :func:`kill_started` after each test
+STARTED: list[subprocess.Popen] = []
+
+
+def kill_started() -> None:
+    """SIGKILL what a failed test left running (its workers die with it: PDEATHSIG)."""
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+
+
 def popen(*args: str, cwd: Path) -> subprocess.Popen:
     """``python -m evalkit ARGS`` in its own session, stdout and stderr captured."""
-    return subprocess.Popen([sys.executable, "-m", "evalkit", *args], cwd=cwd, env=env(),
+    proc = subprocess.Popen([sys.executable, "-m", "evalkit", *args], cwd=cwd, env=env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
+    STARTED.append(proc)
+    return proc
 
 
 def wait_for(condition, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
@@ -126,3 +142,14 @@ def wait_dead(pids: set[int], timeout: float = 20.0) -> set[int]:
     while time.monotonic() < deadline and any(alive(p) for p in pids):
         time.sleep(0.1)
     return {p for p in pids if alive(p)}
+
+
+def write_plan(folder: Path, text: str) -> Path:
+    """Copy the fixture notebooks beside ``plan.yaml`` holding ``text``."""
+    import shutil
+
+    for name in ("echo", "fails", "slow"):
+        shutil.copy(FIX / f"{name}.ipynb", folder / f"{name}.ipynb")
+    path = folder / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -122,9 +122,9 @@ def _check_keys(path: Path, where: str, value: Any, allowed: Sequence[str]) -> d
     return dict(value)
 
 
-def _safe_name(text: str) -> str:
+def _safe_name(text: str, limit: int | None = 100) -> str:
     """A folder name made of letters, digits, ``.``, ``_`` and ``-`` only."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")[:100]
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")[:limit]
 
 
 #: longest run folder name: the hidden work and lock names beside it add ~20 characters
@@ -239,7 +239,9 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
                                        f"of values; got {values!r}.")
         for combo in itertools.product(*axes.values()):
             params = dict(zip(axes, combo, strict=True))
-            label = _bounded("_".join(_safe_name(_value_label(v)) or "x" for v in combo))
+            # whole values in the hash: two long values with one start stay apart
+            label = _bounded("_".join(_safe_name(_value_label(v), None) or "x"
+                                      for v in combo))
             entries.append((label, {"parameters": params}, False))
     if not entries:
         raise _fail(plan_path, "no runs: add a `runs` list and/or a `grid`.")
@@ -260,7 +262,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         else:
             base, k = name, 2
             while name in taken:
-                name, k = f"{base}_{k}", k + 1
+                name, k = _bounded(f"{base}_{k}"), k + 1
         taken.add(name)
         template = run.get("template", defaults.get("template"))
         if template in (None, ""):

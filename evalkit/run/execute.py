@@ -1,8 +1,10 @@
 """Run a template with papermill and export the report; outputs are written whole or not at all.
 
-The run happens in a temporary folder beside the output folder. Only when the notebook ran,
-``results.json`` exists and the HTML is exported is the folder renamed into place, so a run
-that fails or is killed leaves nothing behind.
+The run happens in a hidden work folder beside the output folder, under a lock on that
+folder. Only when the notebook ran, ``results.json`` exists and the HTML is exported is the
+work folder put in place (:func:`evalkit.run.safety.install`: an old report is exchanged
+atomically), so a run that fails or is interrupted leaves nothing behind. ``--out`` may only
+replace a report folder evalkit wrote (:func:`evalkit.run.safety.check_output`).
 """
 
 from __future__ import annotations
@@ -176,16 +178,19 @@ def run_template(template: str | Path, *, out: str | Path, data: str | Path | No
     show_code : bool
         Keep the code cells in the HTML (training).
     overwrite : bool
-        Replace an existing output folder.
+        Replace an existing output folder; only a report folder evalkit wrote (it holds
+        :data:`evalkit.run.safety.MARKER`) can be replaced.
     progress : bool
         Show papermill's progress bar.
 
     Raises
     ------
     TemplateParameterError, DataError, SpecError
-        Bad parameters or data (exit code 2).
+        Bad parameters or data, an ``out`` that may not be written or replaced, another
+        process writing ``out`` (exit code 2).
     RunError
-        Any other failure inside the notebook; the message names the cell.
+        Any other failure inside the notebook (the message names the cell), or the report
+        could not be written (a full disk).
     """
     from evalkit.run import safety
 

@@ -180,3 +180,19 @@ def test_a_second_batch_on_the_same_plan_is_refused_naming_the_first(tmp_path):
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=90)
     assert first.returncode == 143
+
+
+def test_a_stopped_batch_with_a_run_timeout_stops_the_run_processes_too(tmp_path):
+    write_plan(tmp_path, SLOW_PLAN)
+    out = tmp_path / "out"
+    proc = popen("batch", "plan.yaml", "--workers", "1", "--timeout", "600", "--no-progress",
+                 cwd=tmp_path)
+    wait_for(lambda: list(out.glob(".r1.tmp-*/report.ipynb")), proc=proc, timeout=90)
+    time.sleep(1.0)
+    children = descendants(proc.pid)
+    assert len(children) >= 3  # worker, run process, kernel
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 143, err
+    assert wait_dead(children) == set()
+    assert hidden(out) == [] and sorted(p.name for p in out.iterdir()) == ["batch.json"]

@@ -317,3 +317,19 @@ def test_a_dask_cluster_without_workers_is_reported_within_the_timeout(tmp_path,
     assert time.monotonic() - start < 90
     run = batch_json(out)["runs"][0]
     assert run["status"] == "failed" and "no worker" in run["message"]
+
+
+def test_a_full_disk_while_writing_batch_json_is_one_line_exit_1(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    write_plan(tmp_path, "out: out\ndefaults: {template: echo.ipynb}\nruns: [{name: a}]\n")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    code, _, err = cli("batch", str(tmp_path / "plan.yaml"), "--no-progress")
+    assert code == 1
+    assert "batch.json: No space left on device" in one_line_error(err)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []

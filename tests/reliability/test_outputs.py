@@ -334,3 +334,12 @@ def test_stale_work_folders_of_dead_processes_are_removed(project):
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_every_file_parameter_of_the_shipped_templates_is_a_declared_path():
+    from evalkit.run.templates import list_templates
+
+    for tpl in list_templates():
+        for p in tpl.parameters:
+            if p.type == "str" and any(word in p.help for word in ("file", "CSV", "table")):
+                assert p.name in execute.PATH_PARAMETERS, (tpl.name, p.name)

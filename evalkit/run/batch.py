@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
 import subprocess
@@ -584,7 +585,7 @@ def _dask_results(tasks: list[dict[str, Any]], workers: int | None, scheduler: s
     if scheduler == "local":
         n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
         client = Client(cluster)
     else:
         try:
@@ -592,6 +593,7 @@ def _dask_results(tasks: list[dict[str, Any]], workers: int | None, scheduler: s
         except (OSError, TimeoutError, ValueError) as exc:
             raise SpecError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}. "
                             "Give its address, e.g. tcp://host:8786, or 'local'.") from None
+    pending: dict[Any, dict[str, Any]] = {}
     try:
         pending = {client.submit(_run_task, task, pure=False,
                                  key=f"evalkit-{task['name']}-{task['identity'][:12]}-"
@@ -621,6 +623,9 @@ def _dask_results(tasks: list[dict[str, Any]], workers: int | None, scheduler: s
                                    "not run. Start workers and run the batch again.")
             time.sleep(0.25)
     finally:
+        if pending:  # interrupted: queued runs must not start on a shared cluster
+            with contextlib.suppress(Exception):
+                client.cancel(list(pending), force=True)
         client.close()
         if cluster is not None:
             cluster.close()
@@ -746,6 +751,13 @@ def run_batch(plan: Plan | str | os.PathLike[str], *, workers: int | None = None
                 if record["status"] == "pending":
                     record.update(status="interrupted" if isinstance(exc, KeyboardInterrupt)
                                   else "failed", message=why)
+                    # the workers are stopped: their work folders go now, not next time,
+                    # and so do lock files nobody holds (taking the lock removes it)
+                    folder = plan.out / record["name"]
+                    safety.remove_stale_work(folder)
+                    with contextlib.suppress(EvalkitError, OSError), \
+                            safety.output_lock(folder):
+                        pass
             save()
             raise
         ordered = save()

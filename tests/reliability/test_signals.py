@@ -196,3 +196,24 @@ def test_a_stopped_batch_with_a_run_timeout_stops_the_run_processes_too(tmp_path
     assert proc.returncode == 143, err
     assert wait_dead(children) == set()
     assert hidden(out) == [] and sorted(p.name for p in out.iterdir()) == ["batch.json"]
+
+
+def test_a_stopped_dask_batch_stops_its_local_cluster_and_cleans_up(tmp_path):
+    pytest.importorskip("distributed")
+    write_plan(tmp_path, SLOW_PLAN)
+    out = tmp_path / "out"
+    proc = popen("batch", "plan.yaml", "--scheduler", "local", "--workers", "2",
+                 "--no-progress", cwd=tmp_path)
+    wait_for(lambda: len(list(out.glob(".r*.tmp-*/report.ipynb"))) == 2, proc=proc,
+             timeout=120)
+    children = descendants(proc.pid)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=90)
+    assert time.monotonic() - start < 40
+    assert proc.returncode == 143
+    assert err.strip().splitlines() == ["evalkit: interrupted"]
+    assert wait_dead(children) == set()
+    assert hidden(out) == [] and sorted(p.name for p in out.iterdir()) == ["batch.json"]
+    record = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    assert {r["status"] for r in record["runs"]} == {"interrupted"}

@@ -16,9 +16,9 @@ import contextlib
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,13 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalkit.errors import EvalkitError, SpecError, TemplateParameterError
+from evalkit.errors import EvalkitError, RunError, SpecError, TemplateParameterError
 
 __all__ = ["BatchResult", "Plan", "RunSpec", "format_summary", "load_plan", "main",
            "run_batch", "run_identity"]
 
 #: file written inside each finished run folder, holding the run's identity
 IDENTITY_FILE = ".evalkit-run.json"
+#: lock held inside the batch's ``out`` while a batch writes there
+BATCH_LOCK = ".evalkit-batch.lock"
 _PLAN_KEYS = ("out", "defaults", "runs", "grid")
 _DEFAULT_KEYS = ("template", "data", "parameters")
 _RUN_KEYS = ("name", "template", "data", "parameters")
@@ -121,9 +123,22 @@ def _check_keys(path: Path, where: str, value: Any, allowed: Sequence[str]) -> d
     return dict(value)
 
 
-def _safe_name(text: str) -> str:
+def _safe_name(text: str, limit: int | None = 100) -> str:
     """A folder name made of letters, digits, ``.``, ``_`` and ``-`` only."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")[:100]
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")[:limit]
+
+
+#: longest run folder name: the hidden work and lock names beside it add ~20 characters
+#: and most file systems allow 255 bytes
+_MAX_NAME = 80
+
+
+def _bounded(label: str) -> str:
+    """``label`` itself, or its start and a hash of the whole when it is too long."""
+    if len(label) <= _MAX_NAME:
+        return label
+    digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:12]
+    return f"{label[:_MAX_NAME - 13].rstrip('._-')}-{digest}"
 
 
 def _value_label(value: Any) -> str:
@@ -135,13 +150,14 @@ def _value_label(value: Any) -> str:
 
 
 def _relative_file(value: Any, base: Path) -> Any:
-    """Make a relative text value that names an existing file (from ``base``) absolute."""
+    """Make a relative file name (from ``base``) absolute if that file exists."""
     if isinstance(value, list):
         return [_relative_file(v, base) for v in value]
     if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
         candidate = base / Path(value).expanduser()
-        if candidate.is_file():
-            return str(candidate.resolve())
+        with contextlib.suppress(OSError):  # too long, a loop...: the template says so
+            if candidate.is_file():
+                return str(candidate.resolve())
     return value
 
 
@@ -151,7 +167,10 @@ def _parameters(path: Path, where: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise _fail(path, f"{where}.parameters must be a mapping of name: value; "
                           f"got {type(value).__name__}.")
-    return {str(k): _relative_file(v, path.parent) for k, v in value.items()}
+    from evalkit.run.execute import PATH_PARAMETERS
+
+    return {str(k): _relative_file(v, path.parent) if k in PATH_PARAMETERS else v
+            for k, v in value.items()}
 
 
 def _template(path: Path, value: Any) -> str:
@@ -187,18 +206,10 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         Missing file, invalid YAML, unknown keys, no runs, duplicate names, a run without a
         template.
     """
-    import yaml
+    from evalkit.run.safety import load_yaml
 
     plan_path = Path(path).expanduser().resolve()
-    try:
-        raw = yaml.safe_load(plan_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TemplateParameterError(f"batch plan not found: {plan_path}.") from None
-    except OSError as exc:
-        raise TemplateParameterError(
-            f"cannot read batch plan {plan_path}: {exc.strerror}.") from None
-    except yaml.YAMLError as exc:
-        raise _fail(plan_path, f"not valid YAML: {exc}") from None
+    raw = load_yaml(plan_path, what="batch plan")
     if raw is None:
         raise _fail(plan_path, "the file is empty; it needs `out` and `runs` and/or `grid`.")
     plan = _check_keys(plan_path, "the plan", raw, _PLAN_KEYS)
@@ -229,7 +240,9 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
                                        f"of values; got {values!r}.")
         for combo in itertools.product(*axes.values()):
             params = dict(zip(axes, combo, strict=True))
-            label = "_".join(_safe_name(_value_label(v)) or "x" for v in combo)
+            # whole values in the hash: two long values with one start stay apart
+            label = _bounded("_".join(_safe_name(_value_label(v), None) or "x"
+                                      for v in combo))
             entries.append((label, {"parameters": params}, False))
     if not entries:
         raise _fail(plan_path, "no runs: add a `runs` list and/or a `grid`.")
@@ -239,16 +252,18 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     for name, run, explicit in entries:
         if explicit:
             safe = _safe_name(name)
-            if safe != name:
+            if safe != name or len(name) > _MAX_NAME:
+                safe = _bounded(safe)
                 raise _fail(plan_path, f"run name {name!r} is not a safe folder name; use "
-                                       f"letters, digits, '.', '_' and '-' (e.g. {safe!r}).")
+                                       f"at most {_MAX_NAME} letters, digits, '.', '_' and '-' "
+                                       f"(e.g. {safe!r}).")
             if name in taken:
                 raise _fail(plan_path, f"duplicate run name {name!r}; run names must be "
                                        "unique (each is a folder).")
         else:
             base, k = name, 2
             while name in taken:
-                name, k = f"{base}_{k}", k + 1
+                name, k = _bounded(f"{base}_{k}"), k + 1
         taken.add(name)
         template = run.get("template", defaults.get("template"))
         if template in (None, ""):
@@ -302,26 +317,40 @@ def run_identity(run: RunSpec) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _recorded_identity(folder: Path) -> str | None:
+def _recorded_identity(folder: Path, *, details: bool = False) -> Any:
+    """The identity recorded in a finished run folder (with ``details``: the whole file)."""
     try:
         if not (folder / "results.json").is_file():
             return None
-        return json.loads((folder / IDENTITY_FILE).read_text(encoding="utf-8"))["identity"]
+        recorded = json.loads((folder / IDENTITY_FILE).read_text(encoding="utf-8"))
+        return recorded if details and isinstance(recorded, dict) else recorded["identity"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _write_json(path: Path, payload: Any) -> None:
-    """Write JSON atomically (temporary file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Write JSON atomically (temporary file in the same folder, then rename).
+
+    Raises
+    ------
+    RunError
+        The file cannot be written (a full disk...): one line, exit code 1.
+    """
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(payload, handle, indent=2, ensure_ascii=False)
             handle.write("\n")
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise RunError(f"cannot write {path}: {exc.strerror or exc}.") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
@@ -341,14 +370,42 @@ def _execute(task: Mapping[str, Any]) -> None:
 
     out = Path(task["out"])
     os.environ["EVALKIT_PROGRESS"] = "0"  # unattended: the batch shows one bar over runs
+    start = time.monotonic()
     run_template(task["template"], out=out, data=task["data"], parameters=task["parameters"],
                  overwrite=True, progress=False)
     _write_json(out / IDENTITY_FILE, {"identity": task["identity"], "name": task["name"],
-                                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+                                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                      "seconds": round(time.monotonic() - start, 3)})
 
 
 def _message(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, EvalkitError) else f"{type(exc).__name__}: {exc}"
+
+
+#: True while a worker process runs a task (its SIGTERM handler cleans up, then exits)
+_BUSY = False
+
+
+def _worker_init() -> None:
+    """Set up a pool worker: its own process group, gone with the batch, SIGTERM cleans up.
+
+    In its own process group a worker does not receive the terminal's Ctrl-C: the batch
+    decides what to stop. ``PR_SET_PDEATHSIG`` kills it if the batch is killed outright.
+    """
+    import signal
+
+    from evalkit.run.safety import raise_terminated, set_parent_death_signal
+
+    os.setpgid(0, 0)
+    set_parent_death_signal()
+
+    def _on_term(signum: int, frame: Any) -> None:
+        if _BUSY:
+            raise_terminated(signum, frame)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_task(task: Mapping[str, Any]) -> dict[str, Any]:
@@ -356,20 +413,41 @@ def _run_task(task: Mapping[str, Any]) -> dict[str, Any]:
 
     Without a timeout the run happens in the calling worker. With one, it runs in a child
     Python process that stops itself with an alarm (so papermill shuts its kernel down) and
-    is killed outright if it does not.
+    is killed outright if it does not. A run whose folder already holds its identity (dask
+    re-running the task of a lost worker) is not executed again.
     """
+    global _BUSY
     start = time.monotonic()
     status, message = "done", ""
     timeout = task.get("timeout")
+    done = _recorded_identity(Path(task["out"]), details=True)
+    if done is not None and done.get("identity") == task["identity"]:
+        return {"name": task["name"], "identity": task["identity"], "status": "done",
+                "seconds": float(done.get("seconds") or 0.0),
+                "message": "finished by an earlier attempt"}
+    _BUSY = True
     try:
         if timeout is None:
             _execute(task)
         else:
             status, message = _run_child(task, float(timeout))
+    except KeyboardInterrupt:
+        if multiprocessing_child():
+            os._exit(143)  # cleaned up on the way here; the batch records the run
+        raise
     except Exception as exc:
         status, message = "failed", _message(exc)
+    finally:
+        _BUSY = False
     return {"name": task["name"], "identity": task["identity"], "status": status,
             "seconds": round(time.monotonic() - start, 3), "message": message}
+
+
+def multiprocessing_child() -> bool:
+    """True in a process-pool worker (its parent is the batch)."""
+    import multiprocessing
+
+    return multiprocessing.parent_process() is not None
 
 
 def _run_child(task: Mapping[str, Any], timeout: float) -> tuple[str, str]:
@@ -381,13 +459,11 @@ def _run_child(task: Mapping[str, Any], timeout: float) -> tuple[str, str]:
     try:
         stdout, _ = proc.communicate(json.dumps(dict(task)), timeout=timeout + 30)
     except subprocess.TimeoutExpired:
-        _kill_group(proc.pid)
-        proc.wait()
+        _stop_group(proc)
         return timed_out
     finally:
-        if proc.poll() is None:
-            _kill_group(proc.pid)
-            proc.wait()
+        if proc.poll() is None:  # interrupted: the child cleans up on SIGTERM
+            _stop_group(proc)
     try:
         answer = json.loads(stdout.strip().splitlines()[-1])
         return answer["status"], answer["message"]
@@ -395,17 +471,28 @@ def _run_child(task: Mapping[str, Any], timeout: float) -> tuple[str, str]:
         return "failed", f"run process ended with code {proc.returncode} and no answer"
 
 
-def _kill_group(pid: int) -> None:
+def _stop_group(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM the process group of ``proc``, then SIGKILL it after ``grace`` seconds."""
     import signal
 
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _child() -> None:
     """Entry point of a timed run's child process: task JSON on stdin, answer on stdout."""
     import signal
 
+    from evalkit.run.safety import raise_terminated, set_parent_death_signal
+
+    set_parent_death_signal()
+    signal.signal(signal.SIGTERM, raise_terminated)
     task = json.loads(sys.stdin.read())
     timeout = float(task["timeout"])
 
@@ -419,6 +506,8 @@ def _child() -> None:
         answer = {"status": "done", "message": ""}
     except _Timeout:
         answer = {"status": "failed", "message": f"timed out after {timeout:g} s"}
+    except KeyboardInterrupt:
+        raise SystemExit(143) from None
     except Exception as exc:
         answer = {"status": "failed", "message": _message(exc)}
     finally:
@@ -430,12 +519,14 @@ def _child() -> None:
 
 
 def _local_results(tasks: list[dict[str, Any]], workers: int | None) -> Iterator[dict[str, Any]]:
+    """Run the tasks in a process pool; on an interruption, stop every worker first."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_worker_init)
+    try:
         futures = {pool.submit(_run_task, task): task for task in tasks}
         for future in as_completed(futures):
             try:
@@ -444,12 +535,49 @@ def _local_results(tasks: list[dict[str, Any]], workers: int | None) -> Iterator
                 task = futures[future]
                 yield {"name": task["name"], "identity": task["identity"],
                        "status": "failed", "seconds": 0.0, "message": _message(exc)}
+    except BaseException:
+        # Ctrl-C, SIGTERM, or the consumer stopped: queued runs must not start, running
+        # ones stop and clean up (their work folders and kernels)
+        pids = list(getattr(pool, "_processes", None) or {})  # shutdown forgets them
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(pids)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask_results(tasks: list[dict[str, Any]], workers: int | None,
-                  scheduler: str) -> Iterator[dict[str, Any]]:
+def _stop_workers(processes: list[int], grace: float = 15.0) -> None:
+    """SIGTERM the process groups of pool workers; SIGKILL what is left after ``grace``."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in processes:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, sig)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and any(_alive(pid) for pid in processes):
+            time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs; a zombie counts as ended (the pool reaps it, not us)."""
     try:
-        from distributed import Client, LocalCluster, as_completed
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def _dask_results(tasks: list[dict[str, Any]], workers: int | None, scheduler: str,
+                  no_worker_timeout: float) -> Iterator[dict[str, Any]]:
+    try:
+        from distributed import Client, LocalCluster
     except ImportError:
         raise SpecError("--scheduler needs dask.distributed, which is not installed; "
                         "install it with `pip install evalkit[dask]`.") from None
@@ -457,7 +585,7 @@ def _dask_results(tasks: list[dict[str, Any]], workers: int | None,
     if scheduler == "local":
         n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
         client = Client(cluster)
     else:
         try:
@@ -465,18 +593,39 @@ def _dask_results(tasks: list[dict[str, Any]], workers: int | None,
         except (OSError, TimeoutError, ValueError) as exc:
             raise SpecError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}. "
                             "Give its address, e.g. tcp://host:8786, or 'local'.") from None
+    pending: dict[Any, dict[str, Any]] = {}
     try:
-        futures = [client.submit(_run_task, task, pure=False, key=f"evalkit-{task['name']}-"
-                                 f"{task['identity'][:12]}-{os.getpid()}") for task in tasks]
-        names = {f.key: t for f, t in zip(futures, tasks, strict=True)}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:  # worker lost, ...
-                task = names[future.key]
-                yield {"name": task["name"], "identity": task["identity"],
-                       "status": "failed", "seconds": 0.0, "message": _message(exc)}
+        pending = {client.submit(_run_task, task, pure=False,
+                                 key=f"evalkit-{task['name']}-{task['identity'][:12]}-"
+                                     f"{os.getpid()}"): task for task in tasks}
+        alone_since: float | None = None
+        while pending:
+            finished = [f for f in pending if f.done()]
+            for future in finished:
+                task = pending.pop(future)
+                try:
+                    record = future.result()
+                except Exception as exc:  # the task killed its workers, ...
+                    record = {"name": task["name"], "identity": task["identity"],
+                              "status": "failed", "seconds": 0.0, "message": _message(exc)}
+                # forget the result: if its worker is lost later, dask must not recompute it
+                future.release()
+                yield record
+            if finished:
+                continue
+            if client.nthreads():
+                alone_since = None
+            else:
+                alone_since = alone_since or time.monotonic()
+                if time.monotonic() - alone_since > no_worker_timeout:
+                    raise RunError(f"the dask cluster {scheduler!r} has had no worker for "
+                                   f"{no_worker_timeout:g} s; {len(pending)} run(s) could "
+                                   "not run. Start workers and run the batch again.")
+            time.sleep(0.25)
     finally:
+        if pending:  # interrupted: queued runs must not start on a shared cluster
+            with contextlib.suppress(Exception):
+                client.cancel(list(pending), force=True)
         client.close()
         if cluster is not None:
             cluster.close()
@@ -485,19 +634,36 @@ def _dask_results(tasks: list[dict[str, Any]], workers: int | None,
 # --------------------------------------------------------------------------- batch
 
 
-def _remove_leftovers(out: Path, names: Sequence[str]) -> None:
-    """Delete temporary folders left by killed runs (``.<name>.tmp-*``, ``.<name>.old-*``)."""
-    for name in names:
-        for pattern in (f".{name}.tmp-*", f".{name}.old-*"):
-            for path in out.glob(pattern):
-                shutil.rmtree(path, ignore_errors=True)
-    for path in out.glob(".batch.json.*.part"):
-        path.unlink(missing_ok=True)
+def _inputs(run: RunSpec) -> list[str]:
+    """The input files of a run (a run folder may neither be nor hold one)."""
+    from evalkit.run.execute import _inputs as parameter_inputs
+
+    return ([str(run.data)] if run.data is not None else []) + parameter_inputs(run.parameters)
+
+
+def _check_out(plan: Plan) -> None:
+    """Refuse a batch ``out`` that is a file and create it."""
+    if os.path.lexists(plan.out) and not plan.out.is_dir():
+        raise _fail(plan.path, f"`out` {plan.out} is a file, not a folder; give a folder "
+                               "for the reports.")
+    try:
+        plan.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(plan.path, f"cannot create `out` {plan.out}: {exc.strerror}.") from None
+
+
+def _previous(folder: Path) -> dict[str, Any] | None:
+    """Status and timing of the earlier execution of a skipped run (its identity file)."""
+    recorded = _recorded_identity(folder, details=True)
+    if recorded is None:
+        return None
+    return {"status": "done", "seconds": recorded.get("seconds"),
+            "finished": recorded.get("finished")}
 
 
 def run_batch(plan: Plan | str | os.PathLike[str], *, workers: int | None = None,
               scheduler: str | None = None, timeout: float | None = None,
-              progress: bool = True) -> BatchResult:
+              progress: bool = True, no_worker_timeout: float = 60.0) -> BatchResult:
     """Run every run of a plan; resumable, one failure does not stop the rest.
 
     Parameters
@@ -513,6 +679,8 @@ def run_batch(plan: Plan | str | os.PathLike[str], *, workers: int | None = None
         Seconds allowed per run; a run that takes longer is stopped and recorded as failed.
     progress : bool
         Show a progress bar over the runs.
+    no_worker_timeout : float
+        With dask: seconds without any worker after which the batch stops (RunError).
 
     Returns
     -------
@@ -522,10 +690,18 @@ def run_batch(plan: Plan | str | os.PathLike[str], *, workers: int | None = None
     Raises
     ------
     TemplateParameterError, DataError
-        A plan error, an unknown template or parameter, a missing data file: nothing runs.
+        A plan error, an unknown template or parameter, a missing data file, a run folder
+        evalkit did not write, another batch writing the same ``out``: nothing runs.
     SpecError
         ``scheduler`` given but dask is not installed, or the scheduler cannot be reached.
+    RunError
+        The dask cluster has had no worker for ``no_worker_timeout`` seconds.
+    KeyboardInterrupt
+        Ctrl-C or SIGTERM: running runs were stopped and cleaned, ``batch.json`` lists them
+        as ``interrupted``.
     """
+    from evalkit.run import safety
+
     if not isinstance(plan, Plan):
         plan = load_plan(plan)
     if workers is not None and workers < 1:
@@ -534,46 +710,83 @@ def run_batch(plan: Plan | str | os.PathLike[str], *, workers: int | None = None
         raise SpecError(f"timeout must be a positive number of seconds; got {timeout}.")
     started = time.monotonic()
     identities = {run.name: run_identity(run) for run in plan.runs}
-    plan.out.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(plan.out, [run.name for run in plan.runs])
-
-    records: dict[str, dict[str, Any]] = {}
-    tasks: list[dict[str, Any]] = []
-    for run in plan.runs:
-        identity = identities[run.name]
-        if _recorded_identity(plan.out / run.name) == identity:
-            records[run.name] = {"name": run.name, "identity": identity, "status": "skipped",
-                                 "seconds": 0.0, "message": "unchanged since the last run"}
-        else:
+    _check_out(plan)
+    with safety.output_lock(plan.out, what="batch out", lock=plan.out / BATCH_LOCK):
+        records: dict[str, dict[str, Any]] = {}
+        tasks: list[dict[str, Any]] = []
+        inputs = [item for run in plan.runs for item in _inputs(run)]
+        for run in plan.runs:
+            identity = identities[run.name]
+            folder = plan.out / run.name
+            if _recorded_identity(folder) == identity:
+                records[run.name] = {"name": run.name, "identity": identity,
+                                     "status": "skipped", "seconds": 0.0,
+                                     "message": "unchanged since the last run",
+                                     "previous": _previous(folder)}
+                continue
+            safety.check_output(folder, inputs=inputs, overwrite=True,
+                                option=f"batch plan {plan.path}: run folder")
+            safety.remove_stale_work(folder)
+            records[run.name] = {"name": run.name, "identity": identity, "status": "pending",
+                                 "seconds": 0.0, "message": ""}
             tasks.append({"name": run.name, "identity": identity, "template": run.template,
                           "data": None if run.data is None else str(run.data),
-                          "parameters": run.parameters, "out": str(plan.out / run.name),
+                          "parameters": run.parameters, "out": str(folder),
                           "timeout": timeout})
+        for path in plan.out.glob(".batch.json.*.part"):
+            path.unlink(missing_ok=True)
 
-    def save() -> None:
-        ordered = [records[r.name] for r in plan.runs if r.name in records]
-        _write_batch_json(plan, ordered, time.monotonic() - started)
+        def save() -> list[dict[str, Any]]:
+            ordered = [records[r.name] for r in plan.runs]
+            _write_batch_json(plan, ordered, time.monotonic() - started)
+            return ordered
 
-    if tasks:
-        from tqdm.auto import tqdm
+        save()  # every run is listed from the start, even if the batch is killed
+        try:
+            _run_tasks(tasks, records, save, workers, scheduler, no_worker_timeout, progress)
+        except BaseException as exc:
+            why = ("interrupted" if isinstance(exc, KeyboardInterrupt)
+                   else f"not run: {_message(exc)}")
+            for record in records.values():
+                if record["status"] == "pending":
+                    record.update(status="interrupted" if isinstance(exc, KeyboardInterrupt)
+                                  else "failed", message=why)
+                    # the workers are stopped: their work folders go now, not next time,
+                    # and so do lock files nobody holds (taking the lock removes it)
+                    folder = plan.out / record["name"]
+                    safety.remove_stale_work(folder)
+                    with contextlib.suppress(EvalkitError, OSError), \
+                            safety.output_lock(folder):
+                        pass
+            save()
+            raise
+        ordered = save()
+    print(format_summary(ordered, seconds=time.monotonic() - started))
+    return BatchResult(ordered, plan.out)
 
-        results: Callable[[], Iterator[dict[str, Any]]]
-        if scheduler is None:
-            results = lambda: _local_results(tasks, workers)  # noqa: E731
-        else:
-            results = lambda: _dask_results(tasks, workers, scheduler)  # noqa: E731
-        with tqdm(total=len(tasks), desc="evalkit batch", unit="run",
-                  disable=not progress) as bar:
-            for record in results():
+
+def _run_tasks(tasks: list[dict[str, Any]], records: dict[str, dict[str, Any]],
+               save: Callable[[], Any], workers: int | None, scheduler: str | None,
+               no_worker_timeout: float, progress: bool) -> None:
+    if not tasks:
+        return
+    from tqdm.auto import tqdm
+
+    results: Iterator[dict[str, Any]]
+    if scheduler is None:
+        results = _local_results(tasks, workers)
+    else:
+        results = _dask_results(tasks, workers, scheduler, no_worker_timeout)
+    with tqdm(total=len(tasks), desc="evalkit batch", unit="run", disable=not progress) as bar:
+        try:
+            for record in results:
                 records[record["name"]] = record
                 save()  # batch.json follows the batch as it goes
                 bar.update(1)
                 if record["status"] == "failed":
                     bar.write(f"failed: {record['name']}: {record['message']}")
-    ordered = [records[r.name] for r in plan.runs]
-    _write_batch_json(plan, ordered, time.monotonic() - started)
-    print(format_summary(ordered, seconds=time.monotonic() - started))
-    return BatchResult(ordered, plan.out)
+        finally:
+            results.close()  # type: ignore[attr-defined]  # stops the workers now
 
 
 def _write_batch_json(plan: Plan, records: list[dict[str, Any]], seconds: float) -> None:
@@ -626,14 +839,9 @@ def handle(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m evalkit.run.batch PLAN.yaml ...`` (the same as ``evalkit batch``)."""
-    parser = argparse.ArgumentParser(prog="evalkit")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["batch", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return handle(args)
-    except EvalkitError as exc:
-        print(f"evalkit: error: {exc}", file=sys.stderr)
-        return 2
+    from evalkit.run.cli import main as cli_main
+
+    return cli_main(["batch", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

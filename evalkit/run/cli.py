@@ -105,19 +105,10 @@ def _templates(args: argparse.Namespace) -> int:
 
 
 def _load_yaml(path: str) -> dict:
-    import yaml
-
     from evalkit.errors import TemplateParameterError
+    from evalkit.run.safety import load_yaml
 
-    try:
-        with open(path, encoding="utf-8") as handle:
-            values = yaml.safe_load(handle) or {}
-    except OSError as exc:
-        raise TemplateParameterError(
-            f"cannot read parameters file {path}: {exc.strerror}.") from None
-    except yaml.YAMLError as exc:
-        raise TemplateParameterError(
-            f"parameters file {path} is not valid YAML: {exc}.") from None
+    values = load_yaml(path, what="parameters file") or {}
     if not isinstance(values, dict):
         raise TemplateParameterError(f"parameters file {path} must be a mapping of "
                                      "name: value lines.")
@@ -230,7 +221,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    import signal
+    import threading
+
+    from evalkit.run.safety import Terminated, raise_terminated
+
     args = _parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, raise_terminated)
     handlers = {"templates": _templates, "run": _run, "validate": _validate, "demo": _demo,
                 "batch": _batch, "panel": _panel}
     try:
@@ -245,9 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"evalkit: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("evalkit: interrupted", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 def _entry() -> None:

@@ -1,12 +1,15 @@
 """Run a template with papermill and export the report; outputs are written whole or not at all.
 
-The run happens in a temporary folder beside the output folder. Only when the notebook ran,
-``results.json`` exists and the HTML is exported is the folder renamed into place, so a run
-that fails or is killed leaves nothing behind.
+The run happens in a hidden work folder beside the output folder, under a lock on that
+folder. Only when the notebook ran, ``results.json`` exists and the HTML is exported is the
+work folder put in place (:func:`evalkit.run.safety.install`: an old report is exchanged
+atomically), so a run that fails or is interrupted leaves nothing behind. ``--out`` may only
+replace a report folder evalkit wrote (:func:`evalkit.run.safety.check_output`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -122,22 +125,34 @@ def _prepare(template: str | Path, data: str | Path | None, parameters: Mapping[
     return tpl, prepare(tpl, values)
 
 
-_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".parquet", ".pq", ".xlsx", ".xls", ".json",
-                  ".yaml", ".yml")
+#: parameters that name files: only these are resolved as paths (other text, such as an
+#: EMMIE paragraph with "and/or", is never probed on disk) and protected from --out
+PATH_PARAMETERS = ("data", "survey", "harm_weights")
 
 
 def _absolute_paths(values: dict[str, Any]) -> dict[str, Any]:
-    """Make text parameters that name existing files absolute (the notebook runs elsewhere)."""
+    """Make file parameters absolute (the notebook runs in another folder)."""
     def fix(value: Any) -> Any:
-        if isinstance(value, str) and value and (value.lower().endswith(_FILE_SUFFIXES)
-                                                 or os.sep in value):
+        if isinstance(value, str) and value:
             path = Path(value).expanduser()
-            if not path.is_absolute() and path.is_file():
-                return str(path.resolve())
+            with contextlib.suppress(OSError):  # too long, a loop...: the template says so
+                if not path.is_absolute() and path.is_file():
+                    return str(path.resolve())
         return value
 
-    return {k: [fix(v) for v in val] if isinstance(val, list) else fix(val)
-            for k, val in values.items()}
+    return {k: ([fix(v) for v in val] if isinstance(val, list) else fix(val))
+            if k in PATH_PARAMETERS else val for k, val in values.items()}
+
+
+def _inputs(values: Mapping[str, Any]) -> list[str]:
+    """The input files named by the parameters (the output may neither be nor hold them)."""
+    found = []
+    for name in PATH_PARAMETERS:
+        value = values.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item:
+                found.append(item)
+    return found
 
 
 def run_template(template: str | Path, *, out: str | Path, data: str | Path | None = None,
@@ -163,30 +178,59 @@ def run_template(template: str | Path, *, out: str | Path, data: str | Path | No
     show_code : bool
         Keep the code cells in the HTML (training).
     overwrite : bool
-        Replace an existing output folder.
+        Replace an existing output folder; only a report folder evalkit wrote (it holds
+        :data:`evalkit.run.safety.MARKER`) can be replaced.
     progress : bool
         Show papermill's progress bar.
 
     Raises
     ------
     TemplateParameterError, DataError, SpecError
-        Bad parameters or data (exit code 2).
+        Bad parameters or data, an ``out`` that may not be written or replaced, another
+        process writing ``out`` (exit code 2).
     RunError
-        Any other failure inside the notebook; the message names the cell.
+        Any other failure inside the notebook (the message names the cell), or the report
+        could not be written (a full disk).
     """
+    from evalkit.run import safety
+
     tpl, values = _prepare(template, data, parameters, text, lang)
+    inputs = _inputs(values)
+    out = safety.check_output(out, inputs=inputs, overwrite=overwrite)
     import papermill as pm  # after the checks: it takes seconds to import
-    out = Path(out).expanduser().resolve()
-    if out.exists() and not overwrite:
-        raise TemplateParameterError(f"output folder {out} already exists; choose another "
-                                     "--out or pass --overwrite to replace it.")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        created = safety.create_parents(out)
+    except OSError as exc:
+        raise TemplateParameterError(f"cannot create the folder of --out {out}: "
+                                     f"{exc.strerror}.") from None
+    try:
+        with safety.output_lock(out):
+            # again under the lock: another run may have written ``out`` meanwhile
+            safety.check_output(out, inputs=inputs, overwrite=overwrite)
+            safety.remove_stale_work(out)
+            return _execute(pm, tpl, values, out, show_code, progress)
+    except OSError as exc:  # the lock or work folder cannot be created there
+        safety.remove_parents(created)
+        raise TemplateParameterError(f"cannot write the report to {out.parent}: "
+                                     f"{exc.strerror}.") from None
+    except BaseException:
+        safety.remove_parents(created)
+        raise
+
+
+def _execute(pm: Any, tpl: Template, values: dict[str, Any], out: Path, show_code: bool,
+             progress: bool) -> RunOutcome:
+    """Run the notebook in a hidden work folder beside ``out`` and install it (locked)."""
+    from evalkit.run import safety
+
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
+        safety.write_marker(work)
         try:
             pm.execute_notebook(str(tpl.path), str(work / "report.ipynb"), parameters=values,
-                                cwd=str(work), progress_bar=progress, kernel_name="python3",
-                                log_output=False, extra_arguments=["--log-level=CRITICAL"],
+                                cwd=str(work), progress_bar=progress,
+                                kernel_name="python3", log_output=False,
+                                extra_arguments=["--log-level=CRITICAL"],
                                 kernel_manager_class=_quiet_kernel_manager())
         except pm.PapermillExecutionError as exc:
             raise _translate(exc, tpl) from None
@@ -199,7 +243,11 @@ def run_template(template: str | Path, *, out: str | Path, data: str | Path | No
         work.chmod(0o755)
         for path in work.iterdir():
             path.chmod(0o644)
-        _replace(work, out)
+        safety.install(work, out)
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile...
+        shutil.rmtree(work, ignore_errors=True)
+        raise RunError(f"template {tpl.name!r}: cannot write the report to {out}: "
+                       f"{exc.strerror or exc}.") from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -218,14 +266,3 @@ def _translate(exc: Exception, tpl: Template) -> EvalkitError:
     cell = getattr(exc, "cell_index", "?")
     return RunError(f"template {tpl.name!r} failed in cell {cell} ({first[:60]!r}): "
                     f"{ename}: {evalue}")
-
-
-def _replace(work: Path, out: Path) -> None:
-    """Move the finished folder into place; an old folder is swapped out, then removed."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(work, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

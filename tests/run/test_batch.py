@@ -217,7 +217,8 @@ grid:
     assert [r.name for r in plan.runs] == ["a_b", "a_b_2", "a_b_3", "sub_lookup.csv"]
     assert all(r.data == tmp_path / "sub" / "lookup.csv" for r in plan.runs)
     assert plan.runs[0].template == str(tmp_path / "echo.ipynb")
-    assert plan.runs[-1].parameters["name"] == str(tmp_path / "sub" / "lookup.csv")
+    # ``name`` is text, not a declared file parameter: kept as written (issue 15)
+    assert plan.runs[-1].parameters["name"] == "sub/lookup.csv"
 
 
 def test_unknown_parameter_stops_the_batch_before_any_run(tmp_path):

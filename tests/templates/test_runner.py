@@ -40,7 +40,7 @@ def test_values_converted_from_cli_and_yaml(tmp_path):
     assert got["parameters"] == {"name": "Hôtel-de-Ville", "count": 3, "ratio": 2.0,
                                  "flag": True, "items": ["a", "b"]}
     assert {p.name for p in (tmp_path / "out").iterdir()} == {"report.html", "report.ipynb",
-                                                              "results.json"}
+                                                              "results.json", ".evalkit-report"}
 
 
 def test_string_parameters_never_become_code(tmp_path):
@@ -123,8 +123,8 @@ def test_unknown_template_lists_the_available_ones():
 
 
 def test_existing_output_needs_overwrite(tmp_path):
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "keep.txt").write_text("x")
+    run_template(FIX / "echo.ipynb", out=tmp_path / "out", progress=False)
+    (tmp_path / "out" / "keep.txt").write_text("x")  # an evalkit report folder, edited
     proc = cli("run", str(FIX / "echo.ipynb"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2 and "already exists" in proc.stderr
     assert (tmp_path / "out" / "keep.txt").exists()

@@ -343,3 +343,11 @@ def test_every_file_parameter_of_the_shipped_templates_is_a_declared_path():
         for p in tpl.parameters:
             if p.type == "str" and any(word in p.help for word in ("file", "CSV", "table")):
                 assert p.name in execute.PATH_PARAMETERS, (tpl.name, p.name)
+
+
+def test_the_demo_never_replaces_a_folder_it_did_not_write(project):
+    (project / "demo" / "centre").mkdir(parents=True)
+    (project / "demo" / "centre" / "mine.txt").write_text("keep")
+    code, _, err = cli("demo", "--out", "demo", "--no-progress")
+    assert code == 2 and "was not written by evalkit" in one_line_error(err)
+    assert sorted(p.name for p in (project / "demo" / "centre").iterdir()) == ["mine.txt"]

@@ -164,7 +164,7 @@ def test_an_explicit_run_name_that_is_too_long_is_refused(tmp_path):
 
 
 def test_text_parameters_of_a_plan_are_never_probed_as_paths(tmp_path):
-    paragraph = "patrols and/or " + "x" * 300 + "/y"
+    paragraph = "patrols " * 40 + "and/or wardens"  # probed as a path: ENAMETOOLONG
     plan = load_plan(write_plan(tmp_path, "out: out\ndefaults: {template: echo.ipynb}\nruns: "
                                           f"[{{name: a, parameters: {{name: '{paragraph}'}}}}]\n"))
     assert plan.runs[0].parameters["name"] == paragraph

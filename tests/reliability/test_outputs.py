@@ -223,9 +223,9 @@ def test_full_disk_raises_run_error_from_the_api(project, monkeypatch):
 
 
 def test_a_long_paragraph_with_and_or_is_text_not_a_path(project):
-    paragraph = ("Officers and/or wardens patrolled " + "the streets at night " * 15 + "/ "
-                 + "and reported every incident to the partnership " * 6)
-    assert max(len(part) for part in paragraph.split("/")) > 255  # ENAMETOOLONG if probed
+    paragraph = ("Wardens patrolled " + "the streets at night, " * 14 + "and officers "
+                 "and/or wardens reported every incident to the partnership.")
+    assert len(paragraph.split("/")[0]) > 255  # probed as a path: ENAMETOOLONG
     outcome = run_template(ECHO, out=project / "rep", text={"name": paragraph},
                            progress=False)
     assert outcome.results["parameters"]["name"] == paragraph
@@ -343,3 +343,11 @@ def test_every_file_parameter_of_the_shipped_templates_is_a_declared_path():
         for p in tpl.parameters:
             if p.type == "str" and any(word in p.help for word in ("file", "CSV", "table")):
                 assert p.name in execute.PATH_PARAMETERS, (tpl.name, p.name)
+
+
+def test_the_demo_never_replaces_a_folder_it_did_not_write(project):
+    (project / "demo" / "centre").mkdir(parents=True)
+    (project / "demo" / "centre" / "mine.txt").write_text("keep")
+    code, _, err = cli("demo", "--out", "demo", "--no-progress")
+    assert code == 2 and "was not written by evalkit" in one_line_error(err)
+    assert sorted(p.name for p in (project / "demo" / "centre").iterdir()) == ["mine.txt"]

@@ -550,28 +550,15 @@ def _stop_workers(processes: list[int], grace: float = 15.0) -> None:
     """SIGTERM the process groups of pool workers; SIGKILL what is left after ``grace``."""
     import signal
 
+    from evalkit.run import safety
+
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in processes:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, sig)
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and any(_alive(pid) for pid in processes):
+        while time.monotonic() < deadline and any(safety.alive(pid) for pid in processes):
             time.sleep(0.1)
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs; a zombie counts as ended (the pool reaps it, not us)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
 
 
 def _dask_results(tasks: list[dict[str, Any]], workers: int | None, scheduler: str,

@@ -33,6 +33,7 @@ __all__ = [
     "MARKER",
     "YAML_MAX_BYTES",
     "Terminated",
+    "alive",
     "check_output",
     "create_parents",
     "install",
@@ -212,14 +213,28 @@ def write_marker(folder: Path) -> None:
                                  encoding="utf-8")
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int, since: float | None = None) -> bool:
+    """Whether ``pid`` still runs the process that wrote a marker at time ``since``.
+
+    A zombie (killed, not yet reaped by an init that reaps late) is dead, and so is a PID
+    that a newer process took over (Linux: its start time in ``/proc`` is after ``since``).
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text()
+                    .splitlines() if line.startswith("btime "))
+    except (OSError, StopIteration, IndexError, ValueError):
+        return True  # no /proc: trust kill(pid, 0)
+    if fields[0] == "Z":
+        return False
+    started = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    return since is None or started <= since + 1.0
 
 
 def remove_stale_work(target: Path) -> None:
@@ -234,10 +249,11 @@ def remove_stale_work(target: Path) -> None:
             if path.is_symlink() or not (path / MARKER).is_file():
                 continue
             try:
-                pid = int(json.loads((path / MARKER).read_text(encoding="utf-8"))["pid"])
-            except (OSError, ValueError, KeyError, TypeError):
-                pid = 0
-            if pid == os.getpid() or not _alive(pid):
+                mark = json.loads((path / MARKER).read_text(encoding="utf-8"))
+                pid, since = int(mark["pid"]), float(mark.get("started", 0)) or None
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                pid, since = 0, None
+            if pid == os.getpid() or not alive(pid, since):
                 shutil.rmtree(path, ignore_errors=True)
 
 

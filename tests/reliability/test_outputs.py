@@ -351,3 +351,24 @@ def test_the_demo_never_replaces_a_folder_it_did_not_write(project):
     code, _, err = cli("demo", "--out", "demo", "--no-progress")
     assert code == 2 and "was not written by evalkit" in one_line_error(err)
     assert sorted(p.name for p in (project / "demo" / "centre").iterdir()) == ["mine.txt"]
+
+
+def test_a_zombie_or_a_reused_pid_does_not_keep_a_stale_work_folder_alive():
+    """A killed writer that init has not reaped yet, or whose PID a newer process took, is
+    dead for the stale-folder rule (the full suite once left a folder behind that way)."""
+    import subprocess
+    import sys
+
+    from evalkit.run.safety import alive
+
+    def state(pid: int) -> str:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and state(child.pid) != "Z":
+        time.sleep(0.05)
+    assert not alive(child.pid)  # a zombie until we reap it below
+    child.wait()
+    assert alive(os.getpid())
+    assert not alive(os.getpid(), since=time.time() - 10**6)  # the PID started after the marker

@@ -46,9 +46,14 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 
 def period_label(period: pd.Period) -> str:
-    """A period as a reader writes it: ``2021-06``, ``1850``, and ``7`` for period index 7."""
-    if _freq_of(period) == "Y":
+    """A period as a reader writes it and :func:`to_periods` reads it back: ``2021-06``,
+    ``1850``, ``7`` for period index 7, and a week by its first day (``str`` of a weekly
+    Period is a ``start/end`` range that no parser takes)."""
+    kind = _freq_of(period)
+    if kind == "Y":
         return str(period.year)
+    if kind == "W":
+        return period.start_time.strftime("%Y-%m-%d")
     return str(period)
 
 

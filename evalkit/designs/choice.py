@@ -17,6 +17,7 @@ import pandas as pd
 
 from evalkit._checks import check_choice
 from evalkit.data.io import read_table
+from evalkit.data.panel import treated_starts
 from evalkit.data.periods import to_periods
 from evalkit.data.validate import require_columns
 from evalkit.designs._common import never_treated
@@ -81,8 +82,8 @@ def choose_did_design(data: pd.DataFrame | str | os.PathLike, *, unit: str, time
                           index=first.index)
     else:
         periods, _ = to_periods(df[time], column=time)
-        on = pd.to_numeric(df[treatment], errors="coerce").fillna(0) > 0
-        first = periods[on].groupby(units[on]).min().astype(str)
+        first = treated_starts(df.assign(**{time: periods, unit: units}), unit, time,
+                               treatment).astype(str)
     n_units = int(units.nunique())
     n_treated = int(first.size)
     if n_treated == 0:

@@ -37,7 +37,8 @@ import pandas as pd
 
 from evalkit._checks import check_alpha, check_choice
 from evalkit.data.io import read_table
-from evalkit.data.periods import to_periods
+from evalkit.data.panel import treated_starts
+from evalkit.data.periods import period_label, to_periods
 from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import as_list
 from evalkit.designs.did import FEW_CLUSTERS, FEW_TREATED, did, event_study
@@ -161,19 +162,12 @@ def _first_periods(df: pd.DataFrame, *, unit: str, time: str, treatment: str) ->
             f"treatment column {treatment!r} must be 0/1 (or a share 0..1 of the period under "
             f"the partnership); found {df.loc[bad, treatment].iloc[0]!r} in row "
             f"{int(bad.to_numpy().nonzero()[0][0]) + 2} of the file. Fix the column.")
-    on = (dose.fillna(0) > 0).to_numpy()
-    first = periods[on].groupby(df[unit].astype(str)[on].to_numpy()).min()
+    first = treated_starts(df.assign(**{time: periods, unit: df[unit].astype(str)}), unit,
+                           time, treatment)
     if first.empty:
         raise DataError(f"no treated area: column {treatment!r} is 0 everywhere. Mark the "
                         "partnership areas' periods under the partnership with 1.")
-    return {str(k): _label(v) for k, v in first.items()}
-
-
-def _label(period: pd.Period) -> str:
-    """A period as text that reads back as the same period (weeks by their first day, since
-    ``str`` of a weekly Period is a ``start/end`` range no parser takes)."""
-    return period.start_time.strftime("%Y-%m-%d") if period.freqstr.startswith("W") \
-        else str(period)
+    return {str(k): period_label(v) for k, v in first.items()}
 
 
 def _check_areas(name: str, areas: list[str], known: set[str], unit: str) -> None:

@@ -39,3 +39,18 @@ def test_treatment_gives_the_same_estimates_as_the_cohort(city, design):
 def test_neither_cohort_nor_treatment_is_refused(city):
     with pytest.raises(SpecError, match=r"give cohort= .* or treatment="):
         ek.staggered_did(city, outcome="burglary", unit="district", time="month")
+
+
+def test_weekly_cohorts_read_back_from_the_treatment_column():
+    """A weekly start was written as a 'start/end' range no parser reads back."""
+    rng = np.random.default_rng(1)
+    weeks = pd.date_range("2021-01-04", periods=60, freq="W-MON")
+    starts = {f"a{u}": weeks[30] if u < 3 else weeks[40] if u < 6 else None for u in range(12)}
+    df = pd.DataFrame([{"area": a, "week": w.strftime("%Y-%m-%d"), "n": rng.poisson(20),
+                        "d": int(s is not None and w >= s)}
+                       for a, s in starts.items() for w in weeks])
+    derived = with_first_treated(df, unit="area", time="week", treatment="d")
+    assert set(derived["first_treated"]) == {"2021-08-02", "2021-10-11", ""}
+    res = ek.staggered_did(df, outcome="n", unit="area", time="week", treatment="d",
+                           control_group="not_yet_treated")
+    assert np.isfinite(res.effect("att_simple")["estimate"])

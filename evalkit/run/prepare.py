@@ -254,7 +254,6 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         raise DataError(f"{path.name} has no data rows. Fix: check the file.")
     names = set(tpl.names)
     columns = [str(c) for c in df.columns]
-    values["_template"] = tpl.name
     for name in tpl.required:
         if not _given(values.get(name)):
             param = tpl.parameter(name)
@@ -268,7 +267,6 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         raise _need("outcome", "which column holds the counts to evaluate", counts,
                     "add -p outcome COLUMN.")
     if tpl.name not in _PANEL_TEMPLATES:
-        values.pop("_template")
         return
     if not _given(values.get("time")):
         values["time"] = _infer_time(df)
@@ -287,11 +285,12 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         check_numeric(df, values["outcome"], nonnegative=values.get("family") != "ols")
     if _given(values.get("exposure")):
         check_numeric(df, values["exposure"])
-    keys = [unit, time] if unit else [time]
-    check_unique(df.assign(**{time: periods}), keys)
     known = sorted(map(str, df[unit].astype(str).unique())) if unit else []
     if unit:
         df[unit] = df[unit].astype(str)
+    dated = df.assign(**{time: periods})  # the checks below read periods, not raw dates
+    check_unique(dated, [unit, time] if unit else [time])
+    if unit:
         for name in _AREA_LISTS:
             if _given(values.get(name)):
                 values[name] = check_names(values[name], known, parameter=name, column=unit)
@@ -300,11 +299,11 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         if not _given(values.get("treatment")) and tpl.name in ("did", "evaluation"):
             values["treatment"] = _infer_treatment(df, taken | {unit or ""})
         if _given(values.get("treatment")):
-            check_treatment(df.assign(**{time: periods}), unit=unit, time=time,
+            check_treatment(dated, unit=unit, time=time,
                             treatment=values["treatment"], cohort=values.get("cohort") or None,
                             freq=freq, comparison=tpl.name != "synth")
     if tpl.name == "synth":
-        _synth_unit(df, values, periods, known)
+        _synth_unit(dated, values, known)
 
     if "seasonality" in names:
         seasonal = freq in ("M", "Q", "W")
@@ -330,7 +329,7 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         check_intervention(periods, start, min_pre=3 if tpl.name == "its" else 1,
                            design=tpl.name)
     elif _given(values.get("treatment")) and unit:
-        starts = treated_starts(df.assign(**{time: periods}), unit, time, values["treatment"])
+        starts = treated_starts(dated, unit, time, values["treatment"])
         start = starts[starts > periods.min()].min()  # areas treated throughout are left out
     windows = [n for n in ("window", "before", "after") if n in names]
     if tpl.name == "evaluation" and not _given(values.get("buffer")):
@@ -366,14 +365,15 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
                             f"{periods.nunique()}. Fix: pass a smaller -p window.")
     if _given(values.get("survey")) and values["survey"] != "sample" and "survey_area" in names:
         _check_survey(values, set(known))
-    values.pop("_template")
 
 
 _FREQ_NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
 
 
-def _synth_unit(df: pd.DataFrame, values: MutableMapping[str, Any], periods: pd.Series,
-                known: list[str]) -> None:
+def _synth_unit(dated: pd.DataFrame, values: MutableMapping[str, Any], known: list[str]
+                ) -> None:
+    """The synthetic control's area and start, from ``treatment`` when not given
+    (``dated``: the data with Periods in the time column)."""
     unit = values["unit"]
     treatment = values.get("treatment")
     if not _given(values.get("treated_unit")):
@@ -381,8 +381,7 @@ def _synth_unit(df: pd.DataFrame, values: MutableMapping[str, Any], periods: pd.
             raise _need("treated_unit", "the partnership area, whose synthetic control is "
                         "built from the other areas", known, "add -p treated_unit AREA (or "
                         "-p treatment COLUMN, a 0/1 column).")
-        time = values["time"]
-        starts = treated_starts(df.assign(**{time: periods}), unit, time, treatment)
+        starts = treated_starts(dated, unit, values["time"], treatment)
         if len(starts) != 1:
             first = starts[starts == starts.min()]
             if len(first) != 1:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,20 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from reliability.helpers_outputs import write_plan  # tests/ is on sys.path
 
 from evalkit.errors import TemplateParameterError
 from evalkit.run.batch import IDENTITY_FILE, load_plan, run_batch
-
-FIX = Path(__file__).parents[1] / "templates" / "fixtures"
-
-
-def write_plan(folder: Path, text: str) -> Path:
-    for name in ("echo", "fails", "slow"):
-        shutil.copy(FIX / f"{name}.ipynb", folder / f"{name}.ipynb")
-    path = folder / "plan.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 PLAN = """
 out: reports

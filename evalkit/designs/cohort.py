@@ -79,7 +79,13 @@ from evalkit.designs._common import check_alpha, check_choice, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.indicators.reoffending import relative_reduction, reoffending_rates
-from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+from evalkit.results import (
+    Diagnostic,
+    EvaluationResult,
+    effect_row,
+    effects_table,
+    warns_at_caller,
+)
 
 __all__ = ["DEFAULT_SEED", "SMD_LIMIT", "cohort_outcome"]
 
@@ -94,6 +100,7 @@ _J_VARIANCE = 2
 _HEAVY_WEIGHT = 0.05
 
 
+@warns_at_caller
 def cohort_outcome(
     data: pd.DataFrame | str | os.PathLike,
     *,

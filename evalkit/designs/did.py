@@ -48,7 +48,13 @@ from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.inference.permutation import randomization_inference, ri_confidence_interval
 from evalkit.inference.wild import wild_cluster_bootstrap
-from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+from evalkit.results import (
+    Diagnostic,
+    EvaluationResult,
+    effect_row,
+    effects_table,
+    warns_at_caller,
+)
 
 __all__ = ["did", "event_study"]
 
@@ -60,6 +66,7 @@ FEW_CLUSTERS = 20
 FEW_TREATED = 5
 
 
+@warns_at_caller
 def did(
     data: pd.DataFrame | str | os.PathLike,
     *,
@@ -453,6 +460,7 @@ def _bacon_diagnostic(df, grid, *, outcome, unit, time, treatment, family, weigh
     return [diag]
 
 
+@warns_at_caller
 def event_study(
     data: pd.DataFrame | str | os.PathLike,
     *,

@@ -22,7 +22,13 @@ from evalkit.designs._common import check_alpha, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.indicators.survey import _MIN_N, _RSE_CAUTION, _RSE_SUPPRESS, survey_share
-from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+from evalkit.results import (
+    Diagnostic,
+    EvaluationResult,
+    effect_row,
+    effects_table,
+    warns_at_caller,
+)
 
 __all__ = ["survey_did"]
 
@@ -69,6 +75,7 @@ def _by_wave(column: pd.Series | None, wave_codes: np.ndarray, wave_labels: list
     return pd.Categorical.from_codes(pair, categories=names)
 
 
+@warns_at_caller
 def survey_did(
     data: pd.DataFrame | str | os.PathLike,
     *,

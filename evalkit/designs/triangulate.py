@@ -49,7 +49,7 @@ import pandas as pd
 from evalkit._checks import check_alpha
 from evalkit.errors import SpecError
 from evalkit.i18n import Caveat
-from evalkit.results import Diagnostic, EvaluationResult, effect_row
+from evalkit.results import Diagnostic, EvaluationResult
 
 __all__ = ["MANY", "MIN_PRE", "Triangulation", "triangulate"]
 
@@ -242,9 +242,12 @@ def _effect_row(res: EvaluationResult, *, treated_total: float | None) -> dict[s
 
 
 def _other_row(res: EvaluationResult, alpha: float) -> dict[str, Any]:
-    if res.method == "wdd":  # the buffer part: displacement (+) or diffusion (-), in crimes
-        row = effect_row(_TERM["wdd"], float(res.sample["wdd_displacement"]),
-                         float(res.sample["se_displacement"]), alpha=alpha, scale="additive")
+    if res.method == "wdd" and _TERM["wdd"] not in set(res.effects["term"]):
+        row = dict.fromkeys(("estimate", "ci_low", "ci_high", "p_value"), math.nan)  # no buffer
+    elif res.method == "wdd":  # the buffer part (displacement + or diffusion -, in crimes), its
+        # Wald interval at the triangulation's level
+        row = res.conf_int(1 - alpha, [_TERM["wdd"]]).iloc[0].to_dict()
+        row["p_value"] = res.effect(_TERM["wdd"])["p_value"]
     else:
         row = res.effect(_TERM[res.method])
     values = tuple(float(row[c]) for c in ("estimate", "ci_low", "ci_high", "p_value"))

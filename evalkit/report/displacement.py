@@ -50,25 +50,23 @@ def _crimes(value: float, lang: str) -> str:
 def headline(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *, lang: Lang,
              outcome_label: str | None = None) -> Html:
     """Local effect, displacement and net effect in words, with the WDQ's reading."""
-    s = wdd_res.sample
     noun = outcome_name(str(wdd_res.spec.get("outcome") or ""), lang, outcome_label, noun=True)
     level = round(100 * (1 - float(wdd_res.spec.get("alpha", 0.05))))
     parts_table = wdd_res.diagnostic("displacement").table.set_index("part")
     sentences = [t("disp.headline", lang, noun=noun, level=level,
-                   local=_crimes(s["wdd_local"], lang),
+                   local=_crimes(parts_table.loc["local", "estimate"], lang),
                    local_lo=_crimes(parts_table.loc["local", "ci_low"], lang),
                    local_hi=_crimes(parts_table.loc["local", "ci_high"], lang),
-                   disp=_crimes(s["wdd_displacement"], lang),
+                   disp=_crimes(parts_table.loc["displacement", "estimate"], lang),
                    disp_lo=_crimes(parts_table.loc["displacement", "ci_low"], lang),
                    disp_hi=_crimes(parts_table.loc["displacement", "ci_high"], lang),
-                   total=_crimes(s["wdd_total"], lang),
+                   total=_crimes(parts_table.loc["total", "estimate"], lang),
                    total_lo=_crimes(parts_table.loc["total", "ci_low"], lang),
                    total_hi=_crimes(parts_table.loc["total", "ci_high"], lang))]
     clear = not parts_table.loc["total", "ci_low"] <= 0 <= parts_table.loc["total", "ci_high"]
     sentences.append(t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang,
                        level=level))
-    interpretation = wdq_res.sample.get("wdq_interpretation") or wdq_res.sample.get(
-        "wdq_reason")
+    interpretation = wdq_res.extras.wdq_interpretation or wdq_res.extras.wdq_reason
     if interpretation:
         sentences.append(interpretation.render(lang) if isinstance(interpretation, Caveat)
                          else str(interpretation))
@@ -140,11 +138,12 @@ def effects_section(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *,
     wdd_table = table(pd.DataFrame(rows), headers=[
         t("report.table.term", lang), t("disp.col.crimes", lang),
         t("report.table.change", lang, level=level), t("report.table.p", lang)])
-    q = wdq_res.sample
-    measures = [[t("disp.measure.sm", lang), format_significant(q.get("success_measure"), lang)],
-                [t("disp.measure.bm", lang), format_significant(q.get("buffer_measure"), lang)],
-                [t("disp.measure.wdq", lang), format_significant(q.get("wdq"), lang)],
-                [t("disp.measure.tne", lang), format_significant(q.get("tne"), lang)]]
+    q = wdq_res.extras
+    wdq = wdq_res.effect("wdq")["estimate"]
+    measures = [[t("disp.measure.sm", lang), format_significant(q.success_measure, lang)],
+                [t("disp.measure.bm", lang), format_significant(q.buffer_measure, lang)],
+                [t("disp.measure.wdq", lang), format_significant(wdq, lang)],
+                [t("disp.measure.tne", lang), format_significant(q.tne, lang)]]
     wdq_table = table(pd.DataFrame(measures), headers=[t("report.table.term", lang),
                                                          t("report.param.value", lang)])
     return join([section("report.results", lang), wdd_table, tag("h3", "WDQ"), wdq_table])

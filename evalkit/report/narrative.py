@@ -288,6 +288,8 @@ def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None
     elif result.method == "staggered_did":
         keep = effects["term"].eq("att_simple") | effects["term"].str.match(r"att_group_.+")
         effects = effects[keep]
+    else:  # the AR(1) correlation is a nuisance estimate, not a change (it is in results.json)
+        effects = effects[effects["term"] != "ar1_rho"]
     rows = []
     for _, r in effects.iterrows():
         rel = r.get("relative_effect")

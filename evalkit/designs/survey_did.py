@@ -276,4 +276,5 @@ def survey_did(
         method="survey_did", spec=spec, effects=effects_table([row]), series=cells,
         diagnostics=(diag,), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params),
+        vcov=pd.DataFrame([[se**2]], index=["att"], columns=["att"]), wald_df={"att": math.inf},
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -134,13 +133,13 @@ def headline(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
     results = _sorted(results)
     sentences, clear_all = [], True
     for res in results:
-        s = res.sample
+        x = res.extras
         change, clear = _change(res, lang)
         clear_all &= clear
         kind = res.spec["outcome_type"]
         sentences.append(t(f"cohort.headline.{kind}", lang,
-                           treated=_num(s["treated_rate"], lang),
-                           comparison=_num(s["comparison_rate"], lang),
+                           treated=_num(x.treated_rate, lang),
+                           comparison=_num(x.comparison_rate, lang),
                            group=t(f"cohort.comparison.{res.spec['method']}", lang),
                            change=change))
     level = _level(results[0])
@@ -148,15 +147,15 @@ def headline(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
                        level=level))
     payment = []
     for res in results:
-        if res.sample.get("payment_threshold") is None:
+        x = res.extras
+        if x.payment_threshold is None:
             continue
-        s = res.sample
-        verdict = "passes" if s["payment_passed"] else "fails"
+        verdict = "passes" if x.payment_passed else "fails"
         payment.append(t("cohort.payment.headline", lang,
-                           threshold=_pct(s["payment_threshold"], lang),
+                           threshold=_pct(x.payment_threshold, lang),
                            measure=t(f"cohort.measure.{res.spec['outcome_type']}", lang),
                            verdict=t(f"cohort.payment.{verdict}", lang),
-                           prob=_pct(s["payment_probability"], lang)))
+                           prob=_pct(x.payment_probability, lang)))
     n_caveats = len({str(w) for r in results for w in r.warnings})
     pointer = tag("p", t("report.headline.caveats", lang, n=n_caveats)) if n_caveats else ""
     return tag("div", tag("span", t("report.headline.label", lang), cls="label"),
@@ -179,7 +178,8 @@ def data_section(results: Sequence[EvaluationResult], *, lang: Lang,
                                 n_treated=int(s["n_treated"]),
                                 n_used=int(s["n_comparison_used"]))))
     else:
-        parts.append(tag("p", t("cohort.data.weighted", lang, ess=float(s["ess_comparison"]))))
+        parts.append(tag("p", t("cohort.data.weighted", lang,
+                                ess=float(res.extras.ess_comparison))))
     sha = str(res.provenance.get("data_sha256", ""))[:12]
     if data_name or sha:
         parts.append(tag("p", t("report.data.file", lang, name=Path(data_name).name or "–",
@@ -216,25 +216,25 @@ def effects_section(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
     sep = " à " if lang == "fr" else " to "
     rows, raw = [], []
     for res in results:
-        s = res.sample
+        x = res.extras
         kind = res.spec["outcome_type"]
         att = res.effect("att")
         red = res.effect("relative_reduction")
         rows.append([
-            t(f"cohort.measure.{kind}", lang), _num(s["treated_rate"], lang),
-            _num(s["comparison_rate"], lang),
+            t(f"cohort.measure.{kind}", lang), _num(x.treated_rate, lang),
+            _num(x.comparison_rate, lang),
             f"{_signed(att['estimate'], lang)} ({_signed(att['ci_low'], lang)}{sep}"
             f"{_signed(att['ci_high'], lang)})",
             _pct_ci(red, lang), _p(red["p_value"], lang),
         ])
         raw.append([
             t(f"cohort.measure.{kind}", lang),
-            f"{_num(s['treated_rate_all'], lang)} ({_num(s['treated_rate_all_ci_low'], lang)}"
-            f"{sep}{_num(s['treated_rate_all_ci_high'], lang)})",
-            f"{_num(s['comparison_rate_all'], lang)} "
-            f"({_num(s['comparison_rate_all_ci_low'], lang)}{sep}"
-            f"{_num(s['comparison_rate_all_ci_high'], lang)})",
-            _signed(s["naive_difference"], lang),
+            f"{_num(x.treated_rate_all, lang)} ({_num(x.treated_rate_all_ci_low, lang)}"
+            f"{sep}{_num(x.treated_rate_all_ci_high, lang)})",
+            f"{_num(x.comparison_rate_all, lang)} "
+            f"({_num(x.comparison_rate_all_ci_low, lang)}{sep}"
+            f"{_num(x.comparison_rate_all_ci_high, lang)})",
+            _signed(x.naive_difference, lang),
         ])
     adjusted = table(pd.DataFrame(rows), headers=[
         t("cohort.table.measure", lang), t("cohort.table.treated", lang),
@@ -256,22 +256,22 @@ def _signed(value: float, lang: str) -> str:
 
 def payment_section(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
     """The outcome-payment test of the measure that carries a threshold (empty if none)."""
-    results = [r for r in _sorted(results) if r.sample.get("payment_threshold") is not None]
+    results = [r for r in _sorted(results) if r.extras.payment_threshold is not None]
     if not results:
         return Html("")
     res = results[0]
-    s = res.sample
+    x = res.extras
     red = res.effect("relative_reduction")
     level = _level(res)
     unit = "\u202f%" if lang == "fr" else "%"
     yes_no = {True: t("cohort.yes", lang), False: t("cohort.no", lang)}
     rows = [
         [t("cohort.payment.measure", lang), t(f"cohort.measure.{res.spec['outcome_type']}", lang)],
-        [t("cohort.payment.threshold", lang), _pct(s["payment_threshold"], lang) + unit],
+        [t("cohort.payment.threshold", lang), _pct(x.payment_threshold, lang) + unit],
         [t("cohort.payment.estimate", lang, level=level), _pct_ci(red, lang)],
-        [t("cohort.payment.point", lang), yes_no[bool(s["payment_passed"])]],
-        [t("cohort.payment.lower", lang), yes_no[bool(s["payment_lower_bound_passed"])]],
-        [t("cohort.payment.probability", lang), _pct(s["payment_probability"], lang) + unit],
+        [t("cohort.payment.point", lang), yes_no[bool(x.payment_passed)]],
+        [t("cohort.payment.lower", lang), yes_no[bool(x.payment_lower_bound_passed)]],
+        [t("cohort.payment.probability", lang), _pct(x.payment_probability, lang) + unit],
     ]
     return join([section("cohort.payment.title", lang),
                  table(pd.DataFrame(rows), headers=[t("report.param.name", lang),
@@ -302,12 +302,10 @@ def diagnostics_section(results: Sequence[EvaluationResult], *, lang: Lang) -> H
     """The checks of every measure, each shown once (the measures share the matching)."""
     seen: set[str] = set()
     kept = []
-    with warnings.catch_warnings():  # rebuilding a result re-issues its caveats
-        warnings.simplefilter("ignore")
-        for res in _sorted(results):
-            diags = tuple(d for d in res.diagnostics if d.name not in seen)
-            seen |= {d.name for d in diags}
-            kept.append(dataclasses.replace(res, diagnostics=diags))
+    for res in _sorted(results):  # a rebuilt result emits nothing: design functions warn
+        diags = tuple(d for d in res.diagnostics if d.name not in seen)
+        seen |= {d.name for d in diags}
+        kept.append(dataclasses.replace(res, diagnostics=diags))
     return _diagnostics(kept, lang=lang)
 
 

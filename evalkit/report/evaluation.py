@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -154,11 +153,9 @@ def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: 
         name = _name(res.method, lang)
         return t("eval.diag.design", lang, design=name[:1].upper() + name[1:])
 
-    with warnings.catch_warnings():  # rebuilding a result re-issues its caveats
-        warnings.simplefilter("ignore")
-        named = [dataclasses.replace(r, warnings=tuple(_for_evaluation(w, run.treated)
-                                                       for w in r.warnings))
-                 for r in results]
+    named = [dataclasses.replace(r, warnings=tuple(_for_evaluation(w, run.treated)
+                                                   for w in r.warnings))
+             for r in results]  # a rebuilt result emits nothing: design functions warn
     return _diagnostics(named, lang=lang, label=label, rule=rule)
 
 

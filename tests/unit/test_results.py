@@ -300,6 +300,41 @@ def test_to_dict_carries_extras_vcov_and_wald_df(result):
     json.dumps(d, allow_nan=False)
 
 
+def _panel(seed=0, n_units=20, n_periods=8, start=5):
+    """y = unit FE + period FE + 2 D + N(0, 1); half the units treated from ``start``."""
+    rng = np.random.default_rng(seed)
+    rows = [{"unit": f"u{i:02d}", "year": 2000 + t, "cohort": 2000 + start if i % 2 else np.nan,
+             "d": float(i % 2 == 1 and t >= start), "y": i + t + 2.0 * (i % 2 == 1 and t >= start)
+             + rng.normal()} for i in range(n_units) for t in range(n_periods)]
+    return pd.DataFrame(rows)
+
+
+def test_did_and_event_study_conf_int_reproduce_their_wald_rows():
+    df = _panel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvalkitWarning)
+        res = ek.did(df, outcome="y", unit="unit", time="year", treatment="d")
+        es = ek.event_study(df, outcome="y", unit="unit", time="year", cohort="cohort")
+    for r in (res, es):
+        ci = r.conf_int(0.95).set_index("term")
+        eff = r.effects.set_index("term")
+        assert list(ci.index) == list(eff.index)
+        np.testing.assert_allclose(ci["ci_low"], eff["ci_low"], rtol=1e-12)
+        np.testing.assert_allclose(np.sqrt(np.diag(r.vcov)), eff["std_error"], rtol=1e-12)
+    assert np.isfinite(res.wald_df["att"])  # cluster-robust: t with G - 1 df
+
+
+def test_did_permutation_interval_is_not_wald():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvalkitWarning)
+        res = ek.did(_panel(), outcome="y", unit="unit", time="year", treatment="d",
+                     inference="permutation", reps=99)
+    assert res.vcov is None and not res.wald_df
+    with pytest.raises(SpecError, match=r"the interval of 'att' in this did result is not a "
+                                        r"Wald interval .* re-run the design with alpha=0.1"):
+        res.conf_int(0.9, ["att"])
+
+
 def _result_with(**kwargs):
     base = {"method": "did", "spec": {}, "series": pd.DataFrame(), "effects": effects_table(
         [effect_row("att", 1.0, 0.5, alpha=0.05, scale="additive")])}

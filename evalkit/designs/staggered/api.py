@@ -18,8 +18,8 @@ from evalkit.designs._common import (
     provenance,
 )
 from evalkit.designs.staggered.aggregation import _aggregate
-from evalkit.designs.staggered.att_gt import _att_gt, _Cells, _Influence
-from evalkit.designs.staggered.inference import _TINY, _multiplier_bootstrap, _pre_trend, _series
+from evalkit.designs.staggered.att_gt import _att_gt, _Cells
+from evalkit.designs.staggered.inference import _inference, _pre_trend, _series
 from evalkit.designs.staggered.preparation import MIN_NEVER_TREATED, _check_int, _Panel, _prepare
 from evalkit.i18n import Caveat
 from evalkit.results import RELATIVE_COLUMNS, EvaluationResult, effects_table
@@ -176,18 +176,8 @@ def staggered_did(
 
     # -- inference ----------------------------------------------------------------------------
     n = panel.n
-    n_cells = len(cells.att)
-    att = np.concatenate([cells.att] + [[a.estimate] for a in aggs])
-    scores = _Influence(cells, panel, np.hstack([np.eye(n_cells), lin]),
-                        np.hstack([np.zeros((len(shares), n_cells)), shares]))
-    se = np.sqrt(scores.sum_squares()) / n
-    se[se <= _TINY] = np.nan
-    crit: dict[str, float] = {}
-    if bootstrap is not None:
-        event_cols = [i for i, a in enumerate(aggs) if a.kind == "event" and a.key is not None]
-        sets = {"gt": np.arange(n_cells), "event": n_cells + np.asarray(event_cols, dtype=int)}
-        se, crit = _multiplier_bootstrap(scores, sets, draws=bootstrap, seed=seed, alpha=alpha)
-    n_clusters = scores.rows
+    att, se, crit, n_clusters = _inference(panel, cells, aggs, lin, shares,
+                                           bootstrap=bootstrap, seed=seed, alpha=alpha)
 
     z = float(ndtri(1 - alpha / 2))
     n_rows = panel.n * panel.n_periods

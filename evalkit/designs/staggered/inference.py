@@ -19,6 +19,27 @@ _MAMMEN_KAPPA = (np.sqrt(5.0) + 1.0) / 2.0
 _RANK_TOL = 1e-10
 
 
+def _inference(panel: _Panel, cells: _Cells, aggs: list[_Agg], lin: np.ndarray,
+               shares: np.ndarray, *, bootstrap: int | None, seed: int | None, alpha: float
+               ) -> tuple[np.ndarray, np.ndarray, dict[str, float], int]:
+    """The estimates (every ATT(g,t), then every aggregation), their standard errors (from
+    the influence functions, or the multiplier bootstrap with ``bootstrap`` draws), the
+    sup-t critical values of the bootstrap's uniform bands (empty without it) and the number
+    of clusters."""
+    n_cells = len(cells.att)
+    att = np.concatenate([cells.att] + [[a.estimate] for a in aggs])
+    scores = _Influence(cells, panel, np.hstack([np.eye(n_cells), lin]),
+                        np.hstack([np.zeros((len(shares), n_cells)), shares]))
+    se = np.sqrt(scores.sum_squares()) / panel.n
+    se[se <= _TINY] = np.nan
+    crit: dict[str, float] = {}
+    if bootstrap is not None:
+        event_cols = [i for i, a in enumerate(aggs) if a.kind == "event" and a.key is not None]
+        sets = {"gt": np.arange(n_cells), "event": n_cells + np.asarray(event_cols, dtype=int)}
+        se, crit = _multiplier_bootstrap(scores, sets, draws=bootstrap, seed=seed, alpha=alpha)
+    return att, se, crit, scores.rows
+
+
 def _multiplier_bootstrap(scores: _Influence, sets: dict[str, np.ndarray], *, draws: int,
                           seed: int | None, alpha: float) -> tuple[np.ndarray, dict[str, float]]:
     """Multiplier bootstrap over unit influence functions (R did ``mboot``, Mammen weights).

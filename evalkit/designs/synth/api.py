@@ -18,12 +18,13 @@ from evalkit.data.validate import (
     require_columns,
 )
 from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
-from evalkit.designs.synth.core import _Arrays, _run
+from evalkit.designs.synth.core import _Arrays, _fit_units
 from evalkit.designs.synth.inference import (
     _balance,
     _effect_rows,
     _outside_hull,
     _permutation,
+    _placebo_gaps,
     _placebo_space_diag,
     _ratio_intervals,
     _rmspe,
@@ -232,11 +233,7 @@ def synth(
     shared = {"main": _Arrays(y, x, opt_idx, thorough)}
 
     # -- fits -----------------------------------------------------------------------------
-    jobs: list[tuple[str, int, tuple[int, ...]]] = [("main", int(i), tuple(do_idx))
-                                                    for i in tr_idx]
-    if placebo:
-        jobs += [("main", int(d), tuple(int(o) for o in do_idx if o != d)) for d in do_idx]
-    fits = _run(jobs, shared, workers)
+    fits = _fit_units(shared, tr_idx, do_idx, placebo=placebo, workers=workers)
     w_tr = np.vstack([f[0] for f in fits[:n_tr]])  # n_tr x J
     v_tr = [f[1] for f in fits[:n_tr]]
     synth_y = w_tr @ y[do_idx]  # n_tr x T
@@ -251,11 +248,7 @@ def synth(
     diags: list[Diagnostic] = []
     inference: dict[str, Any] | None = None
     if placebo:
-        pgaps = np.full((n_do, y.shape[1]), np.nan)
-        for pos, (w, _) in enumerate(fits[n_tr:]):
-            d = do_idx[pos]
-            pool = np.asarray([o for o in do_idx if o != d])
-            pgaps[pos] = y[d] - w @ y[pool]
+        pgaps = _placebo_gaps(y, fits[n_tr:], do_idx)
         inference = _permutation(gap, pgaps, pre_idx, post_idx, n_tr, alpha=alpha, seed=seed)
         inference.update(_ratio_intervals(obs_avg, cf_avg, post_idx, inference))
         diags.append(_placebo_space_diag(inference, gap, gaps, pgaps, treated, donors,

@@ -218,3 +218,14 @@ def _run(jobs: list[tuple[str, int, tuple[int, ...]]], shared: dict[str, _Arrays
                              initargs=(shared,)) as pool:
         return list(progress(pool.map(_task, jobs, chunksize=chunk), total=len(jobs),
                              desc="synthetic control fits", unit="fit"))
+
+
+def _fit_units(shared: dict[str, _Arrays], tr_idx: np.ndarray, do_idx: np.ndarray, *,
+               placebo: bool, workers: int) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Each treated unit fitted on every donor, then (with ``placebo``) each donor on the
+    other donors: (W, V) per fit, in that order."""
+    jobs: list[tuple[str, int, tuple[int, ...]]] = [("main", int(i), tuple(do_idx))
+                                                    for i in tr_idx]
+    if placebo:
+        jobs += [("main", int(d), tuple(int(o) for o in do_idx if o != d)) for d in do_idx]
+    return _run(jobs, shared, workers)

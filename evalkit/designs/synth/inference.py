@@ -39,6 +39,18 @@ def _donor_sets(n_do: int, n_tr: int, seed: int | None) -> tuple[np.ndarray, boo
     return sets, False
 
 
+def _placebo_gaps(y: np.ndarray, fits: list[tuple[np.ndarray, np.ndarray | None]],
+                  do_idx: np.ndarray) -> np.ndarray:
+    """Each donor's gap to its own synthetic control (one row per donor, in ``do_idx``
+    order), from its placebo fit on the other donors."""
+    pgaps = np.full((len(do_idx), y.shape[1]), np.nan)
+    for pos, (w, _) in enumerate(fits):
+        d = do_idx[pos]
+        pool = np.asarray([o for o in do_idx if o != d])
+        pgaps[pos] = y[d] - w @ y[pool]
+    return pgaps
+
+
 def _permutation(gap, pgaps, pre_idx, post_idx, n_tr, *, alpha, seed) -> dict[str, Any]:
     """Placebo distribution of the RMSPE ratio and of |gap_t| / RMSPE_pre, p-values and
     the test-inversion intervals."""

@@ -321,8 +321,6 @@ class EvaluationResult:
         """Donor weights of a synthetic-control result, indexed by unit (None otherwise)."""
         donors = getattr(self.extras, "donor_weights", None)
         if donors is None:
-            donors = self.sample.get("donor_weights")
-        if donors is None:
             return None
         return pd.Series(list(donors.values()), index=list(donors.keys()), name="weight",
                          dtype=float)

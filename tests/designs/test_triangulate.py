@@ -150,7 +150,7 @@ def test_displacement_row_is_the_buffer_part_of_the_wdd():
     assert row["ci_low"] > 0, "a 30 % rise next door is displacement"
     assert set(buffer).isdisjoint(run.comparison)
     synth = run.get("synth")
-    assert set(buffer).isdisjoint(synth.sample["donor_weights"])
+    assert set(buffer).isdisjoint(synth.extras.donor_weights)
 
 
 # -- agreement, grade and cost from given estimates ---------------------------------------------

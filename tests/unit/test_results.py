@@ -14,6 +14,7 @@ from scipy import stats
 
 import evalkit as ek
 from evalkit.data.simulate import simulate_series
+from evalkit.designs.synth import SynthExtras
 from evalkit.errors import EvalkitWarning, SpecError
 from evalkit.results import (
     EFFECT_COLUMNS,
@@ -324,6 +325,35 @@ def test_did_and_event_study_conf_int_reproduce_their_wald_rows():
     assert np.isfinite(res.wald_df["att"])  # cluster-robust: t with G - 1 df
 
 
+def test_staggered_vcov_covers_the_aggregations_and_conf_int_every_term():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvalkitWarning)
+        res = ek.staggered_did(_panel(n_units=30), outcome="y", unit="unit", time="year",
+                               cohort="cohort")
+    eff = res.effects.set_index("term")
+    v = res.vcov
+    assert "att_simple" in v.index and not any(t.startswith("att_gt_") for t in v.index)
+    np.testing.assert_allclose(np.sqrt(np.diag(v)), eff.loc[v.index, "std_error"], rtol=1e-10)
+    ci = res.conf_int().set_index("term")
+    assert list(ci.index) == list(eff.index)
+    np.testing.assert_allclose(ci["ci_high"], eff["ci_high"], rtol=1e-12)
+    assert res.extras.treated_mean_post > 0
+
+
+def test_synth_permutation_intervals_are_not_wald():
+    df = _panel(n_units=12, n_periods=12, start=8)
+    df = df[(df["unit"] == "u01") | (df["cohort"].isna())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvalkitWarning)
+        res = ek.synth(df, outcome="y", unit="unit", time="year", treated_unit="u01",
+                       intervention=2008)
+    assert res.vcov is None and not res.wald_df
+    assert res.extras.donor_weights == pytest.approx(res.weights.to_dict())
+    with pytest.raises(SpecError, match=r"this synth result has no Wald interval \(its "
+                                        r"intervals come from none: placebo-in-space"):
+        res.conf_int()
+
+
 def test_did_permutation_interval_is_not_wald():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EvalkitWarning)
@@ -343,7 +373,13 @@ def _result_with(**kwargs):
 
 def test_weights_property_reads_synth_donor_weights(result):
     assert result.weights is None  # an ITS result has no donors
+    extras = SynthExtras(donor_weights={"Gare": 0.7, "Port": 0.3}, pre_rmspe=1.0,
+                         post_rmspe=2.0, optimize_mspe=1.0, predictor_weights=None,
+                         excluded_donors={})
     res = EvaluationResult(method="synth", spec={}, effects=effects_table(
         [effect_row("att", 1.0, float("nan"), alpha=0.05, scale="additive")]),
-        series=pd.DataFrame(), sample={"donor_weights": {"Gare": 0.7, "Port": 0.3}})
+        series=pd.DataFrame(), extras=extras)
     assert res.weights.to_dict() == {"Gare": 0.7, "Port": 0.3}
+    assert res.to_dict()["extras"]["donor_weights"] == {"Gare": 0.7, "Port": 0.3}
+    with pytest.raises(TypeError):
+        res.extras.donor_weights["Gare"] = 1.0

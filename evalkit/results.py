@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass, field, fields
 from html import escape
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
@@ -117,25 +116,37 @@ def effects_table(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return frame.reindex(columns=columns + extra).reset_index(drop=True)
 
 
+def _refuse(self: Any, *args: Any, **kwargs: Any) -> None:
+    raise TypeError(f"this {type(self).__mro__[1].__name__} belongs to a frozen evalkit result "
+                    f"and cannot be changed; copy it first with "
+                    f"{type(self).__mro__[1].__name__}(...)")
+
+
+class _FrozenDict(dict):
+    """A dict that refuses changes (still a dict for pandas, json and isinstance checks)."""
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_FrozenDict, (dict(self),))
+
+
 class _FrozenList(list):
     """A list that refuses changes: the lists inside a frozen result (equal to a plain list)."""
-
-    def _refuse(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("this list belongs to a frozen evalkit result and cannot be changed; "
-                        "copy it first with list(...)")
 
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
     append = extend = insert = pop = remove = clear = sort = reverse = _refuse
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (list, (list(self),))
+        return (_FrozenList, (list(self),))
 
 
 def _freeze(value: Any) -> Any:
-    """A read-only deep copy: mappings become read-only views, lists read-only lists, arrays
-    read-only arrays and frames copies (handed out again as copies by their owner)."""
+    """A read-only deep copy: mappings become read-only dicts, lists read-only lists, arrays
+    read-only arrays and frames copies."""
     if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        return _FrozenDict({k: _freeze(v) for k, v in value.items()})
     if isinstance(value, list):
         return _FrozenList(_freeze(v) for v in value)
     if isinstance(value, tuple) and not hasattr(value, "_fields"):

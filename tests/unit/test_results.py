@@ -173,6 +173,19 @@ def test_spec_sample_provenance_and_extras_are_deep_read_only(result):
     assert res.to_dict()["spec"] == {"controls": ["a", "b"], "weights": [1.0, 2.0]}
 
 
+def test_frozen_containers_stay_plain_types_and_pickle(result):
+    import pickle
+
+    by = {"t1": {"a": 0.5, "b": 0.5}, "t2": {"a": 1.0, "b": 0.0}}
+    res = _result_with(spec={"by": by})
+    assert isinstance(res.spec["by"], dict)  # pandas, json and isinstance see a dict
+    assert pd.DataFrame(res.spec["by"]).to_dict() == by
+    again = pickle.loads(pickle.dumps(result))
+    assert again.to_dict() == result.to_dict()
+    with pytest.raises(TypeError, match="belongs to a frozen evalkit result"):
+        again.spec["outcome"] = "x"
+
+
 def test_a_changed_input_does_not_change_the_result():
     effects = effects_table([effect_row("att", 1.0, 0.5, alpha=0.05, scale="additive")])
     spec = {"controls": ["a"]}

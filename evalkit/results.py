@@ -1,9 +1,13 @@
 """The one public result type of every evalkit design.
 
 A design computes everything first, then builds an :class:`EvaluationResult`; the
-result is frozen and the report layer only reads it. ``effects`` is the single
-source of estimates: ``tidy()``, ``summary()``, ``to_dict()`` and the templates'
-``results.json`` are all views of it.
+result is frozen all the way down and the report layer only reads it. ``effects`` is the
+single source of estimates (every estimate of a design is a row): ``tidy()``,
+``summary()``, ``conf_int()``, ``to_dict()`` and the templates' ``results.json`` are all
+views of it. ``sample`` holds counts (units, periods, observations, dropped rows, notes on
+them); what else a design computes is its typed :class:`Extras` dataclass
+(``ItsExtras``, ``SynthExtras``...). A public design function is decorated with
+:func:`warns_at_caller`, which emits the result's caveats at the user's line.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import json
 import math
 import warnings
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ import evalkit as ek
 from evalkit.data.simulate import simulate_series
 from evalkit.designs.synth import SynthExtras
 from evalkit.errors import EvalkitWarning, SpecError
+from evalkit.report.results_json import SCHEMA_PATH, build_results
 from evalkit.results import (
     EFFECT_COLUMNS,
     Diagnostic,
@@ -213,19 +215,20 @@ def test_its_ar1_rho_is_an_effects_row_and_in_to_dict():
     assert -1 < row["estimate"] < 1 and np.isnan(row["std_error"])
     assert f"rho = {row['estimate']:.2f}" in res.spec["vcov"]  # the label rounds the row
     assert "ar1_rho" in [e["term"] for e in res.to_dict()["effects"]]
+    doc = build_results([res], template="its", parameters={}, data=sim.data)
+    jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     with pytest.raises(SpecError, match=r"the interval of 'ar1_rho' in this its result is "
                                         r"not a Wald interval"):
         res.conf_int(0.9, ["ar1_rho"])
 
 
 def test_wdd_parts_are_effects_and_reach_results_json():
-    from evalkit.report.results_json import build_results
-
     res = ek.wdd({"response": (207, 110), "control": (308, 318), "buffer": (178, 157),
                   "buffer_control": (150, 140)})
     assert list(res.effects["term"]) == ["wdd_total", "wdd_local", "wdd_displacement"]
     frame = pd.DataFrame({"area": ["a"], "count": [1]})
     doc = build_results([res], template="displacement", parameters={}, data=frame)
+    jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     terms = {e["term"]: e for e in doc["estimates"]}
     assert terms["wdd_displacement"]["estimate"] == -11
     assert terms["wdd_local"]["estimate"] == -107

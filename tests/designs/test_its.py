@@ -174,7 +174,7 @@ def test_data_errors():
         its(simulate_city(seed=1).data, outcome="burglary", unit="district",
             units=["Atlantis"], intervention="2021-01")
     neg = df.assign(count=df["count"].where(df.index != 3, -1))
-    with pytest.raises(DataError, match=r"negative"):
+    with pytest.raises(DataError, match=r"'count' must not be negative .*\(count -1\)"):
         its(neg)
     with pytest.raises(SpecError, match=r"both treated and control"):
         its(simulate_city(seed=1).data, outcome="burglary", unit="district",

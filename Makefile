@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint lab samples clean
+.PHONY: demo test test-fast lint lab samples clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(VENV)/.installed-dev
 	.ci/install-browser.sh || test -z "$$CI"
 	$(BIN)/ruff check evalkit tests benchmarks data_samples
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## test-fast: the tests not marked slow (no notebooks, templates, browser; under 2 minutes)
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check evalkit tests benchmarks data_samples

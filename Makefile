@@ -31,9 +31,9 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check evalkit tests benchmarks data_samples
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-## test-fast: the tests not marked slow (no notebooks, templates, browser; under 2 minutes)
+## test-fast: unit, reference and property tests not marked slow (under 2 minutes)
 test-fast: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" tests/unit tests/reference tests/property
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check evalkit tests benchmarks data_samples

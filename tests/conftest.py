@@ -9,7 +9,6 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from scipy.stats import binom
 
 matplotlib.use("Agg")
 os.environ["EVALKIT_PROGRESS"] = "0"  # no progress bars in test output (tested on their own)
@@ -76,6 +75,8 @@ def binomial_band(reps: int, nominal: float = 0.95,
         ``(low, high)``: the exact binomial quantiles divided by ``reps``; a coverage
         claim holds when ``low <= hits / reps <= high``. E.g. 200 reps: (0.895, 0.99).
     """
+    from scipy.stats import binom  # here, not at collection: scipy.stats takes a second
+
     low = binom.ppf(false_alarm / 2, reps, nominal) / reps
     high = binom.isf(false_alarm / 2, reps, nominal) / reps
     return float(low), float(high)

@@ -67,6 +67,7 @@ def test_binary_measure_recovers_the_truth_and_shares_the_matched_sample(cohort)
     assert binary.method == "cohort_match" and binary.spec["scale"] == "per 100 offenders"
 
 
+@pytest.mark.slow  # 100 matchings and weightings
 def test_coverage_over_100_replications(coverage_band):
     """95% intervals cover the truth about 95% of the time (matching on the frequency and
     weighting on the binary rate, alternately): inside the binomial band for 100

@@ -18,6 +18,7 @@ import evalkit as ek
 from evalkit.data.simulate import simulate_city, simulate_series
 
 REPS = 200
+pytestmark = pytest.mark.slow  # 200 fits per test, 2 minutes in all
 
 
 def _covers(row, truth):

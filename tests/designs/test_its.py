@@ -242,6 +242,7 @@ def test_controlled_its_equals_the_difference_series_regression():
     assert hac["std_error"] == pytest.approx(ref_hac.bse[2], rel=0.1)
 
 
+@pytest.mark.slow  # 100 fits: about 100 s on a busy machine
 @pytest.mark.usefixtures("quiet")
 def test_controlled_its_coverage_with_common_shocks(coverage_band):
     hits = 0

@@ -176,6 +176,7 @@ def _draw(rng, n_psu=6, m=30):
     return pd.concat(frames, ignore_index=True)
 
 
+@pytest.mark.slow  # 200 fits
 def test_coverage_of_known_did(quiet, coverage_band):
     """200 simulated surveys with a true DiD of -7 points: the 95 % design-based interval
     covers it within the binomial band for 200 replications, 0.895-0.99 (measured 0.945;

@@ -117,6 +117,7 @@ def test_rademacher_full_enumeration_matches_slow_and_wildboottest():
     assert other == WildBootstrap(**{**res.__dict__, "seed": 99})
 
 
+@pytest.mark.slow  # numba compiles wildboottest's kernels first: 7-13 s
 def test_against_wildboottest():
     """wildboottest (py-econometrics, in the dev extras) on the same data, every term and
     both null conventions."""

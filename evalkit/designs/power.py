@@ -352,7 +352,7 @@ def did_power(
         With few treated clusters the cluster-robust test over-rejects, so the simulated
         "power" is overstated; ``method`` and ``notes`` say so.
     """
-    from evalkit.designs._engine import fit
+    from evalkit.core.fit import fit
 
     check_choice("method", method, ("simulation", "analytic", "both"))
     check_choice("inference", inference, ("cluster", "wild"))
@@ -502,7 +502,7 @@ def _wild_score_reject(y, d, unit, period, effect, alpha, signs) -> bool:
     with ``x~`` the treatment partialled out of the fixed effects (weights ``mu``). The
     statistic ``S / sqrt(sum_g s_g^2)`` is compared with its sign-flipped replications.
     """
-    from evalkit.designs._engine import demean
+    from evalkit.core.absorb import demean
 
     g = int(unit.max()) + 1
     total = y.sum()

@@ -42,6 +42,7 @@ from scipy import stats
 from scipy.special import expit, ndtr, ndtri
 
 from evalkit._progress import progress
+from evalkit.core.absorb import as_grid
 from evalkit.data.io import read_table
 from evalkit.data.periods import coded_periods, to_periods
 from evalkit.data.validate import (
@@ -60,7 +61,6 @@ from evalkit.designs._common import (
     never_treated,
     provenance,
 )
-from evalkit.designs._engine import as_grid
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.results import RELATIVE_COLUMNS, Diagnostic, EvaluationResult, effects_table

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit._version import __version__
 from evalkit.errors import EvalkitError
 from evalkit.i18n import (
     Caveat,
@@ -449,8 +450,6 @@ def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult |
     """
     import pandas
     import statsmodels
-
-    from evalkit import __version__
 
     frame = pd.DataFrame({"name": list(parameters),
                           "value": [_value(v) for v in parameters.values()]})

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from evalkit._version import __version__
 from evalkit.data.io import data_fingerprint, read_table
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.results import Diagnostic, EvaluationResult, json_safe
@@ -58,8 +59,6 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         instead (the estimates are the models' own; a template computing published counts
         or rates, such as ``indicators``, applies the rule to them before).
     """
-    from evalkit import __version__
-
     table = read_table(data)
     estimates, notes = [], []
     units = periods = 0

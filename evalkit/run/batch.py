@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalkit._version import __version__
 from evalkit.errors import EvalkitError, RunError, SpecError, TemplateParameterError
 
 __all__ = ["BatchResult", "Plan", "RunSpec", "format_summary", "load_plan", "main",
@@ -293,7 +294,6 @@ def run_identity(run: RunSpec) -> str:
         Unknown template or parameter, wrong type, missing data file (the message names the
         run).
     """
-    from evalkit import __version__
     from evalkit.data.io import data_fingerprint
     from evalkit.run.templates import load_template, resolve_parameters
 
@@ -777,8 +777,6 @@ def _run_tasks(tasks: list[dict[str, Any]], records: dict[str, dict[str, Any]],
 
 
 def _write_batch_json(plan: Plan, records: list[dict[str, Any]], seconds: float) -> None:
-    from evalkit import __version__
-
     _write_json(plan.out / "batch.json", {
         "schema": "evalkit.batch/1",
         "evalkit_version": __version__,

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_alpha
+from evalkit._resources import samples_dir
 from evalkit.data.io import data_fingerprint, read_table
 from evalkit.data.panel import load_panel
 from evalkit.data.periods import to_periods
@@ -55,7 +56,6 @@ from evalkit.report.narrative import section, title_block
 from evalkit.report.notebook import figure
 from evalkit.report.plots import plot_rate_panels, plot_season
 from evalkit.results import EvaluationResult
-from evalkit.run.resources import samples_dir
 
 __all__ = [
     "harm_section",

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
+from evalkit._resources import samples_dir
 from evalkit.errors import DataError, SpecError
 from evalkit.report import indicators as ri
 from evalkit.report.results_json import SCHEMA_PATH
 from evalkit.run.execute import run_template
-from evalkit.run.resources import samples_dir
 
 INDICATORS = ["burglary", "robbery"]
 WEIGHTS = samples_dir() / "harm_weights_example.csv"

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._checks import DEFAULT_SEED, FEW_CLUSTERS, FEW_TREATED
 from evalkit.core.absorb import as_grid, grid_cells
 from evalkit.core.fit import Fit, fit, fit_grid_dummies
 from evalkit.data.io import read_table
@@ -55,10 +56,7 @@ __all__ = ["did", "event_study"]
 
 SE = Literal["classical", "robust", "cluster"]
 Inference = Literal["auto", "cluster", "wild", "permutation"]
-DEFAULT_SEED = 20261123
 _PERMUTATION_REPS_POISSON = 499
-FEW_CLUSTERS = 20
-FEW_TREATED = 5
 
 
 def did(

@@ -35,13 +35,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from evalkit._checks import check_alpha, check_choice
+from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_alpha, check_choice
 from evalkit.data.io import read_table
 from evalkit.data.panel import treated_starts
 from evalkit.data.periods import period_label, to_periods
 from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import as_list
-from evalkit.designs.did import FEW_CLUSTERS, FEW_TREATED, did, event_study
+from evalkit.designs.did import did, event_study
 from evalkit.designs.displacement import wdd
 from evalkit.designs.its import its
 from evalkit.designs.staggered import staggered_did

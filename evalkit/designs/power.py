@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit._checks import check_alpha, check_choice
+from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_alpha, check_choice
 from evalkit._progress import progress
 from evalkit.errors import SpecError
 from evalkit.i18n import Caveat
@@ -64,8 +64,6 @@ __all__ = [
 Method = Literal["simulation", "analytic", "both"]
 SEASON_AMPLITUDE = 0.1  # log-scale amplitude of the simulated yearly cycle (simulate_series)
 _GRID = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # multiples of the analytic log-MDE
-FEW_TREATED = 5
-FEW_CLUSTERS = 20
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit, ndtr, ndtri
 
+from evalkit._checks import FEW_CLUSTERS
 from evalkit._progress import progress
 from evalkit.core.absorb import as_grid
 from evalkit.data.io import read_table
@@ -71,7 +72,6 @@ ControlGroup = Literal["auto", "never_treated", "not_yet_treated"]
 Method = Literal["dr", "ipw", "reg"]
 BasePeriod = Literal["varying", "universal"]
 
-FEW_CLUSTERS = 20
 SMALL_COHORT = 3
 #: fewest never-treated units (plus one per covariate) for a never-treated comparison: R did
 #: stops below it ("never treated group is too small"), and csdid does the same

@@ -286,6 +286,51 @@ def test_figures_have_images_in_both_languages():
     assert "<h2>Saisonnalité</h2>" in fr and "<img" in fr
 
 
+# -- the report formats numbers computed once ----------------------------------------------------
+def test_the_sections_render_from_the_computed_numbers_alone(tmp_path, monkeypatch):
+    """The report layer never reads data or estimates (issue 16): once the numbers are
+    computed, the data and survey files can be gone and no estimator is called again."""
+    data, survey = tmp_path / "city.csv", tmp_path / "survey.csv"
+    tiny_city().to_csv(data, index=False)
+    pd.read_csv(samples_dir() / "survey.csv").to_csv(survey, index=False)
+    numbers = profile(data, exposure="population", **KW)
+    harm = compute_harm(numbers, WEIGHTS)
+    treated = ["Hôtel-de-Ville", "Cathédrale", "Moulins"]
+    answers = compute_survey(survey, areas=treated)
+    data.unlink()
+    survey.unlink()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report computed something")
+
+    import evalkit.designs.survey_profile as sp
+    import evalkit.indicators.profile as ip
+
+    for module, name in ((ip, "rate"), (ip, "rate_change"), (ip, "harm_total"),
+                         (ip, "read_table"), (ip, "load_panel"), (sp, "survey_did"),
+                         (sp, "survey_share"), (sp, "read_table")):
+        monkeypatch.setattr(module, name, refuse)
+    html = "".join(map(str, [
+        ri.header(numbers, lang="fr"), ri.indicator_table(numbers, lang="fr"),
+        ri.rates_figure(numbers, lang="fr"), ri.season_figure(numbers, lang="fr"),
+        ri.harm_section(numbers, harm, lang="fr"), ri.survey_section(answers, lang="fr")]))
+    assert "city.csv (SHA-256" in html and "Totaux pondérés" in html
+    assert "par rapport aux autres secteurs enquêtés (double différence" in unescape(html)
+    assert len(ri.indicator_results(numbers)) == 2
+
+
+def test_a_series_without_area_column_is_all_areas_in_the_report_language():
+    grand = tiny_city().query("district == 'Grand'").drop(columns="district")
+    numbers = profile(grand, unit=None, time="month", indicators=INDICATORS,
+                      exposure="population")
+    assert numbers.areas == ("all areas",)
+    assert "tous les secteurs" in ri.header(numbers, lang="fr")
+    assert "<td>tous les secteurs</td>" in ri.indicator_table(numbers, lang="fr")
+    terms = set(ri.indicator_results(numbers)[0].effects["term"])
+    assert terms == {"rate_previous_all areas", "rate_last_all areas",
+                     "rate_ratio_all areas"}  # results.json names do not depend on lang
+
+
 # -- the template, run with papermill (about 8 s per run) ----------------------------------------
 def validate(results: dict) -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -21,7 +21,8 @@ from evalkit._checks import check_alpha
 from evalkit.data.io import read_table
 from evalkit.data.periods import to_periods
 from evalkit.designs.survey_did import survey_did
-from evalkit.errors import EvalkitError, EvalkitWarning, SpecError
+from evalkit.errors import EvalkitError, EvalkitWarning
+from evalkit.indicators.profile import _names
 from evalkit.indicators.survey import survey_share
 from evalkit.results import EvaluationResult
 
@@ -88,14 +89,6 @@ def wave_order(waves: list[str]) -> list[str]:
     if periods.isna().any():
         return waves
     return [w for _, w in sorted(zip(periods, waves, strict=True))]
-
-
-def _names(value: object, name: str) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
-        raise SpecError(f"{name} must be a list of column names; got {value!r}.")
-    return list(value)
 
 
 def compute_survey(survey: str | os.PathLike[str] | pd.DataFrame, *,

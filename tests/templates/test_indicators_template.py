@@ -173,6 +173,12 @@ def test_bad_input_is_refused_with_clear_messages():
         table(data, exposure="population", per=0, **KW)
     with pytest.raises(DataError, match=r"no such column"):
         table(data, exposure="population", **{**KW, "indicators": ["arson"]})
+    no_window = profile(data, exposure="population", window=None, **KW)
+    assert no_window.window_rates is None and no_window.previous == ()
+    with pytest.raises(SpecError, match=r"computed without a window; give window="):
+        ri.indicator_table(no_window)
+    with pytest.raises(SpecError, match=r"harm totals compare two windows"):
+        compute_harm(no_window, WEIGHTS)
     short = data[~((data["district"] == "Petit") & (data["month"] >= "2023-11"))]
     with pytest.raises(DataError, match=r"\['Petit'\] do not cover all of 2022-01 – 2023-12"):
         table(short, exposure="population", **KW)

@@ -19,6 +19,14 @@ An entry names
   never imports ``evalkit.report``).
 
 The rules of the built-in entries are those of :mod:`evalkit.designs.triangulate`'s docstring.
+
+**Adding a design**: write the estimator (it returns an
+:class:`~evalkit.results.EvaluationResult` with its own ``method``), add its name under
+``eval.design.<name>`` to both catalogues (``evalkit/i18n/en.py``, ``fr.py``), and register
+a :class:`Design` (below, or from your own code with :func:`register`). A new figure or a new
+kind of single-design paragraph is a function in ``evalkit/report/`` and a row in the table
+that resolves the entry's ``figure`` (``evalkit.report.evaluation._FIGURES``) or ``sections``.
+A term that results.json's schema does not know needs a schema version bump.
 """
 
 from __future__ import annotations

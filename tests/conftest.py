@@ -16,7 +16,7 @@ os.environ["EVALKIT_PROGRESS"] = "0"  # no progress bars in test output (tested 
 
 # Folders whose tests run notebooks, templates, a browser, the real-data gallery or the quick
 # coverage study: all marked ``slow``, so ``make test-fast`` (``-m "not slow"``) leaves them out.
-SLOW_FOLDERS = frozenset({"browser", "gallery", "notebooks", "templates", "montecarlo"})
+SLOW_FOLDERS = frozenset({"browser", "gallery", "notebooks", "templates", "calibration"})
 # Fixtures that execute the template notebooks in a kernel.
 SLOW_FIXTURES = frozenset({"sample_reports"})
 # Tests that start kernels, worker processes or Dask clusters: 2-31 s each on a busy machine

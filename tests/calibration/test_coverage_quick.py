@@ -6,8 +6,8 @@ quick run's replications: a wide band (Monte Carlo error is about ±4 points at 
 replications) that a broken standard error still fails. The full study is run by hand
 (``.venv/bin/python benchmarks/coverage.py --jobs 2``); its table goes in the README.
 
-The folder is not called ``coverage``: pytest puts ``tests/`` on ``sys.path``, and a
-``tests/coverage`` folder was imported as coverage.py by numba (through wildboottest).
+No ``__init__.py`` here on purpose: a package named ``coverage`` under ``tests/`` would
+shadow coverage.py when pytest puts ``tests/`` on ``sys.path``.
 """
 
 from __future__ import annotations

@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
+from evalkit._resources import samples_dir
+from evalkit.designs.power import mde_notes
 from evalkit.i18n import Caveat, show_warnings
 from evalkit.report import narrative
 from evalkit.report.evaluation import _economics
-from evalkit.run.resources import samples_dir
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,8 @@ def unclear_its():
 def test_mde_is_a_percentage_next_to_a_percentage(unclear_its, lang):
     """Finding 2: the MDE of the ITS headline was the cumulative count ("246.5 in absolute
     value") next to a % change."""
-    text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang))
+    text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang,
+                                                       mde=mde_notes(unclear_its)))
     match = re.search(r"(?:larger than|de plus de) (\d+)\u202f?%", text)
     assert match, text
     assert "absolute" not in text and "absolue" not in text
@@ -86,6 +88,7 @@ def test_show_warnings_prints_caveats_in_french(monkeypatch):
     assert other == "UserWarning: plain\n"
 
 
+@pytest.mark.slow  # a fresh Python process imports evalkit and fits an ITS: 2-5 s
 def test_a_french_notebook_shows_estimator_warnings_in_french(tmp_path):
     """A French kernel that calls show_warnings("fr") prints the estimator's caveats in
     French (the course notebooks do so in their first code cell)."""
@@ -110,7 +113,8 @@ def test_a_french_notebook_shows_estimator_warnings_in_french(tmp_path):
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_an_unclear_change_shows_both_bounds_with_their_sign(unclear_its, lang):
     """A change that may go either way reads "-6 % to +45 %", as in the results table."""
-    text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang))
+    text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang,
+                                                       mde=mde_notes(unclear_its)))
     assert re.search(r"-\d+(?:[.,]\d+)?\u202f?% (?:to|à) \+\d", text), text
 
 

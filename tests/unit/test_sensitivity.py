@@ -116,6 +116,7 @@ def test_equivariant_to_adding_an_effect_to_the_post_periods():
         np.testing.assert_allclose(b[col], a[col] + lv @ u, atol=1e-4 * se)
 
 
+@pytest.mark.slow  # two 200-point grids with 2,000 draws each: 4-8 s
 def test_scale_equivariance():
     """Outcome measured in other units (beta * c, sigma * c^2): bounds * c, same breakdown."""
     pre, post, sigma = _example(2, 2, effect=0.6, seed=5)
@@ -176,6 +177,8 @@ def test_fixed_grid_too_narrow_reports_open_interval():
         ({"l_vec": [0.0, 0.0]}, "all zeros"),
         ({"mbar": [-1.0]}, "mbar must be"),
         ({"alpha": 1.5}, "alpha must be"),
+        # the shared check: a missing alpha is a SpecError, not a TypeError from `<`
+        ({"alpha": None}, r"alpha must be strictly between 0 and 1 \(e\.g\. 0\.05\); got None"),
         ({"method": "FLCI"}, "method must be"),
         ({"grid_points": 3}, "grid_points"),
     ],

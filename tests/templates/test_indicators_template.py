@@ -123,7 +123,9 @@ def test_table_is_localised():
     assert "Cambriolages" in fr and "Secteur" in fr
     assert re.search(r"<td>\d+,\d+</td>", fr) and not re.search(r"<td>\d+\.\d+</td>", fr)
     assert re.search(r"<td>\d+\.\d+</td>", en)
-    assert " ; " in fr and " to " in en
+    # one French interval separator in every report (format_interval): "1,2 à 3,4"
+    assert re.search(r"\d à \d", fr) and not re.search(r"\d ; \d", fr)
+    assert re.search(r"\d to \d", en)
 
 
 def test_area_names_are_escaped():

@@ -201,7 +201,7 @@ def test_survey_section_hides_suppressed_cells():
     shown = f"{100 * small['share']:.1f}".replace(".", ",")
     assert shown not in row
     assert "Kish" in html  # no strata/psu columns
-    assert "Aucun fichier d&#x27;enquête" in ri.survey_section(None, lang="fr")
+    assert "Aucun fichier d&#39;enquête" in ri.survey_section(None, lang="fr")
     assert "None of the selected areas" in ri.survey_section(frame, areas=["Gare"])
 
 

@@ -188,3 +188,27 @@ def test_markup_entries_escape_their_values_and_plain_entries_stay_text():
     did = t("did.design", "fr", outcome="a<b", n_treated=1, n_units=1_200, n_periods=2.5,
             freq_plural="mois", model="")
     assert "a&lt;b" in did and "1\u202f200" in did
+
+
+def test_figures_draw_babels_french_spaces():
+    """Babel's French numbers carry U+202F (thousands) and U+00A0 (before % and €): the
+    figures' font has both glyphs, so matplotlib draws them without a missing-glyph warning."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from evalkit.i18n import format_money, format_percent
+
+    text = f"{format_percent(12.5, 'fr')} {format_money(1234, 'fr', '€')}"
+    assert "\u202f" in text and "\u00a0" in text
+    fig = plt.figure()
+    try:
+        fig.text(0.1, 0.5, text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "Glyph ... missing from font(s)" is a warning
+            fig.canvas.draw()
+    finally:
+        plt.close(fig)

@@ -7,7 +7,6 @@ changes a number: the sections only format what the result holds.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import math
 import platform
@@ -17,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.errors import EvalkitError
 from evalkit.i18n import (
     Caveat,
     Lang,
@@ -104,8 +102,14 @@ def title_block(title: str, rows: Sequence[tuple[str, str]], *, lang: Lang) -> H
                                                cls="evalkit-table evalkit-summary"))
 
 
-def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None = None) -> Html:
-    """The main finding in one sentence with its uncertainty, in a highlighted box."""
+def headline(result: EvaluationResult, *, lang: Lang, mde: Mapping[str, Caveat],
+             outcome_label: str | None = None) -> Html:
+    """The main finding in one sentence with its uncertainty, in a highlighted box.
+
+    ``mde`` holds the minimum detectable effect sentence of each term
+    (:func:`evalkit.designs.power.mde_notes`); the headline term's is added when the interval
+    includes no change.
+    """
     name = _label(result, outcome_label, lang)
     level = _level(result)
     if result.method in ITS_METHODS:
@@ -150,39 +154,12 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
         sentence = sentence[0].upper() + sentence[1:]
     clear = clear and not row["p_value"] >= float(result.spec.get("alpha", 0.05))
     note = t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang, level=level)
-    if not clear:
-        note += _mde_text(result, row, lang)
+    if not clear and row["term"] in mde:
+        note += " " + mde[row["term"]].render(lang)
     n_caveats = len(_caveats([result], lang))
     pointer = tag("p", t("report.headline.caveats", lang, n=n_caveats)) if n_caveats else ""
     return tag("div", tag("span", t("report.headline.label", lang), cls="label"), sentence,
                " ", note, pointer, cls="evalkit-headline")
-
-
-def _mde_text(result: EvaluationResult, row: pd.Series, lang: str, power: float = 0.8) -> str:
-    """" Only a change larger than X could be detected ...", in the units of the headline.
-
-    A headline given as a % change (a rate ratio, or the ITS cumulative effect with its
-    relative interval) gets a % MDE: the relative interval is symmetric on the log scale, so
-    its half-width is ``q · se`` of the log ratio and the MDE is ``1 − exp(−(q + z_power)
-    · se)`` (:func:`evalkit.designs.power.mde_from_result` for log-scale terms). An
-    additive headline gets the MDE on its own scale (:func:`~evalkit.designs.power.
-    mde_note`). "" when no MDE can be derived.
-    """
-    from scipy import stats
-
-    from evalkit.designs.power import mde_note
-
-    lo, hi = row.get("relative_ci_low"), row.get("relative_ci_high")
-    if row.get("scale") != "log" and lo is not None and hi is not None and pd.notna(lo) \
-            and pd.notna(hi) and 0 < lo < hi < math.inf:
-        q = float(stats.norm.ppf(1 - float(result.spec.get("alpha", 0.05)) / 2))
-        se = (math.log(hi) - math.log(lo)) / (2 * q)
-        ratio = math.exp(-(q + float(stats.norm.ppf(power))) * se)
-        return " " + Caveat("power_mde_ratio", pct=round_percent(100 * (1 - ratio)),
-                            power_pct=round(100 * power)).render(lang)
-    with contextlib.suppress(EvalkitError):
-        return " " + mde_note(result, power=power, term=row["term"]).render(lang)
-    return ""
 
 
 def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "",

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_alpha, check_choice
+from evalkit._version import __version__
 from evalkit.data.io import data_fingerprint
 from evalkit.data.panel import with_first_treated
 from evalkit.errors import SpecError
@@ -36,8 +37,6 @@ def as_list(value: str | Sequence[str] | None) -> list[str]:
 def provenance(data: pd.DataFrame | str | os.PathLike, parameters: dict[str, Any],
                *, seed: int | None = None) -> dict[str, Any]:
     """evalkit version, the data's sha256, the parameters and the seed."""
-    from evalkit import __version__
-
     return {
         "evalkit_version": __version__,
         "data_sha256": data_fingerprint(data),

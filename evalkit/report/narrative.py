@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit._version import __version__
+from evalkit.designs.registry import get
 from evalkit.i18n import (
     Caveat,
     Lang,
@@ -30,7 +32,7 @@ from evalkit.i18n import (
 )
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, join, table, tag
-from evalkit.results import ITS_METHODS, EvaluationResult
+from evalkit.results import EvaluationResult
 
 __all__ = [
     "STYLE",
@@ -81,8 +83,7 @@ def header(result: EvaluationResult, *, lang: Lang, title: str = "", partnership
            areas: str = "", outcome_label: str | None = None) -> Html:
     """Title and the who / what / when summary."""
     name = _label(result, outcome_label, lang)
-    title = title or t(f"{'its' if result.method in ITS_METHODS else 'did'}.title", lang,
-                       outcome=name)
+    title = title or t(f"{get(result.method).text}.title", lang, outcome=name)
     first, last = result.sample.get("first_period"), result.sample.get("last_period")
     rows = [
         ("report.who", partnership),
@@ -112,8 +113,9 @@ def headline(result: EvaluationResult, *, lang: Lang, mde: Mapping[str, Caveat],
     """
     name = _label(result, outcome_label, lang)
     level = _level(result)
-    if result.method in ITS_METHODS:
-        row = result.effect("cumulative_effect")
+    entry = get(result.method)
+    row = result.effect(entry.term)
+    if entry.text == "its":  # its sentences also say the crimes and the periods
         _, freq_plural = _freq(result, lang)
         noun = outcome_name(str(result.spec.get("outcome", "")), lang, outcome_label, noun=True)
         extra = {"n_post": result.sample.get("n_post", ""), "freq_plural": freq_plural,
@@ -121,11 +123,8 @@ def headline(result: EvaluationResult, *, lang: Lang, mde: Mapping[str, Caveat],
                  "n": abs(row["estimate"]), "n_lo": abs(row["ci_high"] if row["estimate"] < 0
                                                       else row["ci_low"]),
                  "n_hi": abs(row["ci_low"] if row["estimate"] < 0 else row["ci_high"])}
-        prefix = "its"
     else:
-        row = result.effect("att_simple" if result.method == "staggered_did" else "att")
         extra = {}
-        prefix = "did"
     ratio = row.get("relative_effect", float("nan"))
     if ratio is None or not math.isfinite(ratio):
         sentence = t("did.headline.additive", lang, outcome=name, level=level,
@@ -149,7 +148,7 @@ def headline(result: EvaluationResult, *, lang: Lang, mde: Mapping[str, Caveat],
 
         bounds = ({"lo": sign(lo), "hi": sign(hi)} if key == "unclear"
                   else {"lo": round_percent(lo), "hi": round_percent(hi)})
-        sentence = t(f"{prefix}.headline.{key}", lang, outcome=name, level=level,
+        sentence = t(f"{entry.text}.headline.{key}", lang, outcome=name, level=level,
                      pct=round_percent(pct), signed=sign(pct), **bounds, **extra)
         sentence = sentence[0].upper() + sentence[1:]
     clear = clear and not row["p_value"] >= float(result.spec.get("alpha", 0.05))
@@ -170,7 +169,7 @@ def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "",
     parts = [section("report.data", lang)]
     n_units = s.get("n_units") or 1
     areas = t("word.area" if n_units == 1 else "word.areas", lang)
-    if s.get("first_period") and result.method in ITS_METHODS:
+    if s.get("first_period") and get(result.method).sections == "its":
         parts.append(tag("p", t("report.data.series", lang, n_periods=s.get("n_periods", ""),
                                 freq_plural=freq_plural, first=s["first_period"],
                                 last=s["last_period"], n_units=n_units, areas=areas)))
@@ -200,7 +199,8 @@ def design_section(result: EvaluationResult, *, lang: Lang,
     spec, s = result.spec, result.sample
     freq_name, freq_plural = _freq(result, lang)
     parts = [section("report.design", lang)]
-    if result.method in ITS_METHODS:
+    kind = get(result.method).sections
+    if kind == "its":
         season = spec.get("seasonality", "none")
         season_name = t(f"season.{spec.get('freq', 'M')}", lang)
         seasonality = t(f"its.seasonality.{season}", lang, season_name=season_name,
@@ -216,7 +216,7 @@ def design_section(result: EvaluationResult, *, lang: Lang,
                          " ", t("its.design.weakness", lang), " ",
                          t("its.design.control", lang, control=_list(spec.get("control")))
                          if spec.get("control") else t("its.design.no_control", lang)))
-    elif result.method == "staggered_did":
+    elif kind == "staggered":
         parts.append(tag("p", t("staggered.design", lang,
                                 outcome=_label(result, outcome_label, lang),
                                 freq_name=freq_name)))
@@ -247,9 +247,8 @@ def _term_label(result: EvaluationResult, term: str, lang: str) -> str:
         if members is not None and len(members) == 1:  # a cohort of one area: name it
             return t("did.term.cohort_one", lang, name=str(members[0]), g=g)
         return t("did.term.cohort", lang, g=g)
-    prefix = "its" if result.method in ITS_METHODS else "did"
-    return t(f"{prefix}.term.{term}", lang, freq_name=freq_name, freq_plural=freq_plural,
-             n_post=result.sample.get("n_post", ""))
+    return t(f"{get(result.method).text}.term.{term}", lang, freq_name=freq_name,
+             freq_plural=freq_plural, n_post=result.sample.get("n_post", ""))
 
 
 def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None = "report.results",
@@ -263,9 +262,8 @@ def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None
     effects = result.effects
     if terms is not None:
         effects = effects[effects["term"].isin(terms)]
-    elif result.method == "staggered_did":
-        keep = effects["term"].eq("att_simple") | effects["term"].str.match(r"att_group_.+")
-        effects = effects[keep]
+    elif (shown := get(result.method).report_terms) is not None:
+        effects = effects[effects["term"].str.match(shown)]
     rows = []
     for _, r in effects.iterrows():
         rel = r.get("relative_effect")
@@ -305,8 +303,9 @@ def _caveats(results: Sequence[EvaluationResult], lang: str,
              rule: DisclosureRule = DEFAULT_RULE) -> list[str]:
     warnings = [(r, w) for r in results for w in r.warnings]
     codes = {getattr(w, "code", None) for _, w in warnings}
-    if any(r.method == "staggered_did" for r in results):
-        codes.add("group_time_used")  # the staggered-TWFE advice has been followed
+    # a design whose presence follows a caveat's advice (group-time DiD: the staggered-TWFE
+    # advice) makes that caveat redundant
+    codes.update(code for r in results for code in get(r.method).followed)
     kept = [(r, w) for r, w in warnings
             if _SUPERSEDED.get(getattr(w, "code", None)) not in codes]
     return list(dict.fromkeys((label(r) if label else "") + _render(w, lang, rule)
@@ -360,12 +359,13 @@ def methods_section(result: EvaluationResult, *, lang: Lang,
     """Model, estimator, variance convention and references."""
     parts = [section(heading, lang)]
     freq_name, _ = _freq(result, lang)
-    if result.method in ITS_METHODS:
+    kind = get(result.method).sections
+    if kind == "its":
         link = t("link.ols" if result.spec["family"] == "ols" else "link.count", lang)
         parts.append(tag("p", t("its.methods", lang, link=link, freq_name=freq_name)))
         parts.append(tag("p", t("its.methods.se", lang, vcov=_se_text(result, lang))))
         parts.append(tag("p", t("its.methods.ref", lang)))
-    elif result.method == "staggered_did":
+    elif kind == "staggered":
         spec = result.spec
         parts.append(tag("p", t("staggered.methods", lang, estimator=spec.get("method", ""),
                                 control=t(f"staggered.control.{spec['control_group']}", lang),
@@ -417,8 +417,6 @@ def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult |
     """
     import pandas
     import statsmodels
-
-    from evalkit import __version__
 
     frame = pd.DataFrame({"name": list(parameters),
                           "value": [_value(v) for v in parameters.values()]})

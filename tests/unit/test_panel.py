@@ -214,6 +214,7 @@ def test_panel_fields() -> None:
         "exposure",
         "freq",
         "notes",
+        "sha256",
     ]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.data.io import data_fingerprint, read_table
+from evalkit.data.panel import Panel
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.results import Diagnostic, EvaluationResult, json_safe
 
@@ -44,8 +45,9 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         the largest counts any result carries).
     parameters : mapping
         The run's parameters as given (after type conversion).
-    data : DataFrame or path
-        The data file (or frame) the run read; hashed and counted.
+    data : Panel, DataFrame or path
+        The data file (or frame) the run read; hashed and counted. A Panel gives the digest
+        of its source, computed when it was built, and is counted without reading again.
     diagnostics : sequence of Diagnostic
         Checks that belong to no single result (the ``evaluation`` template's
         ``designs_agree`` and ``evidence_level``, and ``design_not_run`` for a design that
@@ -60,7 +62,9 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
     """
     from evalkit import __version__
 
-    table = read_table(data)
+    # a Panel brings its table and the digest of its source: nothing is read or hashed again
+    table = data.data if isinstance(data, Panel) else read_table(data)
+    digest = data.sha256 if isinstance(data, Panel) else data_fingerprint(data)
     estimates, notes = [], []
     units = periods = 0
     for res in results:
@@ -85,7 +89,7 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         "template": template,
         "parameters": dict(parameters),
         "data": {"rows": len(table), "units": units, "periods": periods,
-                 "sha256": data_fingerprint(data)},
+                 "sha256": digest},
         "estimates": estimates,
         "diagnostics": [{k: v for k, v in d.to_dict().items() if k != "message"}
                         for d in checks],

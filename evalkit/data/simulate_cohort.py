@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.data.simulate import SimulatedCity, _int, _positive, _round, _seed
+from evalkit.data.simulate.common import SimulatedCity, _int, _positive, _round, _seed
 from evalkit.errors import SpecError
 
 __all__ = ["OFFENCE_TYPES", "simulate_cohort"]

@@ -240,14 +240,14 @@ def test_staggered_factored_influence_equals_dense(control_group, base_period):
     """Without covariates the ATT(g,t) influence functions stay factored by unit type; their
     sums of squares, cross-products and bootstrap products equal those of the n × K matrix
     built cell by cell as R did does."""
-    from evalkit.designs import staggered as st
+    from evalkit.designs.staggered import aggregation, att_gt, preparation
 
     df = _panel(n_units=60, n_periods=14, seed=9)
     df["cohort"] = df["cohort"].where(df["cohort"] <= "2019-12", "never")
-    panel = st._prepare(df, outcome="y", unit="area", time="month", cohort="cohort",
-                        covariates=[], control_group=control_group, anticipation=0)
-    cells = st._att_gt(panel, control_group=control_group, method="dr", anticipation=0,
-                       base_period=base_period)
+    panel = preparation._prepare(df, outcome="y", unit="area", time="month", cohort="cohort",
+                                 covariates=[], control_group=control_group, anticipation=0)
+    cells = att_gt._att_gt(panel, control_group=control_group, method="dr", anticipation=0,
+                           base_period=base_period)
     assert cells.inf is None and cells.by_type is not None
     n, n_cells = panel.n, len(cells.att)
     kind = np.where(panel.g_idx >= 0, panel.g_idx, len(panel.cohort_ords))
@@ -270,18 +270,18 @@ def test_staggered_factored_influence_equals_dense(control_group, base_period):
         assert cells.att[k] == pytest.approx(m1 - m0, abs=1e-12)
         inf[treated, k] = n / treated.sum() * (dy[treated] - m1)
         inf[control, k] = -n / control.sum() * (dy[control] - m0)
-    _, lin, shares = st._aggregate(panel, cells, balance_e=None)
+    _, lin, shares = aggregation._aggregate(panel, cells, balance_e=None)
     full_lin = np.hstack([np.eye(n_cells), lin])
     full_shares = np.hstack([np.zeros((len(shares), n_cells)), shares])
     onehot = np.zeros((n, len(shares)))
     onehot[panel.g_idx >= 0, panel.g_idx[panel.g_idx >= 0]] = 1.0
     z = inf @ full_lin + onehot @ full_shares
-    scores = st._Influence(cells, panel, full_lin, full_shares)
+    scores = att_gt._Influence(cells, panel, full_lin, full_shares)
     np.testing.assert_allclose(scores.sum_squares(), (z**2).sum(axis=0), rtol=TOL, atol=TOL)
     np.testing.assert_allclose(scores.cross(), z.T @ z, rtol=TOL, atol=TOL)
     v = np.random.default_rng(1).normal(size=(7, n))
     np.testing.assert_allclose(scores.times(v), v @ z, rtol=TOL, atol=TOL)
-    dense = st._Influence(st._Cells(cells.g, cells.t, cells.base, cells.att, inf, None,
-                                    cells.n_used, cells.skipped),
-                          panel, full_lin, full_shares)
+    dense = att_gt._Influence(att_gt._Cells(cells.g, cells.t, cells.base, cells.att, inf, None,
+                                            cells.n_used, cells.skipped),
+                              panel, full_lin, full_shares)
     np.testing.assert_allclose(dense.sum_squares(), (z**2).sum(axis=0), rtol=TOL, atol=TOL)

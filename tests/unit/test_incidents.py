@@ -485,7 +485,7 @@ def test_selection_errors(monkeypatch):
     with pytest.raises(DataError, match=r"differ from the wide table's own columns .* called "
                        r"'period'"):
         panel(JAN, preset="police_uk", layout="wide", indicators={BURGLARY: "period"})
-    monkeypatch.setattr(incidents, "MAX_CELLS", 20)
+    monkeypatch.setattr(incidents.api, "MAX_CELLS", 20)
     with pytest.raises(DataError, match=r"Expected a panel of at most 20 cells, but 3 units × 3 "
                        r"periods \(2023-01 to 2023-03\) × 3 indicators make 27\. Fix: narrow"):
         panel(POLICE, preset="police_uk")

@@ -303,6 +303,11 @@ DESIGNS = {
             lambda d, **r: ek.wdq(data=d, intervention="2021-07", response=["Faubourg"],
                                   buffer=["Université"], control=["Canal", "Marché"], **r),
             _effects),
+    "staggered_did": ("town", CITY, lambda d, **r: ek.staggered_did(
+        d, treatment="partnership", **r), _effects),
+    "synth": ("single_town", {k: CITY[k] for k in ("unit", "time", "outcome")},
+              lambda d, **r: ek.synth(d, treated_unit="Canal", intervention="2021-06",
+                                      placebo=False, **r), _effects),
     "run_designs": ("single_town", CITY, lambda d, **r: run_designs(
         d, treatment="partnership", seed=1, **r),
         lambda run: ([_effects(x) for x in run.results], dict(run.treated), run.comparison,

@@ -25,7 +25,6 @@ from evalkit.errors import EvalkitWarning, SpecError
 
 __all__ = [
     "EFFECT_COLUMNS",
-    "ITS_METHODS",
     "RELATIVE_COLUMNS",
     "Diagnostic",
     "EvaluationResult",
@@ -35,9 +34,6 @@ __all__ = [
 ]
 
 Scale = Literal["additive", "log", "ratio"]
-
-#: ``method`` of :func:`evalkit.its` results: without and with a control series
-ITS_METHODS = ("its", "controlled_its")
 
 EFFECT_COLUMNS = ("term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "scale")
 RELATIVE_COLUMNS = ("relative_effect", "relative_ci_low", "relative_ci_high")

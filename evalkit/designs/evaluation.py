@@ -43,6 +43,7 @@ from evalkit.designs._common import as_list
 from evalkit.designs.did import FEW_CLUSTERS, FEW_TREATED, did, event_study
 from evalkit.designs.displacement import wdd
 from evalkit.designs.its import its
+from evalkit.designs.registry import get
 from evalkit.designs.staggered import staggered_did
 from evalkit.designs.synth import synth
 from evalkit.errors import DataError, EvalkitError, SpecError
@@ -53,10 +54,6 @@ __all__ = ["DesignRun", "describe", "run_designs", "treated_cells"]
 
 _COHORT = "_evalkit_cohort"
 _NOT_RUN = "eval_not_run_"
-#: the advice (catalogue key ``caveat.eval_not_run_<kind>``) given when a design fails: in
-#: terms of the evaluation's own parameters, not the estimator's
-_ADVICE = {"its": "its", "controlled_its": "its", "did": "panel", "event_study": "panel",
-           "staggered_did": "panel", "synth": "synth", "wdd": "wdd"}
 
 
 @dataclass(frozen=True)
@@ -121,7 +118,7 @@ def describe(note: Caveat, lang: str = "en") -> str:
     the design named in words (``design`` holds the method, e.g. ``its``)."""
     values = dict(note.values)
     if "design" in values:
-        values["design"] = t(f"eval.design.{values['design']}", lang)
+        values["design"] = t(get(values["design"]).label, lang)
     text = t(f"caveat.{note.code}", lang, **values)
     return text[:1].upper() + text[1:]
 
@@ -361,7 +358,7 @@ def run_designs(
             # the estimator's own "Fix:" names its arguments, which the evaluation sets
             # itself: keep the diagnosis, and give advice in the evaluation's parameters
             reason = str(exc).split(" Fix:")[0].strip()
-            notes.append(Caveat(_NOT_RUN + _ADVICE[name], design=name, message=reason,
+            notes.append(Caveat(_NOT_RUN + get(name).advice, design=name, message=reason,
                                 start=starts[0], window=window))
     if not results:  # each design's diagnosis, with advice in this function's parameters
         raise DataError("No design could be estimated on these data. " + " ".join(

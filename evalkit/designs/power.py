@@ -48,8 +48,8 @@ from scipy import stats
 
 from evalkit._checks import check_alpha, check_choice
 from evalkit._progress import progress
-from evalkit.errors import SpecError
-from evalkit.i18n import Caveat
+from evalkit.errors import EvalkitError, SpecError
+from evalkit.i18n import Caveat, round_percent
 from evalkit.results import EvaluationResult, json_safe
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "its_power",
     "mde_from_result",
     "mde_note",
+    "mde_notes",
     "simulate_did_panel",
 ]
 
@@ -601,6 +602,34 @@ def mde_note(result: EvaluationResult, *, power: float = 0.8, term: str | None =
     if row["scale"] == "log":
         return Caveat("power_mde_ratio", pct=100 * (1 - value), power_pct=round(100 * power))
     return Caveat("power_mde_additive", mde=abs(value), power_pct=round(100 * power))
+
+
+def mde_notes(result: EvaluationResult, *, power: float = 0.8) -> dict[str, Caveat]:
+    """The MDE sentence of every effects term it can be derived for, keyed by term.
+
+    What a report's headline adds when its interval includes no change, in the units of
+    the headline: a term with a relative interval (a rate ratio, or the ITS cumulative
+    effect) gets a % MDE — the relative interval is symmetric on the log scale, so its
+    half-width is ``q · se`` of the log ratio and the MDE is ``1 − exp(−(q + z_power) · se)``
+    with ``q = z_{1−α/2}`` — and a log or additive term gets :func:`mde_note`. Terms with
+    neither (no standard error, another scale) are left out.
+    """
+    notes = {}
+    for row in result.effects.to_dict(orient="records"):
+        lo, hi = row.get("relative_ci_low"), row.get("relative_ci_high")
+        if row.get("scale") != "log" and lo is not None and hi is not None and pd.notna(lo) \
+                and pd.notna(hi) and 0 < lo < hi < math.inf:
+            q = float(stats.norm.ppf(1 - float(result.spec.get("alpha", 0.05)) / 2))
+            se = (math.log(hi) - math.log(lo)) / (2 * q)
+            ratio = math.exp(-(q + float(stats.norm.ppf(power))) * se)
+            notes[row["term"]] = Caveat("power_mde_ratio", pct=round_percent(100 * (1 - ratio)),
+                                        power_pct=round(100 * power))
+            continue
+        try:
+            notes[row["term"]] = mde_note(result, power=power, term=row["term"])
+        except EvalkitError:
+            continue
+    return notes
 
 
 # -- shared --------------------------------------------------------------------------------

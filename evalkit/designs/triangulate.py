@@ -47,26 +47,16 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_alpha
+from evalkit.designs.registry import MANY, MIN_PRE, Design, entries, find, ratios
 from evalkit.errors import SpecError
 from evalkit.i18n import Caveat
-from evalkit.results import Diagnostic, EvaluationResult, effect_row
+from evalkit.results import Diagnostic, EvaluationResult
 
 __all__ = ["MANY", "MIN_PRE", "Triangulation", "triangulate"]
-
-#: pre-periods an ITS needs to count as credible
-MIN_PRE = 12
-#: treated and comparison areas a DiD needs for Maryland level 4
-MANY = 5
 
 Agreement = Literal["agree", "disagree", "single", "none"]
 Direction = Literal["reduction", "increase", "no_clear_change", "mixed", "none"]
 
-_ROLE = {"its": "effect", "controlled_its": "effect", "did": "effect",
-         "staggered_did": "effect", "synth": "effect", "wdd": "displacement",
-         "survey_did": "insecurity"}
-_TERM = {"its": "cumulative_effect", "controlled_its": "cumulative_effect", "did": "att",
-         "staggered_did": "att_simple", "synth": "att", "wdd": "wdd_displacement",
-         "survey_did": "att"}
 _COLUMNS = ("design", "role", "term", "estimate", "ci_low", "ci_high", "p_value", "unit",
             "sms_level", "credible", "concern", "prevented", "prevented_low",
             "prevented_high")
@@ -155,102 +145,25 @@ def _diag(res: EvaluationResult, name: str) -> Diagnostic | None:
     return next((d for d in res.diagnostics if d.name == name), None)
 
 
-def _level(res: EvaluationResult) -> int:
-    if res.method == "its":
-        return 2
-    if res.method in ("did", "staggered_did"):
-        treated = int(res.sample.get("n_treated_units") or 0)
-        never = int(res.sample.get("n_never_treated")
-                    or int(res.sample.get("n_units") or 0) - treated)
-        return 4 if treated >= MANY and never >= MANY else 3
-    return 3
-
-
-def _concern(res: EvaluationResult, pre_trend: Diagnostic | None) -> str:
-    """The caveat code of the design's failed (or missing) check; empty when it passed."""
-    if res.method in ("its", "controlled_its"):
-        return "" if int(res.sample.get("n_pre") or 0) >= MIN_PRE else "eval_short_pre"
-    if res.method in ("did", "staggered_did"):
-        check = _diag(res, "pre_trend") or pre_trend
-        if check is None or not math.isfinite(check.statistic):
-            return "eval_unchecked"  # no pre-period effect to test: parallel trends unchecked
-        return "" if check.passed else "eval_pre_trend"
-    if res.method == "synth":
-        fit = _diag(res, "pre_fit")
-        if fit is None:
-            return "eval_unchecked"
-        return "" if fit.passed else "eval_synth_fit"
-    if res.method == "survey_did":
-        rel = _diag(res, "survey_reliability")
-        return "eval_survey_reliability" if rel is not None and not rel.passed else ""
-    return ""
-
-
 def _percent(ratio: float) -> float:
     return 100.0 * (ratio - 1.0)  # an unbounded ratio is an unbounded change; NaN stays NaN
 
 
-_RELATIVE = ("relative_effect", "relative_ci_low", "relative_ci_high")
-
-
-def _ratios(row: pd.Series) -> tuple[float, float, float]:
-    """The design's own relative effect and interval; NaN where it gives none."""
-    return tuple(float(row[c]) if c in row and row[c] is not None else math.nan
-                 for c in _RELATIVE)
-
-
-def _post_cells(res: EvaluationResult) -> float:
-    """Treated area-periods behind a group-time ATT: its post-period (g, t) cells, each
-    counted as many times as its cohort has areas."""
-    s, sizes = res.series, res.sample.get("cohort_sizes") or {}
-    if s is None or "aggregation" not in s or not sizes:
-        return math.nan
-    gt = s[(s["aggregation"] == "gt") & (s["event_time"] >= 0)]
-    return float(gt["group"].astype(str).map(sizes).sum())
-
-
-def _effect_row(res: EvaluationResult, *, treated_total: float | None) -> dict[str, Any]:
-    row = res.effect(_TERM[res.method])
-    est, lo, hi = (float(row[c]) for c in ("estimate", "ci_low", "ci_high"))
-    ratios = _ratios(row)
-    pct = tuple(_percent(r) for r in ratios)
-    nan3 = (math.nan,) * 3
-    if res.method in ("its", "controlled_its"):
-        s = res.series
-        fitted = float(s.loc[(s["unit"] == "treated") & s["post"].astype(bool), "fitted"].sum())
-        if all(math.isfinite(r) and r > 0 for r in ratios):
-            # fitted x (1/ratio - 1): -cumulative_effect at the estimate, and bounds that
-            # match the % interval (the ratio's), swapped
-            prevented = tuple(fitted * (1.0 / r - 1.0) for r in
-                              (ratios[0], ratios[2], ratios[1]))
-        else:
-            prevented = (-est, -hi, -lo)
-    elif res.method == "synth":
-        n_post = int(res.sample.get("n_post") or 0)
-        prevented = (-est * n_post, -hi * n_post, -lo * n_post)
-    elif row["scale"] == "log":  # Poisson DiD: the observed total is not in the result
-        prevented = nan3 if treated_total is None else tuple(
-            treated_total * (math.exp(-v) - 1.0) for v in (est, hi, lo))
-    elif res.method == "staggered_did":
-        cells = _post_cells(res)
-        prevented = (-est * cells, -hi * cells, -lo * cells)
-    else:
-        prevented = nan3
+def _effect_row(res: EvaluationResult, entry: Design, *,
+                treated_total: float | None) -> dict[str, Any]:
+    row = res.effect(entry.term)
+    pct = tuple(_percent(r) for r in ratios(row))
+    prevented = entry.prevented(res, row, treated_total)
     return {"estimate": pct[0], "ci_low": pct[1], "ci_high": pct[2], "unit": "percent",
             "prevented": prevented[0], "prevented_low": prevented[1],
             "prevented_high": prevented[2], "p_value": float(row["p_value"])}
 
 
-def _other_row(res: EvaluationResult, alpha: float) -> dict[str, Any]:
-    if res.method == "wdd":  # the buffer part: displacement (+) or diffusion (-), in crimes
-        row = effect_row(_TERM["wdd"], float(res.sample["wdd_displacement"]),
-                         float(res.sample["se_displacement"]), alpha=alpha, scale="additive")
-    else:
-        row = res.effect(_TERM[res.method])
+def _other_row(res: EvaluationResult, entry: Design, alpha: float) -> dict[str, Any]:
+    row = entry.headline_row(res, alpha)
     values = tuple(float(row[c]) for c in ("estimate", "ci_low", "ci_high", "p_value"))
     return {"estimate": values[0], "ci_low": values[1], "ci_high": values[2],
-            "p_value": values[3],
-            "unit": "crimes" if res.method == "wdd" else "percentage_points",
+            "p_value": values[3], "unit": entry.unit,
             "prevented": float("nan"), "prevented_low": float("nan"),
             "prevented_high": float("nan")}
 
@@ -296,25 +209,29 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
     check_alpha(alpha)
     if cost is not None and (not math.isfinite(float(cost)) or float(cost) < 0):
         raise SpecError(f"cost must be a positive amount (or None); got {cost!r}.")
-    unknown = sorted({r.method for r in results} - set(_ROLE) - {"event_study"})
+    found = {r.method: find(r.method) for r in results}
+    unknown = sorted(m for m, e in found.items() if e is None or e.role is None)
     if unknown:
+        known = sorted(m for e in entries() if e.role is not None for m in e.methods)
         raise SpecError(f"triangulate() does not know design(s) {', '.join(unknown)}; it "
-                        f"compares {', '.join(sorted(_ROLE))}.")
-    events = next((r for r in results if r.method == "event_study"), None)
+                        f"compares {', '.join(known)}.")
+    # a design in the pre_trend role (the event study) lends its test and has no row
+    events = next((r for r in results if found[r.method].role == "pre_trend"), None)
     pre_trend = _diag(events, "pre_trend") if events is not None else None
     rows, reasons = [], []
     for res in results:
-        if res.method == "event_study":
+        entry = found[res.method]
+        if entry.role == "pre_trend":
             continue
-        effect = _ROLE[res.method] == "effect"
-        values = (_effect_row(res, treated_total=treated_total) if effect
-                  else _other_row(res, alpha))
+        effect = entry.role == "effect"
+        values = (_effect_row(res, entry, treated_total=treated_total) if effect
+                  else _other_row(res, entry, alpha))
         # without its own relative effect a design has no % to compare
         concern = "eval_no_relative" if effect and math.isnan(values["estimate"]) \
-            else _concern(res, pre_trend)
-        rows.append({"design": res.method, "role": _ROLE[res.method],
-                     "term": _TERM[res.method], **values, "sms_level": _level(res),
-                     "credible": not concern, "concern": concern})
+            else entry.concern(res, pre_trend)
+        rows.append({"design": res.method, "role": entry.role, "term": entry.term, **values,
+                     "sms_level": entry.level(res), "credible": not concern,
+                     "concern": concern})
         if concern:
             reasons.append(Caveat(concern, design=res.method))
     table = pd.DataFrame(rows, columns=list(_COLUMNS))
@@ -335,8 +252,7 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
             agreement = "disagree"
             apart = (str(bounded.loc[bounded["ci_high"].idxmin(), "design"]),
                      str(bounded.loc[bounded["ci_low"].idxmax(), "design"]))
-            if "its" in apart:
-                reasons.append(Caveat("eval_its_disagrees"))
+            reasons += [Caveat(code) for code in (found[d].disagrees for d in apart) if code]
     direction = _direction(bounded)
     strongest = sms = None
     cost_per = None

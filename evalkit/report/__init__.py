@@ -16,7 +16,7 @@ from evalkit.report.narrative import (
     parameters_section,
     section,
 )
-from evalkit.report.notebook import figure, parameters_of, resolve_data, setup
+from evalkit.report.notebook import figure, parameters_of, setup
 from evalkit.report.results_json import build_results, write_results
 
 __all__ = [
@@ -35,7 +35,6 @@ __all__ = [
     "methods_section",
     "parameters_of",
     "parameters_section",
-    "resolve_data",
     "section",
     "setup",
     "write_results",

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evalkit._checks import check_choice
+from evalkit.designs.registry import find
 from evalkit.errors import SpecError
 from evalkit.i18n import Caveat, Lang, format_number, round_percent, t
 from evalkit.report.html import Html, join, table, tag
@@ -60,7 +61,8 @@ def measures(*, reoffended: str, events: str, payment_measure: str) -> dict[str,
 
 def _sorted(results: Sequence[EvaluationResult]) -> list[EvaluationResult]:
     results = list(results)
-    if not results or any(not r.method.startswith("cohort_") for r in results):
+    if not results or any(getattr(find(r.method), "name", None) != "cohort_outcome"
+                          for r in results):
         raise SpecError("these report sections need cohort_outcome results "
                         "(method cohort_match or cohort_weight).")
     return sorted(results, key=lambda r: MEASURES.index(r.spec["outcome_type"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evalkit.designs.evaluation import describe
+from evalkit.designs.registry import get
 from evalkit.i18n import (
     Caveat,
     Lang,
@@ -28,23 +29,28 @@ from evalkit.i18n import (
     t,
 )
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
+from evalkit.report.displacement import plot_displacement
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import (
     _p,
     _same_precision,
+    methods_section,
     section,
     title_block,
 )
 from evalkit.report.narrative import diagnostics_section as _diagnostics
-from evalkit.report.plots import _figure
+from evalkit.report.notebook import figure
+from evalkit.report.plots import _figure, plot_event_study, plot_its
+from evalkit.report.synth import plot_synth
 from evalkit.results import EvaluationResult
 
 __all__ = ["comparison_section", "designs_section", "diagnostics_section", "evidence_section",
-           "header", "headline", "plot_forest"]
+           "figures_section", "header", "headline", "methods_appendix", "plot_forest"]
 
 
 def _name(design: str, lang: str) -> str:
-    return t(f"eval.design.{design}", lang)
+    """The name of the design whose method is ``design``, in ``lang``."""
+    return t(get(design).label, lang)
 
 
 def _pct(value: float, lang: str) -> str:
@@ -136,13 +142,50 @@ def _other_sentence(row: Any, lang: str, level: int) -> str:
 
 def designs_section(run: Any, *, lang: Lang, results: Any = None) -> Html:
     """Which designs were run (``results``, default ``run.results``), which not, and why."""
+    # a design that only lends its check to another (the event study) is not listed
     items = [tag("li", _name(r.method, lang)) for r in (results or run.results)
-             if r.method != "event_study"]
+             if get(r.method).role != "pre_trend"]
     notes = [tag("li", _reason(n, lang)) for n in run.notes]
     parts = [section("eval.designs", lang), tag("p", t("eval.designs.intro", lang)),
              tag("ul", *items)]
     if notes:
         parts.append(tag("ul", *notes, cls="evalkit-notes"))
+    return join(parts)
+
+
+#: how the evaluation draws each kind of figure a registry entry names (the DiD's trends are
+#: not drawn: its event study shows the periods before the start)
+_FIGURES: dict[str, Callable[..., Figure]] = {
+    "its": lambda res, *, window, **kw: plot_its(res, **kw),
+    "event_study": lambda res, *, window, rule, **kw: plot_event_study(
+        res, window=(-window, 2 * window), **kw),
+    "synth": lambda res, *, window, **kw: plot_synth(res, **kw),
+    "displacement": lambda res, *, window, **kw: plot_displacement(res, **kw),
+}
+
+
+def figures_section(results: Sequence[EvaluationResult], *, lang: Lang,
+                    outcome_label: str | None = None, rule: DisclosureRule = DEFAULT_RULE,
+                    window: int = 12) -> Html:
+    """Each design's figure (its registry entry's), in the results' order; the event
+    studies show ``window`` periods before the start and twice as many after."""
+    parts = [section("eval.figures", lang)]
+    for res in results:
+        draw = _FIGURES.get(get(res.method).figure or "")
+        if draw is not None:
+            parts.append(figure(draw(res, lang=lang, outcome_label=outcome_label, rule=rule,
+                                     window=window)))
+    return join(parts)
+
+
+def methods_appendix(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
+    """The first design's methods, then those of every other design whose registry entry
+    has a methods heading."""
+    parts = [methods_section(results[0], lang=lang)]
+    for res in results[1:]:
+        heading = get(res.method).methods_heading
+        if heading is not None:
+            parts.append(methods_section(res, lang=lang, heading=heading))
     return join(parts)
 
 

@@ -7,7 +7,6 @@ changes a number: the sections only format what the result holds.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import math
 import platform
@@ -17,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.errors import EvalkitError
+from evalkit.designs.registry import get
 from evalkit.i18n import (
     Caveat,
     Lang,
@@ -29,7 +28,7 @@ from evalkit.i18n import (
 )
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, esc, join, table, tag
-from evalkit.results import ITS_METHODS, EvaluationResult
+from evalkit.results import EvaluationResult
 
 __all__ = [
     "STYLE",
@@ -80,8 +79,7 @@ def header(result: EvaluationResult, *, lang: Lang, title: str = "", partnership
            areas: str = "", outcome_label: str | None = None) -> Html:
     """Title and the who / what / when summary."""
     name = _label(result, outcome_label, lang)
-    title = title or t(f"{'its' if result.method in ITS_METHODS else 'did'}.title", lang,
-                       outcome=name)
+    title = title or t(f"{get(result.method).text}.title", lang, outcome=name)
     first, last = result.sample.get("first_period"), result.sample.get("last_period")
     rows = [
         ("report.who", partnership),
@@ -101,12 +99,19 @@ def title_block(title: str, rows: Sequence[tuple[str, str]], *, lang: Lang) -> H
                                                cls="evalkit-table evalkit-summary"))
 
 
-def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None = None) -> Html:
-    """The main finding in one sentence with its uncertainty, in a highlighted box."""
+def headline(result: EvaluationResult, *, lang: Lang, mde: Mapping[str, Caveat],
+             outcome_label: str | None = None) -> Html:
+    """The main finding in one sentence with its uncertainty, in a highlighted box.
+
+    ``mde`` holds the minimum detectable effect sentence of each term
+    (:func:`evalkit.designs.power.mde_notes`); the headline term's is added when the interval
+    includes no change.
+    """
     name = _label(result, outcome_label, lang)
     level = _level(result)
-    if result.method in ITS_METHODS:
-        row = result.effect("cumulative_effect")
+    entry = get(result.method)
+    row = result.effect(entry.term)
+    if entry.text == "its":  # its sentences also say the crimes and the periods
         _, freq_plural = _freq(result, lang)
         noun = outcome_name(str(result.spec.get("outcome", "")), lang, outcome_label, noun=True)
         extra = {"n_post": result.sample.get("n_post", ""), "freq_plural": freq_plural,
@@ -114,11 +119,8 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
                  "n": abs(row["estimate"]), "n_lo": abs(row["ci_high"] if row["estimate"] < 0
                                                       else row["ci_low"]),
                  "n_hi": abs(row["ci_low"] if row["estimate"] < 0 else row["ci_high"])}
-        prefix = "its"
     else:
-        row = result.effect("att_simple" if result.method == "staggered_did" else "att")
         extra = {}
-        prefix = "did"
     ratio = row.get("relative_effect", float("nan"))
     if ratio is None or not math.isfinite(ratio):
         sentence = t("did.headline.additive", lang, outcome=name, level=level,
@@ -142,44 +144,17 @@ def headline(result: EvaluationResult, *, lang: Lang, outcome_label: str | None 
 
         bounds = ({"lo": sign(lo), "hi": sign(hi)} if key == "unclear"
                   else {"lo": round_percent(lo), "hi": round_percent(hi)})
-        sentence = t(f"{prefix}.headline.{key}", lang, outcome=name, level=level,
+        sentence = t(f"{entry.text}.headline.{key}", lang, outcome=name, level=level,
                      pct=round_percent(pct), signed=sign(pct), **bounds, **extra)
         sentence = sentence[0].upper() + sentence[1:]
     clear = clear and not row["p_value"] >= float(result.spec.get("alpha", 0.05))
     note = t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang, level=level)
-    if not clear:
-        note += _mde_text(result, row, lang)
+    if not clear and row["term"] in mde:
+        note += " " + mde[row["term"]].render(lang)
     n_caveats = len(_caveats([result], lang))
     pointer = tag("p", t("report.headline.caveats", lang, n=n_caveats)) if n_caveats else ""
     return tag("div", tag("span", t("report.headline.label", lang), cls="label"), sentence,
                " ", note, pointer, cls="evalkit-headline")
-
-
-def _mde_text(result: EvaluationResult, row: pd.Series, lang: str, power: float = 0.8) -> str:
-    """" Only a change larger than X could be detected ...", in the units of the headline.
-
-    A headline given as a % change (a rate ratio, or the ITS cumulative effect with its
-    relative interval) gets a % MDE: the relative interval is symmetric on the log scale, so
-    its half-width is ``q · se`` of the log ratio and the MDE is ``1 − exp(−(q + z_power)
-    · se)`` (:func:`evalkit.designs.power.mde_from_result` for log-scale terms). An
-    additive headline gets the MDE on its own scale (:func:`~evalkit.designs.power.
-    mde_note`). "" when no MDE can be derived.
-    """
-    from scipy import stats
-
-    from evalkit.designs.power import mde_note
-
-    lo, hi = row.get("relative_ci_low"), row.get("relative_ci_high")
-    if row.get("scale") != "log" and lo is not None and hi is not None and pd.notna(lo) \
-            and pd.notna(hi) and 0 < lo < hi < math.inf:
-        q = float(stats.norm.ppf(1 - float(result.spec.get("alpha", 0.05)) / 2))
-        se = (math.log(hi) - math.log(lo)) / (2 * q)
-        ratio = math.exp(-(q + float(stats.norm.ppf(power))) * se)
-        return " " + Caveat("power_mde_ratio", pct=round_percent(100 * (1 - ratio)),
-                            power_pct=round(100 * power)).render(lang)
-    with contextlib.suppress(EvalkitError):
-        return " " + mde_note(result, power=power, term=row["term"]).render(lang)
-    return ""
 
 
 def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "",
@@ -190,7 +165,7 @@ def data_section(result: EvaluationResult, *, lang: Lang, data_name: str = "",
     parts = [section("report.data", lang)]
     n_units = s.get("n_units") or 1
     areas = t("word.area" if n_units == 1 else "word.areas", lang)
-    if s.get("first_period") and result.method in ITS_METHODS:
+    if s.get("first_period") and get(result.method).sections == "its":
         parts.append(tag("p", t("report.data.series", lang, n_periods=s.get("n_periods", ""),
                                 freq_plural=freq_plural, first=s["first_period"],
                                 last=s["last_period"], n_units=n_units, areas=areas)))
@@ -220,7 +195,8 @@ def design_section(result: EvaluationResult, *, lang: Lang,
     spec, s = result.spec, result.sample
     freq_name, freq_plural = _freq(result, lang)
     parts = [section("report.design", lang)]
-    if result.method in ITS_METHODS:
+    kind = get(result.method).sections
+    if kind == "its":
         season = spec.get("seasonality", "none")
         season_name = t(f"season.{spec.get('freq', 'M')}", lang)
         seasonality = t(f"its.seasonality.{season}", lang, season_name=season_name,
@@ -237,7 +213,7 @@ def design_section(result: EvaluationResult, *, lang: Lang,
                          " ", t("its.design.weakness", lang), " ",
                          t("its.design.control", lang, control=_list(spec.get("control")))
                          if spec.get("control") else t("its.design.no_control", lang)))
-    elif result.method == "staggered_did":
+    elif kind == "staggered":
         parts.append(tag("p", Html(t("staggered.design", lang,
                                      outcome=esc(_label(result, outcome_label, lang)),
                                      freq_name=esc(freq_name)))))
@@ -269,9 +245,8 @@ def _term_label(result: EvaluationResult, term: str, lang: str) -> str:
         if members is not None and len(members) == 1:  # a cohort of one area: name it
             return t("did.term.cohort_one", lang, name=str(members[0]), g=g)
         return t("did.term.cohort", lang, g=g)
-    prefix = "its" if result.method in ITS_METHODS else "did"
-    return t(f"{prefix}.term.{term}", lang, freq_name=freq_name, freq_plural=freq_plural,
-             n_post=result.sample.get("n_post", ""))
+    return t(f"{get(result.method).text}.term.{term}", lang, freq_name=freq_name,
+             freq_plural=freq_plural, n_post=result.sample.get("n_post", ""))
 
 
 def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None = "report.results",
@@ -285,9 +260,8 @@ def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None
     effects = result.effects
     if terms is not None:
         effects = effects[effects["term"].isin(terms)]
-    elif result.method == "staggered_did":
-        keep = effects["term"].eq("att_simple") | effects["term"].str.match(r"att_group_.+")
-        effects = effects[keep]
+    elif (shown := get(result.method).report_terms) is not None:
+        effects = effects[effects["term"].str.match(shown)]
     rows = []
     for _, r in effects.iterrows():
         rel = r.get("relative_effect")
@@ -336,8 +310,9 @@ def _caveats(results: Sequence[EvaluationResult], lang: str,
              rule: DisclosureRule = DEFAULT_RULE) -> list[str]:
     warnings = [(r, w) for r in results for w in r.warnings]
     codes = {getattr(w, "code", None) for _, w in warnings}
-    if any(r.method == "staggered_did" for r in results):
-        codes.add("group_time_used")  # the staggered-TWFE advice has been followed
+    # a design whose presence follows a caveat's advice (group-time DiD: the staggered-TWFE
+    # advice) makes that caveat redundant
+    codes.update(code for r in results for code in get(r.method).followed)
     kept = [(r, w) for r, w in warnings
             if _SUPERSEDED.get(getattr(w, "code", None)) not in codes]
     return list(dict.fromkeys((label(r) if label else "") + _render(w, lang, rule)
@@ -391,13 +366,14 @@ def methods_section(result: EvaluationResult, *, lang: Lang,
     """Model, estimator, variance convention and references."""
     parts = [section(heading, lang)]
     freq_name, _ = _freq(result, lang)
-    if result.method in ITS_METHODS:
+    kind = get(result.method).sections
+    if kind == "its":
         link = t("link.ols" if result.spec["family"] == "ols" else "link.count", lang)
         parts.append(tag("p", Html(t("its.methods", lang, link=esc(link),
                                      freq_name=esc(freq_name)))))
         parts.append(tag("p", t("its.methods.se", lang, vcov=_se_text(result, lang))))
         parts.append(tag("p", t("its.methods.ref", lang)))
-    elif result.method == "staggered_did":
+    elif kind == "staggered":
         spec = result.spec
         parts.append(tag("p", t("staggered.methods", lang, estimator=spec.get("method", ""),
                                 control=t(f"staggered.control.{spec['control_group']}", lang),

@@ -1,4 +1,4 @@
-"""Helpers that keep templates thin: data resolution, figures as images, parameters."""
+"""Helpers that keep templates thin: kernel setup, figures as images, parameters."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import base64
 import io
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from evalkit.errors import EvalkitWarning
 from evalkit.report.html import Html, esc
-from evalkit.run.resources import samples_dir
 
-__all__ = ["figure", "parameters_of", "resolve_data", "setup"]
+__all__ = ["figure", "parameters_of", "setup"]
 
 
 def setup(lang: str = "en") -> None:
@@ -28,13 +26,6 @@ def setup(lang: str = "en") -> None:
     matplotlib.rcParams["text.parse_math"] = False  # names with "$" are text, not math
     show_warnings(lang)
     warnings.simplefilter("ignore", EvalkitWarning)
-
-
-def resolve_data(data: str, *, sample: str = "city_monthly.csv") -> Path:
-    """The data file to read: ``data`` if given, else the shipped sample file."""
-    if data:
-        return Path(data).expanduser()
-    return samples_dir() / sample
 
 
 def figure(fig: Any, *, dpi: int = 110) -> Html:

@@ -15,10 +15,11 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from evalkit.designs.registry import entries, find
 from evalkit.errors import SpecError
 from evalkit.i18n import Lang, outcome_name, t
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
-from evalkit.results import ITS_METHODS, EvaluationResult
+from evalkit.results import EvaluationResult
 
 __all__ = ["literal_text", "plot_event_study", "plot_its", "plot_rates", "plot_trends"]
 
@@ -41,8 +42,11 @@ def _figure(figsize: tuple[float, float] = (9.0, 5.2)) -> tuple[Figure, Any]:
     return fig, ax
 
 
-def _require(result: EvaluationResult, methods: tuple[str, ...]) -> None:
-    if result.method not in methods:
+def _require(result: EvaluationResult, figure: str) -> None:
+    """The result's design must draw this kind of ``figure`` (its registry entry's)."""
+    entry = find(result.method)
+    if entry is None or entry.figure != figure:
+        methods = [m for e in entries() if e.figure == figure for m in e.methods]
         raise SpecError(f"this plot needs a {' or '.join(methods)} result; got "
                         f"{result.method!r}.")
 
@@ -128,7 +132,7 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
     rule : DisclosureRule
         Observed counts it hides (1 to 4 by default) are not drawn; a note says how many.
     """
-    _require(result, ITS_METHODS)
+    _require(result, "its")
     spec = result.spec
     s = result.series
     treated = s[s["unit"] == "treated"].reset_index(drop=True)
@@ -205,8 +209,8 @@ def plot_event_study(result: EvaluationResult, *, lang: Lang = "en",
     Reads an ``event_study`` result (reference period at zero) or a ``staggered_did`` result
     (its event-time aggregation); ``window=(-leads, lags)`` limits the periods shown.
     """
-    _require(result, ("event_study", "staggered_did"))
-    if result.method == "staggered_did":
+    _require(result, "event_study")
+    if "aggregation" in result.series:  # group-time effects: their event-time aggregation
         s = result.series[result.series["aggregation"] == "event"]
         s = s.assign(event_time=s["key"].astype(int)).sort_values("event_time")
         y_label = t("plot.event.y_gt", lang, outcome=outcome_name(
@@ -248,7 +252,7 @@ def plot_trends(result: EvaluationResult, *, lang: Lang = "en",
     rate times the exposure gives the count back), and a sensitive offence is not drawn
     below district level.
     """
-    _require(result, ("did",))
+    _require(result, "trends")
     s = result.series
     name = outcome_name(str(result.spec["outcome"]), lang, outcome_label)
     fig, ax = _figure()

@@ -25,6 +25,7 @@ from evalkit.designs.power import (
     its_power,
     mde_from_result,
     mde_note,
+    mde_notes,
     simulate_did_panel,
 )
 from evalkit.errors import EvalkitWarning, SpecError
@@ -179,6 +180,27 @@ def test_mde_from_result_on_known_standard_errors():
     note = mde_note(res)
     assert note.code == "power_mde_ratio" and "13%" in note
     assert mde_note(_result(t_row)).code == "power_mde_additive"
+
+
+def test_mde_notes_give_each_term_its_sentence_in_the_units_of_its_headline():
+    """The MDE sentences a headline adds (computed here, in designs, not by the report)."""
+    log_row = effect_row("level_change", -0.1, 0.05, alpha=0.05, scale="log", relative="exp")
+    # an additive count change with a relative interval (the ITS cumulative effect): a % MDE
+    cumulative = effect_row("cumulative_effect", -40.0, 30.0, alpha=0.05, scale="additive",
+                            relative=(0.9, 0.8, 1.25))
+    no_se = {**effect_row("wdq", 0.9, 0.1, alpha=0.05, scale="ratio"), "std_error": math.nan}
+    res = EvaluationResult(method="its", spec={"alpha": 0.05},
+                           effects=effects_table([log_row, cumulative, no_se]),
+                           series=effects_table([log_row]))
+    notes = mde_notes(res)
+    assert set(notes) == {"level_change", "cumulative_effect"}
+    assert notes["level_change"] == mde_note(res, term="level_change")
+    se = (math.log(1.25) - math.log(0.8)) / (2 * Z975)
+    pct = 100 * (1 - math.exp(-(Z975 + Z80) * se))
+    assert notes["cumulative_effect"].code == "power_mde_ratio"
+    assert notes["cumulative_effect"].values["pct"] == pytest.approx(pct, abs=0.5)
+    assert f"{round(pct)}%" in notes["cumulative_effect"].render("en")
+    assert mde_notes(res, power=0.9)["cumulative_effect"].values["power_pct"] == 90
 
 
 def test_mde_from_wdd_matches_its_own_mde():

@@ -29,6 +29,7 @@ from matplotlib.text import Text
 
 import evalkit as ek
 from evalkit.i18n import Caveat
+from evalkit.indicators import compute_harm, compute_indicators
 from evalkit.report import build_results, diagnostics_section
 from evalkit.report import displacement as disp
 from evalkit.report import indicators as ri
@@ -207,7 +208,8 @@ def test_season_figure_mean_does_not_give_a_hidden_month_back(monkeypatch):
     df.loc[(df["area"] == "A") & (df["month"] == "2021-01"), "burglary"] = 2
     df.loc[(df["area"] == "A") & (df["month"] == "2022-01"), "burglary"] = 20
     figs = _Figures(monkeypatch, ri)
-    ri.season_figure(df, unit="area", time="month", indicators=["burglary"])
+    ri.season_figure(compute_indicators(df, unit="area", time="month", indicators=["burglary"],
+                                        window=None))
     ax = figs.figs[0].axes[0]
     x, y = _line(ax, "A")
     january = y[list(x).index(1)]
@@ -217,7 +219,8 @@ def test_season_figure_mean_does_not_give_a_hidden_month_back(monkeypatch):
 def test_season_figure_says_what_it_left_out():
     df = _panel(3, areas=("A", "B"), months=24)
     df.loc[(df["area"] == "A") & (df["month"] == "2021-01"), "burglary"] = 2
-    html = _text(ri.season_figure(df, unit="area", time="month", indicators=["burglary"]))
+    html = _text(ri.season_figure(compute_indicators(df, unit="area", time="month",
+                                                     indicators=["burglary"], window=None)))
     assert "<5" in html and "disclosure control" in html
 
 
@@ -337,15 +340,19 @@ def test_sensitive_outcome_is_not_drawn_by_the_displacement_figure():
 
 def test_sensitive_indicator_has_no_result_in_results_json():
     df = _panel(4).assign(sexual_offences=lambda d: d["burglary"] + 10)
-    results = ri.indicator_results(df, unit="area", time="month",
-                                   indicators=["burglary", "sexual_offences"],
-                                   exposure="population", window=6)
+    common = dict(unit="area", time="month", indicators=["burglary", "sexual_offences"],
+                  exposure="population", window=6)
+    results = ri.indicator_results(compute_indicators(df, withhold=DEFAULT_RULE.withholds,
+                                                      **common))
     assert [r.spec["outcome"] for r in results] == ["burglary"]
-    district = ri.indicator_results(df, unit="area", time="month",
-                                    indicators=["burglary", "sexual_offences"],
-                                    exposure="population", window=6,
-                                    rule=DisclosureRule.from_parameters(level="district"))
+    rule = DisclosureRule.from_parameters(level="district")
+    district = ri.indicator_results(compute_indicators(df, withhold=rule.withholds, **common),
+                                    rule=rule)
     assert len(district) == 2
+    # a profile computed for another rule would carry what this one withholds
+    with pytest.raises(ek.SpecError, match=r"computed withholding \[\] but the disclosure "
+                                           r"rule withholds \['sexual_offences'\]"):
+        ri.indicator_results(compute_indicators(df, **common))
 
 
 def test_harm_totals_do_not_carry_a_withheld_sensitive_offence(tmp_path):
@@ -356,15 +363,18 @@ def test_harm_totals_do_not_carry_a_withheld_sensitive_offence(tmp_path):
                                                                                index=False)
     common = dict(unit="area", time="month", indicators=["burglary", "sexual_offences"],
                   window=6)
-    html = ri.harm_section(df, weights_path=weights, **common)
-    counts = _cells(ri.indicator_table(df, exposure="population", **common))
+    numbers = compute_indicators(df, exposure="population", withhold=DEFAULT_RULE.withholds,
+                                 **common)
+    html = ri.harm_section(numbers, compute_harm(numbers, weights))
+    counts = _cells(ri.indicator_table(numbers))
     harm = _cells(html)
     a_harm = harm[harm.index("A") + 2]  # A's count in the last window, all offences
     a_table = counts[counts.index("A") + 2]  # A's burglaries in the last window
     assert a_harm == a_table, "the difference would be A's sexual offences"
     assert "Sexual offences" in _text(html)  # named in the withheld note
     district = DisclosureRule.from_parameters(level="district")
-    shown = _cells(ri.harm_section(df, weights_path=weights, rule=district, **common))
+    everything = compute_indicators(df, withhold=district.withholds, **common)
+    shown = _cells(ri.harm_section(everything, compute_harm(everything, weights), rule=district))
     assert int(shown[shown.index("A") + 2]) == int(a_table) + 6 * 7
 
 
@@ -389,8 +399,9 @@ def test_results_json_has_no_rate_of_a_hidden_window_count():
     df = _panel(5, months=12)
     df.loc[df["area"] == "A", "burglary"] = 0
     df.loc[(df["area"] == "A") & (df["month"] == "2021-12"), "burglary"] = 3
-    (res,) = ri.indicator_results(df, unit="area", time="month", indicators=["burglary"],
-                                  exposure="population", window=6)
+    (res,) = ri.indicator_results(compute_indicators(
+        df, unit="area", time="month", indicators=["burglary"], exposure="population",
+        window=6))
     terms = set(res.effects["term"])
     assert "rate_last_A" not in terms and "rate_ratio_A" not in terms
     assert "rate_previous_A" in terms  # a zero is no small count
@@ -401,8 +412,9 @@ def test_results_json_total_minus_shown_areas_does_not_give_a_hidden_count():
     df = _panel(6, months=12)
     df.loc[(df["area"] == "A") & (df["month"] > "2021-06"), "burglary"] = 0
     df.loc[(df["area"] == "A") & (df["month"] == "2021-12"), "burglary"] = 2
-    (res,) = ri.indicator_results(df, unit="area", time="month", indicators=["burglary"],
-                                  exposure="population", window=6)
+    (res,) = ri.indicator_results(compute_indicators(
+        df, unit="area", time="month", indicators=["burglary"], exposure="population",
+        window=6))
     terms = set(res.effects["term"])
     assert "rate_last" in terms  # the total is shown...
     shown = [a for a in "BCD" if f"rate_last_{a}" in terms]
@@ -413,8 +425,9 @@ def test_results_json_estimates_do_not_convert_back_to_hidden_counts():
     df = _panel(7, months=12)
     df.loc[(df["area"] == "A") & (df["month"] > "2021-06"), "burglary"] = 0
     df.loc[(df["area"] == "A") & (df["month"] == "2021-07"), "burglary"] = 4
-    results = ri.indicator_results(df, unit="area", time="month", indicators=["burglary"],
-                                   exposure="population", window=6)
+    results = ri.indicator_results(compute_indicators(
+        df, unit="area", time="month", indicators=["burglary"], exposure="population",
+        window=6))
     doc = build_results(results, template="indicators", parameters={}, data=df,
                         unit="area", time="month")
     exposure_a = 6 * 900
@@ -443,8 +456,8 @@ def test_rates_figure_window_sum_minus_drawn_periods_does_not_give_a_hidden_one(
     df = _panel(8, areas=("A", "B"), months=12, small="none")
     df.loc[(df["area"] == "A") & (df["month"] == "2021-12"), "burglary"] = 3
     figs = _Figures(monkeypatch, ri)
-    ri.rates_figure(df, unit="area", time="month", indicators=["burglary"],
-                    exposure="population", window=6)
+    ri.rates_figure(compute_indicators(df, unit="area", time="month", indicators=["burglary"],
+                                       exposure="population", window=6))
     _, y = _line(figs.figs[0].axes[0], "A")
     last = y[6:]
     assert np.isnan(last).sum() >= 2, "the table shows A's last-window sum"
@@ -587,14 +600,14 @@ def test_property_no_suppressed_count_recoverable_from_indicator_artefacts(panel
     capture.figs = []
     original, ri.figure = ri.figure, capture.keep  # no monkeypatch fixture under @given
     try:
-        common = dict(unit="area", time="month", indicators=["burglary"])
-        table_html = str(ri.indicator_table(df, exposure="population", window=window,
-                                            **common))
-        ri.rates_figure(df, exposure="population", window=window, **common)
-        ri.season_figure(df, window=window, **common)
+        numbers = compute_indicators(df, unit="area", time="month", indicators=["burglary"],
+                                     exposure="population", window=window)
+        table_html = str(ri.indicator_table(numbers))
+        ri.rates_figure(numbers)
+        ri.season_figure(numbers)
     finally:
         ri.figure = original
-    results = ri.indicator_results(df, exposure="population", window=window, **common)
+    results = ri.indicator_results(numbers)
     doc = build_results(results, template="indicators", parameters={}, data=df,
                         unit="area", time="month")
     assert _recoverable(df, window, capture.figs, table_html, doc) == []

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from evalkit.errors import SpecError
+from evalkit.indicators import compute_indicators
 from evalkit.report import indicators as ri
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule, secondary_suppression
 
@@ -142,8 +143,12 @@ def _city() -> pd.DataFrame:
 KW = {"unit": "district", "time": "month", "exposure": "population"}
 
 
+def _profile(rule: DisclosureRule = DEFAULT_RULE, **kw: object):
+    return compute_indicators(_city(), withhold=rule.withholds, **KW, **kw)
+
+
 def test_indicator_table_withholds_sensitive_offences_and_adds_protected_totals():
-    html = ri.indicator_table(_city(), indicators=["burglary", "sexual_offences"], **KW)
+    html = ri.indicator_table(_profile(indicators=["burglary", "sexual_offences"]))
     text = _text(html)
     assert "Not shown at this geographic level" in text and "exual" in text
     rows = re.findall(r"<tr>(.*?)</tr>", str(html), flags=re.S)
@@ -161,17 +166,18 @@ def test_indicator_table_withholds_sensitive_offences_and_adds_protected_totals(
 
 
 def test_district_level_shows_everything():
-    html = ri.indicator_table(_city(), indicators=["burglary", "sexual_offences"],
-                              rule=DisclosureRule(level="district"), **KW)
+    district = DisclosureRule(level="district")
+    html = ri.indicator_table(_profile(district, indicators=["burglary", "sexual_offences"]),
+                              rule=district)
     text = _text(html)
     assert "<5" not in text and "Not shown" not in text
     assert "Sexual" in text or "sexual" in text
 
 
 def test_rate_figure_leaves_gaps_for_small_counts():
-    html = ri.rates_figure(_city(), indicators=["burglary"], areas=["Small"], **KW)
+    html = ri.rates_figure(_profile(indicators=["burglary"], areas=["Small"]))
     assert "are left out of the figure" in _text(html)
-    html = ri.rates_figure(_city(), indicators=["burglary"], areas=["Big"], **KW)
+    html = ri.rates_figure(_profile(indicators=["burglary"], areas=["Big"]))
     assert "left out" not in _text(html)
 
 

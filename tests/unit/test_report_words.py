@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
+from evalkit.designs.power import mde_notes
 from evalkit.i18n import Caveat, show_warnings
 from evalkit.report import narrative
 from evalkit.report.evaluation import _economics
@@ -33,7 +34,8 @@ def unclear_its():
 def test_mde_is_a_percentage_next_to_a_percentage(unclear_its, lang):
     """Finding 2: the MDE of the ITS headline was the cumulative count ("246.5 in absolute
     value") next to a % change."""
-    text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang))
+    text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang,
+                                                       mde=mde_notes(unclear_its)))
     match = re.search(r"(?:larger than|de plus de) (\d+)\u202f?%", text)
     assert match, text
     assert "absolute" not in text and "absolue" not in text
@@ -110,7 +112,8 @@ def test_a_french_notebook_shows_estimator_warnings_in_french(tmp_path):
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_an_unclear_change_shows_both_bounds_with_their_sign(unclear_its, lang):
     """A change that may go either way reads "-6 % to +45 %", as in the results table."""
-    text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang))
+    text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang,
+                                                       mde=mde_notes(unclear_its)))
     assert re.search(r"-\d+(?:[.,]\d+)?\u202f?% (?:to|à) \+\d", text), text
 
 

@@ -89,6 +89,9 @@ class Panel:
         ``"D"``, ``"W"``, ``"M"``, ``"Q"`` or ``"Y"``.
     notes : tuple of str
         Plain-language notes on what loading changed (rows dropped and why).
+    sha256 : str
+        Digest of the source data, computed once when the Panel is built; designs given the
+        Panel record it in their ``provenance``.
     """
 
     data: pd.DataFrame
@@ -98,8 +101,8 @@ class Panel:
     exposure: str | None
     freq: str
     notes: tuple[str, ...] = ()
-    #: sha256 of the data the Panel was built from (a file's bytes or the caller's frame, as
-    #: :func:`~evalkit.data.io.data_fingerprint` hashes it), so designs never hash again
+    # a file's bytes or the caller's frame, as data_fingerprint hashes them: the same digest
+    # a design given the file or frame records
     sha256: str = ""
 
     def __post_init__(self) -> None:

@@ -25,14 +25,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/evalkit demo --out demo_out
 
-## test: install the dev extras and run the linter and the whole test suite
+## test: install the dev extras and run the linter, the import contract and the whole test suite
 test: $(VENV)/.installed-dev
 	.ci/install-browser.sh || test -z "$$CI"
 	$(BIN)/ruff check evalkit tests benchmarks data_samples
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check evalkit tests benchmarks data_samples
+	$(BIN)/lint-imports --no-cache
 
 ## lab: open JupyterLab where both templates/ and the course in notebooks/ are reachable
 lab: $(VENV)/.installed-lab

@@ -11,10 +11,9 @@ The public API (DESIGN.md §4)::
 
 from __future__ import annotations
 
-__version__ = "0.3.0"
-
 from typing import TYPE_CHECKING, Any
 
+from evalkit._version import __version__
 from evalkit.errors import (
     DataError,
     EvalkitError,

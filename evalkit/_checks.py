@@ -1,4 +1,5 @@
-"""Option checks shared by every layer (private): alpha, choices, column-name lists."""
+"""Rules shared by every layer (private): thresholds, the default seed and option checks
+(alpha, choices, column-name lists). One home, so that designs agree on them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ from collections.abc import Iterable
 
 from evalkit.errors import SpecError
 
-__all__ = ["as_names", "check_alpha", "check_choice"]
+__all__ = ["DEFAULT_SEED", "FEW_CLUSTERS", "FEW_TREATED", "as_names", "check_alpha",
+           "check_choice"]
+
+#: fewer clusters than this: cluster-robust standard errors are unreliable (a caveat, and
+#: ``inference="auto"`` turns to the wild cluster bootstrap)
+FEW_CLUSTERS = 20
+#: fewer treated clusters than this: the same, whatever the number of clusters
+FEW_TREATED = 5
+#: seed of the resampling and matching designs when none is given (recorded in provenance)
+DEFAULT_SEED = 20261123
 
 
 def check_alpha(alpha: object) -> float:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_alpha, check_choice
+from evalkit._version import __version__
 from evalkit.data.io import data_fingerprint
 from evalkit.data.panel import Panel, with_first_treated
 from evalkit.errors import SpecError
@@ -39,8 +40,6 @@ def provenance(data: Panel | pd.DataFrame | str | os.PathLike, parameters: dict[
 
     A Panel brings the digest of its source, computed when it was built.
     """
-    from evalkit import __version__
-
     return {
         "evalkit_version": __version__,
         "data_sha256": data.sha256 if isinstance(data, Panel) else data_fingerprint(data),

@@ -15,12 +15,11 @@ from typing import Literal
 
 import pandas as pd
 
-from evalkit._checks import check_choice
+from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_choice
 from evalkit.data.panel import Panel, panel_roles, source_frame, timing
 from evalkit.data.periods import to_periods
 from evalkit.data.validate import require_columns
 from evalkit.designs._common import never_treated
-from evalkit.designs.did import FEW_CLUSTERS, FEW_TREATED
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 

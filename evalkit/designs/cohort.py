@@ -73,6 +73,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._checks import DEFAULT_SEED
 from evalkit.data.panel import Panel, panel_roles, source_frame
 from evalkit.data.validate import _rows, check_numeric, require_columns
 from evalkit.designs._common import check_alpha, check_choice, provenance
@@ -83,7 +84,6 @@ from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_ta
 
 __all__ = ["DEFAULT_SEED", "SMD_LIMIT", "cohort_outcome"]
 
-DEFAULT_SEED = 20261123
 #: |standardised mean difference| above which a covariate counts as imbalanced
 SMD_LIMIT = 0.1
 #: fewer outcome events than this in an arm triggers a caveat (DOMAIN.md §4)

@@ -26,6 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._checks import DEFAULT_SEED, FEW_CLUSTERS, FEW_TREATED
+from evalkit.core.absorb import as_grid, grid_cells
+from evalkit.core.fit import Fit, fit, fit_grid_dummies
 from evalkit.data.panel import Panel, panel_roles, source_frame
 from evalkit.data.periods import coded_periods, period_codes, to_periods
 from evalkit.data.validate import (
@@ -43,7 +46,6 @@ from evalkit.designs._common import (
     never_treated,
     provenance,
 )
-from evalkit.designs._engine import Fit, _grid_cells, as_grid, fit, fit_grid_dummies
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.inference.permutation import randomization_inference, ri_confidence_interval
@@ -54,10 +56,7 @@ __all__ = ["did", "event_study"]
 
 SE = Literal["classical", "robust", "cluster"]
 Inference = Literal["auto", "cluster", "wild", "permutation"]
-DEFAULT_SEED = 20261123
 _PERMUTATION_REPS_POISSON = 499
-FEW_CLUSTERS = 20
-FEW_TREATED = 5
 
 
 def did(
@@ -224,7 +223,7 @@ def did(
         freq, time_codes, period_labels = coded.freq, coded.codes, coded.labels
         df = df.assign(**{time: coded.periods, "_period": coded.periods})
         fes = [unit_codes, time_codes]
-        cells = _grid_cells(fes)
+        cells = grid_cells(fes)
         if cells is None:  # a complete grid has no repeated (unit, period)
             check_unique(df, [unit, time])
         d = check_numeric(df, treatment, nonnegative=True, booleans=True).to_numpy(float)
@@ -553,7 +552,7 @@ def event_study(
     df = df.assign(**{time: coded.periods, "_period": coded.periods})
     unit_codes = _codes(df[unit])
     fes = [unit_codes, coded.codes]
-    cells = _grid_cells(fes)
+    cells = grid_cells(fes)
     if cells is None:  # a complete grid has no repeated (unit, period)
         check_unique(df, [unit, time])
     event, n_cohorts = _event_time(df, unit_codes, unit=unit, cohort=cohort, freq=freq)

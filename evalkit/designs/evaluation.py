@@ -35,12 +35,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from evalkit._checks import check_alpha, check_choice
+from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_alpha, check_choice
 from evalkit.data.panel import Panel, Timing, panel_roles, source_frame, timing
 from evalkit.data.periods import period_label, to_periods
 from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import as_list
-from evalkit.designs.did import FEW_CLUSTERS, FEW_TREATED, did, event_study
+from evalkit.designs.did import did, event_study
 from evalkit.designs.displacement import wdd
 from evalkit.designs.its import its
 from evalkit.designs.registry import get

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit._checks import check_alpha, check_choice
+from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_alpha, check_choice
 from evalkit._progress import progress
 from evalkit.errors import EvalkitError, SpecError
 from evalkit.i18n import Caveat, round_percent
@@ -65,8 +65,6 @@ __all__ = [
 Method = Literal["simulation", "analytic", "both"]
 SEASON_AMPLITUDE = 0.1  # log-scale amplitude of the simulated yearly cycle (simulate_series)
 _GRID = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # multiples of the analytic log-MDE
-FEW_TREATED = 5
-FEW_CLUSTERS = 20
 
 
 @dataclass(frozen=True)
@@ -353,7 +351,7 @@ def did_power(
         With few treated clusters the cluster-robust test over-rejects, so the simulated
         "power" is overstated; ``method`` and ``notes`` say so.
     """
-    from evalkit.designs._engine import fit
+    from evalkit.core.fit import fit
 
     check_choice("method", method, ("simulation", "analytic", "both"))
     check_choice("inference", inference, ("cluster", "wild"))
@@ -503,7 +501,7 @@ def _wild_score_reject(y, d, unit, period, effect, alpha, signs) -> bool:
     with ``x~`` the treatment partialled out of the fixed effects (weights ``mu``). The
     statistic ``S / sqrt(sum_g s_g^2)`` is compared with its sign-flipped replications.
     """
-    from evalkit.designs._engine import demean
+    from evalkit.core.absorb import demean
 
     g = int(unit.max()) + 1
     total = y.sum()

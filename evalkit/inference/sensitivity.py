@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from evalkit._checks import check_alpha
 from evalkit.errors import EvalkitWarning, SpecError
 
 __all__ = ["Sensitivity", "relative_magnitudes", "relative_magnitudes_from_event_study"]
@@ -169,8 +170,7 @@ def _check_inputs(
     if float(np.min(np.linalg.eigvalsh(sig))) < -1e-8 * scale:
         raise SpecError("sigma is not positive semi-definite (it has a negative eigenvalue); "
                         "pass the covariance matrix of the event-study coefficients.")
-    if not 0 < alpha < 1:
-        raise SpecError(f"alpha must be strictly between 0 and 1; got {alpha!r}.")
+    alpha = check_alpha(alpha)
     if l_vec is None:
         lv = np.full(post.size, 1.0 / post.size)
     else:

@@ -10,8 +10,8 @@ Model and statistic
     ``y = X b + D a + u`` with the fixed effects ``D`` absorbed. The statistic is the
     cluster-robust t ratio ``(b_j - b0) / se_CR1`` with fixest's small-sample factor
     ``G/(G-1) (n-1)/(n-K)`` (``K`` leaves out fixed effects nested in the clusters, as
-    :func:`evalkit.inference.vcov.cluster_vcov`), so the observed t equals the one
-    ``evalkit.designs._engine.fit(..., se="cluster")`` reports. The factor cancels in the
+    :func:`evalkit.core.vcov.cluster_vcov`), so the observed t equals the one
+    ``evalkit.core.fit.fit(..., se="cluster")`` reports. The factor cancels in the
     bootstrap p-value.
 
 Bootstrap
@@ -62,7 +62,7 @@ from scipy import stats
 
 from evalkit._checks import check_alpha, check_choice
 from evalkit._progress import progress
-from evalkit.designs._engine import _nested, demean
+from evalkit.core.absorb import demean, nested
 from evalkit.errors import DataError, SpecError
 from evalkit.inference._invert import invert_test
 
@@ -165,7 +165,7 @@ def wild_cluster_bootstrap(
         Outcome.
     x : (n, p) array
         Regressors (no intercept needed when fixed effects are absorbed; with no fixed
-        effects include the intercept column yourself, as in ``_engine.fit``).
+        effects include the intercept column yourself, as in ``evalkit.core.fit.fit``).
     names : sequence of str
         Names of the ``p`` columns of ``x``.
     term : str
@@ -232,7 +232,7 @@ def wild_cluster_bootstrap(
     resid = yd - xd @ beta
     levels = [int(c.max()) + 1 for c in fes]
     k = p + sum(levels) - max(len(fes) - 1, 0)
-    k_nested = sum(lv - 1 for c, lv in zip(fes, levels, strict=True) if _nested(c, cl))
+    k_nested = sum(lv - 1 for c, lv in zip(fes, levels, strict=True) if nested(c, cl))
     if n - k <= 0:
         raise DataError(f"not enough observations: {n} rows for {k} parameters.")
     factor = n_clusters / (n_clusters - 1) * (n - 1) / (n - (k - k_nested))
@@ -251,7 +251,7 @@ def wild_cluster_bootstrap(
         u0, u1 = _resid(yd, others, w), _resid(xd[:, j], others, w)
     else:
         u0, u1 = resid, np.zeros(n)
-    all_nested = all(_nested(cf, cl) for cf in fes)
+    all_nested = all(nested(cf, cl) for cf in fes)
     a0, k0 = _pieces(u0, xd, w, xc, c, bread, cl, summer, fes, all_nested)
     a1, k1 = _pieces(u1, xd, w, xc, c, bread, cl, summer, fes, all_nested)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit._version import __version__
 from evalkit.designs.registry import get
 from evalkit.i18n import (
     Caveat,
@@ -425,8 +426,6 @@ def parameters_section(parameters: Mapping[str, Any], result: EvaluationResult |
     """
     import pandas
     import statsmodels
-
-    from evalkit import __version__
 
     frame = pd.DataFrame({"name": list(parameters),
                           "value": [_value(v) for v in parameters.values()]})

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from evalkit._resources import load_template
 from evalkit.errors import EvalkitWarning
 from evalkit.report.html import Html, esc
 
@@ -43,7 +44,5 @@ def figure(fig: Any, *, dpi: int = 110) -> Html:
 
 def parameters_of(template: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
     """The current values of ``template``'s parameters, read from a notebook's globals."""
-    from evalkit.run.templates import load_template
-
     return {name: namespace[name] for name in load_template(template).names
             if name in namespace}

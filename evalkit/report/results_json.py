@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from evalkit._atomic import atomic_path
+from evalkit._version import __version__
 from evalkit.data.io import data_fingerprint, read_table
 from evalkit.data.panel import Panel
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
@@ -60,8 +61,6 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         instead (the estimates are the models' own; a template computing published counts
         or rates, such as ``indicators``, applies the rule to them before).
     """
-    from evalkit import __version__
-
     # a Panel brings its table and the digest of its source: nothing is read or hashed again
     table = data.data if isinstance(data, Panel) else read_table(data)
     digest = data.sha256 if isinstance(data, Panel) else data_fingerprint(data)
@@ -104,7 +103,7 @@ def results_path(template: str) -> Path:
     when it is evalkit's templates folder: a template run there from JupyterLab writes to
     ``~/evalkit-reports/<template>/results.json``, never into the installed templates.
     """
-    from evalkit.run.resources import templates_dir
+    from evalkit._resources import templates_dir
 
     here = Path.cwd().resolve()
     if here == templates_dir().resolve():
@@ -120,13 +119,7 @@ def write_results(results: Sequence[EvaluationResult], path: str | os.PathLike |
     (default :func:`results_path` of the template)."""
     document = build_results(results, **kwargs)
     target = Path(path) if path is not None else results_path(str(kwargs["template"]))
-    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=".results-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, ensure_ascii=False, allow_nan=False)
-            handle.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return target

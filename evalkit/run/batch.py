@@ -21,13 +21,14 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalkit._atomic import atomic_path
+from evalkit._version import __version__
 from evalkit.errors import EvalkitError, RunError, SpecError, TemplateParameterError
 
 __all__ = ["BatchResult", "Plan", "RunSpec", "format_summary", "load_plan", "main",
@@ -293,7 +294,6 @@ def run_identity(run: RunSpec) -> str:
         Unknown template or parameter, wrong type, missing data file (the message names the
         run).
     """
-    from evalkit import __version__
     from evalkit.data.io import data_fingerprint
     from evalkit.run.templates import load_template, resolve_parameters
 
@@ -336,22 +336,12 @@ def _write_json(path: Path, payload: Any) -> None:
     RunError
         The file cannot be written (a full disk...): one line, exit code 1.
     """
-    tmp = None
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
         raise RunError(f"cannot write {path}: {exc.strerror or exc}.") from None
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- one run
@@ -777,8 +767,6 @@ def _run_tasks(tasks: list[dict[str, Any]], records: dict[str, dict[str, Any]],
 
 
 def _write_batch_json(plan: Plan, records: list[dict[str, Any]], seconds: float) -> None:
-    from evalkit import __version__
-
     _write_json(plan.out / "batch.json", {
         "schema": "evalkit.batch/1",
         "evalkit_version": __version__,

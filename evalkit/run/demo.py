@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evalkit._resources import samples_dir
 from evalkit.run.execute import RunOutcome, run_template
-from evalkit.run.resources import samples_dir
 
 __all__ = ["DEMO_RUNS", "run_demo"]
 

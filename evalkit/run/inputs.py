@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalkit.run.resources import samples_dir
+from evalkit._resources import samples_dir
 
 __all__ = ["resolve_data", "resolve_survey"]
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit._resources import samples_dir
 from evalkit.data.io import read_table
 from evalkit.data.panel import check_treatment, timing
 from evalkit.data.periods import parse_period, period_label, to_periods
@@ -40,7 +41,6 @@ from evalkit.data.validate import (
     spreadsheet_lines,
 )
 from evalkit.errors import DataError, TemplateParameterError
-from evalkit.run.resources import samples_dir
 from evalkit.run.templates import Template, load_template
 
 __all__ = ["PREPARED_ENV", "prepare"]

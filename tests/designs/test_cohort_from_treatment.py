@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
+from evalkit._resources import samples_dir
 from evalkit.data.panel import with_first_treated
 from evalkit.errors import SpecError
-from evalkit.run.resources import samples_dir
 
 pytestmark = pytest.mark.filterwarnings("ignore::evalkit.errors.EvalkitWarning")
 

@@ -12,8 +12,8 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 import evalkit as ek
+from evalkit.core.absorb import demean
 from evalkit.data.simulate import simulate_city
-from evalkit.designs._engine import demean
 from evalkit.errors import DataError, EvalkitWarning, SpecError
 
 

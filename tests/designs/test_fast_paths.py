@@ -3,7 +3,7 @@
 On a complete unit × period grid the two-way demeaning is done in closed form (OLS) or by
 row/column reductions of the grid (Poisson IRLS weights), and the event study's dummies
 never become an n × K matrix (``fit_grid_dummies``); elsewhere alternating projections over
-integer codes are used. Forcing the general path (``_grid_cells`` returning None) must not
+integer codes are used. Forcing the general path (``grid_cells`` returning None) must not
 change any estimate, standard error or interval.
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
-from evalkit.designs import _engine
+from evalkit.core import absorb, fit
 
 TOL = 1e-8
 
@@ -52,9 +52,9 @@ def _zero_area(df: pd.DataFrame) -> pd.DataFrame:
 def general_path(monkeypatch):
     """Disable the complete-grid detection, so every fit takes alternating projections."""
     def force():
-        monkeypatch.setattr(_engine, "_grid_cells", lambda fixed_effects: None)
         import evalkit.designs.did as did_module
-        monkeypatch.setattr(did_module, "_grid_cells", lambda fixed_effects: None)
+        for module in (absorb, fit, did_module):  # every caller of grid_cells
+            monkeypatch.setattr(module, "grid_cells", lambda fixed_effects: None)
     return force
 
 
@@ -135,18 +135,18 @@ def test_grid_dummies_equal_the_dense_fit(ordered):
     x = np.zeros((len(a), n_k))
     x[codes >= 0, codes[codes >= 0]] = 1.0
     names = [f"k{j}" for j in range(n_k)]
-    cells = _engine._grid_cells([a, b])
+    cells = absorb.grid_cells([a, b])
     for clusters in (a, a // 5):
-        fast = _engine.fit_grid_dummies(y, codes, names, fixed_effects=[a, b], cells=cells,
+        fast = fit.fit_grid_dummies(y, codes, names, fixed_effects=[a, b], cells=cells,
                                         clusters=clusters)
-        slow = _engine.fit(y, x, names, fixed_effects=[a, b], clusters=clusters, cells=None)
+        slow = fit.fit(y, x, names, fixed_effects=[a, b], clusters=clusters, cells=None)
         for field in ("params", "vcov", "resid", "fitted"):
             np.testing.assert_allclose(getattr(fast, field), getattr(slow, field),
                                        rtol=TOL, atol=TOL)
         assert (fast.n, fast.k, fast.n_clusters, fast.df_t, fast.vcov_label) == \
             (slow.n, slow.k, slow.n_clusters, slow.df_t, slow.vcov_label)
     # clusters that split a unit: no fast path
-    assert _engine.fit_grid_dummies(y, codes, names, fixed_effects=[a, b], cells=cells,
+    assert fit.fit_grid_dummies(y, codes, names, fixed_effects=[a, b], cells=cells,
                                     clusters=b % 2) is None
 
 
@@ -162,8 +162,8 @@ def test_grid_demeaning_equals_alternating_projections(weighted, ordered):
         a, b = a[perm], b[perm]
     x = rng.normal(size=(len(a), 3)) + 5 * a[:, None] - 2 * b[:, None]
     w = rng.uniform(0.1, 10, len(a)) if weighted else None
-    fast = _engine.demean(x, [a, b], w)
-    slow = _engine.demean(x, [a, b], w, cells=None)
+    fast = absorb.demean(x, [a, b], w)
+    slow = absorb.demean(x, [a, b], w, cells=None)
     np.testing.assert_allclose(fast, slow, atol=TOL)
     # the residuals are orthogonal to both sets of dummies
     ww = np.ones(len(a)) if w is None else w
@@ -174,10 +174,10 @@ def test_grid_demeaning_equals_alternating_projections(weighted, ordered):
 
 def test_grid_detection_rejects_incomplete_or_repeated_cells():
     a = np.array([0, 0, 1, 1])
-    assert _engine._grid_cells([a, np.array([0, 1, 0, 1])]) is not None
-    assert _engine._grid_cells([a, np.array([0, 0, 1, 1])]) is None  # repeated cells
-    assert _engine._grid_cells([a[:3], np.array([0, 1, 0])]) is None  # a missing cell
-    assert _engine._grid_cells([a]) is None  # one fixed effect
+    assert absorb.grid_cells([a, np.array([0, 1, 0, 1])]) is not None
+    assert absorb.grid_cells([a, np.array([0, 0, 1, 1])]) is None  # repeated cells
+    assert absorb.grid_cells([a[:3], np.array([0, 1, 0])]) is None  # a missing cell
+    assert absorb.grid_cells([a]) is None  # one fixed effect
 
 
 def test_warm_started_demeaning_gives_the_same_residuals():
@@ -187,8 +187,8 @@ def test_warm_started_demeaning_gives_the_same_residuals():
     x = rng.normal(size=(600, 2))
     w = rng.uniform(0.5, 2, 600)
     start = x - (3.0 * (a == 4) - 1.5 * (b == 2))[:, None]  # x minus fixed effects
-    np.testing.assert_allclose(_engine.demean(x, [a, b], w, start=start),
-                               _engine.demean(x, [a, b], w), atol=1e-9)
+    np.testing.assert_allclose(absorb.demean(x, [a, b], w, start=start),
+                               absorb.demean(x, [a, b], w), atol=1e-9)
 
 
 def test_coded_periods_match_to_periods_and_period_codes():

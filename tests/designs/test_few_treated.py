@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from evalkit.designs._engine import fit
+from evalkit.core.fit import fit
 from evalkit.errors import DataError, SpecError
 from evalkit.inference.permutation import (
     permute_cohorts,

@@ -14,8 +14,8 @@ import warnings
 import numpy as np
 import pytest
 
+from evalkit.core.fit import fit
 from evalkit.data.simulate import simulate_series
-from evalkit.designs._engine import fit
 from evalkit.designs.did import did
 from evalkit.designs.displacement import wdd, wdq
 from evalkit.designs.its import _design, _fit, its

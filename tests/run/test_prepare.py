@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from evalkit._resources import samples_dir
 from evalkit.errors import DataError, TemplateParameterError
 from evalkit.run.prepare import prepare
-from evalkit.run.resources import samples_dir
 
 CITY = samples_dir() / "city_monthly.csv"
 
@@ -177,8 +177,8 @@ def test_command_line_refuses_a_mistake_fast(single, tmp_path):
 
 def test_a_template_run_in_its_own_folder_writes_results_outside_it(tmp_path, monkeypatch):
     """JupyterLab runs a template with the templates folder as working folder."""
+    from evalkit._resources import templates_dir
     from evalkit.report.results_json import results_path
-    from evalkit.run.resources import templates_dir
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.chdir(templates_dir())

@@ -12,11 +12,11 @@ import jsonschema
 import numpy as np
 import pytest
 
+from evalkit._resources import samples_dir
 from evalkit.data.simulate import simulate_city
 from evalkit.report.results_json import SCHEMA_PATH
 from evalkit.run.cli import main as cli_main
 from evalkit.run.execute import run_template
-from evalkit.run.resources import samples_dir
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 TRUTH = json.loads((samples_dir() / "truth.json").read_text(encoding="utf-8"))["files"]

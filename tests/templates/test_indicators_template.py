@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
+from evalkit._resources import samples_dir
 from evalkit.designs.survey_profile import compute_survey, wave_order
 from evalkit.errors import DataError, SpecError
 from evalkit.indicators import IndicatorProfile, compute_harm, compute_indicators
@@ -23,7 +24,6 @@ from evalkit.report import indicators as ri
 from evalkit.report.results_json import SCHEMA_PATH
 from evalkit.run.execute import run_template
 from evalkit.run.inputs import resolve_survey
-from evalkit.run.resources import samples_dir
 
 INDICATORS = ["burglary", "robbery"]
 WEIGHTS = samples_dir() / "harm_weights_example.csv"

@@ -10,13 +10,13 @@ import jsonschema
 import pytest
 
 import evalkit as ek
+from evalkit._resources import samples_dir
 from evalkit.data.simulate_cohort import simulate_cohort
 from evalkit.errors import SpecError, TemplateParameterError
 from evalkit.report import cohort as rc
 from evalkit.report.results_json import SCHEMA_PATH
 from evalkit.run.cli import main as cli_main
 from evalkit.run.execute import run_template
-from evalkit.run.resources import samples_dir
 from evalkit.run.templates import load_template
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -30,6 +30,29 @@ def test_parameters_are_read_from_the_parameters_cell():
     assert tpl.parameter("count") == Parameter("count", "int", 1, "a whole number")
 
 
+def test_defaults_with_equals_and_hash_signs_are_read_whole(tmp_path):
+    """The cell is read as Python (papermill's line regex would drop or cut these)."""
+    nb = json.loads((FIX / "echo.ipynb").read_text(encoding="utf-8"))
+    nb["cells"][0]["source"] = ['title: str = "a = b"  # a title\n',
+                                'colour: str = "#fff"  # a colour\n']
+    path = tmp_path / "signs.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    assert load_template(path).parameters == (Parameter("title", "str", "a = b", "a title"),
+                                              Parameter("colour", "str", "#fff", "a colour"))
+
+
+def test_malformed_parameter_lines_are_refused(tmp_path):
+    nb = json.loads((FIX / "echo.ipynb").read_text(encoding="utf-8"))
+    path = tmp_path / "bad.ipynb"
+    for source, match in ((["x = 3\n"], r"bad.ipynb: line 1 of the parameters cell is not of "
+                                          r"the form `name: type = default  # help`"),
+                          (["x: dict = {}\n"], r"parameter 'x' has unsupported type 'dict'")):
+        nb["cells"][0]["source"] = source
+        path.write_text(json.dumps(nb), encoding="utf-8")
+        with pytest.raises(TemplateParameterError, match=match):
+            load_template(path)
+
+
 def test_values_converted_from_cli_and_yaml(tmp_path):
     yaml_file = tmp_path / "p.yaml"
     yaml_file.write_text("count: 3\nitems: [a, b]\nratio: 2\n", encoding="utf-8")

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
+from evalkit._resources import samples_dir
 from evalkit.designs.power import mde_notes
 from evalkit.i18n import Caveat, show_warnings
 from evalkit.report import narrative
 from evalkit.report.evaluation import _economics
-from evalkit.run.resources import samples_dir
 
 
 @pytest.fixture(scope="module")

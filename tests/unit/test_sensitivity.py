@@ -176,6 +176,8 @@ def test_fixed_grid_too_narrow_reports_open_interval():
         ({"l_vec": [0.0, 0.0]}, "all zeros"),
         ({"mbar": [-1.0]}, "mbar must be"),
         ({"alpha": 1.5}, "alpha must be"),
+        # the shared check: a missing alpha is a SpecError, not a TypeError from `<`
+        ({"alpha": None}, r"alpha must be strictly between 0 and 1 \(e\.g\. 0\.05\); got None"),
         ({"method": "FLCI"}, "method must be"),
         ({"grid_points": 3}, "grid_points"),
     ],

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from evalkit.designs._engine import fit
+from evalkit.core.fit import fit
 from evalkit.errors import DataError, SpecError
 from evalkit.inference.wild import WildBootstrap, wild_cluster_bootstrap
 

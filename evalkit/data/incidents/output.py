@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from evalkit._atomic import atomic_path
 from evalkit.data.incidents.files import _PARQUET
 from evalkit.errors import SpecError
 
@@ -160,32 +160,22 @@ def write_panel(frame: pd.DataFrame, path: str | os.PathLike[str], *,
     table = frame.copy(deep=False)
     if isinstance(table["period"].dtype, pd.PeriodDtype):
         table["period"] = _period_labels(table["period"])
-    tmp = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-        os.close(fd)
-        if suffix.endswith(".csv"):
-            _escaped(table).to_csv(tmp, index=False)
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+        with atomic_path(out) as tmp:
+            if suffix.endswith(".csv"):
+                _escaped(table).to_csv(tmp, index=False)
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
 
-            arrow = pa.Table.from_pandas(table, preserve_index=False)
-            arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}),
-                                                   _MARKER: b"1"})
-            pq.write_table(arrow, tmp)
-        os.chmod(tmp, 0o644)
-        _check_output(out, inputs, overwrite)  # nothing changed while writing
-        os.replace(tmp, out)
+                arrow = pa.Table.from_pandas(table, preserve_index=False)
+                arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}),
+                                                       _MARKER: b"1"})
+                pq.write_table(arrow, tmp)
+            _check_output(out, inputs, overwrite)  # nothing changed while writing
     except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
         raise SpecError(f"Expected to write {out.absolute()}, but the system refused: "
                         f"{exc.strerror or exc}. Fix: check that the folder can be written "
                         "and that the disk has space.") from None
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
     return out

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from evalkit._checks import FEW_CLUSTERS
 from evalkit.data.panel import Panel, panel_roles
 from evalkit.designs._common import (
     as_list,
@@ -29,7 +30,6 @@ ControlGroup = Literal["auto", "never_treated", "not_yet_treated"]
 Method = Literal["dr", "ipw", "reg"]
 BasePeriod = Literal["varying", "universal"]
 
-FEW_CLUSTERS = 20
 SMALL_COHORT = 3
 MIN_BOOTSTRAP = 100
 _ESTIMATORS = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.core.absorb import as_grid
 from evalkit.data.panel import source_frame
 from evalkit.data.periods import coded_periods, to_periods
 from evalkit.data.validate import (
@@ -20,7 +21,6 @@ from evalkit.designs._common import (
     RATE_PER,
     never_treated,
 )
-from evalkit.designs._engine import as_grid
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 

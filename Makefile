@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint lab samples clean
+.PHONY: demo test test-fast lint lab samples clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check evalkit tests benchmarks data_samples
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## test-fast: unit, reference and property tests not marked slow (under 2 minutes)
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" tests/unit tests/reference tests/property
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check evalkit tests benchmarks data_samples

@@ -276,7 +276,7 @@ def test_errors_on_counts():
         wdd(PAPER, periods=(0, 1))
     with pytest.raises(SpecError, match="power must be"):
         wdd(PAPER, power=80)
-    with pytest.raises(SpecError, match="alpha"):
+    with pytest.raises(SpecError, match=r"alpha must be strictly between 0 and 1 .*got 5"):
         wdq(PAPER, alpha=5)
 
 
@@ -297,5 +297,6 @@ def test_errors_on_panels():
     with pytest.raises(SpecError, match="before=9 periods"):
         wdd(**kw, **roles, before=9)
     bad = df.assign(burglary=df["burglary"].where(df.index != 0, -2))
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match=r"'burglary' must not be negative .*"
+                                        r"row 0 \(burglary -2\)"):
         wdd(**{**kw, "data": bad}, **roles)

@@ -176,9 +176,11 @@ def _draw(rng, n_psu=6, m=30):
     return pd.concat(frames, ignore_index=True)
 
 
-def test_coverage_of_known_did(quiet):
+@pytest.mark.slow  # 200 fits
+def test_coverage_of_known_did(quiet, coverage_band):
     """200 simulated surveys with a true DiD of -7 points: the 95 % design-based interval
-    covers it in 0.92-0.98 of them (measured 0.945; 0.946 over 1000); the estimator is unbiased."""
+    covers it within the binomial band for 200 replications, 0.895-0.99 (measured 0.945;
+    0.946 over 1000); the estimator is unbiased."""
     rng = np.random.default_rng(20261201)
     hits, estimates = [], []
     for _ in range(200):
@@ -188,7 +190,8 @@ def test_coverage_of_known_did(quiet):
         hits.append(row["ci_low"] <= -7.0 <= row["ci_high"])
         estimates.append(row["estimate"])
     coverage = float(np.mean(hits))
-    assert 0.92 <= coverage <= 0.98, coverage
+    low, high = coverage_band(200)
+    assert low <= coverage <= high, coverage
     assert abs(np.mean(estimates) + 7.0) < 3 * np.std(estimates) / math.sqrt(200)
 
 

@@ -36,6 +36,7 @@ def est(df, **kw):
             .effect("att")
 
 
+@pytest.mark.slow  # 25 examples of four designs: 2-5 s
 @SETTINGS
 @given(seed=st.integers(0, 10_000), perm_seed=st.integers(0, 10_000))
 def test_relabelling_and_reordering_units_changes_nothing(seed, perm_seed):

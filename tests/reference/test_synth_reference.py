@@ -61,11 +61,22 @@ def basque(reference_dir) -> pd.DataFrame:
     return df[df["regionno"] != 1].reset_index(drop=True)
 
 
-@pytest.fixture(scope="module")
-def prop99(smoking):
+def _prop99(smoking: pd.DataFrame, placebo: bool):
     return synth(smoking, outcome="cigsale", unit="state", time="year",
                  treated_unit="California", intervention=1989, predictors=PROP99_PREDICTORS,
-                 optimize_periods=(1970, 1988), placebo=True, n_jobs=2)
+                 optimize_periods=(1970, 1988), placebo=placebo, n_jobs=2)
+
+
+@pytest.fixture(scope="module")
+def prop99_fit(smoking):
+    """The fit alone: weights and gaps do not depend on the placebo refits."""
+    return _prop99(smoking, placebo=False)
+
+
+@pytest.fixture(scope="module")
+def prop99(smoking):
+    """The fit with its 38 placebo refits, leave-one-out and placebo in time (slow)."""
+    return _prop99(smoking, placebo=True)
 
 
 def _check_weights(weights: pd.Series, published: dict, tol: float) -> None:
@@ -77,17 +88,26 @@ def _check_weights(weights: pd.Series, published: dict, tol: float) -> None:
     assert weights.min() >= 0.0
 
 
-def test_prop99_donor_weights_table_2(prop99):
+def test_prop99_donor_weights_table_2(prop99_fit):
     """ADH (2010) Table 2: the five donors and their weights, +/- 0.03 each."""
-    _check_weights(donor_weights(prop99), PROP99_WEIGHTS, 0.03)
+    _check_weights(donor_weights(prop99_fit), PROP99_WEIGHTS, 0.03)
 
 
-def test_prop99_gap_2000_and_average_gap(prop99):
+def test_prop99_gap_2000_and_average_gap(prop99_fit):
     """ADH (2010) Figure 3: gap about -26 packs in 2000; average post-1988 gap about -19."""
-    assert prop99.effect("gap_2000")["estimate"] == pytest.approx(-26.0, abs=3.0)
-    assert prop99.effect("att")["estimate"] == pytest.approx(-19.0, abs=1.5)
+    assert prop99_fit.effect("gap_2000")["estimate"] == pytest.approx(-26.0, abs=3.0)
+    assert prop99_fit.effect("att")["estimate"] == pytest.approx(-19.0, abs=1.5)
 
 
+@pytest.mark.slow
+def test_prop99_placebo_fit_is_the_fit_alone(prop99, prop99_fit):
+    """The placebo refits leave the fit itself as it was (so the fast tests above hold
+    for the full run)."""
+    assert donor_weights(prop99).to_dict() == donor_weights(prop99_fit).to_dict()
+    assert prop99.effect("att")["estimate"] == prop99_fit.effect("att")["estimate"]
+
+
+@pytest.mark.slow
 def test_prop99_placebo_rank_first_of_39(prop99):
     """ADH (2010) Figure 7 / §4: California has the largest post/pre RMSPE ratio of the 39
     states, exact permutation p = 1/39 = 0.026."""
@@ -100,6 +120,7 @@ def test_prop99_placebo_rank_first_of_39(prop99):
     assert np.isnan(att["std_error"])
 
 
+@pytest.mark.slow
 def test_prop99_pre_fit_and_diagnostics(prop99):
     """Close pre-period fit (RMSPE about 1.8 packs against a pre-period SD of about 12, as
     in ADH's Figure 2); the leave-one-out refits keep the negative sign; the placebo in
@@ -111,7 +132,7 @@ def test_prop99_pre_fit_and_diagnostics(prop99):
     assert prop99.diagnostic("placebo_time").passed
 
 
-def test_prop99_thorough_search_is_at_least_as_good(smoking, prop99):
+def test_prop99_thorough_search_is_at_least_as_good(smoking, prop99_fit):
     """The thorough V search reaches a loss at least as low and stays on Table 2's donors.
 
     The pre-period loss is nearly flat around the optimum (3.15590 against 3.15598 for
@@ -123,7 +144,7 @@ def test_prop99_thorough_search_is_at_least_as_good(smoking, prop99):
                 treated_unit="California", intervention=1989, predictors=PROP99_PREDICTORS,
                 placebo=False, v_search="thorough")
     _check_weights(donor_weights(res), PROP99_WEIGHTS, 0.03)
-    assert res.sample["optimize_mspe"] <= prop99.sample["optimize_mspe"] + 1e-9
+    assert res.sample["optimize_mspe"] <= prop99_fit.sample["optimize_mspe"] + 1e-9
 
 
 def _basque(df: pd.DataFrame, **kwargs):

@@ -202,7 +202,7 @@ def test_an_executor_failure_marks_the_runs_that_did_not_run(tmp_path, monkeypat
         raise RunError("the dask cluster has had no worker")
 
     monkeypatch.setattr(batch, "_run_tasks", lost)
-    with pytest.raises(RunError):
+    with pytest.raises(RunError, match="the dask cluster has had no worker"):
         run_batch(plan, progress=False)
     run = batch_json(tmp_path / "out")["runs"][0]
     assert run["status"] == "failed" and run["message"].startswith("not run: the dask")

@@ -81,7 +81,7 @@ def test_rate_misaligned_series_rejected():
 def test_poisson_ci_errors():
     with pytest.raises(DataError, match="non-negative whole numbers"):
         poisson_ci([1, -2])
-    with pytest.raises(SpecError, match="alpha"):
+    with pytest.raises(SpecError, match=r"alpha must be strictly between 0 and 1 .*got -0\.1"):
         poisson_ci(3, alpha=-0.1)
 
 

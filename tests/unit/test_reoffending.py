@@ -84,5 +84,5 @@ def test_reoffending_errors(cohort):
         reoffending_rates(cohort.assign(cohort=None), reoffended="reoffended", group="cohort")
     with pytest.raises(DataError, match="no such column"):
         reoffending_rates(cohort, reoffended="reconvicted")
-    with pytest.raises(SpecError, match="alpha"):
+    with pytest.raises(SpecError, match=r"alpha must be strictly between 0 and 1 .*got 0\."):
         reoffending_rates(cohort, reoffended="reoffended", alpha=0)

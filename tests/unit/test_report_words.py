@@ -88,6 +88,7 @@ def test_show_warnings_prints_caveats_in_french(monkeypatch):
     assert other == "UserWarning: plain\n"
 
 
+@pytest.mark.slow  # a fresh Python process imports evalkit and fits an ITS: 2-5 s
 def test_a_french_notebook_shows_estimator_warnings_in_french(tmp_path):
     """A French kernel that calls show_warnings("fr") prints the estimator's caveats in
     French (the course notebooks do so in their first code cell)."""

@@ -116,6 +116,7 @@ def test_equivariant_to_adding_an_effect_to_the_post_periods():
         np.testing.assert_allclose(b[col], a[col] + lv @ u, atol=1e-4 * se)
 
 
+@pytest.mark.slow  # two 200-point grids with 2,000 draws each: 4-8 s
 def test_scale_equivariance():
     """Outcome measured in other units (beta * c, sigma * c^2): bounds * c, same breakdown."""
     pre, post, sigma = _example(2, 2, effect=0.6, seed=5)

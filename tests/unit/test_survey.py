@@ -135,5 +135,5 @@ def test_errors(tiny):
         survey_share(tiny.assign(stratum=None), response="answer", strata="stratum")
     with pytest.raises(DataError, match=r"column 'weight', but the data has no such"):
         survey_share(tiny, response="answer", weight="weight")
-    with pytest.raises(SpecError, match="alpha"):
+    with pytest.raises(SpecError, match=r"alpha must be strictly between 0 and 1 .*got 1\."):
         survey_share(tiny, response="answer", alpha=1)

@@ -117,8 +117,12 @@ def test_rademacher_full_enumeration_matches_slow_and_wildboottest():
     assert other == WildBootstrap(**{**res.__dict__, "seed": 99})
 
 
-def test_against_wildboottest_when_installed():
-    wbt = pytest.importorskip("wildboottest.wildboottest")
+@pytest.mark.slow  # numba compiles wildboottest's kernels first: 7-13 s
+def test_against_wildboottest():
+    """wildboottest (py-econometrics, in the dev extras) on the same data, every term and
+    both null conventions."""
+    from wildboottest import wildboottest as wbt
+
     y, x, unit, per, _ = panel()
     design = pd.concat([pd.DataFrame({"const": 1.0, "d": x[:, 0], "xc": x[:, 1]}),
                         pd.get_dummies(unit, prefix="u", drop_first=True, dtype=float),

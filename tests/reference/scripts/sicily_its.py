@@ -29,7 +29,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "reference"
+DATA = Path(__file__).resolve().parents[2] / "data" / "reference"
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "reference"
+DATA = Path(__file__).resolve().parents[2] / "data" / "reference"
 
 
 def twfe(df: pd.DataFrame, weights: str | None) -> dict[str, float]:

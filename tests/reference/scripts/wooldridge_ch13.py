@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import statsmodels.formula.api as smf
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "reference"
+DATA = Path(__file__).resolve().parents[2] / "data" / "reference"
 
 SPECS = {
     "13.3 rprice, no controls": ("kielmc.csv", None, "rprice ~ y81 + nearinc + y81nrinc"),

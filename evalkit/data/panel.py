@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from evalkit.data.io import read_table
+from evalkit.data.io import data_fingerprint, read_table
 from evalkit.data.periods import Freq, period_label, to_periods
 from evalkit.data.validate import (
     _fmt,
@@ -23,10 +25,49 @@ from evalkit.data.validate import (
     require_columns,
     spreadsheet_lines,
 )
-from evalkit.errors import DataError
+from evalkit.errors import DataError, SpecError
 
-__all__ = ["Panel", "check_treatment", "find_problems", "load_panel", "treated_starts",
-           "with_first_treated"]
+__all__ = ["Panel", "Timing", "as_panel", "check_treatment", "find_problems", "load_panel",
+           "panel_roles", "source_frame", "timing", "with_first_treated"]
+
+
+@dataclass(frozen=True, eq=False)
+class Timing:
+    """When each unit's treatment starts, read from a 0/1 (or share) treatment column.
+
+    Attributes
+    ----------
+    treatment : str
+        The treatment column.
+    first : pandas.Series
+        Each treated unit's first period with a treatment value above 0, indexed by unit
+        (never-treated units are left out).
+    never_treated : tuple of str
+        Units never treated, sorted.
+    always_treated : tuple of str
+        Treated units whose start is their own first period in the data (no period before).
+    """
+
+    treatment: str
+    first: pd.Series
+    never_treated: tuple[str, ...]
+    always_treated: tuple[str, ...]
+
+    @property
+    def cohorts(self) -> pd.PeriodIndex:
+        """The distinct first treated periods, in time order."""
+        return pd.PeriodIndex(self.first.unique()).sort_values()
+
+
+def timing(df: pd.DataFrame, *, unit: str, time: str, treatment: str) -> Timing:
+    """The :class:`Timing` of ``treatment`` in a long table whose ``time`` column holds
+    Periods (values that are not numbers count as untreated)."""
+    on = pd.to_numeric(df[treatment], errors="coerce").fillna(0).to_numpy(dtype=float) > 0
+    first = df.loc[on, time].groupby(df.loc[on, unit]).min()
+    opening = df[time].groupby(df[unit]).min()
+    never = sorted(str(u) for u in opening.index.difference(first.index))
+    always = sorted(str(u) for u, p in first.items() if p <= opening[u])
+    return Timing(treatment, first, tuple(never), tuple(always))
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -48,6 +89,9 @@ class Panel:
         ``"D"``, ``"W"``, ``"M"``, ``"Q"`` or ``"Y"``.
     notes : tuple of str
         Plain-language notes on what loading changed (rows dropped and why).
+    sha256 : str
+        Digest of the source data, computed once when the Panel is built; designs given the
+        Panel record it in their ``provenance``.
     """
 
     data: pd.DataFrame
@@ -57,6 +101,31 @@ class Panel:
     exposure: str | None
     freq: str
     notes: tuple[str, ...] = ()
+    # a file's bytes or the caller's frame, as data_fingerprint hashes them: the same digest
+    # a design given the file or frame records
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_timings", {})  # a cache, not a field: the Panel stays frozen
+
+    def timing(self, treatment: str) -> Timing:
+        """Treatment timing of column ``treatment``, computed once per column.
+
+        Raises
+        ------
+        DataError
+            If the Panel has no unit column or no column ``treatment``.
+        """
+        cache: dict[str, Timing] = self._timings  # type: ignore[attr-defined]
+        if treatment not in cache:
+            if self.unit is None:
+                raise DataError(f"Expected a panel of units to read the timing of "
+                                f"'{treatment}', but this Panel is a single series. Fix: "
+                                "build the Panel with unit=.")
+            require_columns(self.data, [treatment], role="treatment")
+            cache[treatment] = timing(self.data, unit=self.unit, time=self.time,
+                                      treatment=treatment)
+        return cache[treatment]
 
     @property
     def units(self) -> pd.Index:
@@ -224,7 +293,99 @@ def load_panel(
     if require_balanced:
         _check_balanced(df, unit, time)
     df = df.sort_values(keys, kind="stable").reset_index(drop=True)
-    return Panel(df, unit, time, outcome, exposure, found, tuple(notes))
+    return Panel(df, unit, time, outcome, exposure, found, tuple(notes),
+                 sha256=data_fingerprint(data))
+
+
+#: the roles a Panel knows, which designs take as defaults for their column arguments
+_ROLES = ("unit", "time", "outcome", "exposure")
+
+
+def panel_roles(data: object, required: tuple[str, ...] = (), **given: str | None
+                ) -> dict[str, str | None]:
+    """A design's column arguments, with a :class:`Panel`'s roles filling those not given.
+
+    For any other ``data`` the arguments are returned as given.
+
+    Raises
+    ------
+    SpecError
+        If an argument names another column than the Panel's role, or a ``required`` one is
+        neither given nor a role of the Panel.
+    """
+    out = dict(given)
+    for role, value in given.items() if isinstance(data, Panel) else ():
+        mine = getattr(data, role) if role in _ROLES else None
+        if value is None:
+            out[role] = mine
+        elif mine is not None and value != mine:
+            raise SpecError(
+                f"Expected {role}= to match the Panel's {role} column '{mine}', but got "
+                f"'{value}'. Fix: leave {role}= out to use the Panel's, or build the Panel "
+                f"with {role}='{value}'.")
+    for role in required:
+        if out.get(role) is None:
+            raise SpecError(f"Expected {role}= (the {role} column), but none was given"
+                            + (" and the Panel has none" if isinstance(data, Panel) else "")
+                            + f". Fix: pass {role}=COLUMN.")
+    return out
+
+
+def source_frame(data: Any, sheet: str | int | None = None) -> pd.DataFrame:
+    """The table a design reads: a :class:`Panel`'s data (never modified) or
+    :func:`read_table` of a DataFrame or path."""
+    if isinstance(data, Panel):
+        return read_table(data.data)
+    return read_table(data, sheet=sheet)
+
+
+def as_panel(
+    data: Panel | pd.DataFrame | str | os.PathLike[str],
+    *,
+    unit: str | None,
+    time: str | None = None,
+    outcome: str | None = None,
+    treatment: str | None = None,
+    exposure: str | None = None,
+    freq: Freq | None = None,
+    **options: Any,
+) -> Panel:
+    """The :class:`Panel` of ``data``: a Panel as it is (its roles checked against the
+    arguments), or :func:`load_panel` of a DataFrame or path.
+
+    Parameters
+    ----------
+    data : Panel, pandas.DataFrame, str or os.PathLike
+    unit, time, outcome, exposure, freq
+        As in :func:`load_panel`; for a Panel, None takes the Panel's role.
+    treatment : str, optional
+        A treatment column that must be present; its :meth:`Panel.timing` is then ready.
+    **options
+        Further arguments of :func:`load_panel` (``require_balanced``, ``sheet``, ``tz``).
+
+    Raises
+    ------
+    SpecError
+        An argument contradicts a Panel's role (or its frequency).
+    DataError
+        From :func:`load_panel`'s checks.
+    """
+    if isinstance(data, Panel):
+        panel_roles(data, unit=unit, time=time, outcome=outcome, exposure=exposure)
+        if freq is not None and freq != data.freq:
+            raise SpecError(f"Expected freq= to match the Panel's frequency '{data.freq}', but "
+                            f"got '{freq}'. Fix: leave freq= out, or build the Panel with "
+                            f"freq='{freq}'.")
+        panel = data
+    else:
+        if time is None:
+            raise SpecError("as_panel needs time= (the time column) to build a Panel from a "
+                            "table.")
+        panel = load_panel(data, unit=unit, time=time, outcome=outcome, exposure=exposure,
+                           freq=freq, **options)
+    if treatment is not None:
+        panel.timing(treatment)
+    return panel
 
 
 def find_problems(data: pd.DataFrame | str | os.PathLike[str], *, unit: str | None,
@@ -292,13 +453,6 @@ def find_problems(data: pd.DataFrame | str | os.PathLike[str], *, unit: str | No
     return problems
 
 
-def treated_starts(df: pd.DataFrame, unit: str, time: str, treatment: str) -> pd.Series:
-    """Each treated area's first treated period, indexed by area (never-treated areas are
-    left out); ``df[time]`` holds Periods."""
-    on = pd.to_numeric(df[treatment], errors="coerce").fillna(0).to_numpy(dtype=float) > 0
-    return df.loc[on, time].groupby(df.loc[on, unit]).min()
-
-
 def _when(period: object) -> str:
     return "never" if period is None or pd.isna(period) else period_label(period)
 
@@ -319,7 +473,7 @@ def check_treatment(df: pd.DataFrame, *, unit: str, time: str, treatment: str,
         Naming the areas and periods at fault, and the fix.
     """
     check_absorbing(df, unit=unit, time=time, treatment=treatment)
-    starts = treated_starts(df, unit, time, treatment)
+    starts = timing(df, unit=unit, time=time, treatment=treatment).first
     areas = df[unit].nunique()
     if starts.empty:
         raise DataError(f"Column '{treatment}' is 0 in every row: no treated unit (no area "
@@ -362,16 +516,24 @@ def check_treatment(df: pd.DataFrame, *, unit: str, time: str, treatment: str,
         f"'{treatment}'.")
 
 
-def with_first_treated(data: pd.DataFrame | str | os.PathLike[str], *, unit: str, time: str,
-                       treatment: str, column: str = "first_treated") -> pd.DataFrame:
+def with_first_treated(data: Panel | pd.DataFrame | str | os.PathLike[str], *, unit: str,
+                       time: str, treatment: str, column: str = "first_treated"
+                       ) -> Panel | pd.DataFrame:
     """The data with ``column``: each area's first period under the partnership, read from the
     0/1 ``treatment`` column (empty for areas never treated), for the designs that take a
-    cohort column. The input is never modified.
+    cohort column. The input is never modified; a Panel gives a Panel (same digest and
+    roles) with the column added.
     """
+    if isinstance(data, Panel):
+        starts = data.timing(treatment).first
+        labels = {u: period_label(p) for u, p in starts.items()}
+        return dataclasses.replace(
+            data, data=data.data.assign(**{column: data.data[unit].map(labels).fillna("")}))
     df = data.copy() if isinstance(data, pd.DataFrame) else read_table(data)
     require_columns(df, [unit, time, treatment])
     periods = to_periods(df[time], column=time)[0]
-    starts = treated_starts(df.assign(**{time: periods}), unit, time, treatment)
+    starts = timing(df.assign(**{time: periods}), unit=unit, time=time,
+                    treatment=treatment).first
     labels = {u: period_label(p) for u, p in starts.items()}
     df[column] = df[unit].map(labels).fillna("")
     return df

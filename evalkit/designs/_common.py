@@ -12,7 +12,7 @@ import pandas as pd
 from evalkit._checks import check_alpha, check_choice
 from evalkit._version import __version__
 from evalkit.data.io import data_fingerprint
-from evalkit.data.panel import with_first_treated
+from evalkit.data.panel import Panel, with_first_treated
 from evalkit.errors import SpecError
 
 __all__ = ["COVID_WINDOW", "NEVER_TREATED", "as_list", "check_alpha", "check_choice",
@@ -34,12 +34,15 @@ def as_list(value: str | Sequence[str] | None) -> list[str]:
     return [str(v) for v in value]
 
 
-def provenance(data: pd.DataFrame | str | os.PathLike, parameters: dict[str, Any],
+def provenance(data: Panel | pd.DataFrame | str | os.PathLike, parameters: dict[str, Any],
                *, seed: int | None = None) -> dict[str, Any]:
-    """evalkit version, the data's sha256, the parameters and the seed."""
+    """evalkit version, the data's sha256, the parameters and the seed.
+
+    A Panel brings the digest of its source, computed when it was built.
+    """
     return {
         "evalkit_version": __version__,
-        "data_sha256": data_fingerprint(data),
+        "data_sha256": data.sha256 if isinstance(data, Panel) else data_fingerprint(data),
         "parameters": parameters,
         "seed": seed,
     }

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.data.io import read_table
+from evalkit.data.panel import Panel, panel_roles, source_frame
 from evalkit.data.periods import period_codes, to_periods
 from evalkit.data.validate import check_absorbing, check_numeric, check_unique, require_columns
 from evalkit.errors import DataError
@@ -127,11 +127,11 @@ class BaconDecomposition:
 
 
 def bacon_decomposition(
-    data: pd.DataFrame | str | os.PathLike,
+    data: Panel | pd.DataFrame | str | os.PathLike,
     *,
-    outcome: str,
-    unit: str,
-    time: str,
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
     treatment: str,
 ) -> BaconDecomposition:
     """Goodman-Bacon (2021) decomposition of the TWFE estimate into 2x2 DiD comparisons.
@@ -141,8 +141,10 @@ def bacon_decomposition(
 
     Parameters
     ----------
-    data : DataFrame or path
-        Balanced panel: one row per unit and period, every unit in every period.
+    data : Panel, DataFrame or path
+        Balanced panel: one row per unit and period, every unit in every period. A Panel's
+        roles (unit, time, outcome) are the defaults of those arguments; an argument naming
+        another column raises :class:`SpecError`.
     outcome : str
         Numeric outcome column, no missing values.
     unit, time : str
@@ -180,7 +182,9 @@ def bacon_decomposition(
     >>> bd.summary  # doctest: +SKIP
     >>> bd.diagnostic().passed  # doctest: +SKIP
     """
-    df = read_table(data)
+    outcome, unit, time = panel_roles(data, ("outcome", "unit", "time"), outcome=outcome,
+                                      unit=unit, time=time).values()
+    df = source_frame(data)
     require_columns(df, list(dict.fromkeys([outcome, unit, time, treatment])))
     if df[unit].isna().any():
         rows = list(df.index[df[unit].isna().to_numpy()][:_LIMIT])

@@ -16,8 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_choice
-from evalkit.data.io import read_table
-from evalkit.data.panel import treated_starts
+from evalkit.data.panel import Panel, panel_roles, source_frame, timing
 from evalkit.data.periods import to_periods
 from evalkit.data.validate import require_columns
 from evalkit.designs._common import never_treated
@@ -44,7 +43,8 @@ class DesignChoice:
         return [r.render(lang) for r in self.reasons]
 
 
-def choose_did_design(data: pd.DataFrame | str | os.PathLike, *, unit: str, time: str,
+def choose_did_design(data: Panel | pd.DataFrame | str | os.PathLike, *,
+                      unit: str | None = None, time: str | None = None,
                       treatment: str | None = None, cohort: str | None = None,
                       family: Literal["ols", "poisson"] = "ols",
                       design: Literal["auto", "twfe", "staggered"] = "auto") -> DesignChoice:
@@ -52,7 +52,10 @@ def choose_did_design(data: pd.DataFrame | str | os.PathLike, *, unit: str, time
 
     Parameters
     ----------
-    data : DataFrame or path
+    data : Panel, DataFrame or path
+        A Panel's unit and time are the defaults of ``unit`` and ``time`` (its timing of
+        ``treatment`` is reused); an argument naming another column raises
+        :class:`SpecError`.
     unit, time : str
     treatment : str, optional
         0/1 (or share) treatment column; first treated periods are derived from it.
@@ -66,7 +69,8 @@ def choose_did_design(data: pd.DataFrame | str | os.PathLike, *, unit: str, time
     check_choice("design", design, ("auto", "twfe", "staggered"))
     if treatment is None and cohort is None:
         raise SpecError("give treatment= or cohort= so that the start dates can be found.")
-    df = read_table(data)
+    unit, time = panel_roles(data, ("unit", "time"), unit=unit, time=time).values()
+    df = source_frame(data)
     require_columns(df, [unit, time] + [c for c in (treatment, cohort) if c])
     df = df.dropna(subset=[unit, time])
     units = df[unit].astype(str)
@@ -79,10 +83,12 @@ def choose_did_design(data: pd.DataFrame | str | os.PathLike, *, unit: str, time
         first = raw[~never].groupby(units[~never]).first().astype(str)
         first = pd.Series(to_periods(first, column=cohort)[0].astype(str).to_numpy(),
                           index=first.index)
+    elif isinstance(data, Panel):
+        first = data.timing(treatment).first.astype(str)
     else:
         periods, _ = to_periods(df[time], column=time)
-        first = treated_starts(df.assign(**{time: periods, unit: units}), unit, time,
-                               treatment).astype(str)
+        first = timing(df.assign(**{time: periods, unit: units}), unit=unit, time=time,
+                       treatment=treatment).first.astype(str)
     n_units = int(units.nunique())
     n_treated = int(first.size)
     if n_treated == 0:

@@ -75,7 +75,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit._checks import DEFAULT_SEED
-from evalkit.data.io import read_table
+from evalkit.data.panel import Panel, panel_roles, source_frame
 from evalkit.data.validate import _rows, check_numeric, require_columns
 from evalkit.designs._common import check_alpha, check_choice, provenance
 from evalkit.errors import DataError, SpecError
@@ -104,10 +104,10 @@ _HEAVY_WEIGHT = 0.05
 
 @warns_at_caller
 def cohort_outcome(
-    data: pd.DataFrame | str | os.PathLike,
+    data: Panel | pd.DataFrame | str | os.PathLike,
     *,
     treated: str,
-    outcome: str,
+    outcome: str | None = None,
     covariates: Sequence[str],
     outcome_type: Literal["binary", "frequency"] = "binary",
     method: Literal["match", "weight"] = "match",
@@ -123,8 +123,9 @@ def cohort_outcome(
 
     Parameters
     ----------
-    data : DataFrame or path
-        One row per offender. Not modified.
+    data : Panel, DataFrame or path
+        One row per offender. Not modified. A Panel's outcome is the default of
+        ``outcome``; another ``outcome`` raises :class:`SpecError`.
     treated : str
         0/1 column: 1 for everyone in the programme cohort (engaged or not), 0 for the
         comparison pool.
@@ -183,6 +184,7 @@ def cohort_outcome(
     SpecError
         Invalid options, or a caliper that leaves no treated individual matched.
     """
+    (outcome,) = panel_roles(data, ("outcome",), outcome=outcome).values()
     a = check_alpha(alpha)
     covs = _check_options(treated=treated, outcome=outcome, covariates=covariates,
                           outcome_type=outcome_type, method=method, replace=replace,
@@ -193,7 +195,7 @@ def cohort_outcome(
               "outcome_type": outcome_type, "method": method, "replace": replace,
               "caliper": caliper, "ratio": ratio, "estimand": estimand,
               "threshold": threshold, "alpha": alpha, "seed": seed}
-    df = read_table(data)
+    df = source_frame(data)
     prep = _prepare(df, treated=treated, outcome=outcome, covariates=covs,
                     outcome_type=outcome_type)
     w, y = prep["w"], prep["y"]

@@ -29,7 +29,7 @@ from scipy import stats
 from evalkit._checks import DEFAULT_SEED, FEW_CLUSTERS, FEW_TREATED
 from evalkit.core.absorb import as_grid, grid_cells
 from evalkit.core.fit import Fit, fit, fit_grid_dummies
-from evalkit.data.io import read_table
+from evalkit.data.panel import Panel, panel_roles, source_frame
 from evalkit.data.periods import coded_periods, period_codes, to_periods
 from evalkit.data.validate import (
     check_numeric,
@@ -67,9 +67,9 @@ _PERMUTATION_REPS_POISSON = 499
 
 @warns_at_caller
 def did(
-    data: pd.DataFrame | str | os.PathLike,
+    data: Panel | pd.DataFrame | str | os.PathLike,
     *,
-    outcome: str,
+    outcome: str | None = None,
     unit: str | None = None,
     time: str | None = None,
     treatment: str | None = None,
@@ -90,7 +90,9 @@ def did(
 
     Parameters
     ----------
-    data : DataFrame or path
+    data : Panel, DataFrame or path
+        A Panel's roles (unit, time, outcome, exposure) are the defaults of those arguments;
+        an argument naming another column raises :class:`SpecError`.
     outcome : str
         Outcome column (counts for ``family="poisson"``).
     unit, time : str, optional
@@ -140,6 +142,8 @@ def did(
     EvaluationResult
         Term ``att``.
     """
+    outcome, unit, time, exposure = panel_roles(
+        data, ("outcome",), outcome=outcome, unit=unit, time=time, exposure=exposure).values()
     check_choice("family", family, ("ols", "poisson"))
     check_choice("se", se, ("classical", "robust", "cluster"))
     check_choice("inference", inference, ("auto", "cluster", "wild", "permutation"))
@@ -172,7 +176,7 @@ def did(
     notes: list[Caveat] = []
     warn: list[Caveat] = []
     diags: list[Diagnostic] = []
-    df = read_table(data)
+    df = source_frame(data)
     needed = [outcome, *covariates] + [c for c in (unit, time, treatment, treated, post,
                                                     weights, exposure, cluster) if c]
     require_columns(df, list(dict.fromkeys(needed)))
@@ -467,11 +471,11 @@ def _bacon_diagnostic(df, grid, *, outcome, unit, time, treatment, family, weigh
 
 @warns_at_caller
 def event_study(
-    data: pd.DataFrame | str | os.PathLike,
+    data: Panel | pd.DataFrame | str | os.PathLike,
     *,
-    outcome: str,
-    unit: str,
-    time: str,
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
     cohort: str | None = None,
     treatment: str | None = None,
     leads: int | None = None,
@@ -488,7 +492,9 @@ def event_study(
 
     Parameters
     ----------
-    data : DataFrame or path
+    data : Panel, DataFrame or path
+        A Panel's roles (unit, time, outcome, exposure) are the defaults of those arguments;
+        an argument naming another column raises :class:`SpecError`.
     outcome, unit, time : str
     cohort : str, optional
         First treated period of each unit (empty, NaN or 0 for never-treated units).
@@ -522,6 +528,9 @@ def event_study(
         Terms ``event_time_<k>``; ``series`` has one row per event time (reference
         included at 0); diagnostic ``pre_trend`` tests the leads jointly.
     """
+    outcome, unit, time, exposure = panel_roles(
+        data, ("outcome", "unit", "time"), outcome=outcome, unit=unit, time=time,
+        exposure=exposure).values()
     check_alpha(alpha)
     for name, v in (("leads", leads), ("lags", lags)):
         if v is not None and (not isinstance(v, int) or v < 0):
@@ -537,7 +546,7 @@ def event_study(
               "cluster": cluster, "alpha": alpha}
     cluster = cluster or unit
     notes: list[Caveat] = []
-    df = read_table(data)
+    df = source_frame(data)
     require_columns(df, list(dict.fromkeys(
         [outcome, unit, time, cohort, *covariates]
         + [c for c in (weights, exposure, cluster) if c])))

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.data.io import read_table
+from evalkit.data.panel import Panel, panel_roles, source_frame
 from evalkit.data.periods import parse_period, to_periods
 from evalkit.data.validate import check_names, check_numeric, check_unique, require_columns
 from evalkit.designs._common import as_list, check_alpha, provenance
@@ -80,7 +80,7 @@ Counts = Mapping[str, Any] | pd.DataFrame
 def wdq(
     counts: Counts | None = None,
     *,
-    data: pd.DataFrame | str | os.PathLike | None = None,
+    data: Panel | pd.DataFrame | str | os.PathLike | None = None,
     unit: str | None = None,
     time: str | None = None,
     outcome: str | None = None,
@@ -101,8 +101,10 @@ def wdq(
         Area totals before and after: keys ``response``, ``buffer``, ``control`` (and
         optionally ``buffer_control``, not used by the WDQ), each a ``(before, after)``
         pair of non-negative whole numbers. Give either ``counts`` or ``data``.
-    data : DataFrame or path, optional
-        A panel with one row per unit and period.
+    data : Panel, DataFrame or path, optional
+        A panel with one row per unit and period. A Panel's roles (unit, time, outcome) are
+        the defaults of those arguments; an argument naming another column raises
+        :class:`SpecError`.
     unit, time, outcome : str, optional
         The panel's unit, period and count columns.
     intervention : str, int or Period, optional
@@ -225,7 +227,7 @@ def wdq(
 def wdd(
     counts: Counts | None = None,
     *,
-    data: pd.DataFrame | str | os.PathLike | None = None,
+    data: Panel | pd.DataFrame | str | os.PathLike | None = None,
     unit: str | None = None,
     time: str | None = None,
     outcome: str | None = None,
@@ -611,6 +613,7 @@ def _inputs(counts, *, data, unit, time, outcome, intervention, response, buffer
 
 
 def _panel_counts(data, *, unit, time, outcome, intervention, roles, before, after, required):
+    unit, time, outcome = panel_roles(data, unit=unit, time=time, outcome=outcome).values()
     needed = {"unit": unit, "time": time, "outcome": outcome, "intervention": intervention}
     missing = [k for k, v in needed.items() if v is None]
     if missing:
@@ -629,7 +632,7 @@ def _panel_counts(data, *, unit, time, outcome, intervention, roles, before, aft
             if u in seen:
                 raise SpecError(f"unit {u!r} is listed twice in {role}.")
             seen[u] = role
-    df = read_table(data)
+    df = source_frame(data)
     require_columns(df, [unit, time, outcome])
     check_numeric(df, outcome, nonnegative=True, integer=True)
     periods, freq = to_periods(df[time], column=time)

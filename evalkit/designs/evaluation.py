@@ -36,8 +36,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_alpha, check_choice
-from evalkit.data.io import read_table
-from evalkit.data.panel import treated_starts
+from evalkit.data.panel import Panel, Timing, panel_roles, source_frame, timing
 from evalkit.data.periods import period_label, to_periods
 from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import as_list
@@ -150,8 +149,10 @@ def treated_cells(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     return float(values[known].sum()), int(known.sum())
 
 
-def _first_periods(df: pd.DataFrame, *, unit: str, time: str, treatment: str) -> dict[str, str]:
-    periods, _ = to_periods(df[time], column=time)
+def _timing(df: pd.DataFrame, *, unit: str, time: str, treatment: str,
+            panel: Panel | None) -> Timing:
+    """The treatment timing: the Panel's own, or read from ``df`` (a numeric ``treatment``
+    checked first, its rows named by their line in the file)."""
     dose = pd.to_numeric(df[treatment], errors="coerce")
     bad = df[treatment].notna() & dose.isna()
     if bad.any():
@@ -159,12 +160,16 @@ def _first_periods(df: pd.DataFrame, *, unit: str, time: str, treatment: str) ->
             f"treatment column {treatment!r} must be 0/1 (or a share 0..1 of the period under "
             f"the partnership); found {df.loc[bad, treatment].iloc[0]!r} in row "
             f"{int(bad.to_numpy().nonzero()[0][0]) + 2} of the file. Fix the column.")
-    first = treated_starts(df.assign(**{time: periods, unit: df[unit].astype(str)}), unit,
-                           time, treatment)
-    if first.empty:
+    if panel is not None:
+        found = panel.timing(treatment)
+    else:
+        periods, _ = to_periods(df[time], column=time)
+        found = timing(df.assign(**{time: periods, unit: df[unit].astype(str)}), unit=unit,
+                       time=time, treatment=treatment)
+    if found.first.empty:
         raise DataError(f"no treated area: column {treatment!r} is 0 everywhere. Mark the "
                         "partnership areas' periods under the partnership with 1.")
-    return {str(k): period_label(v) for k, v in first.items()}
+    return found
 
 
 def _check_areas(name: str, areas: list[str], known: set[str], unit: str) -> None:
@@ -172,11 +177,11 @@ def _check_areas(name: str, areas: list[str], known: set[str], unit: str) -> Non
 
 
 def run_designs(
-    data: pd.DataFrame | str | os.PathLike,
+    data: Panel | pd.DataFrame | str | os.PathLike,
     *,
-    outcome: str,
-    unit: str,
-    time: str,
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
     treatment: str,
     exposure: str | None = None,
     comparison: Sequence[str] = (),
@@ -194,8 +199,11 @@ def run_designs(
 
     Parameters
     ----------
-    data : DataFrame or path
-        Long panel of areas × periods with count ``outcome`` and 0/1 ``treatment``.
+    data : Panel, DataFrame or path
+        Long panel of areas × periods with count ``outcome`` and 0/1 ``treatment``. A
+        Panel's roles (unit, time, outcome, exposure) are the defaults of those arguments
+        (and its timing of ``treatment`` is reused); an argument naming another column
+        raises :class:`SpecError`.
     outcome, unit, time, treatment : str
         Columns. ``treatment`` is 1 (or a share > 0) in each partnership area's periods under
         the partnership; the first such period is the area's start.
@@ -242,7 +250,10 @@ def run_designs(
     check_choice("family", family, ("poisson", "quasipoisson", "negbin"))
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         raise SpecError(f"window must be a whole number of periods >= 1; got {window!r}.")
-    df = read_table(data)
+    outcome, unit, time, exposure = panel_roles(
+        data, ("outcome", "unit", "time"), outcome=outcome, unit=unit, time=time,
+        exposure=exposure).values()
+    df = source_frame(data)
     require_columns(df, [unit, time, outcome, treatment] + ([exposure] if exposure else []))
     df = df.dropna(subset=[unit, time])
     areas = set(df[unit].astype(str))
@@ -251,7 +262,9 @@ def run_designs(
     for name, given in (("comparison", comparison), ("buffer", buffer),
                         ("buffer_control", buffer_control)):
         _check_areas(name, given, areas, unit)
-    first = _first_periods(df, unit=unit, time=time, treatment=treatment)
+    found = _timing(df, unit=unit, time=time, treatment=treatment,
+                    panel=data if isinstance(data, Panel) else None)
+    first = {str(k): period_label(v) for k, v in found.first.items()}
     for name, given in (("comparison", comparison), ("buffer", buffer),
                         ("buffer_control", buffer_control)):
         clash = sorted(set(given) & set(first))
@@ -268,7 +281,7 @@ def run_designs(
                         f"only {'buffer' if buffer else 'buffer_control'} was given. Add the "
                         "other (comparison areas for the buffers, away from the partnership "
                         "area), or leave both empty.")
-    always = _always_treated(df, unit=unit, time=time, first=first)
+    always = list(found.always_treated)
     notes: list[Caveat] = []
     if always:
         if len(always) == len(first):
@@ -353,12 +366,3 @@ def run_designs(
     total, _ = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
     return DesignRun(tuple(results), dict(first), tuple(comparison), tuple(buffer),
                      tuple(its_areas), tuple(always), total, tuple(notes))
-
-
-def _always_treated(df: pd.DataFrame, *, unit: str, time: str,
-                    first: dict[str, str]) -> list[str]:
-    """The treated areas whose start is at (or before) their first period in the data."""
-    periods, freq = to_periods(df[time], column=time)
-    opening = periods.groupby(df[unit].astype(str).to_numpy()).min()
-    starts, _ = to_periods(pd.Series(list(first.values())), freq=freq, column=time)
-    return sorted(a for a, s in zip(first, starts, strict=True) if s <= opening[a])

@@ -35,7 +35,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
-from evalkit.data.io import read_table
+from evalkit.data.panel import Panel, panel_roles, source_frame
 from evalkit.data.periods import parse_period, to_periods
 from evalkit.data.validate import (
     check_gaps,
@@ -89,10 +89,10 @@ def newey_west_lags(n: int) -> int:
 
 @warns_at_caller
 def its(
-    data: pd.DataFrame | str | os.PathLike,
+    data: Panel | pd.DataFrame | str | os.PathLike,
     *,
-    outcome: str,
-    time: str,
+    outcome: str | None = None,
+    time: str | None = None,
     intervention: object,
     exposure: str | None = None,
     family: Family = "poisson",
@@ -111,9 +111,10 @@ def its(
 
     Parameters
     ----------
-    data : DataFrame or path
+    data : Panel, DataFrame or path
         One row per period, or a panel (``unit``) whose ``units`` are summed into the
-        treated series.
+        treated series. A Panel's roles (unit, time, outcome, exposure) are the defaults of
+        those arguments; an argument naming another column raises :class:`SpecError`.
     outcome : str
         Count (or, for ``family="ols"``, any numeric) column.
     time : str
@@ -181,6 +182,9 @@ def its(
     if hac_lags is not None and se != "hac":
         raise SpecError("hac_lags is only used with se='hac'; remove it or set se='hac'.")
     covariates = as_list(covariates)
+    outcome, time, exposure, unit = panel_roles(
+        data, ("outcome", "time"), outcome=outcome, time=time, exposure=exposure,
+        unit=unit).values()
     if control is not None and se == "ar1":
         raise SpecError("se='ar1' cannot be used with a control series; use se='hac' (the "
                         "Newey–West errors are then computed on the period-level contrast).")
@@ -325,7 +329,7 @@ class ItsExtras(Extras):
 # -- data ----------------------------------------------------------------------------------
 def _series(data, *, outcome, time, exposure, control, covariates, unit, units, family):
     """Validated long frame with columns _period, _group (1 treated, 0 control), _y, ..."""
-    df = read_table(data)
+    df = source_frame(data)
     controls = as_list(control)
     needed = [outcome, time, *covariates] + ([exposure] if exposure else [])
     if unit:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.data.io import read_table
+from evalkit.data.panel import Panel, source_frame
 from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import check_alpha, provenance
 from evalkit.errors import DataError, SpecError
@@ -77,7 +77,7 @@ def _by_wave(column: pd.Series | None, wave_codes: np.ndarray, wave_labels: list
 
 @warns_at_caller
 def survey_did(
-    data: pd.DataFrame | str | os.PathLike,
+    data: Panel | pd.DataFrame | str | os.PathLike,
     *,
     response: str,
     area: str,
@@ -114,8 +114,9 @@ def survey_did(
 
     Parameters
     ----------
-    data : pandas.DataFrame or path
-        One row per respondent. Not modified.
+    data : Panel, pandas.DataFrame or path
+        One row per respondent. Not modified. A Panel gives its table and its digest (its
+        roles name no survey column).
     response : str
         Answer to the after-dark safety question; missing answers are dropped (counted in
         the ``n_missing`` column of ``series``).
@@ -158,7 +159,7 @@ def survey_did(
         Empty or overlapping ``before``/``after``, empty ``treated_areas``, bad ``alpha``.
     """
     a = check_alpha(alpha)
-    df = read_table(data)
+    df = source_frame(data)
     require_columns(df, list(dict.fromkeys(c for c in (response, area, wave, weight, strata,
                                                        psu) if c)))
     before_l, after_l = _labels(before, "before"), _labels(after, "after")

@@ -18,10 +18,19 @@ from matplotlib.figure import Figure
 from evalkit._checks import check_choice
 from evalkit.designs.registry import find
 from evalkit.errors import SpecError
-from evalkit.i18n import Caveat, Lang, format_number, round_percent, t
+from evalkit.i18n import (
+    Caveat,
+    Lang,
+    format_interval,
+    format_number,
+    format_p,
+    format_percent,
+    round_percent,
+    t,
+)
 from evalkit.report.html import Html, join, table, tag
-from evalkit.report.narrative import _p, section, title_block
 from evalkit.report.narrative import diagnostics_section as _diagnostics
+from evalkit.report.narrative import section, title_block
 from evalkit.report.plots import PALETTE, _figure, _legend_below
 from evalkit.results import EvaluationResult
 
@@ -86,10 +95,17 @@ def _pct(value: float, lang: str) -> str:
 
 def _pct_ci(row: pd.Series, lang: str) -> str:
     """``12.3% (4.5% to 20.1%)`` from an effects row on the 0-1 scale."""
-    unit = "\u202f%" if lang == "fr" else "%"
-    sep = " à " if lang == "fr" else " to "
-    return (f"{_pct(row['estimate'], lang)}{unit} ({_pct(row['ci_low'], lang)}{unit}{sep}"
-            f"{_pct(row['ci_high'], lang)}{unit})")
+    return _with_ci(*(_percent(row[k], lang) for k in ("estimate", "ci_low", "ci_high")), lang)
+
+
+def _percent(value: float | None, lang: str) -> str:
+    """A share (0.123) as a rounded percentage (12.3%)."""
+    return format_percent(_pct(value, lang), lang)
+
+
+def _with_ci(estimate: str, low: str, high: str, lang: str) -> str:
+    """``estimate (low to high)``, values already formatted."""
+    return f"{estimate} ({format_interval(low, high, lang)})"
 
 
 def _adjustment(res: EvaluationResult, lang: str) -> str:
@@ -197,7 +213,7 @@ def data_section(results: Sequence[EvaluationResult], *, lang: Lang,
 def design_section(res: EvaluationResult, *, lang: Lang) -> Html:
     """What the design does (matching or weighting), why, and its main weakness."""
     spec = res.spec
-    parts = [section("report.design", lang), tag("p", Html(t("cohort.design", lang)))]
+    parts = [section("report.design", lang), tag("p", t("cohort.design", lang))]
     if spec["method"] == "match":
         caliper = (t("cohort.design.caliper", lang, caliper=float(spec["caliper"]))
                    if spec["caliper"] is not None else t("cohort.design.no_caliper", lang))
@@ -215,7 +231,6 @@ def effects_section(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
     """Adjusted rates, difference and relative reduction; then the raw (naive) comparison."""
     results = _sorted(results)
     level = _level(results[0])
-    sep = " à " if lang == "fr" else " to "
     rows, raw = [], []
     for res in results:
         x = res.extras
@@ -225,17 +240,16 @@ def effects_section(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
         rows.append([
             t(f"cohort.measure.{kind}", lang), _num(x.treated_rate, lang),
             _num(x.comparison_rate, lang),
-            f"{_signed(att['estimate'], lang)} ({_signed(att['ci_low'], lang)}{sep}"
-            f"{_signed(att['ci_high'], lang)})",
-            _pct_ci(red, lang), _p(red["p_value"], lang),
+            _with_ci(*(_signed(att[k], lang) for k in ("estimate", "ci_low", "ci_high")), lang),
+            _pct_ci(red, lang), format_p(red["p_value"], lang),
         ])
         raw.append([
             t(f"cohort.measure.{kind}", lang),
-            f"{_num(x.treated_rate_all, lang)} ({_num(x.treated_rate_all_ci_low, lang)}"
-            f"{sep}{_num(x.treated_rate_all_ci_high, lang)})",
-            f"{_num(x.comparison_rate_all, lang)} "
-            f"({_num(x.comparison_rate_all_ci_low, lang)}{sep}"
-            f"{_num(x.comparison_rate_all_ci_high, lang)})",
+            _with_ci(_num(x.treated_rate_all, lang), _num(x.treated_rate_all_ci_low, lang),
+                     _num(x.treated_rate_all_ci_high, lang), lang),
+            _with_ci(_num(x.comparison_rate_all, lang),
+                     _num(x.comparison_rate_all_ci_low, lang),
+                     _num(x.comparison_rate_all_ci_high, lang), lang),
             _signed(x.naive_difference, lang),
         ])
     adjusted = table(pd.DataFrame(rows), headers=[
@@ -265,15 +279,14 @@ def payment_section(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
     x = res.extras
     red = res.effect("relative_reduction")
     level = _level(res)
-    unit = "\u202f%" if lang == "fr" else "%"
     yes_no = {True: t("cohort.yes", lang), False: t("cohort.no", lang)}
     rows = [
         [t("cohort.payment.measure", lang), t(f"cohort.measure.{res.spec['outcome_type']}", lang)],
-        [t("cohort.payment.threshold", lang), _pct(x.payment_threshold, lang) + unit],
+        [t("cohort.payment.threshold", lang), _percent(x.payment_threshold, lang)],
         [t("cohort.payment.estimate", lang, level=level), _pct_ci(red, lang)],
         [t("cohort.payment.point", lang), yes_no[bool(x.payment_passed)]],
         [t("cohort.payment.lower", lang), yes_no[bool(x.payment_lower_bound_passed)]],
-        [t("cohort.payment.probability", lang), _pct(x.payment_probability, lang) + unit],
+        [t("cohort.payment.probability", lang), _percent(x.payment_probability, lang)],
     ]
     return join([section("cohort.payment.title", lang),
                  table(pd.DataFrame(rows), headers=[t("report.param.name", lang),
@@ -314,7 +327,7 @@ def diagnostics_section(results: Sequence[EvaluationResult], *, lang: Lang) -> H
 def methods_section(res: EvaluationResult, *, lang: Lang) -> Html:
     """Propensity model, matching or weighting, variance, relative reduction, references."""
     method = res.spec["method"]
-    return join([section("report.methods", lang), tag("p", Html(t("cohort.methods", lang))),
+    return join([section("report.methods", lang), tag("p", t("cohort.methods", lang)),
                  tag("p", t(f"cohort.methods.{method}", lang)),
                  tag("p", t("cohort.methods.relative", lang)),
                  tag("p", t("cohort.ref", lang))])

@@ -11,7 +11,16 @@ import math
 import pandas as pd
 from matplotlib.figure import Figure
 
-from evalkit.i18n import Caveat, Lang, format_p, format_significant, outcome_name, t
+from evalkit.i18n import (
+    Caveat,
+    Lang,
+    format_interval,
+    format_p,
+    format_percent,
+    format_significant,
+    outcome_name,
+    t,
+)
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import section, title_block
@@ -76,7 +85,7 @@ def headline(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *, lang: Lang
 
 def design_section(*, lang: Lang) -> Html:
     """What the WDQ and the WDD measure, and why both are shown."""
-    return join([section("report.design", lang), tag("p", Html(t("disp.design", lang))),
+    return join([section("report.design", lang), tag("p", t("disp.design", lang)),
                  tag("p", t("disp.design.weakness", lang))])
 
 
@@ -111,7 +120,7 @@ def plot_displacement(wdd_res: EvaluationResult, *, lang: Lang = "en",
         if hide_b[i] or hide_a[i]:
             continue
         change = (a - b) / b * 100 if b else math.nan
-        ax.annotate(f"{change:+.0f}%".replace(".", "," if lang == "fr" else "."),
+        ax.annotate(format_percent(change, lang, "+.0f"),
                     (i + width / 2, a), ha="center", va="bottom", fontsize=9)
     ax.set_xticks(list(x))
     ax.set_xticklabels([t(f"disp.{r}", lang) for r in roles])
@@ -130,9 +139,8 @@ def effects_section(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *,
     """The WDD parts with intervals, then the WDQ measures."""
     level = round(100 * (1 - float(wdd_res.spec.get("alpha", 0.05))))
     parts = wdd_res.diagnostic("displacement").table
-    sep = " à " if lang == "fr" else " to "
     rows = [[t(f"disp.part.{r['part']}", lang), _crimes(r["estimate"], lang),
-             f"{_crimes(r['ci_low'], lang)}{sep}{_crimes(r['ci_high'], lang)}",
+             format_interval(_crimes(r["ci_low"], lang), _crimes(r["ci_high"], lang), lang),
              format_p(r["p_value"], lang) if "p_value" in r else "–"]
             for _, r in parts.iterrows()]
     wdd_table = table(pd.DataFrame(rows), headers=[
@@ -151,5 +159,5 @@ def effects_section(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *,
 
 def methods_section(*, lang: Lang) -> Html:
     """Formulas and references."""
-    return join([section("report.methods", lang), tag("p", Html(t("disp.methods", lang))),
+    return join([section("report.methods", lang), tag("p", t("disp.methods", lang)),
                  tag("p", t("disp.ref", lang))])

@@ -15,6 +15,7 @@ from typing import Any
 from evalkit._atomic import atomic_path
 from evalkit._version import __version__
 from evalkit.data.io import data_fingerprint, read_table
+from evalkit.data.panel import Panel
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.results import Diagnostic, EvaluationResult, json_safe
 
@@ -45,8 +46,9 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         the largest counts any result carries).
     parameters : mapping
         The run's parameters as given (after type conversion).
-    data : DataFrame or path
-        The data file (or frame) the run read; hashed and counted.
+    data : Panel, DataFrame or path
+        The data file (or frame) the run read; hashed and counted. A Panel gives the digest
+        of its source, computed when it was built, and is counted without reading again.
     diagnostics : sequence of Diagnostic
         Checks that belong to no single result (the ``evaluation`` template's
         ``designs_agree`` and ``evidence_level``, and ``design_not_run`` for a design that
@@ -59,7 +61,9 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         instead (the estimates are the models' own; a template computing published counts
         or rates, such as ``indicators``, applies the rule to them before).
     """
-    table = read_table(data)
+    # a Panel brings its table and the digest of its source: nothing is read or hashed again
+    table = data.data if isinstance(data, Panel) else read_table(data)
+    digest = data.sha256 if isinstance(data, Panel) else data_fingerprint(data)
     estimates, notes = [], []
     units = periods = 0
     for res in results:
@@ -84,7 +88,7 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         "template": template,
         "parameters": dict(parameters),
         "data": {"rows": len(table), "units": units, "periods": periods,
-                 "sha256": data_fingerprint(data)},
+                 "sha256": digest},
         "estimates": estimates,
         "diagnostics": [{k: v for k, v in d.to_dict().items() if k != "message"}
                         for d in checks],

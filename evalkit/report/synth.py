@@ -86,7 +86,7 @@ def headline(res: EvaluationResult, *, lang: Lang, outcome_label: str | None = N
 
 def design_section(*, lang: Lang) -> Html:
     """What a synthetic control is and when it can be trusted."""
-    return join([section("report.design", lang), tag("p", Html(t("synth.design", lang))),
+    return join([section("report.design", lang), tag("p", t("synth.design", lang)),
                  tag("p", t("synth.design.weakness", lang))])
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from evalkit._resources import samples_dir
 from evalkit.data.io import read_table
-from evalkit.data.panel import check_treatment, treated_starts
+from evalkit.data.panel import check_treatment, timing
 from evalkit.data.periods import parse_period, period_label, to_periods
 from evalkit.data.validate import (
     as_lines,
@@ -329,7 +329,7 @@ def _resolve(tpl: Template, values: MutableMapping[str, Any]) -> None:
         check_intervention(periods, start, min_pre=3 if tpl.name == "its" else 1,
                            design=tpl.name)
     elif _given(values.get("treatment")) and unit:
-        starts = treated_starts(dated, unit, time, values["treatment"])
+        starts = timing(dated, unit=unit, time=time, treatment=values["treatment"]).first
         start = starts[starts > periods.min()].min()  # areas treated throughout are left out
     windows = [n for n in ("window", "before", "after") if n in names]
     if tpl.name == "evaluation" and not _given(values.get("buffer")):
@@ -381,7 +381,7 @@ def _synth_unit(dated: pd.DataFrame, values: MutableMapping[str, Any], known: li
             raise _need("treated_unit", "the partnership area, whose synthetic control is "
                         "built from the other areas", known, "add -p treated_unit AREA (or "
                         "-p treatment COLUMN, a 0/1 column).")
-        starts = treated_starts(dated, unit, values["time"], treatment)
+        starts = timing(dated, unit=unit, time=values["time"], treatment=treatment).first
         if len(starts) != 1:
             first = starts[starts == starts.min()]
             if len(first) != 1:

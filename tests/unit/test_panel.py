@@ -9,8 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.data import Panel, load_panel
-from evalkit.errors import DataError
+import evalkit as ek
+from evalkit.data import Panel, data_fingerprint, load_panel
+from evalkit.data.panel import as_panel, with_first_treated
+from evalkit.designs.choice import choose_did_design
+from evalkit.designs.evaluation import run_designs
+from evalkit.errors import DataError, SpecError
 
 
 @pytest.fixture
@@ -214,6 +218,7 @@ def test_panel_fields() -> None:
         "exposure",
         "freq",
         "notes",
+        "sha256",
     ]
 
 
@@ -229,3 +234,222 @@ def test_find_problems_collects_independent_checks_and_skips_dependent_ones():
     assert any("negative" in p for p in problems)
     assert find_problems(df.assign(t=["2021-01", "2021-02", "2021-01"], y=1), unit="u",
                          time="t", outcome="y") == []
+
+
+# -- designs take a Panel (issue 16): roles as defaults, timing and digest computed once -------
+CITY = {"unit": "district", "time": "month", "outcome": "burglary", "exposure": "population"}
+
+
+@pytest.fixture(scope="module")
+def town() -> pd.DataFrame:
+    """12 districts x 36 months, treatment starting at three dates (three never treated)."""
+    from evalkit.data.simulate import simulate_city
+
+    return simulate_city(n_districts=12, n_months=36, start="2020-01", roll_out="staggered",
+                         seed=5).data
+
+
+@pytest.fixture(scope="module")
+def single_town() -> pd.DataFrame:
+    """20 districts x 48 months, one treated from 2021-06 (Canal)."""
+    from evalkit.data.simulate import simulate_city
+
+    return simulate_city(n_districts=20, n_months=48, start="2019-01", roll_out="single",
+                         crimes=("burglary",), seed=5).data
+
+
+def _offenders() -> pd.DataFrame:
+    from evalkit.data.simulate_cohort import simulate_cohort
+
+    # the release month as a Period, as the Panel holds it: matching breaks ties by a hash of
+    # the unused cells, and a text month hashes differently
+    data = simulate_cohort(n_treated=200, n_comparison=800, seed=1).data
+    return data.assign(released=pd.Period("2024-01", "M"))
+
+
+def _respondents() -> pd.DataFrame:
+    rows = ([("T", 2019, a) for a in ["unsafe", "Very unsafe", "unsafe", "safe"] * 10]
+            + [("T", 2021, a) for a in ["unsafe", "safe", "safe", "very safe"] * 10]
+            + [("C", 2019, a) for a in ["unsafe", "unsafe", "safe", "safe", "safe"] * 8]
+            + [("C", 2021, a) for a in ["very unsafe", "unsafe", "safe", "safe"] * 10])
+    df = pd.DataFrame(rows, columns=["area", "wave", "answer"])
+    return df.assign(rid=[f"r{i}" for i in range(len(df))], interviewed="2021-03")
+
+
+def _effects(res) -> pd.DataFrame:
+    return res.effects[["term", "estimate", "std_error"]].reset_index(drop=True)
+
+
+# name -> (data, the Panel's roles, the design called with explicit roles or none, result
+# reduced to what must match)
+DESIGNS = {
+    "did": ("town", CITY, lambda d, **r: ek.did(
+        d, treatment="partnership", family="poisson", inference="cluster", **r), _effects),
+    "event_study": ("town", CITY, lambda d, **r: ek.event_study(
+        d, treatment="partnership", leads=3, lags=3, **r), _effects),
+    "its": ("town", CITY, lambda d, **r: ek.its(
+        d, intervention="2021-01", units=["Gare", "Port"], **r), _effects),
+    "bacon": ("town", {k: CITY[k] for k in ("unit", "time", "outcome")},
+              lambda d, **r: ek.bacon_decomposition(d, treatment="partnership", **r),
+              lambda res: res.table.reset_index(drop=True)),
+    "choice": ("town", {"unit": "district", "time": "month"},
+               lambda d, **r: choose_did_design(d, treatment="partnership", **r),
+               lambda res: (res.design, res.cohorts, res.n_treated, res.n_never)),
+    "wdd": ("town", {k: CITY[k] for k in ("unit", "time", "outcome")},
+            lambda d, **r: ek.wdd(data=d, intervention="2021-07", response=["Faubourg"],
+                                  buffer=["Université"], control=["Canal", "Marché"],
+                                  buffer_control=["Les Halles"], **r), _effects),
+    "wdq": ("town", {k: CITY[k] for k in ("unit", "time", "outcome")},
+            lambda d, **r: ek.wdq(data=d, intervention="2021-07", response=["Faubourg"],
+                                  buffer=["Université"], control=["Canal", "Marché"], **r),
+            _effects),
+    "staggered_did": ("town", CITY, lambda d, **r: ek.staggered_did(
+        d, treatment="partnership", **r), _effects),
+    "synth": ("single_town", {k: CITY[k] for k in ("unit", "time", "outcome")},
+              lambda d, **r: ek.synth(d, treated_unit="Canal", intervention="2021-06",
+                                      placebo=False, **r), _effects),
+    "run_designs": ("single_town", CITY, lambda d, **r: run_designs(
+        d, treatment="partnership", seed=1, **r),
+        lambda run: ([_effects(x) for x in run.results], dict(run.treated), run.comparison,
+                     run.always_treated, run.treated_total)),
+    "cohort_outcome": (_offenders, {"unit": "person_id", "time": "released",
+                                    "outcome": "reconviction_events"},
+                       lambda d, outcome=None, **_: ek.cohort_outcome(
+                           d, treated="programme", outcome=outcome,
+                           covariates=["age", "sex", "prior_convictions", "offence_type"],
+                           outcome_type="frequency", seed=3), _effects),
+    "survey_did": (_respondents, {"unit": "rid", "time": "interviewed"},
+                   lambda d, **_: ek.survey_did(d, response="answer", area="area",
+                                                wave="wave", treated_areas="T",
+                                                before=[2019], after=[2021]), _effects),
+}
+
+
+@pytest.mark.filterwarnings("ignore::evalkit.errors.EvalkitWarning")
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+def test_every_design_takes_a_panel_and_gives_the_same_effects(name, request) -> None:
+    source, roles, design, reduce = DESIGNS[name]
+    df = request.getfixturevalue(source) if isinstance(source, str) else source()
+    panel = load_panel(df, **roles)
+    from_frame = design(df, **roles)
+    from_panel = design(panel)  # the Panel's roles fill the column arguments
+    expected, got = reduce(from_frame), reduce(from_panel)
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9)
+    elif name == "run_designs":
+        for a, b in zip(got[0], expected[0], strict=True):
+            pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+        assert got[1:] == expected[1:]
+    else:
+        assert got == expected
+    if hasattr(from_panel, "provenance"):  # the Panel's digest, not computed again
+        assert from_panel.provenance["data_sha256"] == panel.sha256
+
+
+def test_an_argument_contradicting_the_panel_raises(town: pd.DataFrame) -> None:
+    panel = load_panel(town, **CITY)
+    with pytest.raises(SpecError, match=r"Expected outcome= to match the Panel's outcome "
+                       r"column 'burglary', but got 'robbery'\. Fix: leave outcome= out"):
+        ek.did(panel, outcome="robbery", treatment="partnership")
+    with pytest.raises(SpecError, match=r"Expected unit= to match the Panel's unit column "
+                       r"'district', but got 'area'\. Fix: .*unit='area'"):
+        as_panel(panel, unit="area")
+    with pytest.raises(SpecError, match=r"Expected freq= to match the Panel's frequency 'M', "
+                       r"but got 'Q'\. Fix: leave freq= out"):
+        as_panel(panel, unit=None, freq="Q")
+    # the same column, or none, is no contradiction
+    assert as_panel(panel, unit="district", outcome="burglary") is panel
+
+
+def test_a_missing_column_argument_is_named(town: pd.DataFrame) -> None:
+    with pytest.raises(SpecError, match=r"Expected outcome= \(the outcome column\), but none "
+                       r"was given\. Fix: pass outcome=COLUMN\."):
+        ek.did(town, unit="district", time="month", treatment="partnership")
+    panel = load_panel(town, unit="district", time="month")
+    with pytest.raises(SpecError, match=r"but none was given and the Panel has none\."):
+        ek.bacon_decomposition(panel, treatment="partnership")
+    with pytest.raises(SpecError, match=r"as_panel needs time= \(the time column\)"):
+        as_panel(town, unit="district")
+
+
+def test_as_panel_builds_from_a_frame_or_a_path(town: pd.DataFrame, tmp_path: Path) -> None:
+    path = tmp_path / "town.csv"
+    town.to_csv(path, index=False)
+    from_path = as_panel(path, unit="district", time="month", treatment="partnership")
+    from_frame = as_panel(town, unit="district", time="month")
+    pd.testing.assert_frame_equal(from_path.data[["district", "month", "burglary"]],
+                                  from_frame.data[["district", "month", "burglary"]])
+    assert from_path.sha256 == data_fingerprint(path)  # the file's bytes, as designs hash it
+    assert from_frame.sha256 == data_fingerprint(town)
+    with pytest.raises(DataError, match=r"Expected the treatment column 'dose', but the "
+                       r"data has no such column"):
+        as_panel(town, unit="district", time="month", treatment="dose")
+
+
+def _old_starts(df: pd.DataFrame, unit: str, time: str, treatment: str) -> pd.Series:
+    """The derivation the designs repeated before the Panel had a timing."""
+    on = pd.to_numeric(df[treatment], errors="coerce").fillna(0).to_numpy(dtype=float) > 0
+    return df.loc[on, time].groupby(df.loc[on, unit]).min()
+
+
+def test_timing_matches_the_old_derivation_and_is_computed_once(town: pd.DataFrame) -> None:
+    panel = load_panel(town, unit="district", time="month")
+    found = panel.timing("partnership")
+    assert panel.timing("partnership") is found  # cached
+    pd.testing.assert_series_equal(found.first, _old_starts(panel.data, "district", "month",
+                                                            "partnership"))
+    cohorts = town.dropna(subset=["cohort"]).groupby("district")["cohort"].first()
+    assert found.first.astype(str).to_dict() == cohorts.to_dict()
+    assert [str(c) for c in found.cohorts] == ["2021-01", "2021-07", "2022-01"]
+    assert found.never_treated == ("Canal", "Hôtel-de-Ville", "Les Halles", "Marché")
+    assert found.always_treated == ()
+    # a district treated from its first period in the data (a later one for Port)
+    late = town[(town["district"] != "Port") | (town["month"] >= "2021-01")]
+    assert load_panel(late, unit="district", time="month").timing(
+        "partnership").always_treated == ("Port",)
+    with pytest.raises(DataError, match=r"Expected the treatment column 'dose', but the "
+                       r"data has no such column"):
+        panel.timing("dose")
+    with pytest.raises(DataError, match=r"this Panel is a single series\. Fix: build the "
+                       r"Panel with unit="):
+        load_panel(town[town["district"] == "Port"], unit=None, time="month").timing(
+            "partnership")
+
+
+def test_with_first_treated_keeps_a_panel_a_panel(town: pd.DataFrame) -> None:
+    panel = load_panel(town, unit="district", time="month")
+    marked = with_first_treated(panel, unit="district", time="month", treatment="partnership")
+    assert isinstance(marked, Panel) and marked.sha256 == panel.sha256
+    assert "first_treated" not in panel.data
+    frame = with_first_treated(town, unit="district", time="month", treatment="partnership")
+    by_unit = frame.groupby("district")["first_treated"].first()
+    assert marked.data.groupby("district")["first_treated"].first().to_dict() == \
+        by_unit.to_dict()
+
+
+@pytest.mark.filterwarnings("ignore::evalkit.errors.EvalkitWarning")
+def test_the_data_is_hashed_once(town: pd.DataFrame, monkeypatch) -> None:
+    """load_panel hashes its source; the designs and results.json reuse the digest."""
+    import evalkit.data.io as io
+    from evalkit.report.results_json import build_results
+
+    calls: list[object] = []
+    real = io.data_fingerprint
+
+    def counting(data):
+        calls.append(data)
+        return real(data)
+
+    for module in ("evalkit.data.panel", "evalkit.designs._common",
+                   "evalkit.report.results_json"):
+        monkeypatch.setattr(f"{module}.data_fingerprint", counting)
+    panel = load_panel(town, **CITY)
+    assert len(calls) == 1 and panel.sha256 == real(town)
+    res = ek.did(panel, treatment="partnership", family="poisson", inference="cluster")
+    doc = build_results([res], template="did", parameters={}, data=panel, unit="district",
+                        time="month")
+    assert len(calls) == 1
+    assert res.provenance["data_sha256"] == doc["data"]["sha256"] == panel.sha256
+    assert doc["data"]["rows"] == len(town) and doc["data"]["units"] == 12
+    ek.did(town, treatment="partnership", family="poisson", inference="cluster", **CITY)
+    assert len(calls) == 2  # a frame is hashed by the design, as before

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from evalkit._checks import FEW_CLUSTERS
+from evalkit.data.panel import Panel, panel_roles
 from evalkit.designs._common import (
     as_list,
     check_alpha,
@@ -48,11 +49,11 @@ _ESTIMATORS = {
 
 @warns_at_caller
 def staggered_did(
-    data: pd.DataFrame | str | os.PathLike,
+    data: Panel | pd.DataFrame | str | os.PathLike,
     *,
-    outcome: str,
-    unit: str,
-    time: str,
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
     cohort: str | None = None,
     treatment: str | None = None,
     control_group: ControlGroup = "auto",
@@ -72,8 +73,10 @@ def staggered_did(
 
     Parameters
     ----------
-    data : DataFrame or path
-        A balanced panel: one row per unit and period.
+    data : Panel, DataFrame or path
+        A balanced panel: one row per unit and period. A Panel's roles (unit, time, outcome,
+        exposure) are the defaults of those arguments (and its timing of ``treatment`` is
+        reused); an argument naming another column raises :class:`SpecError`.
     outcome : str
         Numeric outcome column (e.g. a rate or ``log(count + 1)``).
     unit, time : str
@@ -153,6 +156,9 @@ def staggered_did(
     SpecError
         Invalid options.
     """
+    outcome, unit, time, exposure = panel_roles(
+        data, ("outcome", "unit", "time"), outcome=outcome, unit=unit, time=time,
+        exposure=exposure).values()
     check_choice("control_group", control_group, ("auto", "never_treated", "not_yet_treated"))
     check_choice("method", method, ("dr", "ipw", "reg"))
     check_choice("base_period", base_period, ("varying", "universal"))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.absorb import as_grid
-from evalkit.data.io import read_table
+from evalkit.data.panel import source_frame
 from evalkit.data.periods import coded_periods, to_periods
 from evalkit.data.validate import (
     _fmt,
@@ -69,7 +69,7 @@ def _prepare(data, *, outcome: str, unit: str, time: str, cohort: str,
              covariates: list[str], control_group: str, anticipation: int,
              weights: str | None = None, cluster: str | None = None,
              exposure: str | None = None) -> _Panel:
-    df = read_table(data)
+    df = source_frame(data)
     cols = list(dict.fromkeys([outcome, unit, time, cohort, *covariates]
                               + [c for c in (weights, cluster, exposure) if c]))
     require_columns(df, cols)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.data.io import read_table
+from evalkit.data.panel import Panel, panel_roles, source_frame
 from evalkit.data.periods import parse_period, to_periods
 from evalkit.data.validate import (
     check_intervention,
@@ -61,11 +61,11 @@ POOR_FIT = 0.5
 
 @warns_at_caller
 def synth(
-    data: pd.DataFrame | str | os.PathLike,
+    data: Panel | pd.DataFrame | str | os.PathLike,
     *,
-    outcome: str,
-    unit: str,
-    time: str,
+    outcome: str | None = None,
+    unit: str | None = None,
+    time: str | None = None,
     treated_unit: object,
     intervention: object,
     predictors: Sequence[tuple[str, PeriodSpec]] | None = None,
@@ -82,8 +82,10 @@ def synth(
 
     Parameters
     ----------
-    data : DataFrame or path
-        Panel with one row per unit and period.
+    data : Panel, DataFrame or path
+        Panel with one row per unit and period. A Panel's roles (unit, time, outcome) are
+        the defaults of those arguments; an argument naming another column raises
+        :class:`SpecError`.
     outcome : str
         Outcome column (counts, rates, ...).
     unit, time : str
@@ -148,6 +150,8 @@ def synth(
     SpecError
         Malformed ``predictors`` or ``optimize_periods``, bad ``alpha`` or ``n_jobs``.
     """
+    outcome, unit, time = panel_roles(data, ("outcome", "unit", "time"), outcome=outcome,
+                                      unit=unit, time=time).values()
     check_alpha(alpha)
     check_choice("v_search", v_search, ("synth", "thorough"))
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0 \
@@ -174,7 +178,7 @@ def synth(
     warn: list[Caveat] = []
 
     # -- data -----------------------------------------------------------------------------
-    df = read_table(data)
+    df = source_frame(data)
     pred_cols = list(dict.fromkeys(c for c, _ in predictors)) if predictors else []
     require_columns(df, list(dict.fromkeys([outcome, unit, time, *pred_cols]
                                            + ([treatment] if treatment else []))))

@@ -206,6 +206,7 @@ def did(
         unit_codes = clusters
     elif mode == "twfe":
         unit_codes = _codes(df[unit])
+    model = _Model(y=y, w=w, offset=offset, clusters=clusters, family=family, se=se)
     if mode == "2x2":
         g = _binary(df, treated)
         p = _binary(df, post)
@@ -214,17 +215,9 @@ def did(
                 raise DataError(f"column {col!r} has only the value {int(v[0])}; the 2x2 "
                                 "design needs both 0 and 1 (treated and comparison, before "
                                 "and after).")
-        names = ["intercept", "treated", "post", "att", *covariates]
-        x = np.column_stack([np.ones(len(df)), g, p, g * p]
-                            + [df[c].to_numpy(float) for c in covariates])
-        f = fit(y, x, names, weights=w, offset=offset, family=family, se=se,
-                clusters=clusters)
-        n_units = df[unit].nunique() if unit else None
+        fitted = _fit_2x2(df, model, g, p, covariates=covariates, unit=unit, cluster=cluster)
         n_periods = 2
         freq, span = None, (None, None)
-        treated_units = df.loc[g == 1, unit].nunique() if unit else None
-        treated_clusters = (df.loc[g == 1, cluster].nunique()
-                            if cluster and se == "cluster" else None)
     else:
         coded = coded_periods(df[time], column=time)
         freq, time_codes, period_labels = coded.freq, coded.codes, coded.labels
@@ -243,22 +236,9 @@ def did(
             )
         if d.max() == 0:
             raise DataError(f"column {treatment!r} is 0 everywhere: no treated observation.")
-        names = ["att", *covariates]
-        x = np.column_stack([d] + [df[c].to_numpy(float) for c in covariates])
-        f = fit(y, x, names, fixed_effects=fes, weights=w, offset=offset, family=family,
-                se=se, clusters=clusters, cells=cells)
+        fitted = _fit_twfe(df, model, d, fes, cells, covariates=covariates)
         n_periods = len(period_labels)
         span = (str(period_labels[0]), str(period_labels[-1]))
-        ever_unit = np.bincount(unit_codes, weights=d) > 0
-        ever = ever_unit[unit_codes]
-        if f.dropped:  # Poisson: areas or periods with only zero counts left the fit
-            kept = ever & f.keep
-            treated_units, n_units = _n_distinct(unit_codes[kept]), _n_distinct(unit_codes[f.keep])
-            treated_clusters = _n_distinct(clusters[kept]) if se == "cluster" else None
-        else:
-            treated_units, n_units = int(ever_unit.sum()), len(ever_unit)
-            treated_clusters = (None if se != "cluster" else treated_units
-                                if clusters is unit_codes else _n_distinct(clusters[ever]))
         grid = _grid(cells, y, d, period_labels)
         timing, n_starts = _timing_warnings(df, grid, unit=unit, treatment=treatment)
         warn += timing
@@ -268,6 +248,7 @@ def did(
                                        covariates=covariates, warn=warn, notes=notes)
         if np.ptp(np.bincount(unit_codes)) > 0:
             notes.append(Caveat("unbalanced"))
+    f, treated_clusters = fitted.f, fitted.treated_clusters
     if f.dropped:
         notes.append(Caveat("poisson_all_zero", n=f.dropped))
     warn += _cluster_warnings(f, treated_clusters)
@@ -276,10 +257,131 @@ def did(
     row = effect_row("att", f.params[j], f.se()[j], alpha=alpha, scale=scale, df=f.df_t,
                      relative="exp" if family == "poisson" else "none")
     row["n_obs"] = f.n
+    rows = f.keep if f.dropped else slice(None)  # the observations of the fit (views if all)
+    inf = _att_inference(df, model, fitted, row, mode=mode, unit=unit, treatment=treatment,
+                         inference=inference, reps=reps, seed=seed, alpha=alpha)
+    notes += inf.notes
+    warn += inf.warnings
+    diags += inf.diagnostics
+    method_text, used_seed, wald = inf.method, inf.seed, inf.wald
+    spec = {"outcome": outcome, "design": "2x2" if mode == "2x2" else "twfe", "unit": unit,
+            "time": time, "treatment": treatment, "treated": treated, "post": post,
+            "covariates": covariates, "weights": weights, "exposure": exposure,
+            "outcome_scale": ("rate per 100,000 of exposure" if exposure and family == "ols"
+                              else "count, offset log(exposure)" if exposure else None),
+            "family": family,
+            "cluster": cluster if se == "cluster" else None, "se": se, "vcov": method_text,
+            "alpha": alpha, "freq": freq}
+    sample = {"n_obs": f.n, "n_units": fitted.n_units, "n_periods": n_periods,
+              "n_treated_units": fitted.treated_units, "n_clusters": f.n_clusters,
+              "first_period": span[0], "last_period": span[1], "notes": notes}
+    return EvaluationResult(
+        method="did", spec=spec, effects=effects_table([row]),
+        series=(_group_means(df, outcome, treated=treated, post=post) if mode == "2x2" else
+                _period_means(y[rows], fitted.ever[rows], time_codes[rows], period_labels)),
+        diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
+        provenance=provenance(data, params, seed=used_seed),
+        vcov=_vcov(f, ["att"]) if wald else None,
+        wald_df={"att": _df(f)} if wald else {},
+    )
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The arrays and options every fit of the model shares (all rows of the table)."""
+
+    y: np.ndarray
+    w: np.ndarray | None
+    offset: np.ndarray | None
+    clusters: np.ndarray | None
+    family: str
+    se: str
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """A fitted 2x2 or TWFE model, its design matrix and the treated counts."""
+
+    f: Fit
+    x: np.ndarray
+    names: list[str]
+    fes: list[np.ndarray] | None
+    n_units: int | None
+    treated_units: int | None
+    treated_clusters: int | None
+    ever: np.ndarray | None  # TWFE: each row's unit is ever treated
+
+
+@dataclass(frozen=True)
+class _Inference:
+    """How the p-value and interval of ``att`` were obtained (``row`` is updated in place)."""
+
+    method: str
+    seed: int | None
+    wald: bool  # the interval is still the cluster-robust (Wald) one
+    notes: list[Caveat]
+    warnings: list[Caveat]
+    diagnostics: list[Diagnostic]
+
+
+def _fit_2x2(df: pd.DataFrame, model: _Model, g: np.ndarray, p: np.ndarray, *,
+             covariates: list[str], unit: str | None, cluster: str | None) -> _Fitted:
+    """``y = a + b treated + c post + att treated*post + X g``."""
+    y, w, offset, family, se, clusters = (model.y, model.w, model.offset, model.family,
+                                          model.se, model.clusters)
+    names = ["intercept", "treated", "post", "att", *covariates]
+    x = np.column_stack([np.ones(len(df)), g, p, g * p]
+                        + [df[c].to_numpy(float) for c in covariates])
+    f = fit(y, x, names, weights=w, offset=offset, family=family, se=se,
+            clusters=clusters)
+    n_units = df[unit].nunique() if unit else None
+    treated_units = df.loc[g == 1, unit].nunique() if unit else None
+    treated_clusters = (df.loc[g == 1, cluster].nunique()
+                        if cluster and se == "cluster" else None)
+    return _Fitted(f=f, x=x, names=names, fes=None, n_units=n_units,
+                   treated_units=treated_units, treated_clusters=treated_clusters, ever=None)
+
+
+def _fit_twfe(df: pd.DataFrame, model: _Model, d: np.ndarray, fes: list[np.ndarray],
+              cells: np.ndarray | None, *, covariates: list[str]) -> _Fitted:
+    """``y_it = a_i + l_t + att D_it + X g`` with the unit and period effects absorbed."""
+    y, w, offset, family, se, clusters = (model.y, model.w, model.offset, model.family,
+                                          model.se, model.clusters)
+    unit_codes = fes[0]
+    names = ["att", *covariates]
+    x = np.column_stack([d] + [df[c].to_numpy(float) for c in covariates])
+    f = fit(y, x, names, fixed_effects=fes, weights=w, offset=offset, family=family,
+            se=se, clusters=clusters, cells=cells)
+    ever_unit = np.bincount(unit_codes, weights=d) > 0
+    ever = ever_unit[unit_codes]
+    if f.dropped:  # Poisson: areas or periods with only zero counts left the fit
+        kept = ever & f.keep
+        treated_units, n_units = _n_distinct(unit_codes[kept]), _n_distinct(unit_codes[f.keep])
+        treated_clusters = _n_distinct(clusters[kept]) if se == "cluster" else None
+    else:
+        treated_units, n_units = int(ever_unit.sum()), len(ever_unit)
+        treated_clusters = (None if se != "cluster" else treated_units
+                            if clusters is unit_codes else _n_distinct(clusters[ever]))
+    return _Fitted(f=f, x=x, names=names, fes=fes, n_units=n_units,
+                   treated_units=treated_units, treated_clusters=treated_clusters, ever=ever)
+
+
+def _att_inference(df: pd.DataFrame, model: _Model, fitted: _Fitted, row: dict, *,
+                   mode: str, unit: str | None, treatment: str | None, inference: str,
+                   reps: int, seed: int | None, alpha: float) -> _Inference:
+    """Replace the cluster-robust p-value and interval of ``row`` when few (treated)
+    clusters call for the wild bootstrap or randomization inference; see :func:`did`."""
+    f, x, names, fes, treated_clusters = (fitted.f, fitted.x, fitted.names, fitted.fes,
+                                          fitted.treated_clusters)
+    y, w, offset, clusters, family, se = (model.y, model.w, model.offset, model.clusters,
+                                          model.family, model.se)
+    notes: list[Caveat] = []
+    warn: list[Caveat] = []
+    diags: list[Diagnostic] = []
+    rows = f.keep if f.dropped else slice(None)  # the observations of the fit
     method_text = f.vcov_label
     used_seed = None
     wald = True  # the interval is Wald until a resampling or randomization one replaces it
-    rows = f.keep if f.dropped else slice(None)  # the observations of the fit (views if all)
     if se == "cluster" and f.n_clusters is not None:
         chosen = _choose_inference(inference, family, treated_clusters, f.n_clusters)
         few = treated_clusters is not None and treated_clusters < FEW_TREATED
@@ -344,26 +446,8 @@ def did(
         if "relative_effect" in row:
             row.update(relative_ci_low=math.exp(row["ci_low"]),
                        relative_ci_high=math.exp(row["ci_high"]))
-    spec = {"outcome": outcome, "design": "2x2" if mode == "2x2" else "twfe", "unit": unit,
-            "time": time, "treatment": treatment, "treated": treated, "post": post,
-            "covariates": covariates, "weights": weights, "exposure": exposure,
-            "outcome_scale": ("rate per 100,000 of exposure" if exposure and family == "ols"
-                              else "count, offset log(exposure)" if exposure else None),
-            "family": family,
-            "cluster": cluster if se == "cluster" else None, "se": se, "vcov": method_text,
-            "alpha": alpha, "freq": freq}
-    sample = {"n_obs": f.n, "n_units": n_units, "n_periods": n_periods,
-              "n_treated_units": treated_units, "n_clusters": f.n_clusters,
-              "first_period": span[0], "last_period": span[1], "notes": notes}
-    return EvaluationResult(
-        method="did", spec=spec, effects=effects_table([row]),
-        series=(_group_means(df, outcome, treated=treated, post=post) if mode == "2x2" else
-                _period_means(y[rows], ever[rows], time_codes[rows], period_labels)),
-        diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
-        provenance=provenance(data, params, seed=used_seed),
-        vcov=_vcov(f, ["att"]) if wald else None,
-        wald_df={"att": _df(f)} if wald else {},
-    )
+    return _Inference(method=method_text, seed=used_seed, wald=wald, notes=notes,
+                      warnings=warn, diagnostics=diags)
 
 
 def _sensitivity(effects: pd.DataFrame, f: Fit, ks: list[int], reference: int,

@@ -218,14 +218,127 @@ def its(
         raise SpecError(f"seasonality={seasonality!r} needs sub-annual data; this data is "
                         "yearly. Use seasonality='none'.")
 
-    x, names, effect_cols = _design(frame, t0, freq, seasonality=seasonality,
-                                    harmonics=harmonics, slope_change=slope_change,
-                                    covariates=covariates)
+    options = _Options(family=family, seasonality=seasonality, harmonics=harmonics,
+                       slope_change=slope_change, covariates=covariates, exposure=exposure,
+                       se=se, hac_lags=hac_lags)
+    fitted = _fit_model(frame, t0, freq, options)
+    est = _estimates(frame, t0, fitted, options, alpha=alpha)
+    y, res, df_t, se_log_ratio = fitted.y, fitted.res, fitted.df_t, est.se_log_ratio
+    series = _series_frame(frame, fitted.x, est.x0, fitted.beta, fitted.vcov, fitted.offset,
+                           y, t0, log_link=fitted.log_link, alpha=alpha, df_t=df_t)
+    diagnostics, warn = _diagnostics(res, fitted.model, frame, y, family=family, se=se,
+                                     freq=freq, t0=t0)
+    warn += _warnings(frame, t0, freq, y, family=family, exposure=exposure)
+    if se == "ar1" and abs(res.rho) > 0.97:
+        warn.append(Caveat("rho_at_bound", rho=res.rho))
+    if exposure and family == "ols":
+        notes.append(Caveat("ols_rate", base=OLS_RATE_BASE, exposure=exposure))
+    n_pre = int(((frame["_group"] == 1) & (frame["_period"] < t0)).sum())
+    mde = _cumulative_mde(se_log_ratio, est.cf_total, alpha=alpha, df_t=df_t)
+    spec = {
+        "outcome": outcome, "time": time, "unit": unit, "units": units,
+        "intervention": str(t0), "exposure": exposure, "family": family,
+        "seasonality": seasonality, "harmonics": harmonics if seasonality == "fourier" else None,
+        "slope_change": slope_change, "control": control, "covariates": covariates,
+        "se": se, "vcov": fitted.label, "hac_lags": fitted.lags if se == "hac" else None,
+        "alpha": alpha,
+        "freq": freq, "slope_units": f"per period ({freq})",
+        "cumulative_units": "counts" if (family != "ols" or exposure) else outcome,
+    }
+    sample = {
+        "n_obs": len(y), "n_units": n_units, "n_periods": int(treated_periods.nunique()),
+        "n_pre": n_pre, "n_post": int(est.treated_post.sum()),
+        "first_period": str(treated_periods.min()), "last_period": str(treated_periods.max()),
+        "notes": notes,
+    }
+    return EvaluationResult(
+        method="controlled_its" if fitted.controlled else "its", spec=spec,
+        effects=effects_table(est.rows), series=series,
+        diagnostics=tuple(diagnostics), warnings=tuple(warn), sample=sample,
+        provenance=provenance(data, params),
+        extras=ItsExtras(cumulative_log_ratio_se=se_log_ratio, cumulative_mde=mde),
+        vcov=est.vcov_effects, wald_df=est.wald_df,
+    )
+
+
+@dataclass(frozen=True)
+class ItsExtras(Extras):
+    """What an ITS computes besides its effects and counts.
+
+    Attributes
+    ----------
+    cumulative_log_ratio_se : float
+        SE of ``log(fitted / counterfactual)`` of the post-period totals (NaN without a
+        ratio); the cumulative effect's test statistic is its log ratio over this SE.
+    cumulative_mde : mapping or None
+        The smallest fall of the cumulative total detectable with 80 % power: ``ratio``,
+        ``percent``, ``count`` of events; None when the totals have no ratio.
+    """
+
+    cumulative_log_ratio_se: float
+    cumulative_mde: Mapping[str, float] | None
+
+
+# -- fit and estimates ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Options:
+    """The model options of :func:`its` (checked)."""
+
+    family: str
+    seasonality: str
+    harmonics: int
+    slope_change: bool
+    covariates: list[str]
+    exposure: str | None
+    se: str
+    hac_lags: int | None
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """The segmented regression as fitted: design, outcome, coefficients, covariance."""
+
+    x: np.ndarray
+    names: list[str]
+    effect_cols: dict[str, str]
+    y: np.ndarray  # the modelled outcome (a rate per OLS_RATE_BASE for OLS with exposure)
+    offset: np.ndarray | None
+    controlled: bool
+    lags: int
+    model: object
+    res: object
+    beta: np.ndarray
+    vcov: np.ndarray
+    label: str
+    df_t: float | None
+    log_link: bool
+
+
+@dataclass(frozen=True)
+class _Estimates:
+    """The effect rows and what the series, the MDE and the assembly reuse."""
+
+    rows: list[dict]
+    x0: np.ndarray  # the design with the intervention terms set to 0 (counterfactual)
+    treated_post: np.ndarray
+    se_log_ratio: float
+    cf_total: float
+    wald_df: dict[str, float]
+    vcov_effects: pd.DataFrame
+
+
+def _fit_model(frame: pd.DataFrame, t0: pd.Period, freq: str, options: _Options) -> _Fitted:
+    """Build the design of the level and slope changes and fit it."""
+    family, se, exposure, hac_lags = (options.family, options.se, options.exposure,
+                                      options.hac_lags)
+    x, names, effect_cols = _design(frame, t0, freq, seasonality=options.seasonality,
+                                    harmonics=options.harmonics,
+                                    slope_change=options.slope_change,
+                                    covariates=options.covariates)
     y = frame["_y"].to_numpy(float)
     offset = np.log(frame["_exposure"].to_numpy(float)) if exposure and family != "ols" else None
     if exposure and family == "ols":
         y = y / frame["_exposure"].to_numpy(float) * OLS_RATE_BASE
-    n = len(y)
     controlled = bool((frame["_group"] == 0).any())
     time_codes = pd.factorize(frame["_period"], sort=True)[0] if controlled else None
     n_periods = int(frame["_period"].nunique())
@@ -234,7 +347,19 @@ def its(
                                          time_codes=time_codes)
     beta = np.asarray(res.params)[: x.shape[1]]
     vcov = vcov[: x.shape[1], : x.shape[1]]
+    return _Fitted(x=x, names=names, effect_cols=effect_cols, y=y, offset=offset,
+                   controlled=controlled, lags=lags, model=model, res=res, beta=beta,
+                   vcov=vcov, label=label, df_t=df_t, log_link=family != "ols")
 
+
+def _estimates(frame: pd.DataFrame, t0: pd.Period, fitted: _Fitted, options: _Options, *,
+               alpha: float) -> _Estimates:
+    """Level and slope changes, the cumulative effect and their Wald degrees of freedom."""
+    family, se, exposure = options.family, options.se, options.exposure
+    x, names, effect_cols, offset, res, beta, vcov, df_t = (
+        fitted.x, fitted.names, fitted.effect_cols, fitted.offset, fitted.res, fitted.beta,
+        fitted.vcov, fitted.df_t)
+    n = len(fitted.y)
     log_link = family != "ols"
     x0 = x.copy()
     for col in effect_cols.values():
@@ -271,59 +396,9 @@ def its(
     at = [names.index(col) for col in effect_cols.values()]
     vcov_effects = pd.DataFrame(vcov[np.ix_(at, at)], index=list(effect_cols),
                                 columns=list(effect_cols))
-
-    series = _series_frame(frame, x, x0, beta, vcov, offset, y, t0, log_link=log_link,
-                           alpha=alpha, df_t=df_t)
-    diagnostics, warn = _diagnostics(res, model, frame, y, family=family, se=se, freq=freq,
-                                     t0=t0)
-    warn += _warnings(frame, t0, freq, y, family=family, exposure=exposure)
-    if se == "ar1" and abs(res.rho) > 0.97:
-        warn.append(Caveat("rho_at_bound", rho=res.rho))
-    if exposure and family == "ols":
-        notes.append(Caveat("ols_rate", base=OLS_RATE_BASE, exposure=exposure))
-    n_pre = int(((frame["_group"] == 1) & (frame["_period"] < t0)).sum())
-    mde = _cumulative_mde(se_log_ratio, cf_total, alpha=alpha, df_t=df_t)
-    spec = {
-        "outcome": outcome, "time": time, "unit": unit, "units": units,
-        "intervention": str(t0), "exposure": exposure, "family": family,
-        "seasonality": seasonality, "harmonics": harmonics if seasonality == "fourier" else None,
-        "slope_change": slope_change, "control": control, "covariates": covariates,
-        "se": se, "vcov": label, "hac_lags": lags if se == "hac" else None, "alpha": alpha,
-        "freq": freq, "slope_units": f"per period ({freq})",
-        "cumulative_units": "counts" if (family != "ols" or exposure) else outcome,
-    }
-    sample = {
-        "n_obs": n, "n_units": n_units, "n_periods": int(treated_periods.nunique()),
-        "n_pre": n_pre, "n_post": int(treated_post.sum()),
-        "first_period": str(treated_periods.min()), "last_period": str(treated_periods.max()),
-        "notes": notes,
-    }
-    return EvaluationResult(
-        method="controlled_its" if controlled else "its", spec=spec,
-        effects=effects_table(rows), series=series,
-        diagnostics=tuple(diagnostics), warnings=tuple(warn), sample=sample,
-        provenance=provenance(data, params),
-        extras=ItsExtras(cumulative_log_ratio_se=se_log_ratio, cumulative_mde=mde),
-        vcov=vcov_effects, wald_df=wald_df,
-    )
-
-
-@dataclass(frozen=True)
-class ItsExtras(Extras):
-    """What an ITS computes besides its effects and counts.
-
-    Attributes
-    ----------
-    cumulative_log_ratio_se : float
-        SE of ``log(fitted / counterfactual)`` of the post-period totals (NaN without a
-        ratio); the cumulative effect's test statistic is its log ratio over this SE.
-    cumulative_mde : mapping or None
-        The smallest fall of the cumulative total detectable with 80 % power: ``ratio``,
-        ``percent``, ``count`` of events; None when the totals have no ratio.
-    """
-
-    cumulative_log_ratio_se: float
-    cumulative_mde: Mapping[str, float] | None
+    return _Estimates(rows=rows, x0=x0, treated_post=treated_post,
+                      se_log_ratio=se_log_ratio, cf_total=cf_total, wald_df=wald_df,
+                      vcov_effects=vcov_effects)
 
 
 # -- data ----------------------------------------------------------------------------------

@@ -153,29 +153,14 @@ def wdq(
     notes: list[Caveat] = list(inp["notes"])
     warn: list[Caveat] = []
     rb, ra = c["response"]
-    db, da = c["buffer"]
     cb, ca = c["control"]
     used = [v for role in ("response", "buffer", "control") for v in c[role]]
     if "buffer_control" in c:
         notes.append(Caveat("wdq_buffer_control_unused"))
 
-    sm = bm = tne = ne = math.nan
-    if cb > 0 and ca > 0:
-        sm = ra / ca - rb / cb
-        bm = da / ca - db / cb
-        tne = (rb * ca / cb - ra) + (db * ca / cb - da)
-        ne = rb / cb - ra / ca
-    zeros = [f"{_ROLE_NAMES[role]} {when}" for role in ("response", "buffer", "control")
-             for when, v in zip(("before", "after"), c[role], strict=True) if v == 0]
-    value = math.nan
-    if zeros:
-        status: str = "zero_count"
-        reason: Caveat | None = Caveat("wdq_zero_count", areas=", ".join(zeros))
-    elif sm >= 0:
-        status, reason = "no_fall", Caveat("wdq_no_fall", sm=sm)
-    else:
-        status, reason = "computed", None
-        value = bm / sm
+    m = _wdq_measures(c)
+    sm, bm, tne, ne, value, status, reason = (m.sm, m.bm, m.tne, m.ne, m.value, m.status,
+                                              m.reason)
     label = wdq_label(value) if status == "computed" else None
     interpretation = (Caveat(f"wdq_label_{label}", wdq=value) if label is not None else None)
     if reason is not None:
@@ -312,6 +297,88 @@ def wdd(
     if scale != 1:
         notes.append(Caveat("wdd_unequal_periods", n_before=n_b, n_after=n_a))
 
+    parts = _wdd_parts(c, scale, has_d)
+    var_total = parts.var_total
+    rows, vcov = _wdd_effects(parts, has_d, alpha=alpha)
+    terms = [r["term"] for r in rows]
+    mde_sig, mde_pow = wdd_mde(var_total, alpha=alpha, power=power)
+    used = [v for role in c for v in c[role]]
+    level = round(100 * alpha, 2)  # significance level in percent
+    notes.append(Caveat("wdd_mde", level=level, mde_significance=mde_sig,
+                        power_pct=round(100 * power), mde_power=mde_pow))
+    if min(used) < SMALL_COUNT:
+        warn.append(Caveat("wdd_small_counts", smallest=int(min(used)),
+                           power_pct=round(100 * power), mde_power=mde_pow))
+
+    diags = [_displacement_diagnostic(parts, has_d, alpha=alpha)]
+    sample = {**inp["sample"], **_flat(c), "periods_before": n_b, "periods_after": n_a,
+              "notes": notes}
+    extras = WddExtras(variance=var_total, mde_significance=mde_sig, mde_power=mde_pow,
+                       power=power)
+    spec = {**inp["spec"], "method": "wdd", "alpha": alpha,
+            "vcov": "Poisson: variance = sum of the counts (Wheeler & Ratcliffe 2018)",
+            "reference": "Wheeler & Ratcliffe (2018), Crime Science 7:11"}
+    return EvaluationResult(
+        method="wdd", spec=spec, effects=effects_table(rows), series=_series(c),
+        diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
+        provenance=provenance(inp["fingerprint"], inp["params"]), extras=extras,
+        vcov=vcov, wald_df=dict.fromkeys(terms, math.inf),
+    )
+
+
+@dataclass(frozen=True)
+class _WdqMeasures:
+    """Bowers & Johnson's measures, and whether (or why not) the quotient was computed."""
+
+    sm: float
+    bm: float
+    tne: float
+    ne: float
+    value: float
+    status: str
+    reason: Caveat | None
+
+
+def _wdq_measures(c: dict[str, tuple[float, float]]) -> _WdqMeasures:
+    """Success and buffer measures, total and net effects, and the quotient ``BM / SM``."""
+    rb, ra = c["response"]
+    db, da = c["buffer"]
+    cb, ca = c["control"]
+    sm = bm = tne = ne = math.nan
+    if cb > 0 and ca > 0:
+        sm = ra / ca - rb / cb
+        bm = da / ca - db / cb
+        tne = (rb * ca / cb - ra) + (db * ca / cb - da)
+        ne = rb / cb - ra / ca
+    zeros = [f"{_ROLE_NAMES[role]} {when}" for role in ("response", "buffer", "control")
+             for when, v in zip(("before", "after"), c[role], strict=True) if v == 0]
+    value = math.nan
+    if zeros:
+        status: str = "zero_count"
+        reason: Caveat | None = Caveat("wdq_zero_count", areas=", ".join(zeros))
+    elif sm >= 0:
+        status, reason = "no_fall", Caveat("wdq_no_fall", sm=sm)
+    else:
+        status, reason = "computed", None
+        value = bm / sm
+    return _WdqMeasures(sm=sm, bm=bm, tne=tne, ne=ne, value=value, status=status,
+                        reason=reason)
+
+
+@dataclass(frozen=True)
+class _WddParts:
+    """The WDD's local and displacement parts, their total, and Poisson variances."""
+
+    local: float
+    var_local: float
+    disp: float
+    var_disp: float
+    total: float
+    var_total: float
+
+
+def _wdd_parts(c: dict[str, tuple[float, float]], scale: float, has_d: bool) -> _WddParts:
+    """``ΔR − ΔC`` and ``ΔD − ΔDc`` with the after window ``scale`` times the before one."""
     def delta(role: str) -> tuple[float, float]:
         xb, xa = c[role]
         return xa - xb * scale, xa + xb * scale**2
@@ -328,6 +395,16 @@ def wdd(
     if var_total <= 0:
         raise DataError("every count is 0: the WDD test has nothing to compare. Use larger "
                         "areas or longer windows.")
+    return _WddParts(local=local, var_local=var_local, disp=disp, var_disp=var_disp,
+                     total=total, var_total=var_total)
+
+
+def _wdd_effects(parts: _WddParts, has_d: bool, *, alpha: float
+                 ) -> tuple[list[dict], pd.DataFrame]:
+    """The effect rows (total, local, displacement) and their covariance."""
+    local, var_local, disp, var_disp, total, var_total = (
+        parts.local, parts.var_local, parts.disp, parts.var_disp, parts.total,
+        parts.var_total)
     se = math.sqrt(var_total)
     row = effect_row("wdd_total", total, se, alpha=alpha, scale="additive")
     rows = [row, effect_row("wdd_local", local, math.sqrt(var_local), alpha=alpha,
@@ -341,15 +418,14 @@ def wdd(
     vcov = pd.DataFrame(np.diag([variances[t] for t in terms]), index=terms, columns=terms)
     vcov.loc["wdd_total", terms[1:]] = vcov.loc[terms[1:], "wdd_total"] = [
         variances[t] for t in terms[1:]]
-    mde_sig, mde_pow = wdd_mde(var_total, alpha=alpha, power=power)
-    used = [v for role in c for v in c[role]]
-    level = round(100 * alpha, 2)  # significance level in percent
-    notes.append(Caveat("wdd_mde", level=level, mde_significance=mde_sig,
-                        power_pct=round(100 * power), mde_power=mde_pow))
-    if min(used) < SMALL_COUNT:
-        warn.append(Caveat("wdd_small_counts", smallest=int(min(used)),
-                           power_pct=round(100 * power), mde_power=mde_pow))
+    return rows, vcov
 
+
+def _displacement_diagnostic(wdd: _WddParts, has_d: bool, *, alpha: float) -> Diagnostic:
+    """The z test of the buffer part (displacement or diffusion), with the parts table."""
+    local, var_local, disp, var_disp, total, var_total = (
+        wdd.local, wdd.var_local, wdd.disp, wdd.var_disp, wdd.total, wdd.var_total)
+    se = math.sqrt(var_total)
     q = float(stats.norm.ppf(1 - alpha / 2))
     parts = pd.DataFrame({
         "part": ["local", "displacement", "total"],
@@ -361,37 +437,23 @@ def wdd(
     parts["p_value"] = 2 * stats.norm.sf(parts["z"].abs())
     parts["ci_low"] = parts["estimate"] - q * parts["std_error"]
     parts["ci_high"] = parts["estimate"] + q * parts["std_error"]
-    diags: list[Diagnostic] = []
     if has_d:
         d_row = parts.iloc[1]
         p_d = float(d_row["p_value"])
         displaced = disp > 0 and p_d < alpha
-        diags.append(Diagnostic(
+        return Diagnostic(
             name="displacement",
             null="no change in the buffer relative to its control (ΔD − ΔDc = 0)",
             statistic=float(d_row["z"]), p_value=p_d, passed=not displaced, table=parts,
             message=f"buffer part ΔD − ΔDc = {disp:+.1f} crimes (SE {math.sqrt(var_disp):.1f},"
                     f" p = {p_d:.3f}); positive = displacement, negative = diffusion",
-        ))
+        )
     else:
-        diags.append(Diagnostic(
+        return Diagnostic(
             name="displacement", null="not tested: no buffer areas were given",
             statistic=math.nan, p_value=math.nan, passed=True, table=parts,
             message="displacement not measured (no buffer areas)",
-        ))
-    sample = {**inp["sample"], **_flat(c), "periods_before": n_b, "periods_after": n_a,
-              "notes": notes}
-    extras = WddExtras(variance=var_total, mde_significance=mde_sig, mde_power=mde_pow,
-                       power=power)
-    spec = {**inp["spec"], "method": "wdd", "alpha": alpha,
-            "vcov": "Poisson: variance = sum of the counts (Wheeler & Ratcliffe 2018)",
-            "reference": "Wheeler & Ratcliffe (2018), Crime Science 7:11"}
-    return EvaluationResult(
-        method="wdd", spec=spec, effects=effects_table(rows), series=_series(c),
-        diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
-        provenance=provenance(inp["fingerprint"], inp["params"]), extras=extras,
-        vcov=vcov, wald_df=dict.fromkeys(terms, math.inf),
-    )
+        )
 
 
 @dataclass(frozen=True)

@@ -657,40 +657,11 @@ def event_study(
     never = np.isnan(event)
     if never.all():
         raise DataError(f"column {cohort!r} has no treated unit (every value is empty or 0).")
-    e = event[~never].astype(np.int64)
-    lo = -leads if leads is not None else int(e.min())
-    hi = lags if lags is not None else int(e.max())
-    if not lo <= reference <= hi:
-        raise SpecError(f"reference={reference} is outside the event window {lo}..{hi}.")
-    if not never.any() and leads is None and lags is None:
-        raise DataError(
-            "every unit is treated at some point and the event window is not binned, so the "
-            "event-time effects are not identified. Set leads= and lags= to bin the end "
-            "points, or include never-treated comparison units."
-        )
-    binned = np.clip(e, lo, hi) - lo
-    seen = np.bincount(binned, minlength=hi - lo + 1) > 0
-    ks = [k for k in range(lo, hi + 1) if k != reference and seen[k - lo]]
-    column = np.full(hi - lo + 1, -1)  # event time - lo -> its dummy (-1: reference)
-    column[np.subtract(ks, lo, dtype=int)] = np.arange(len(ks))
-    codes = np.full(len(df), -1)
-    codes[~never] = column[binned]
-    names = [f"event_time_{k}" for k in ks] + covariates
-    y = df[outcome].to_numpy(float)
+    window = _event_window(event, never, leads=leads, lags=lags, reference=reference)
+    lo, hi, ks = window.lo, window.hi, window.ks
     clusters = unit_codes if cluster == unit else _codes(df[cluster])
-    f = None
-    if cells is not None and ks and not covariates and not weights:
-        f = fit_grid_dummies(y, codes, names, fixed_effects=fes, cells=cells,
-                             clusters=clusters)
-    if f is None:
-        x = np.zeros((len(df), len(names)), order="F")
-        on = np.flatnonzero(codes >= 0)
-        x[on, codes[on]] = 1.0
-        for j, c in enumerate(covariates, start=len(ks)):
-            x[:, j] = df[c].to_numpy(float)
-        f = fit(y, x, names, fixed_effects=fes,
-                weights=df[weights].to_numpy(float) if weights else None,
-                se="cluster", clusters=clusters, overwrite_x=True, cells=cells)
+    f = _fit_event(df, window, fes, cells, clusters, outcome=outcome,
+                   covariates=covariates, weights=weights)
     rows = []
     for k in ks:
         j = f.index(f"event_time_{k}")
@@ -699,13 +670,7 @@ def event_study(
         row["n_obs"] = f.n
         rows.append(row)
     effects = effects_table(rows)
-    series = pd.DataFrame({"event_time": ks, "estimate": effects["estimate"],
-                           "ci_low": effects["ci_low"], "ci_high": effects["ci_high"]})
-    series = pd.concat([series, pd.DataFrame({"event_time": [reference], "estimate": [0.0],
-                                              "ci_low": [0.0], "ci_high": [0.0]})])
-    series = series.sort_values("event_time").reset_index(drop=True)
-    series["binned"] = series["event_time"].isin(
-        [k for k in (lo, hi) if ((e < lo).any() and k == lo) or ((e > hi).any() and k == hi)])
+    series = _event_series(effects, window, reference)
     leads = [k for k in ks if k < 0]
     treated_units = _n_distinct(unit_codes[~never])
     treated_clusters = (treated_units if clusters is unit_codes
@@ -737,6 +702,77 @@ def event_study(
         provenance=provenance(data, params),
         vcov=_vcov(f, list(effects["term"])), wald_df=dict.fromkeys(effects["term"], _df(f)),
     )
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The event window ``lo..hi`` and each row's event-time dummy."""
+
+    e: np.ndarray  # event times of the treated units' rows
+    lo: int
+    hi: int
+    ks: list[int]  # the event times with a dummy (all seen ones but the reference)
+    codes: np.ndarray  # each row's dummy column, -1 for none (reference, never treated)
+
+
+def _event_window(event: np.ndarray, never: np.ndarray, *, leads: int | None,
+                  lags: int | None, reference: int) -> _Window:
+    """Bin the event times to ``-leads..lags`` and number the dummies."""
+    e = event[~never].astype(np.int64)
+    lo = -leads if leads is not None else int(e.min())
+    hi = lags if lags is not None else int(e.max())
+    if not lo <= reference <= hi:
+        raise SpecError(f"reference={reference} is outside the event window {lo}..{hi}.")
+    if not never.any() and leads is None and lags is None:
+        raise DataError(
+            "every unit is treated at some point and the event window is not binned, so the "
+            "event-time effects are not identified. Set leads= and lags= to bin the end "
+            "points, or include never-treated comparison units."
+        )
+    binned = np.clip(e, lo, hi) - lo
+    seen = np.bincount(binned, minlength=hi - lo + 1) > 0
+    ks = [k for k in range(lo, hi + 1) if k != reference and seen[k - lo]]
+    column = np.full(hi - lo + 1, -1)  # event time - lo -> its dummy (-1: reference)
+    column[np.subtract(ks, lo, dtype=int)] = np.arange(len(ks))
+    codes = np.full(len(event), -1)  # one per row
+    codes[~never] = column[binned]
+    return _Window(e=e, lo=lo, hi=hi, ks=ks, codes=codes)
+
+
+def _fit_event(df: pd.DataFrame, window: _Window, fes: list[np.ndarray],
+               cells: np.ndarray | None, clusters: np.ndarray, *, outcome: str,
+               covariates: list[str], weights: str | None) -> Fit:
+    """TWFE on the event-time dummies (and covariates), cluster-robust."""
+    ks, codes = window.ks, window.codes
+    names = [f"event_time_{k}" for k in ks] + covariates
+    y = df[outcome].to_numpy(float)
+    f = None
+    if cells is not None and ks and not covariates and not weights:
+        f = fit_grid_dummies(y, codes, names, fixed_effects=fes, cells=cells,
+                             clusters=clusters)
+    if f is None:
+        x = np.zeros((len(df), len(names)), order="F")
+        on = np.flatnonzero(codes >= 0)
+        x[on, codes[on]] = 1.0
+        for j, c in enumerate(covariates, start=len(ks)):
+            x[:, j] = df[c].to_numpy(float)
+        f = fit(y, x, names, fixed_effects=fes,
+                weights=df[weights].to_numpy(float) if weights else None,
+                se="cluster", clusters=clusters, overwrite_x=True, cells=cells)
+    return f
+
+
+def _event_series(effects: pd.DataFrame, window: _Window, reference: int) -> pd.DataFrame:
+    """One row per event time, the reference at 0, the binned end points marked."""
+    ks, e, lo, hi = window.ks, window.e, window.lo, window.hi
+    series = pd.DataFrame({"event_time": ks, "estimate": effects["estimate"],
+                           "ci_low": effects["ci_low"], "ci_high": effects["ci_high"]})
+    series = pd.concat([series, pd.DataFrame({"event_time": [reference], "estimate": [0.0],
+                                              "ci_low": [0.0], "ci_high": [0.0]})])
+    series = series.sort_values("event_time").reset_index(drop=True)
+    series["binned"] = series["event_time"].isin(
+        [k for k in (lo, hi) if ((e < lo).any() and k == lo) or ((e > hi).any() and k == hi)])
+    return series
 
 
 # -- helpers -------------------------------------------------------------------------------

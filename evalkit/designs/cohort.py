@@ -201,79 +201,25 @@ def cohort_outcome(
     w, y = prep["w"], prep["y"]
     lin = _propensity(prep["model"], w, prep["model_names"])
     rng = np.random.default_rng(used_seed)
-    notes: list[Caveat] = []
-    warn: list[Caveat] = []
-    diags: list[Diagnostic] = []
     n1, n0 = int(w.sum()), int((~w).sum())
     s1, s0 = lin[w].std(ddof=1) if n1 > 1 else 0.0, lin[~w].std(ddof=1)
     pooled_sd = math.sqrt((s1**2 + s0**2) / 2)
     width = None if method == "weight" or caliper is None else caliper * pooled_sd
 
     if method == "match":
-        m = _match(lin, w, ratio=ratio, replace=replace, width=width, rng=rng)
-        weights, matched = m["weights"], m["matched"]
-        n_matched = int(matched.sum())
-        if n_matched == 0:
-            raise SpecError(
-                f"the caliper of {caliper} standard deviations of the logit propensity score "
-                f"(±{width:.3g} on the logit scale) leaves no treated individual with a "
-                "comparison match: the groups barely overlap. Widen the caliper (e.g. "
-                "caliper=0.5 or caliper=None), use method='weight', or check the covariates."
-            )
-        tc, cov = _matching_moments(y, lin, w, m)
-        dropped = n1 - n_matched
-        if dropped:
-            warn.append(Caveat("cohort_treated_dropped", n=dropped, n_treated=n1,
-                               share=dropped / n1, caliper=caliper))
-        diags.append(Diagnostic(
-            name="treated_matched", null="every treated individual has a comparison match "
-            "within the caliper", statistic=n_matched / n1, p_value=math.nan,
-            passed=dropped == 0,
-            message=f"{n_matched} of {n1} treated individuals matched ({dropped} dropped by "
-                    "the caliper)."))
-        short = int((matched & (m["n_matches"] < ratio)).sum())
-        if ratio > 1 and short:
-            notes.append(Caveat("cohort_ratio_short", n=short, ratio=ratio))
-        uses = m["uses"]
-        if replace:
-            notes.append(Caveat("cohort_reuse", max_uses=int(uses.max()),
-                                n_distinct=int((uses > 0).sum()), n_matched=n_matched))
-        sample_extra = {"n_treated_matched": n_matched, "n_treated_dropped": dropped,
-                        "n_comparison_used": int((uses > 0).sum()),
-                        "max_uses": int(uses.max()), "caliper_width": width}
-        vcov = ("Abadie–Imbens (2006) matching variance for the effect on the treated "
-                "(propensity score treated as known)")
+        adj = _adjust_match(y, w, lin, ratio=ratio, replace=replace, width=width,
+                            caliper=caliper, rng=rng)
     else:
-        weights, matched, tc, cov = _weighting(y, w, prep["model"], lin)
-        sample_extra = {"n_treated_matched": n1, "n_treated_dropped": 0,
-                        "n_comparison_used": n0, "max_uses": None, "caliper_width": None}
-        vcov = ("M-estimation sandwich stacking the logistic propensity model with the "
-                "weighted means")
-        share = float(weights[~w].max() / weights[~w].sum())
-        if share > _HEAVY_WEIGHT:
-            warn.append(Caveat("cohort_heavy_weight", share=share,
-                               ess=_ess(weights[~w]), n=n0))
+        adj = _adjust_weight(y, w, lin, prep["model"])
+    weights, tc, cov, sample_extra, vcov = (adj.weights, adj.tc, adj.cov, adj.sample_extra,
+                                            adj.vcov)
+    notes, warn, diags = adj.notes, adj.warnings, adj.diagnostics
 
-    balance = _balance(prep["balance"], prep["balance_names"], w, weights)
-    worst = float(balance["smd_after"].abs().max())
-    bad = balance.loc[balance["smd_after"].abs() > SMD_LIMIT, "covariate"].tolist()
-    if bad:
-        warn.append(Caveat("cohort_imbalance", covariates=", ".join(bad), limit=SMD_LIMIT))
-    adjustment = "matching" if method == "match" else "weighting"
-    diags.insert(0, Diagnostic(
-        name="covariate_balance",
-        null=f"every covariate is balanced after {adjustment} (|standardised mean "
-             f"difference| ≤ {SMD_LIMIT})",
-        statistic=worst, p_value=math.nan, passed=not bad, table=balance,
-        message=f"Largest |SMD| after {adjustment} {worst:.3f} (before: "
-                f"{balance['smd_before'].abs().max():.3f})."))
-    outside = float(((lin[w] < lin[~w].min()) | (lin[w] > lin[~w].max())).mean())
-    diags.insert(1, Diagnostic(
-        name="overlap", null="every treated individual's propensity score lies within the "
-        "range of the comparison pool's", statistic=outside, p_value=math.nan,
-        passed=outside == 0,
-        message=f"{outside:.1%} of treated individuals have a propensity score outside the "
-                "comparison pool's range."))
+    balance_diag, overlap_diag, imbalance = _balance_overlap(prep, w, lin, weights,
+                                                             method=method)
+    warn += imbalance
+    diags.insert(0, balance_diag)
+    diags.insert(1, overlap_diag)
 
     effects, inference = _effects(tc, cov, a)
     used = weights > 0
@@ -319,6 +265,111 @@ def cohort_outcome(
         vcov=pd.DataFrame([[se_att**2]], index=["att"], columns=["att"]),
         wald_df={"att": math.inf},
     )
+
+
+# -- fit: matching or weighting -------------------------------------------------------------
+@dataclass(frozen=True)
+class _Adjusted:
+    """The comparison pool after matching or weighting, and what the adjustment found."""
+
+    weights: np.ndarray  # each individual's weight (0: unused)
+    tc: np.ndarray  # treated and comparison means
+    cov: np.ndarray  # their covariance
+    sample_extra: dict[str, Any]
+    vcov: str  # the variance estimator, in words
+    notes: list[Caveat]
+    warnings: list[Caveat]
+    diagnostics: list[Diagnostic]
+
+
+def _adjust_match(y: np.ndarray, w: np.ndarray, lin: np.ndarray, *, ratio: int,
+                  replace: bool, width: float | None, caliper: float | None,
+                  rng: np.random.Generator) -> _Adjusted:
+    """Nearest-neighbour matching on the logit propensity score, Abadie–Imbens variance."""
+    n1 = int(w.sum())
+    notes: list[Caveat] = []
+    warn: list[Caveat] = []
+    diags: list[Diagnostic] = []
+    m = _match(lin, w, ratio=ratio, replace=replace, width=width, rng=rng)
+    weights, matched = m["weights"], m["matched"]
+    n_matched = int(matched.sum())
+    if n_matched == 0:
+        raise SpecError(
+            f"the caliper of {caliper} standard deviations of the logit propensity score "
+            f"(±{width:.3g} on the logit scale) leaves no treated individual with a "
+            "comparison match: the groups barely overlap. Widen the caliper (e.g. "
+            "caliper=0.5 or caliper=None), use method='weight', or check the covariates."
+        )
+    tc, cov = _matching_moments(y, lin, w, m)
+    dropped = n1 - n_matched
+    if dropped:
+        warn.append(Caveat("cohort_treated_dropped", n=dropped, n_treated=n1,
+                           share=dropped / n1, caliper=caliper))
+    diags.append(Diagnostic(
+        name="treated_matched", null="every treated individual has a comparison match "
+        "within the caliper", statistic=n_matched / n1, p_value=math.nan,
+        passed=dropped == 0,
+        message=f"{n_matched} of {n1} treated individuals matched ({dropped} dropped by "
+                "the caliper)."))
+    short = int((matched & (m["n_matches"] < ratio)).sum())
+    if ratio > 1 and short:
+        notes.append(Caveat("cohort_ratio_short", n=short, ratio=ratio))
+    uses = m["uses"]
+    if replace:
+        notes.append(Caveat("cohort_reuse", max_uses=int(uses.max()),
+                            n_distinct=int((uses > 0).sum()), n_matched=n_matched))
+    sample_extra = {"n_treated_matched": n_matched, "n_treated_dropped": dropped,
+                    "n_comparison_used": int((uses > 0).sum()),
+                    "max_uses": int(uses.max()), "caliper_width": width}
+    vcov = ("Abadie–Imbens (2006) matching variance for the effect on the treated "
+            "(propensity score treated as known)")
+    return _Adjusted(weights=weights, tc=tc, cov=cov, sample_extra=sample_extra, vcov=vcov,
+                     notes=notes, warnings=warn, diagnostics=diags)
+
+
+def _adjust_weight(y: np.ndarray, w: np.ndarray, lin: np.ndarray, x: np.ndarray
+                   ) -> _Adjusted:
+    """Odds weighting of the comparison pool (ATT), M-estimation sandwich variance."""
+    n1, n0 = int(w.sum()), int((~w).sum())
+    warn: list[Caveat] = []
+    weights, _, tc, cov = _weighting(y, w, x, lin)
+    sample_extra = {"n_treated_matched": n1, "n_treated_dropped": 0,
+                    "n_comparison_used": n0, "max_uses": None, "caliper_width": None}
+    vcov = ("M-estimation sandwich stacking the logistic propensity model with the "
+            "weighted means")
+    share = float(weights[~w].max() / weights[~w].sum())
+    if share > _HEAVY_WEIGHT:
+        warn.append(Caveat("cohort_heavy_weight", share=share,
+                           ess=_ess(weights[~w]), n=n0))
+    return _Adjusted(weights=weights, tc=tc, cov=cov, sample_extra=sample_extra, vcov=vcov,
+                     notes=[], warnings=warn, diagnostics=[])
+
+
+def _balance_overlap(prep: dict[str, Any], w: np.ndarray, lin: np.ndarray,
+                     weights: np.ndarray, *, method: str
+                     ) -> tuple[Diagnostic, Diagnostic, list[Caveat]]:
+    """Covariate balance after the adjustment and overlap of the propensity scores."""
+    balance = _balance(prep["balance"], prep["balance_names"], w, weights)
+    worst = float(balance["smd_after"].abs().max())
+    bad = balance.loc[balance["smd_after"].abs() > SMD_LIMIT, "covariate"].tolist()
+    imbalance = ([Caveat("cohort_imbalance", covariates=", ".join(bad), limit=SMD_LIMIT)]
+                 if bad else [])
+    adjustment = "matching" if method == "match" else "weighting"
+    balance_diag = Diagnostic(
+        name="covariate_balance",
+        null=f"every covariate is balanced after {adjustment} (|standardised mean "
+             f"difference| ≤ {SMD_LIMIT})",
+        statistic=worst, p_value=math.nan, passed=not bad, table=balance,
+        message=f"Largest |SMD| after {adjustment} {worst:.3f} (before: "
+                f"{balance['smd_before'].abs().max():.3f}).")
+    outside = float(((lin[w] < lin[~w].min()) | (lin[w] > lin[~w].max())).mean())
+    overlap_diag = Diagnostic(
+        name="overlap", null="every treated individual's propensity score lies within the "
+        "range of the comparison pool's", statistic=outside, p_value=math.nan,
+        passed=outside == 0,
+        message=f"{outside:.1%} of treated individuals have a propensity score outside the "
+                "comparison pool's range.")
+    return balance_diag, overlap_diag, imbalance
 
 
 @dataclass(frozen=True)

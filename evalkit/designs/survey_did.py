@@ -211,54 +211,10 @@ def survey_did(
                                      "strata")
         if psu is not None:
             frame["_psu"] = _by_wave(df[psu], wave_codes, known, "psu")
-    out = survey_share(
-        frame, response="_response", unsafe=unsafe,
-        weight="_weight" if weight is not None else None, by=["_group", "_period"],
-        strata="_stratum" if "_stratum" in frame else None,
-        psu="_psu" if "_psu" in frame else None, alpha=a,
-    )
-    found = {(r["_group"], r["_period"]): r for r in out.to_dict("records") if r["n"] > 0}
-    empty = [f"{g}/{t}" for g in _GROUPS for t in _PERIODS if (g, t) not in found]
-    if empty:
-        raise DataError(
-            f"cell(s) {empty} have no respondents with an answer in {response!r}; each of "
-            "treated/comparison × before/after needs some. Check the areas and the waves "
-            "given to before= and after=."
-        )
-    cells = pd.DataFrame([
-        {**found[g, t], "unit": g, "time": t,
-         "waves": ", ".join(before_l if t == "before" else after_l)}
-        for g in _GROUPS for t in _PERIODS
-    ])
-    cells["n"] = cells["n"].astype(int)
-    cells = cells[_SERIES_COLUMNS]
-    share = dict(zip(zip(cells["unit"], cells["time"], strict=True), cells["share"],
-                     strict=True))
-    estimate = 100 * ((share["treated", "after"] - share["treated", "before"])
-                      - (share["comparison", "after"] - share["comparison", "before"]))
-    se = 100 * math.sqrt(float((cells["std_error"] ** 2).sum()))
-    row = effect_row("att", estimate, se, alpha=a, scale="additive")
-
-    label = [f"{u}/{t}" for u, t in zip(cells["unit"], cells["time"], strict=True)]
-    suppressed = [x for x, r in zip(label, cells["reliability"], strict=True)
-                  if r == "suppressed"]
-    caution = [x for x, r in zip(label, cells["reliability"], strict=True) if r == "caution"]
-    warn: list[Caveat] = []
-    if suppressed:
-        warn.append(Caveat("survey_unreliable", cells=", ".join(suppressed), min_n=_MIN_N,
-                           rse_max=_RSE_SUPPRESS))
-    if caution:
-        warn.append(Caveat("survey_caution", cells=", ".join(caution), rse_low=_RSE_CAUTION,
-                           rse_max=_RSE_SUPPRESS))
-    diag = Diagnostic(
-        name="survey_reliability",
-        null=(f"every cell has at least {_MIN_N} respondents and a relative standard error "
-              f"of at most {_RSE_SUPPRESS:.0%}"),
-        statistic=float(len(suppressed)), p_value=float("nan"), passed=not suppressed,
-        table=cells.copy(),
-        message=(f"{len(suppressed)} of 4 cells suppressed" if suppressed
-                 else "all 4 cells publishable"),
-    )
+    cells = _cells(frame, response=response, unsafe=unsafe, alpha=a,
+                   waves=(before_l, after_l))
+    row, se = _att(cells, alpha=a)
+    diag, warn = _reliability(cells)
     design = "design-based (Taylor linearisation)" if "_stratum" in frame else "Kish"
     spec = {"outcome": response, "unsafe": list((unsafe,) if isinstance(unsafe, str)
                                                 else unsafe),
@@ -279,3 +235,66 @@ def survey_did(
         provenance=provenance(data, params),
         vcov=pd.DataFrame([[se**2]], index=["att"], columns=["att"]), wald_df={"att": math.inf},
     )
+
+
+def _cells(frame: pd.DataFrame, *, response: str, unsafe: str | Iterable[object],
+           alpha: float, waves: tuple[list[str], list[str]]) -> pd.DataFrame:
+    """The share feeling unsafe in each of treated/comparison × before/after, with SEs."""
+    before_l, after_l = waves
+    out = survey_share(
+        frame, response="_response", unsafe=unsafe,
+        weight="_weight" if "_weight" in frame else None, by=["_group", "_period"],
+        strata="_stratum" if "_stratum" in frame else None,
+        psu="_psu" if "_psu" in frame else None, alpha=alpha,
+    )
+    found = {(r["_group"], r["_period"]): r for r in out.to_dict("records") if r["n"] > 0}
+    empty = [f"{g}/{t}" for g in _GROUPS for t in _PERIODS if (g, t) not in found]
+    if empty:
+        raise DataError(
+            f"cell(s) {empty} have no respondents with an answer in {response!r}; each of "
+            "treated/comparison × before/after needs some. Check the areas and the waves "
+            "given to before= and after=."
+        )
+    cells = pd.DataFrame([
+        {**found[g, t], "unit": g, "time": t,
+         "waves": ", ".join(before_l if t == "before" else after_l)}
+        for g in _GROUPS for t in _PERIODS
+    ])
+    cells["n"] = cells["n"].astype(int)
+    return cells[_SERIES_COLUMNS]
+
+
+def _att(cells: pd.DataFrame, *, alpha: float) -> tuple[dict, float]:
+    """The difference in differences of the shares in points, SE from independent cells."""
+    share = dict(zip(zip(cells["unit"], cells["time"], strict=True), cells["share"],
+                     strict=True))
+    estimate = 100 * ((share["treated", "after"] - share["treated", "before"])
+                      - (share["comparison", "after"] - share["comparison", "before"]))
+    se = 100 * math.sqrt(float((cells["std_error"] ** 2).sum()))
+    row = effect_row("att", estimate, se, alpha=alpha, scale="additive")
+    return row, se
+
+
+def _reliability(cells: pd.DataFrame) -> tuple[Diagnostic, list[Caveat]]:
+    """Which cells are suppressed or to be read with caution (DOMAIN.md §6 rule 5)."""
+    label = [f"{u}/{t}" for u, t in zip(cells["unit"], cells["time"], strict=True)]
+    suppressed = [x for x, r in zip(label, cells["reliability"], strict=True)
+                  if r == "suppressed"]
+    caution = [x for x, r in zip(label, cells["reliability"], strict=True) if r == "caution"]
+    warn: list[Caveat] = []
+    if suppressed:
+        warn.append(Caveat("survey_unreliable", cells=", ".join(suppressed), min_n=_MIN_N,
+                           rse_max=_RSE_SUPPRESS))
+    if caution:
+        warn.append(Caveat("survey_caution", cells=", ".join(caution), rse_low=_RSE_CAUTION,
+                           rse_max=_RSE_SUPPRESS))
+    diag = Diagnostic(
+        name="survey_reliability",
+        null=(f"every cell has at least {_MIN_N} respondents and a relative standard error "
+              f"of at most {_RSE_SUPPRESS:.0%}"),
+        statistic=float(len(suppressed)), p_value=float("nan"), passed=not suppressed,
+        table=cells.copy(),
+        message=(f"{len(suppressed)} of 4 cells suppressed" if suppressed
+                 else "all 4 cells publishable"),
+    )
+    return diag, warn

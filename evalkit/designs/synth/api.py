@@ -23,10 +23,12 @@ from evalkit.designs.synth.core import _Arrays, _fit_units
 from evalkit.designs.synth.inference import (
     _balance,
     _effect_rows,
+    _MainFit,
     _outside_hull,
     _permutation,
     _placebo_gaps,
     _placebo_space_diag,
+    _PredictorData,
     _ratio_intervals,
     _rmspe,
     _robustness,
@@ -313,11 +315,13 @@ def synth(
         warn.append(Caveat("synth_short_pre", n_pre=n_pre, recommended=SHORT_PRE))
 
     if placebo:
-        more, note_more, warn_more = _robustness(
-            y=y, x=x, df=df, unit=unit, periods=periods, pred_num=pred_num,
-            predictors=predictors, order=order, freq=freq, all_periods=all_periods, t0=t0,
-            opt_idx=opt_idx, pre_idx=pre_idx, tr_idx=tr_idx, do_idx=do_idx, w_tr=w_tr,
-            att=att, pre_rmspe=pre_rmspe, donors=donors, workers=workers, thorough=thorough)
+        main = _MainFit(y=y, x=x, order=order, all_periods=all_periods, t0=t0,
+                        opt_idx=opt_idx, pre_idx=pre_idx, tr_idx=tr_idx, do_idx=do_idx,
+                        w_tr=w_tr, att=att, pre_rmspe=pre_rmspe)
+        source = _PredictorData(df=df, unit=unit, periods=periods, pred_num=pred_num,
+                                predictors=predictors, freq=freq)
+        more, note_more, warn_more = _robustness(main, source, workers=workers,
+                                                 thorough=thorough)
         diags += more
         notes += note_more
         warn += warn_more

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -193,10 +194,44 @@ def _placebo_space_diag(inf, gap, gaps, pgaps, treated, donors, all_periods, pre
                 f"{1.0 / (n + 1):.3g})")
 
 
-def _robustness(*, y, x, df, unit, periods, pred_num, predictors, order, freq, all_periods,
-                t0, opt_idx, pre_idx, tr_idx, do_idx, w_tr, att, pre_rmspe, donors, workers,
-                thorough):
+@dataclass(frozen=True)
+class _MainFit:
+    """The main fit as the robustness refits reuse it (rows of ``y``: treated, donors)."""
+
+    y: np.ndarray  # units x periods
+    x: np.ndarray | None  # units x predictors
+    order: list[object]  # unit labels, the rows of y and x
+    all_periods: pd.PeriodIndex
+    t0: pd.Period
+    opt_idx: np.ndarray
+    pre_idx: np.ndarray
+    tr_idx: np.ndarray
+    do_idx: np.ndarray
+    w_tr: np.ndarray  # treated x donors weights
+    att: float
+    pre_rmspe: float
+
+
+@dataclass(frozen=True)
+class _PredictorData:
+    """The long data the predictor matrix is rebuilt from for a fake intervention."""
+
+    df: pd.DataFrame
+    unit: str
+    periods: pd.Series
+    pred_num: dict[str, pd.Series]
+    predictors: list[tuple[str, Any]] | None
+    freq: str
+
+
+def _robustness(main: _MainFit, data: _PredictorData, *, workers: int,
+                thorough: bool) -> tuple[list[Diagnostic], list[Caveat], list[Caveat]]:
     """Leave-one-out and placebo-in-time refits."""
+    y, x, order, all_periods, t0, opt_idx, pre_idx, tr_idx, do_idx, w_tr, att, pre_rmspe = (
+        main.y, main.x, main.order, main.all_periods, main.t0, main.opt_idx, main.pre_idx,
+        main.tr_idx, main.do_idx, main.w_tr, main.att, main.pre_rmspe)
+    df, unit, periods, pred_num, predictors, freq = (
+        data.df, data.unit, data.periods, data.pred_num, data.predictors, data.freq)
     diags: list[Diagnostic] = []
     notes: list[Caveat] = []
     warn: list[Caveat] = []

@@ -191,6 +191,18 @@ def _drop_blank_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     ]
 
 
+def _drop_missing_keys(df: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    missing = df[keys].isna().any(axis=1)
+    if not missing.any():
+        return df, []
+    n = int(missing.sum())
+    rows = "row" if n == 1 else "rows"
+    labels = ", ".join(str(i) for i in df.index[missing][:5])
+    return df.loc[~missing], [
+        f"Dropped {n} {rows} without a {' or a '.join(keys)}: {rows} {labels}{_more(n)}."
+    ]
+
+
 def _check_unit_present(df: pd.DataFrame, unit: str) -> None:
     miss = df[unit].isna().to_numpy()
     if miss.any():
@@ -229,6 +241,8 @@ def load_panel(
     require_balanced: bool = False,
     sheet: str | int | None = None,
     tz: str | None = None,
+    drop_missing_keys: bool = False,
+    gaps: bool = True,
 ) -> Panel:
     """Read and validate a unit × period table.
 
@@ -253,6 +267,11 @@ def load_panel(
     tz : str, optional
         Time zone the times are meant in, for times stored with a zone or UTC offset (see
         :func:`to_periods`).
+    drop_missing_keys : bool, default False
+        Drop the rows without a unit or a time, with a note, instead of refusing them.
+    gaps : bool, default True
+        Refuse a unit whose series misses a period inside its own range; False for designs
+        that model the periods they have.
 
     Returns
     -------
@@ -274,6 +293,9 @@ def load_panel(
     ]:
         if column is not None:
             require_columns(df, [column], role=role)
+    if drop_missing_keys:
+        df, dropped = _drop_missing_keys(df, [c for c in (unit, time) if c is not None])
+        notes += dropped
     if unit is not None:
         _check_unit_present(df, unit)
         check_labels(df, unit)
@@ -289,7 +311,8 @@ def load_panel(
             df[exposure] = check_numeric(df, exposure)
     keys = [unit, time] if unit is not None else [time]
     check_unique(df, keys)
-    check_gaps(df, unit=unit, time=time)
+    if gaps:
+        check_gaps(df, unit=unit, time=time)
     if require_balanced:
         _check_balanced(df, unit, time)
     df = df.sort_values(keys, kind="stable").reset_index(drop=True)
@@ -361,7 +384,8 @@ def as_panel(
     treatment : str, optional
         A treatment column that must be present; its :meth:`Panel.timing` is then ready.
     **options
-        Further arguments of :func:`load_panel` (``require_balanced``, ``sheet``, ``tz``).
+        Further arguments of :func:`load_panel` (``require_balanced``, ``sheet``, ``tz``,
+        ``drop_missing_keys``, ``gaps``).
 
     Raises
     ------

@@ -453,3 +453,31 @@ def test_the_data_is_hashed_once(town: pd.DataFrame, monkeypatch) -> None:
     assert doc["data"]["rows"] == len(town) and doc["data"]["units"] == 12
     ek.did(town, treatment="partnership", family="poisson", inference="cluster", **CITY)
     assert len(calls) == 2  # a frame is hashed by the design, as before
+
+
+def test_load_panel_can_drop_rows_without_keys_and_allow_gaps(city: pd.DataFrame) -> None:
+    """The options run_designs builds its Panel with (issue 16: one builder)."""
+    holed = city.copy()
+    holed.loc[101, "district"] = None
+    holed.loc[104, "month"] = None
+    with pytest.raises(DataError, match=r"Column 'district' must name the unit in every row"):
+        load_panel(holed, unit="district", time="month")
+    panel = load_panel(holed, unit="district", time="month", drop_missing_keys=True,
+                       gaps=False)
+    assert panel.n_obs == 6
+    assert panel.notes == ("Dropped 2 rows without a district or a month: rows 101, 104.",)
+    gappy = city.drop(index=[102, 103])  # 2021-01 of both: no gap, the range starts later
+    gappy = gappy.drop(index=[107])  # north misses 2021-03 inside its range
+    with pytest.raises(DataError, match=r"north"):
+        load_panel(gappy, unit="district", time="month")
+    assert load_panel(gappy, unit="district", time="month", gaps=False).n_obs == 5
+
+
+def test_run_designs_names_the_row_of_a_treatment_that_is_not_a_number(single_town) -> None:
+    df = single_town.copy()
+    df["partnership"] = df["partnership"].astype(object)
+    df.loc[df.index[5], "partnership"] = "yes"
+    where = df.loc[df.index[5], ["district", "month"]].tolist()
+    with pytest.raises(DataError, match=rf"treatment column 'partnership' must be 0/1 .*found "
+                       rf"'yes' in the row of district {where[0]}, month {where[1]}\. Fix"):
+        run_designs(df, treatment="partnership", **CITY)

@@ -83,6 +83,9 @@ class DesignRun:
         a Poisson DiD (:func:`evalkit.designs.triangulate.triangulate`).
     notes : tuple of Caveat
         Why a design was or was not run.
+    sha256 : str
+        Digest of the data as given (a file's bytes), computed once: every result's
+        provenance records it, and ``build_results(sha256=...)`` takes it.
     """
 
     results: tuple[EvaluationResult, ...]
@@ -93,6 +96,7 @@ class DesignRun:
     always_treated: tuple[str, ...]
     treated_total: float
     notes: tuple[Caveat, ...]
+    sha256: str = ""
 
     def get(self, method: str) -> EvaluationResult | None:
         """The result of ``method`` (``its``, ``did``, ``synth``...), None if not run."""
@@ -370,4 +374,4 @@ def run_designs(
             describe(n) for n in notes if n.code.startswith(_NOT_RUN))) from errors[0]
     total, _ = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
     return DesignRun(tuple(results), dict(first), tuple(comparison), tuple(buffer),
-                     tuple(its_areas), tuple(always), total, tuple(notes))
+                     tuple(its_areas), tuple(always), total, tuple(notes), source.sha256)

@@ -481,3 +481,36 @@ def test_run_designs_names_the_row_of_a_treatment_that_is_not_a_number(single_to
     with pytest.raises(DataError, match=rf"treatment column 'partnership' must be 0/1 .*found "
                        rf"'yes' in the row of district {where[0]}, month {where[1]}\. Fix"):
         run_designs(df, treatment="partnership", **CITY)
+
+
+@pytest.mark.filterwarnings("ignore::evalkit.errors.EvalkitWarning")
+def test_a_template_run_hashes_the_data_file_once(single_town, tmp_path: Path,
+                                                   monkeypatch) -> None:
+    """run_designs + build_results, as the evaluation template calls them (issue 16)."""
+    import hashlib
+    import sys
+
+    import evalkit.data.io as io
+    from evalkit.report.results_json import build_results
+
+    path = tmp_path / "city.csv"
+    single_town.to_csv(path, index=False)
+    calls: list[object] = []
+    real = io.data_fingerprint
+
+    def counting(data):
+        calls.append(data)
+        return real(data)
+
+    for module in [m for n, m in list(sys.modules.items()) if n.startswith("evalkit")]:
+        if getattr(module, "data_fingerprint", None) is real:
+            monkeypatch.setattr(module, "data_fingerprint", counting)
+    run = run_designs(path, treatment="partnership", seed=1, **CITY)
+    doc = build_results(run.results, template="evaluation", parameters={}, data=path,
+                        unit="district", time="month", sha256=run.sha256)
+    assert calls == [path]
+    file_digest = hashlib.sha256(path.read_bytes()).hexdigest()  # DESIGN.md's data_sha256
+    assert doc["data"]["sha256"] == run.sha256 == file_digest
+    assert len(run.results) > 1
+    assert {r.provenance["data_sha256"] for r in run.results} == {file_digest}
+    assert doc["data"]["rows"] == len(single_town)

@@ -243,6 +243,7 @@ def load_panel(
     tz: str | None = None,
     drop_missing_keys: bool = False,
     gaps: bool = True,
+    outcome_rules: dict[str, bool] | None = None,
 ) -> Panel:
     """Read and validate a unit × period table.
 
@@ -272,6 +273,11 @@ def load_panel(
     gaps : bool, default True
         Refuse a unit whose series misses a period inside its own range; False for designs
         that model the periods they have.
+    outcome_rules : dict, optional
+        The outcome's rules, as arguments of :func:`check_numeric` (``nonnegative``,
+        ``integer``, ``allow_missing``) replacing the defaults above: e.g.
+        ``{"integer": True}`` for a design of counts, ``{"nonnegative": False}`` for one
+        that accepts any number.
 
     Returns
     -------
@@ -302,7 +308,8 @@ def load_panel(
         df[unit] = _unit_labels(df[unit])
     df[time], found = to_periods(df[time], freq=freq, column=time, tz=tz)
     if outcome is not None:
-        values = check_numeric(df, outcome, nonnegative=True, allow_missing=False)
+        rules = {"nonnegative": True, "allow_missing": False, **(outcome_rules or {})}
+        values = check_numeric(df, outcome, **rules)
         if not pd.api.types.is_numeric_dtype(df[outcome]):
             df[outcome] = values
     if exposure is not None:
@@ -385,7 +392,7 @@ def as_panel(
         A treatment column that must be present; its :meth:`Panel.timing` is then ready.
     **options
         Further arguments of :func:`load_panel` (``require_balanced``, ``sheet``, ``tz``,
-        ``drop_missing_keys``, ``gaps``).
+        ``drop_missing_keys``, ``gaps``, ``outcome_rules``).
 
     Raises
     ------
@@ -401,6 +408,12 @@ def as_panel(
                             f"got '{freq}'. Fix: leave freq= out, or build the Panel with "
                             f"freq='{freq}'.")
         panel = data
+        # a design's own rules for its outcome hold for a Panel too
+        rules, name = options.get("outcome_rules"), outcome or data.outcome
+        if name is not None and (rules or data.outcome is None):
+            require_columns(data.data, [name], role="outcome")
+            check_numeric(data.data, name, **{"nonnegative": True, "allow_missing": False,
+                                               **(rules or {})})
     else:
         if time is None:
             raise SpecError("as_panel needs time= (the time column) to build a Panel from a "

@@ -514,3 +514,20 @@ def test_a_template_run_hashes_the_data_file_once(single_town, tmp_path: Path,
     assert len(run.results) > 1
     assert {r.provenance["data_sha256"] for r in run.results} == {file_digest}
     assert doc["data"]["rows"] == len(single_town)
+
+
+def test_a_design_s_outcome_rules_hold_for_a_panel_too(town: pd.DataFrame) -> None:
+    """wdd counts whole numbers, from a frame (the builder) or from a Panel built without
+    that rule."""
+    rates = town.assign(burglary=town["burglary"] + 0.5)
+    areas = dict(intervention="2021-07", response=["Faubourg"], buffer=["Université"],
+                 control=["Canal", "Marché"], buffer_control=["Les Halles"])
+    roles = {k: CITY[k] for k in ("unit", "time", "outcome")}
+    match = r"Column 'burglary' holds counts and must contain whole numbers"
+    with pytest.raises(DataError, match=match):
+        ek.wdd(data=rates, **roles, **areas)
+    with pytest.raises(DataError, match=match):
+        ek.wdd(data=load_panel(rates, **roles), **areas)
+    with pytest.raises(DataError, match=match):  # outcome given to the design, not the Panel
+        ek.wdd(data=load_panel(rates, unit="district", time="month"), outcome="burglary",
+               **areas)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,6 +204,16 @@ def _drop_missing_keys(df: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame,
     ]
 
 
+def _outcome_rules(given: dict[str, bool] | None) -> dict[str, bool]:
+    return {"nonnegative": True, "allow_missing": False, **(given or {})}
+
+
+def _check_rules(df: pd.DataFrame, rules: dict[str, dict[str, bool]]) -> None:
+    require_columns(df, list(rules))
+    for column, rule in rules.items():
+        check_numeric(df, column, **rule)
+
+
 def _check_unit_present(df: pd.DataFrame, unit: str) -> None:
     miss = df[unit].isna().to_numpy()
     if miss.any():
@@ -243,7 +254,8 @@ def load_panel(
     tz: str | None = None,
     drop_missing_keys: bool = False,
     gaps: bool = True,
-    outcome_rules: dict[str, bool] | None = None,
+    rules: dict[str, dict[str, bool]] | None = None,
+    checks: Sequence[Callable[[pd.DataFrame], None]] = (),
 ) -> Panel:
     """Read and validate a unit × period table.
 
@@ -273,11 +285,15 @@ def load_panel(
     gaps : bool, default True
         Refuse a unit whose series misses a period inside its own range; False for designs
         that model the periods they have.
-    outcome_rules : dict, optional
-        The outcome's rules, as arguments of :func:`check_numeric` (``nonnegative``,
-        ``integer``, ``allow_missing``) replacing the defaults above: e.g.
-        ``{"integer": True}`` for a design of counts, ``{"nonnegative": False}`` for one
-        that accepts any number.
+    rules : dict, optional
+        Numbers a design needs: column → arguments of :func:`check_numeric`
+        (``nonnegative``, ``integer``, ``allow_missing``, ``booleans``). The outcome's
+        replace its defaults above (e.g. ``{"integer": True}`` for counts); other columns
+        are checked, not converted, before the rows are sorted, so that messages name the
+        input's rows.
+    checks : sequence of callables
+        A design's own checks, each called with the table after the others (time as
+        Periods, unit labels as text, rows not yet sorted: messages name the input's rows).
 
     Returns
     -------
@@ -308,10 +324,10 @@ def load_panel(
         df[unit] = _unit_labels(df[unit])
     df[time], found = to_periods(df[time], freq=freq, column=time, tz=tz)
     if outcome is not None:
-        rules = {"nonnegative": True, "allow_missing": False, **(outcome_rules or {})}
-        values = check_numeric(df, outcome, **rules)
+        values = check_numeric(df, outcome, **_outcome_rules((rules or {}).get(outcome)))
         if not pd.api.types.is_numeric_dtype(df[outcome]):
             df[outcome] = values
+    _check_rules(df, {c: r for c, r in (rules or {}).items() if c != outcome})
     if exposure is not None:
         check_positive(df, exposure)
         if not pd.api.types.is_numeric_dtype(df[exposure]):
@@ -322,6 +338,8 @@ def load_panel(
         check_gaps(df, unit=unit, time=time)
     if require_balanced:
         _check_balanced(df, unit, time)
+    for check in checks:
+        check(df)
     df = df.sort_values(keys, kind="stable").reset_index(drop=True)
     return Panel(df, unit, time, outcome, exposure, found, tuple(notes),
                  sha256=data_fingerprint(data))
@@ -392,7 +410,9 @@ def as_panel(
         A treatment column that must be present; its :meth:`Panel.timing` is then ready.
     **options
         Further arguments of :func:`load_panel` (``require_balanced``, ``sheet``, ``tz``,
-        ``drop_missing_keys``, ``gaps``, ``outcome_rules``).
+        ``drop_missing_keys``, ``gaps``, ``rules``, ``checks``); for a Panel, ``rules``
+        and ``checks`` run on its data (and the default rules on an outcome the Panel was
+        built without).
 
     Raises
     ------
@@ -408,12 +428,14 @@ def as_panel(
                             f"got '{freq}'. Fix: leave freq= out, or build the Panel with "
                             f"freq='{freq}'.")
         panel = data
-        # a design's own rules for its outcome hold for a Panel too
-        rules, name = options.get("outcome_rules"), outcome or data.outcome
-        if name is not None and (rules or data.outcome is None):
+        # a design's own rules hold for a Panel too
+        rules, name = dict(options.get("rules") or {}), outcome or data.outcome
+        if name is not None and (name in rules or data.outcome is None):
             require_columns(data.data, [name], role="outcome")
-            check_numeric(data.data, name, **{"nonnegative": True, "allow_missing": False,
-                                               **(rules or {})})
+            rules[name] = _outcome_rules(rules.get(name))
+        _check_rules(data.data, rules)
+        for check in options.get("checks", ()):
+            check(data.data)
     else:
         if time is None:
             raise SpecError("as_panel needs time= (the time column) to build a Panel from a "

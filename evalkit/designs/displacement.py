@@ -562,7 +562,7 @@ def _panel_counts(data, *, unit, time, outcome, intervention, roles, before, aft
             seen[u] = role
     # counts (whole numbers); a unit may miss periods outside the windows
     panel = as_panel(data, unit=unit, time=time, outcome=outcome, gaps=False,
-                     outcome_rules={"integer": True})
+                     rules={outcome: {"integer": True}})
     df, freq = panel.data.assign(_period=panel.data[time], _unit=panel.data[unit]), panel.freq
     labels = set(df["_unit"])
     check_names(list(seen), sorted(labels), parameter="the area lists", column=unit)

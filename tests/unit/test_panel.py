@@ -531,3 +531,19 @@ def test_a_design_s_outcome_rules_hold_for_a_panel_too(town: pd.DataFrame) -> No
     with pytest.raises(DataError, match=match):  # outcome given to the design, not the Panel
         ek.wdd(data=load_panel(rates, unit="district", time="month"), outcome="burglary",
                **areas)
+
+
+def test_a_design_s_own_checks_run_on_a_panel_and_name_the_input_s_rows(town) -> None:
+    """bacon_decomposition's 0/1 check runs in the builder: rows of the input (its index),
+    and on a Panel's data too."""
+    shares = town.astype({"partnership": float}).set_axis(range(1000, 1000 + len(town)))
+    row = shares.index[(shares["partnership"] == 1).to_numpy()][0]
+    shares.loc[row, "partnership"] = 0.5
+    roles = {k: CITY[k] for k in ("unit", "time", "outcome")}
+    match = rf"Column 'partnership' must be binary \(0/1\) .*: row {row} \(0\.5\)"
+    with pytest.raises(DataError, match=match):
+        ek.bacon_decomposition(shares, treatment="partnership", **roles)
+    panel = load_panel(shares, **roles)
+    at = panel.data.index[(panel.data["partnership"] == 0.5).to_numpy()][0]
+    with pytest.raises(DataError, match=rf"must be binary \(0/1\) .*: row {at} \(0\.5\)"):
+        ek.bacon_decomposition(panel, treatment="partnership")

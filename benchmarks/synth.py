@@ -129,7 +129,7 @@ def run_evalkit_single(df: pd.DataFrame, s: dict) -> tuple[pd.Series, float]:
         res = synth(df, outcome="y", unit="unit", time="year", treated_unit="treated",
                     intervention=s["t0"], predictors=predictors,
                     optimize_periods=(s["pre"][0], s["pre"][-1]), placebo=False)
-    return donor_weights(res), float(res.sample["optimize_mspe"])
+    return donor_weights(res), float(res.extras.optimize_mspe)
 
 
 def timed(fn, *args):

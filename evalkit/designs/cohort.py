@@ -67,6 +67,7 @@ import math
 import os
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -80,9 +81,16 @@ from evalkit.designs._common import check_alpha, check_choice, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.indicators.reoffending import relative_reduction, reoffending_rates
-from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+from evalkit.results import (
+    Diagnostic,
+    EvaluationResult,
+    Extras,
+    effect_row,
+    effects_table,
+    warns_at_caller,
+)
 
-__all__ = ["DEFAULT_SEED", "SMD_LIMIT", "cohort_outcome"]
+__all__ = ["DEFAULT_SEED", "SMD_LIMIT", "CohortExtras", "cohort_outcome"]
 
 #: |standardised mean difference| above which a covariate counts as imbalanced
 SMD_LIMIT = 0.1
@@ -94,6 +102,7 @@ _J_VARIANCE = 2
 _HEAVY_WEIGHT = 0.05
 
 
+@warns_at_caller
 def cohort_outcome(
     data: Panel | pd.DataFrame | str | os.PathLike,
     *,
@@ -159,10 +168,12 @@ def cohort_outcome(
         ``unit`` (the row's index label), ``group``, ``propensity``, ``logit``, ``weight``
         (matching: 1 for a matched treated row, the number of matches it stands for, each
         counting ``1/M_i``, for a comparison row; weighting: the normalised odds weight) and
-        ``matched`` (weight > 0). ``sample``: group sizes, adjusted and unadjusted
-        rates per 100 (with exact intervals for the unadjusted ones), the naive difference,
-        reuse of comparison individuals, the comparison's effective sample size, the
-        payment test.
+        ``matched`` (weight > 0). ``sample``: group sizes, reuse of comparison
+        individuals, events counted. ``extras`` (:class:`CohortExtras`): adjusted and
+        unadjusted rates per 100 (with exact intervals for the unadjusted ones), the naive
+        difference, the comparison's effective sample size, the caliper width, the payment
+        test. ``vcov``: the variance of ``att`` (a Wald interval; the relative reduction's is
+        mapped from the log ratio's).
 
     Raises
     ------
@@ -285,16 +296,17 @@ def cohort_outcome(
             "propensity_model": "logit (main effects; text covariates one-hot encoded)",
             "scale": "per 100 offenders",
             "relative_interval": "delta method on log(treated / comparison)"}
+    width = sample_extra.pop("caliper_width")
     sample = {
         "n_obs": int(used.sum()), "n_units": len(y), "n_treated": n1, "n_comparison": n0,
-        **sample_extra,
-        "ess_comparison": _ess(weights[~w]),
-        "treated_rate": 100 * tc[0], "comparison_rate": 100 * tc[1],
-        **raw,
-        "naive_difference": raw["treated_rate_all"] - raw["comparison_rate_all"],
-        "events_treated": events_t, "events_comparison": events_c,
-        **payment, "notes": notes,
+        **sample_extra, "events_treated": events_t, "events_comparison": events_c,
+        "notes": notes,
     }
+    extras = CohortExtras(
+        treated_rate=100 * float(tc[0]), comparison_rate=100 * float(tc[1]), **raw,
+        naive_difference=raw["treated_rate_all"] - raw["comparison_rate_all"],
+        ess_comparison=_ess(weights[~w]), caliper_width=width, **payment)
+    se_att = float(effects.loc[effects["term"] == "att", "std_error"].iloc[0])
     series = pd.DataFrame({
         "unit": prep["labels"], "group": np.where(w, "treated", "comparison"),
         "propensity": 1 / (1 + np.exp(-lin)), "logit": lin, "weight": weights,
@@ -303,8 +315,49 @@ def cohort_outcome(
     return EvaluationResult(
         method=f"cohort_{method}", spec=spec, effects=effects, series=series,
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
-        provenance=provenance(data, params, seed=used_seed),
+        provenance=provenance(data, params, seed=used_seed), extras=extras,
+        vcov=pd.DataFrame([[se_att**2]], index=["att"], columns=["att"]),
+        wald_df={"att": math.inf},
     )
+
+
+@dataclass(frozen=True)
+class CohortExtras(Extras):
+    """What :func:`cohort_outcome` computes besides its effects and counts (per 100).
+
+    Attributes
+    ----------
+    treated_rate, comparison_rate : float
+        Adjusted outcome rates (matched or weighted), whose difference is ``att``.
+    treated_rate_all, comparison_rate_all : float
+        Unadjusted rates of the whole groups, with exact intervals in
+        ``*_rate_all_ci_low`` / ``*_rate_all_ci_high``.
+    naive_difference : float
+        ``treated_rate_all - comparison_rate_all``.
+    ess_comparison : float
+        Effective sample size of the comparison's weights.
+    caliper_width : float or None
+        Matching caliper on the logit scale (None for weighting or no caliper).
+    payment_threshold, payment_probability : float or None
+        Outcome-payment test (None without ``threshold``).
+    payment_passed, payment_lower_bound_passed : bool or None
+    """
+
+    treated_rate: float
+    comparison_rate: float
+    treated_rate_all: float
+    treated_rate_all_ci_low: float
+    treated_rate_all_ci_high: float
+    comparison_rate_all: float
+    comparison_rate_all_ci_low: float
+    comparison_rate_all_ci_high: float
+    naive_difference: float
+    ess_comparison: float
+    caliper_width: float | None = None
+    payment_threshold: float | None = None
+    payment_probability: float | None = None
+    payment_passed: bool | None = None
+    payment_lower_bound_passed: bool | None = None
 
 
 # -- checks --------------------------------------------------------------------------------

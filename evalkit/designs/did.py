@@ -50,7 +50,13 @@ from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.inference.permutation import randomization_inference, ri_confidence_interval
 from evalkit.inference.wild import wild_cluster_bootstrap
-from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+from evalkit.results import (
+    Diagnostic,
+    EvaluationResult,
+    effect_row,
+    effects_table,
+    warns_at_caller,
+)
 
 __all__ = ["did", "event_study"]
 
@@ -59,6 +65,7 @@ Inference = Literal["auto", "cluster", "wild", "permutation"]
 _PERMUTATION_REPS_POISSON = 499
 
 
+@warns_at_caller
 def did(
     data: Panel | pd.DataFrame | str | os.PathLike,
     *,
@@ -271,6 +278,7 @@ def did(
     row["n_obs"] = f.n
     method_text = f.vcov_label
     used_seed = None
+    wald = True  # the interval is Wald until a resampling or randomization one replaces it
     rows = f.keep if f.dropped else slice(None)  # the observations of the fit (views if all)
     if se == "cluster" and f.n_clusters is not None:
         chosen = _choose_inference(inference, family, treated_clusters, f.n_clusters)
@@ -295,11 +303,13 @@ def did(
                                         clusters=design["clusters"], weights=design["w"],
                                         dist="webb", reps=reps, seed=used_seed, alpha=alpha)
             row.update(p_value=wb.p_value, ci_low=wb.ci_low, ci_high=wb.ci_high)
+            wald = False
             method_text = f"{f.vcov_label}; p-value and interval: {wb.method}"
             notes.append(Caveat("inference_wild", reps=wb.reps))
         if one and chosen == "permutation" and mode == "2x2":
             # no placebo assignment without areas and periods, and no valid cluster test
             row.update(p_value=float("nan"), ci_low=float("nan"), ci_high=float("nan"))
+            wald = False
             method_text = f"{f.vcov_label}; no valid p-value or interval (one treated cluster)"
             warn.append(Caveat("inference_one_treated_none"))
         ri_ci = None
@@ -316,6 +326,7 @@ def did(
                 message=ri.method))
             if chosen == "permutation":
                 row["p_value"] = float(ri.p_value)
+                wald = False  # every branch below replaces the interval
                 method_text = f"{f.vcov_label}; p-value: {ri.method}"
                 if ri_ci is not None:  # one treated cluster, linear model: inverted test
                     row.update(ci_low=ri_ci.ci_low, ci_high=ri_ci.ci_high)
@@ -350,6 +361,8 @@ def did(
                 _period_means(y[rows], ever[rows], time_codes[rows], period_labels)),
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params, seed=used_seed),
+        vcov=_vcov(f, ["att"]) if wald else None,
+        wald_df={"att": _df(f)} if wald else {},
     )
 
 
@@ -456,6 +469,7 @@ def _bacon_diagnostic(df, grid, *, outcome, unit, time, treatment, family, weigh
     return [diag]
 
 
+@warns_at_caller
 def event_study(
     data: Panel | pd.DataFrame | str | os.PathLike,
     *,
@@ -637,10 +651,22 @@ def event_study(
         method="event_study", spec=spec, effects=effects, series=series,
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params),
+        vcov=_vcov(f, list(effects["term"])), wald_df=dict.fromkeys(effects["term"], _df(f)),
     )
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _vcov(f: Fit, terms: list[str]) -> pd.DataFrame:
+    """The fit's covariance of ``terms``, labelled (the result's ``vcov``)."""
+    at = [f.index(term) for term in terms]
+    return pd.DataFrame(f.vcov[np.ix_(at, at)], index=terms, columns=terms)
+
+
+def _df(f: Fit) -> float:
+    """Degrees of freedom of the fit's t reference; ``inf`` for a normal one."""
+    return math.inf if f.df_t is None else float(f.df_t)
+
+
 def _codes(values: pd.Series) -> np.ndarray:
     if isinstance(values.dtype, pd.PeriodDtype):
         return period_codes(values)[0]

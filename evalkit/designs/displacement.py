@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -51,9 +52,17 @@ from evalkit.data.validate import check_names
 from evalkit.designs._common import as_list, check_alpha, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
-from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+from evalkit.results import (
+    Diagnostic,
+    EvaluationResult,
+    Extras,
+    effect_row,
+    effects_table,
+    warns_at_caller,
+)
 
-__all__ = ["ROLES", "WDQLabel", "area_counts", "wdd", "wdd_mde", "wdq", "wdq_label"]
+__all__ = ["ROLES", "WDQLabel", "WddExtras", "WdqExtras", "area_counts", "wdd", "wdd_mde",
+           "wdq", "wdq_label"]
 
 #: Area roles, in the order used in tables.
 ROLES = ("response", "buffer", "control", "buffer_control")
@@ -67,6 +76,7 @@ Counts = Mapping[str, Any] | pd.DataFrame
 
 
 # -- public API ----------------------------------------------------------------------------
+@warns_at_caller
 def wdq(
     counts: Counts | None = None,
     *,
@@ -114,10 +124,11 @@ def wdq(
     -------
     EvaluationResult
         Term ``wdq`` (scale ``ratio``; standard error and interval NaN because the WDQ
-        has none). ``sample`` holds the counts, ``success_measure``, ``buffer_measure``,
-        ``wdq``, ``wdq_label`` (code), ``wdq_interpretation`` (sentence), ``tne``,
-        ``gross_effect``, ``net_effect`` and ``wdq_status`` / ``wdq_reason`` (why the WDQ
-        was not computed, else None). Diagnostic ``wdq`` tabulates the measures.
+        has none). ``sample`` holds the counts; ``extras`` (:class:`WdqExtras`) the
+        measures ``success_measure``, ``buffer_measure``, ``tne``, ``gross_effect``,
+        ``net_effect``, the reading ``wdq_label`` (code) and ``wdq_interpretation``
+        (sentence), and ``wdq_status`` / ``wdq_reason`` (why the WDQ was not computed, else
+        None). Diagnostic ``wdq`` tabulates the measures.
 
     Raises
     ------
@@ -197,12 +208,10 @@ def wdq(
         + f" Success measure {sm:+.3f}, buffer measure {bm:+.3f}, total net effect "
           f"{tne:+.1f} crimes.",
     )
-    sample = {
-        **inp["sample"], **_flat(c),
-        "success_measure": sm, "buffer_measure": bm, "wdq": value, "wdq_label": label,
-        "wdq_interpretation": interpretation, "wdq_status": status, "wdq_reason": reason,
-        "tne": tne, "gross_effect": rb - ra, "net_effect": ne, "notes": notes,
-    }
+    sample = {**inp["sample"], **_flat(c), "notes": notes}
+    extras = WdqExtras(success_measure=sm, buffer_measure=bm, tne=tne, gross_effect=rb - ra,
+                       net_effect=ne, wdq_label=label, wdq_interpretation=interpretation,
+                       wdq_status=status, wdq_reason=reason)
     spec = {**inp["spec"], "method": "wdq", "alpha": alpha,
             "vcov": "none (the WDQ is a ratio without a standard error)",
             "reference": "Bowers & Johnson (2003), J Quant Criminol 19(3):275–301"}
@@ -210,10 +219,11 @@ def wdq(
         method="wdq", spec=spec, effects=effects_table([row]),
         series=_series(c, with_counterfactual=cb > 0 and ca > 0),
         diagnostics=(diag,), warnings=tuple(warn), sample=sample,
-        provenance=provenance(inp["fingerprint"], inp["params"]),
+        provenance=provenance(inp["fingerprint"], inp["params"]), extras=extras,
     )
 
 
+@warns_at_caller
 def wdd(
     counts: Counts | None = None,
     *,
@@ -257,11 +267,14 @@ def wdd(
     -------
     EvaluationResult
         Term ``wdd_total`` (scale ``additive``, in crimes over the after window; negative
-        = crimes prevented). ``sample`` holds ``wdd_local``, ``wdd_displacement`` and
-        their standard errors, ``z``, ``p_value`` and the minimum detectable effects
-        ``mde_significance`` (smallest net reduction that reaches significance at
-        ``alpha``) and ``mde_power`` (detected with probability ``power``). Diagnostic
-        ``displacement`` tests the buffer part and tabulates all three parts.
+        = crimes prevented), then its parts ``wdd_local`` (ΔR − ΔC) and, with buffer
+        areas, ``wdd_displacement`` (ΔD − ΔDc), each with its Wald interval; ``vcov`` is
+        their (diagonal: the parts are independent Poisson sums) covariance. ``sample``
+        holds the counts; ``extras`` (:class:`WddExtras`) the ``variance`` of the total and
+        the minimum detectable effects ``mde_significance`` (smallest net reduction that
+        reaches significance at ``alpha``) and ``mde_power`` (detected with probability
+        ``power``). Diagnostic ``displacement`` tests the buffer part and tabulates all
+        three parts.
 
     Raises
     ------
@@ -317,7 +330,17 @@ def wdd(
                         "areas or longer windows.")
     se = math.sqrt(var_total)
     row = effect_row("wdd_total", total, se, alpha=alpha, scale="additive")
-    z = total / se
+    rows = [row, effect_row("wdd_local", local, math.sqrt(var_local), alpha=alpha,
+                            scale="additive")]
+    if has_d:
+        rows.append(effect_row("wdd_displacement", disp, math.sqrt(var_disp), alpha=alpha,
+                               scale="additive"))
+    # the parts are sums of independent Poisson counts: independent, the total their sum
+    variances = {"wdd_total": var_total, "wdd_local": var_local, "wdd_displacement": var_disp}
+    terms = [r["term"] for r in rows]
+    vcov = pd.DataFrame(np.diag([variances[t] for t in terms]), index=terms, columns=terms)
+    vcov.loc["wdd_total", terms[1:]] = vcov.loc[terms[1:], "wdd_total"] = [
+        variances[t] for t in terms[1:]]
     mde_sig, mde_pow = wdd_mde(var_total, alpha=alpha, power=power)
     used = [v for role in c for v in c[role]]
     level = round(100 * alpha, 2)  # significance level in percent
@@ -356,23 +379,72 @@ def wdd(
             statistic=math.nan, p_value=math.nan, passed=True, table=parts,
             message="displacement not measured (no buffer areas)",
         ))
-    sample = {
-        **inp["sample"], **_flat(c),
-        "wdd_local": local, "se_local": math.sqrt(var_local),
-        "wdd_displacement": disp if has_d else math.nan,
-        "se_displacement": math.sqrt(var_disp) if has_d else math.nan,
-        "wdd_total": total, "se_total": se, "z": z, "p_value": row["p_value"],
-        "variance": var_total, "mde_significance": mde_sig, "mde_power": mde_pow,
-        "power": power, "periods_before": n_b, "periods_after": n_a, "notes": notes,
-    }
+    sample = {**inp["sample"], **_flat(c), "periods_before": n_b, "periods_after": n_a,
+              "notes": notes}
+    extras = WddExtras(variance=var_total, mde_significance=mde_sig, mde_power=mde_pow,
+                       power=power)
     spec = {**inp["spec"], "method": "wdd", "alpha": alpha,
             "vcov": "Poisson: variance = sum of the counts (Wheeler & Ratcliffe 2018)",
             "reference": "Wheeler & Ratcliffe (2018), Crime Science 7:11"}
     return EvaluationResult(
-        method="wdd", spec=spec, effects=effects_table([row]), series=_series(c),
+        method="wdd", spec=spec, effects=effects_table(rows), series=_series(c),
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
-        provenance=provenance(inp["fingerprint"], inp["params"]),
+        provenance=provenance(inp["fingerprint"], inp["params"]), extras=extras,
+        vcov=vcov, wald_df=dict.fromkeys(terms, math.inf),
     )
+
+
+@dataclass(frozen=True)
+class WdqExtras(Extras):
+    """The WDQ's measures besides the quotient (Bowers & Johnson 2003).
+
+    Attributes
+    ----------
+    success_measure, buffer_measure : float
+        ``Ra/Ca − Rb/Cb`` and ``Da/Ca − Db/Cb``.
+    tne : float
+        Total net effect ``[Rb·Ca/Cb − Ra] + [Db·Ca/Cb − Da]``, crimes prevented in R and D.
+    gross_effect, net_effect : float
+        ``Rb − Ra`` and ``Rb/Cb − Ra/Ca``.
+    wdq_label : str or None
+        :func:`wdq_label` code of the quotient (None when it was not computed).
+    wdq_interpretation : Caveat or None
+        The label as a sentence.
+    wdq_status : {"computed", "zero_count", "no_fall"}
+    wdq_reason : Caveat or None
+        Why the WDQ was not computed.
+    """
+
+    success_measure: float
+    buffer_measure: float
+    tne: float
+    gross_effect: float
+    net_effect: float
+    wdq_label: str | None
+    wdq_interpretation: Caveat | None
+    wdq_status: str
+    wdq_reason: Caveat | None
+
+
+@dataclass(frozen=True)
+class WddExtras(Extras):
+    """The WDD's power figures (Wheeler & Ratcliffe 2018).
+
+    Attributes
+    ----------
+    variance : float
+        Variance of ``wdd_total`` (the sum of the counts, Poisson).
+    mde_significance : float
+        Smallest net reduction that reaches significance at ``alpha``.
+    mde_power : float
+        Smallest net reduction detected with probability ``power``.
+    power : float
+    """
+
+    variance: float
+    mde_significance: float
+    mde_power: float
+    power: float
 
 
 def wdq_label(value: float) -> WDQLabel:

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -55,11 +56,13 @@ from evalkit.results import (
     RELATIVE_COLUMNS,
     Diagnostic,
     EvaluationResult,
+    Extras,
     effect_row,
     effects_table,
+    warns_at_caller,
 )
 
-__all__ = ["its", "newey_west_lags"]
+__all__ = ["ItsExtras", "its", "newey_west_lags"]
 
 Family = Literal["ols", "poisson", "quasipoisson", "negbin"]
 Seasonality = Literal["auto", "none", "month", "fourier"]
@@ -80,6 +83,7 @@ def newey_west_lags(n: int) -> int:
     return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
 
 
+@warns_at_caller
 def its(
     data: Panel | pd.DataFrame | str | os.PathLike,
     *,
@@ -155,9 +159,12 @@ def its(
         side by side in one ``results.json``, as in the ``evaluation`` template).
         Terms ``level_change``, ``slope_change`` (if requested) and ``cumulative_effect``;
         ``series`` holds observed, fitted and counterfactual values with the
-        counterfactual's confidence band. ``sample["cumulative_mde"]``: the smallest fall
-        of the cumulative total detectable with 80 % power (``ratio``, ``percent``,
-        ``count`` of events), None when the totals have no ratio.
+        counterfactual's confidence band. With ``se="ar1"`` the term ``ar1_rho`` holds the
+        REML estimate of the errors' lag-1 correlation (no standard error). ``extras``
+        (:class:`ItsExtras`): ``cumulative_mde``, the smallest fall of the cumulative total
+        detectable with 80 % power (``ratio``, ``percent``, ``count`` of events), None when
+        the totals have no ratio, and ``cumulative_log_ratio_se``. ``vcov`` holds the
+        covariance of the level and slope changes.
     """
     check_choice("family", family, ("ols", "poisson", "quasipoisson", "negbin"))
     check_choice("seasonality", seasonality, ("auto", "none", "month", "fourier"))
@@ -250,6 +257,16 @@ def its(
                                            scale_back, log_link=log_link, alpha=alpha,
                                            df_t=df_t)
     rows.append(cumulative)
+    wald_df = {term: math.inf if df_t is None else df_t for term in effect_cols}
+    if not np.isfinite(se_log_ratio):  # no ratio: the count's interval is a plain Wald one
+        wald_df["cumulative_effect"] = math.inf if df_t is None else df_t
+    if se == "ar1":  # the REML estimate of the errors' correlation, an estimate in its own row
+        rows.append({"term": "ar1_rho", "estimate": float(res.rho), "std_error": math.nan,
+                     "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan,
+                     "scale": "additive"})
+    at = [names.index(col) for col in effect_cols.values()]
+    vcov_effects = pd.DataFrame(vcov[np.ix_(at, at)], index=list(effect_cols),
+                                columns=list(effect_cols))
 
     series = _series_frame(frame, x, x0, beta, vcov, offset, y, t0, log_link=log_link,
                            alpha=alpha, df_t=df_t)
@@ -275,7 +292,6 @@ def its(
         "n_obs": n, "n_units": n_units, "n_periods": int(treated_periods.nunique()),
         "n_pre": n_pre, "n_post": int(treated_post.sum()),
         "first_period": str(treated_periods.min()), "last_period": str(treated_periods.max()),
-        "cumulative_log_ratio_se": se_log_ratio, "cumulative_mde": mde,
         "notes": notes,
     }
     return EvaluationResult(
@@ -283,7 +299,27 @@ def its(
         effects=effects_table(rows), series=series,
         diagnostics=tuple(diagnostics), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params),
+        extras=ItsExtras(cumulative_log_ratio_se=se_log_ratio, cumulative_mde=mde),
+        vcov=vcov_effects, wald_df=wald_df,
     )
+
+
+@dataclass(frozen=True)
+class ItsExtras(Extras):
+    """What an ITS computes besides its effects and counts.
+
+    Attributes
+    ----------
+    cumulative_log_ratio_se : float
+        SE of ``log(fitted / counterfactual)`` of the post-period totals (NaN without a
+        ratio); the cumulative effect's test statistic is its log ratio over this SE.
+    cumulative_mde : mapping or None
+        The smallest fall of the cumulative total detectable with 80 % power: ``ratio``,
+        ``percent``, ``count`` of events; None when the totals have no ratio.
+    """
+
+    cumulative_log_ratio_se: float
+    cumulative_mde: Mapping[str, float] | None
 
 
 # -- data ----------------------------------------------------------------------------------

@@ -152,9 +152,13 @@ def _prevented_group_time(res: EvaluationResult, row: pd.Series,
 
 
 def _wdd_row(res: EvaluationResult, alpha: float) -> pd.Series:
-    """The buffer part of WDD: displacement (+) or diffusion (-), in crimes."""
-    return effect_row("wdd_displacement", float(res.sample["wdd_displacement"]),
-                      float(res.sample["se_displacement"]), alpha=alpha, scale="additive")
+    """The buffer part of WDD: displacement (+) or diffusion (-), in crimes, with its Wald
+    interval at the triangulation's ``alpha`` (NaN without buffer areas)."""
+    est = se = math.nan
+    if "wdd_displacement" in set(res.effects["term"]):
+        row = res.effect("wdd_displacement")
+        est, se = float(row["estimate"]), float(row["std_error"])
+    return pd.Series(effect_row("wdd_displacement", est, se, alpha=alpha, scale="additive"))
 
 
 def _donor_weights(res: EvaluationResult) -> tuple[Diagnostic, ...]:
@@ -248,7 +252,9 @@ class Design:
 _BUILT_IN = (
     Design("its", ("its",), "cumulative_effect", "effect", level=lambda res: 2,
            concern=_concern_its, prevented=_prevented_its, disagrees="eval_its_disagrees",
-           label="eval.design.its", text="its", sections="its", figure="its", advice="its"),
+           label="eval.design.its", text="its", sections="its", figure="its", advice="its",
+           # not the AR(1) correlation (ar1_rho): a nuisance estimate, in results.json
+           report_terms=r"level_change$|slope_change$|cumulative_effect$"),
     Design("controlled_its", ("controlled_its",), "cumulative_effect", "effect",
            concern=_concern_its, prevented=_prevented_its, label="eval.design.controlled_its",
            text="its", sections="its", figure="its",

@@ -22,7 +22,13 @@ from evalkit.designs._common import check_alpha, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.indicators.survey import _MIN_N, _RSE_CAUTION, _RSE_SUPPRESS, survey_share
-from evalkit.results import Diagnostic, EvaluationResult, effect_row, effects_table
+from evalkit.results import (
+    Diagnostic,
+    EvaluationResult,
+    effect_row,
+    effects_table,
+    warns_at_caller,
+)
 
 __all__ = ["survey_did"]
 
@@ -69,6 +75,7 @@ def _by_wave(column: pd.Series | None, wave_codes: np.ndarray, wave_labels: list
     return pd.Categorical.from_codes(pair, categories=names)
 
 
+@warns_at_caller
 def survey_did(
     data: Panel | pd.DataFrame | str | os.PathLike,
     *,
@@ -270,4 +277,5 @@ def survey_did(
         method="survey_did", spec=spec, effects=effects_table([row]), series=cells,
         diagnostics=(diag,), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params),
+        vcov=pd.DataFrame([[se**2]], index=["att"], columns=["att"]), wald_df={"att": math.inf},
     )

@@ -1203,4 +1203,6 @@ TEXT: dict[str, str] = {
     "disc.rates_unchecked": (
         "The observed rates are not drawn: the counts behind them cannot be checked against "
         "disclosure control."),
+    # -- h-libs: one interval separator per language (format_interval) ---------------------
+    "interval": "{low} to {high}",
 }

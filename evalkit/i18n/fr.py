@@ -1296,4 +1296,6 @@ TEXT: dict[str, str] = {
     "disc.rates_unchecked": (
         "Les taux observés ne sont pas tracés : les nombres dont ils sont issus ne peuvent "
         "pas être contrôlés au titre du secret statistique."),
+    # -- h-libs: one interval separator per language (format_interval) ---------------------
+    "interval": "{low} à {high}",
 }

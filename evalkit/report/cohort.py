@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,10 +18,19 @@ from matplotlib.figure import Figure
 from evalkit._checks import check_choice
 from evalkit.designs.registry import find
 from evalkit.errors import SpecError
-from evalkit.i18n import Caveat, Lang, format_number, round_percent, t
+from evalkit.i18n import (
+    Caveat,
+    Lang,
+    format_interval,
+    format_number,
+    format_p,
+    format_percent,
+    round_percent,
+    t,
+)
 from evalkit.report.html import Html, join, table, tag
-from evalkit.report.narrative import _p, section, title_block
 from evalkit.report.narrative import diagnostics_section as _diagnostics
+from evalkit.report.narrative import section, title_block
 from evalkit.report.plots import PALETTE, _figure, _legend_below
 from evalkit.results import EvaluationResult
 
@@ -87,10 +95,17 @@ def _pct(value: float, lang: str) -> str:
 
 def _pct_ci(row: pd.Series, lang: str) -> str:
     """``12.3% (4.5% to 20.1%)`` from an effects row on the 0-1 scale."""
-    unit = "\u202f%" if lang == "fr" else "%"
-    sep = " à " if lang == "fr" else " to "
-    return (f"{_pct(row['estimate'], lang)}{unit} ({_pct(row['ci_low'], lang)}{unit}{sep}"
-            f"{_pct(row['ci_high'], lang)}{unit})")
+    return _with_ci(*(_percent(row[k], lang) for k in ("estimate", "ci_low", "ci_high")), lang)
+
+
+def _percent(value: float | None, lang: str) -> str:
+    """A share (0.123) as a rounded percentage (12.3%)."""
+    return format_percent(_pct(value, lang), lang)
+
+
+def _with_ci(estimate: str, low: str, high: str, lang: str) -> str:
+    """``estimate (low to high)``, values already formatted."""
+    return f"{estimate} ({format_interval(low, high, lang)})"
 
 
 def _adjustment(res: EvaluationResult, lang: str) -> str:
@@ -136,13 +151,13 @@ def headline(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
     results = _sorted(results)
     sentences, clear_all = [], True
     for res in results:
-        s = res.sample
+        x = res.extras
         change, clear = _change(res, lang)
         clear_all &= clear
         kind = res.spec["outcome_type"]
         sentences.append(t(f"cohort.headline.{kind}", lang,
-                           treated=_num(s["treated_rate"], lang),
-                           comparison=_num(s["comparison_rate"], lang),
+                           treated=_num(x.treated_rate, lang),
+                           comparison=_num(x.comparison_rate, lang),
                            group=t(f"cohort.comparison.{res.spec['method']}", lang),
                            change=change))
     level = _level(results[0])
@@ -150,15 +165,15 @@ def headline(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
                        level=level))
     payment = []
     for res in results:
-        if res.sample.get("payment_threshold") is None:
+        x = res.extras
+        if x.payment_threshold is None:
             continue
-        s = res.sample
-        verdict = "passes" if s["payment_passed"] else "fails"
+        verdict = "passes" if x.payment_passed else "fails"
         payment.append(t("cohort.payment.headline", lang,
-                           threshold=_pct(s["payment_threshold"], lang),
+                           threshold=_pct(x.payment_threshold, lang),
                            measure=t(f"cohort.measure.{res.spec['outcome_type']}", lang),
                            verdict=t(f"cohort.payment.{verdict}", lang),
-                           prob=_pct(s["payment_probability"], lang)))
+                           prob=_pct(x.payment_probability, lang)))
     n_caveats = len({str(w) for r in results for w in r.warnings})
     pointer = tag("p", t("report.headline.caveats", lang, n=n_caveats)) if n_caveats else ""
     return tag("div", tag("span", t("report.headline.label", lang), cls="label"),
@@ -181,7 +196,8 @@ def data_section(results: Sequence[EvaluationResult], *, lang: Lang,
                                 n_treated=int(s["n_treated"]),
                                 n_used=int(s["n_comparison_used"]))))
     else:
-        parts.append(tag("p", t("cohort.data.weighted", lang, ess=float(s["ess_comparison"]))))
+        parts.append(tag("p", t("cohort.data.weighted", lang,
+                                ess=float(res.extras.ess_comparison))))
     sha = str(res.provenance.get("data_sha256", ""))[:12]
     if data_name or sha:
         parts.append(tag("p", t("report.data.file", lang, name=Path(data_name).name or "–",
@@ -197,7 +213,7 @@ def data_section(results: Sequence[EvaluationResult], *, lang: Lang,
 def design_section(res: EvaluationResult, *, lang: Lang) -> Html:
     """What the design does (matching or weighting), why, and its main weakness."""
     spec = res.spec
-    parts = [section("report.design", lang), tag("p", Html(t("cohort.design", lang)))]
+    parts = [section("report.design", lang), tag("p", t("cohort.design", lang))]
     if spec["method"] == "match":
         caliper = (t("cohort.design.caliper", lang, caliper=float(spec["caliper"]))
                    if spec["caliper"] is not None else t("cohort.design.no_caliper", lang))
@@ -215,28 +231,26 @@ def effects_section(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
     """Adjusted rates, difference and relative reduction; then the raw (naive) comparison."""
     results = _sorted(results)
     level = _level(results[0])
-    sep = " à " if lang == "fr" else " to "
     rows, raw = [], []
     for res in results:
-        s = res.sample
+        x = res.extras
         kind = res.spec["outcome_type"]
         att = res.effect("att")
         red = res.effect("relative_reduction")
         rows.append([
-            t(f"cohort.measure.{kind}", lang), _num(s["treated_rate"], lang),
-            _num(s["comparison_rate"], lang),
-            f"{_signed(att['estimate'], lang)} ({_signed(att['ci_low'], lang)}{sep}"
-            f"{_signed(att['ci_high'], lang)})",
-            _pct_ci(red, lang), _p(red["p_value"], lang),
+            t(f"cohort.measure.{kind}", lang), _num(x.treated_rate, lang),
+            _num(x.comparison_rate, lang),
+            _with_ci(*(_signed(att[k], lang) for k in ("estimate", "ci_low", "ci_high")), lang),
+            _pct_ci(red, lang), format_p(red["p_value"], lang),
         ])
         raw.append([
             t(f"cohort.measure.{kind}", lang),
-            f"{_num(s['treated_rate_all'], lang)} ({_num(s['treated_rate_all_ci_low'], lang)}"
-            f"{sep}{_num(s['treated_rate_all_ci_high'], lang)})",
-            f"{_num(s['comparison_rate_all'], lang)} "
-            f"({_num(s['comparison_rate_all_ci_low'], lang)}{sep}"
-            f"{_num(s['comparison_rate_all_ci_high'], lang)})",
-            _signed(s["naive_difference"], lang),
+            _with_ci(_num(x.treated_rate_all, lang), _num(x.treated_rate_all_ci_low, lang),
+                     _num(x.treated_rate_all_ci_high, lang), lang),
+            _with_ci(_num(x.comparison_rate_all, lang),
+                     _num(x.comparison_rate_all_ci_low, lang),
+                     _num(x.comparison_rate_all_ci_high, lang), lang),
+            _signed(x.naive_difference, lang),
         ])
     adjusted = table(pd.DataFrame(rows), headers=[
         t("cohort.table.measure", lang), t("cohort.table.treated", lang),
@@ -258,22 +272,21 @@ def _signed(value: float, lang: str) -> str:
 
 def payment_section(results: Sequence[EvaluationResult], *, lang: Lang) -> Html:
     """The outcome-payment test of the measure that carries a threshold (empty if none)."""
-    results = [r for r in _sorted(results) if r.sample.get("payment_threshold") is not None]
+    results = [r for r in _sorted(results) if r.extras.payment_threshold is not None]
     if not results:
         return Html("")
     res = results[0]
-    s = res.sample
+    x = res.extras
     red = res.effect("relative_reduction")
     level = _level(res)
-    unit = "\u202f%" if lang == "fr" else "%"
     yes_no = {True: t("cohort.yes", lang), False: t("cohort.no", lang)}
     rows = [
         [t("cohort.payment.measure", lang), t(f"cohort.measure.{res.spec['outcome_type']}", lang)],
-        [t("cohort.payment.threshold", lang), _pct(s["payment_threshold"], lang) + unit],
+        [t("cohort.payment.threshold", lang), _percent(x.payment_threshold, lang)],
         [t("cohort.payment.estimate", lang, level=level), _pct_ci(red, lang)],
-        [t("cohort.payment.point", lang), yes_no[bool(s["payment_passed"])]],
-        [t("cohort.payment.lower", lang), yes_no[bool(s["payment_lower_bound_passed"])]],
-        [t("cohort.payment.probability", lang), _pct(s["payment_probability"], lang) + unit],
+        [t("cohort.payment.point", lang), yes_no[bool(x.payment_passed)]],
+        [t("cohort.payment.lower", lang), yes_no[bool(x.payment_lower_bound_passed)]],
+        [t("cohort.payment.probability", lang), _percent(x.payment_probability, lang)],
     ]
     return join([section("cohort.payment.title", lang),
                  table(pd.DataFrame(rows), headers=[t("report.param.name", lang),
@@ -304,19 +317,17 @@ def diagnostics_section(results: Sequence[EvaluationResult], *, lang: Lang) -> H
     """The checks of every measure, each shown once (the measures share the matching)."""
     seen: set[str] = set()
     kept = []
-    with warnings.catch_warnings():  # rebuilding a result re-issues its caveats
-        warnings.simplefilter("ignore")
-        for res in _sorted(results):
-            diags = tuple(d for d in res.diagnostics if d.name not in seen)
-            seen |= {d.name for d in diags}
-            kept.append(dataclasses.replace(res, diagnostics=diags))
+    for res in _sorted(results):  # a rebuilt result emits nothing: design functions warn
+        diags = tuple(d for d in res.diagnostics if d.name not in seen)
+        seen |= {d.name for d in diags}
+        kept.append(dataclasses.replace(res, diagnostics=diags))
     return _diagnostics(kept, lang=lang)
 
 
 def methods_section(res: EvaluationResult, *, lang: Lang) -> Html:
     """Propensity model, matching or weighting, variance, relative reduction, references."""
     method = res.spec["method"]
-    return join([section("report.methods", lang), tag("p", Html(t("cohort.methods", lang))),
+    return join([section("report.methods", lang), tag("p", t("cohort.methods", lang)),
                  tag("p", t(f"cohort.methods.{method}", lang)),
                  tag("p", t("cohort.methods.relative", lang)),
                  tag("p", t("cohort.ref", lang))])

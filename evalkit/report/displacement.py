@@ -11,7 +11,16 @@ import math
 import pandas as pd
 from matplotlib.figure import Figure
 
-from evalkit.i18n import Caveat, Lang, format_p, format_significant, outcome_name, t
+from evalkit.i18n import (
+    Caveat,
+    Lang,
+    format_interval,
+    format_p,
+    format_percent,
+    format_significant,
+    outcome_name,
+    t,
+)
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import section, title_block
@@ -50,25 +59,23 @@ def _crimes(value: float, lang: str) -> str:
 def headline(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *, lang: Lang,
              outcome_label: str | None = None) -> Html:
     """Local effect, displacement and net effect in words, with the WDQ's reading."""
-    s = wdd_res.sample
     noun = outcome_name(str(wdd_res.spec.get("outcome") or ""), lang, outcome_label, noun=True)
     level = round(100 * (1 - float(wdd_res.spec.get("alpha", 0.05))))
     parts_table = wdd_res.diagnostic("displacement").table.set_index("part")
     sentences = [t("disp.headline", lang, noun=noun, level=level,
-                   local=_crimes(s["wdd_local"], lang),
+                   local=_crimes(parts_table.loc["local", "estimate"], lang),
                    local_lo=_crimes(parts_table.loc["local", "ci_low"], lang),
                    local_hi=_crimes(parts_table.loc["local", "ci_high"], lang),
-                   disp=_crimes(s["wdd_displacement"], lang),
+                   disp=_crimes(parts_table.loc["displacement", "estimate"], lang),
                    disp_lo=_crimes(parts_table.loc["displacement", "ci_low"], lang),
                    disp_hi=_crimes(parts_table.loc["displacement", "ci_high"], lang),
-                   total=_crimes(s["wdd_total"], lang),
+                   total=_crimes(parts_table.loc["total", "estimate"], lang),
                    total_lo=_crimes(parts_table.loc["total", "ci_low"], lang),
                    total_hi=_crimes(parts_table.loc["total", "ci_high"], lang))]
     clear = not parts_table.loc["total", "ci_low"] <= 0 <= parts_table.loc["total", "ci_high"]
     sentences.append(t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang,
                        level=level))
-    interpretation = wdq_res.sample.get("wdq_interpretation") or wdq_res.sample.get(
-        "wdq_reason")
+    interpretation = wdq_res.extras.wdq_interpretation or wdq_res.extras.wdq_reason
     if interpretation:
         sentences.append(interpretation.render(lang) if isinstance(interpretation, Caveat)
                          else str(interpretation))
@@ -78,7 +85,7 @@ def headline(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *, lang: Lang
 
 def design_section(*, lang: Lang) -> Html:
     """What the WDQ and the WDD measure, and why both are shown."""
-    return join([section("report.design", lang), tag("p", Html(t("disp.design", lang))),
+    return join([section("report.design", lang), tag("p", t("disp.design", lang)),
                  tag("p", t("disp.design.weakness", lang))])
 
 
@@ -113,7 +120,7 @@ def plot_displacement(wdd_res: EvaluationResult, *, lang: Lang = "en",
         if hide_b[i] or hide_a[i]:
             continue
         change = (a - b) / b * 100 if b else math.nan
-        ax.annotate(f"{change:+.0f}%".replace(".", "," if lang == "fr" else "."),
+        ax.annotate(format_percent(change, lang, "+.0f"),
                     (i + width / 2, a), ha="center", va="bottom", fontsize=9)
     ax.set_xticks(list(x))
     ax.set_xticklabels([t(f"disp.{r}", lang) for r in roles])
@@ -132,19 +139,19 @@ def effects_section(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *,
     """The WDD parts with intervals, then the WDQ measures."""
     level = round(100 * (1 - float(wdd_res.spec.get("alpha", 0.05))))
     parts = wdd_res.diagnostic("displacement").table
-    sep = " à " if lang == "fr" else " to "
     rows = [[t(f"disp.part.{r['part']}", lang), _crimes(r["estimate"], lang),
-             f"{_crimes(r['ci_low'], lang)}{sep}{_crimes(r['ci_high'], lang)}",
+             format_interval(_crimes(r["ci_low"], lang), _crimes(r["ci_high"], lang), lang),
              format_p(r["p_value"], lang) if "p_value" in r else "–"]
             for _, r in parts.iterrows()]
     wdd_table = table(pd.DataFrame(rows), headers=[
         t("report.table.term", lang), t("disp.col.crimes", lang),
         t("report.table.change", lang, level=level), t("report.table.p", lang)])
-    q = wdq_res.sample
-    measures = [[t("disp.measure.sm", lang), format_significant(q.get("success_measure"), lang)],
-                [t("disp.measure.bm", lang), format_significant(q.get("buffer_measure"), lang)],
-                [t("disp.measure.wdq", lang), format_significant(q.get("wdq"), lang)],
-                [t("disp.measure.tne", lang), format_significant(q.get("tne"), lang)]]
+    q = wdq_res.extras
+    wdq = wdq_res.effect("wdq")["estimate"]
+    measures = [[t("disp.measure.sm", lang), format_significant(q.success_measure, lang)],
+                [t("disp.measure.bm", lang), format_significant(q.buffer_measure, lang)],
+                [t("disp.measure.wdq", lang), format_significant(wdq, lang)],
+                [t("disp.measure.tne", lang), format_significant(q.tne, lang)]]
     wdq_table = table(pd.DataFrame(measures), headers=[t("report.table.term", lang),
                                                          t("report.param.value", lang)])
     return join([section("report.results", lang), wdd_table, tag("h3", "WDQ"), wdq_table])
@@ -152,5 +159,5 @@ def effects_section(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *,
 
 def methods_section(*, lang: Lang) -> Html:
     """Formulas and references."""
-    return join([section("report.methods", lang), tag("p", Html(t("disp.methods", lang))),
+    return join([section("report.methods", lang), tag("p", t("disp.methods", lang)),
                  tag("p", t("disp.ref", lang))])

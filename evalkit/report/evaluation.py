@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +21,11 @@ from evalkit.designs.registry import get
 from evalkit.i18n import (
     Caveat,
     Lang,
+    format_interval,
+    format_money,
     format_number,
+    format_p,
+    format_percent,
     format_significant,
     outcome_name,
     round_percent,
@@ -32,7 +35,6 @@ from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.report.displacement import plot_displacement
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import (
-    _p,
     _same_precision,
     methods_section,
     section,
@@ -56,8 +58,7 @@ def _name(design: str, lang: str) -> str:
 def _pct(value: float, lang: str) -> str:
     if not math.isfinite(value):
         return "–"
-    text = format_number(round_percent(value), lang, "g")
-    return ("+" if value > 0 else "") + text + ("\u202f%" if lang == "fr" else "%")
+    return ("+" if value > 0 else "") + format_percent(round_percent(value), lang)
 
 
 def header(run: Any, *, lang: Lang, outcome: str, title: str = "", partnership: str = "",
@@ -197,11 +198,9 @@ def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: 
         name = _name(res.method, lang)
         return t("eval.diag.design", lang, design=name[:1].upper() + name[1:])
 
-    with warnings.catch_warnings():  # rebuilding a result re-issues its caveats
-        warnings.simplefilter("ignore")
-        named = [dataclasses.replace(r, warnings=tuple(_for_evaluation(w, run.treated)
-                                                       for w in r.warnings))
-                 for r in results]
+    named = [dataclasses.replace(r, warnings=tuple(_for_evaluation(w, run.treated)
+                                                   for w in r.warnings))
+             for r in results]  # a rebuilt result emits nothing: design functions warn
     return _diagnostics(named, lang=lang, label=label, rule=rule)
 
 
@@ -228,7 +227,6 @@ def _for_evaluation(caveat: Any, treated: dict[str, str]) -> Any:
 def comparison_section(tri: Any, *, lang: Lang) -> Html:
     """The designs side by side: estimate, interval, p-value, SMS level and credibility."""
     level = round(100 * (1 - tri.alpha))
-    sep = " à " if lang == "fr" else " to "
     rows = []
     for _, r in tri.table.iterrows():
         if r["unit"] == "percent":
@@ -238,11 +236,11 @@ def comparison_section(tri: Any, *, lang: Lang) -> Html:
         else:
             est, lo, hi = _same_precision([r["estimate"], r["ci_low"], r["ci_high"]], lang)
         unit = t(f"eval.unit.{r['unit']}", lang)
-        interval = f"{lo}{sep}{hi}" if lo != "–" else t("eval.no_interval", lang)
+        interval = format_interval(lo, hi, lang) if lo != "–" else t("eval.no_interval", lang)
         status = t("eval.credible.yes", lang) if r["credible"] else t(
             "eval.credible.no", lang, why=t(f"eval.concern.{r['concern']}", lang))
-        rows.append([_name(r["design"], lang), unit, f"{est} ({interval})", _p(r["p_value"], lang),
-                     str(int(r["sms_level"])), status])
+        rows.append([_name(r["design"], lang), unit, f"{est} ({interval})",
+                     format_p(r["p_value"], lang), str(int(r["sms_level"])), status])
     headers = [t("eval.table.design", lang), t("eval.table.measure", lang),
                t("report.table.change", lang, level=level), t("report.table.p", lang),
                t("eval.table.sms", lang), t("eval.table.credible", lang)]
@@ -337,23 +335,16 @@ def _reason(reason: Any, lang: str) -> str:
     return describe(reason, lang)
 
 
-def _money(value: float, lang: str, currency: str) -> str:
-    if not math.isfinite(value):
-        return "∞"
-    return f"{format_number(round(value), lang, ',d')}\u202f{currency}" if lang == "fr" \
-        else f"{currency}{format_number(round(value), lang, ',d')}"
-
-
 def _economics(tri: Any, lang: str, noun: str, currency: str) -> str:
     if tri.cost is None:
         return t("eval.emmie.no_cost", lang)
     if tri.strongest is None or tri.cost_per_crime is None:
-        return t("eval.emmie.no_effect", lang, cost=_money(tri.cost, lang, currency))
+        return t("eval.emmie.no_effect", lang, cost=format_money(tri.cost, lang, currency))
     best = tri.row(tri.strongest)
     if not math.isfinite(best["prevented"]):
-        return t("eval.emmie.unknown", lang, cost=_money(tri.cost, lang, currency))
+        return t("eval.emmie.unknown", lang, cost=format_money(tri.cost, lang, currency))
     est, lo, hi = tri.cost_per_crime
-    common = dict(cost=_money(tri.cost, lang, currency), design=_name(tri.strongest, lang),
+    common = dict(cost=format_money(tri.cost, lang, currency), design=_name(tri.strongest, lang),
                   noun=noun, prevented=format_significant(best["prevented"], lang),
                   p_lo=format_significant(best["prevented_low"], lang),
                   p_hi=format_significant(best["prevented_high"], lang),
@@ -367,5 +358,5 @@ def _economics(tri: Any, lang: str, noun: str, currency: str) -> str:
     if not math.isfinite(est):
         return t("eval.emmie.none_prevented", lang, **common)
     key = "eval.emmie.cost" if math.isfinite(hi) else "eval.emmie.cost_unbounded"
-    return t(key, lang, per=_money(est, lang, currency), lo=_money(lo, lang, currency),
-             hi=_money(hi, lang, currency), **common)
+    return t(key, lang, per=format_money(est, lang, currency), lo=format_money(lo, lang, currency),
+             hi=format_money(hi, lang, currency), **common)

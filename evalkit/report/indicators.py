@@ -34,7 +34,9 @@ from evalkit.errors import SpecError
 from evalkit.i18n import (
     Lang,
     catalogue,
+    format_interval,
     format_number,
+    format_percent,
     format_significant,
     round_percent,
     t,
@@ -75,7 +77,7 @@ _DASH = "–"
 def _signed_pct(ratio: float, lang: Lang) -> str:
     """A ratio as a signed % change: whole numbers from 10 up, one decimal below."""
     value = round_percent((ratio - 1) * 100)
-    text = format_number(abs(value), lang, "g") + ("\u202f%" if lang == "fr" else "%")
+    text = format_percent(abs(value), lang)
     return f"+{text}" if value > 0 else f"\u2212{text}" if value < 0 else text
 
 
@@ -112,8 +114,7 @@ def _value(value: float, lang: Lang) -> str:
 def _range(lo: float, hi: float, lang: Lang, *, fmt: Callable[[float, Lang], str] | None = None
            ) -> str:
     fmt = fmt or _value
-    sep = " ; " if lang == "fr" else " to "
-    return f"{fmt(lo, lang)}{sep}{fmt(hi, lang)}"
+    return format_interval(fmt(lo, lang), fmt(hi, lang), lang)
 
 
 def _ratio(value: float, lang: Lang) -> str:
@@ -129,8 +130,7 @@ def _change(ratio: float, lang: Lang) -> str:
 
 
 def _share(value: float, lang: Lang) -> str:
-    text = format_number(100 * value, lang, ".1f")
-    return f"{text}\u202f%" if lang == "fr" else f"{text}%"
+    return format_percent(100 * value, lang, ".1f")
 
 
 def _quote(text: str, lang: Lang) -> str:

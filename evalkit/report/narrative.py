@@ -21,14 +21,17 @@ from evalkit.designs.registry import get
 from evalkit.i18n import (
     Caveat,
     Lang,
+    format_interval,
     format_number,
+    format_p,
+    format_percent,
     format_significant,
     outcome_name,
     round_percent,
     t,
 )
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
-from evalkit.report.html import Html, esc, join, table, tag
+from evalkit.report.html import Html, join, table, tag
 from evalkit.results import EvaluationResult
 
 __all__ = [
@@ -204,29 +207,27 @@ def design_section(result: EvaluationResult, *, lang: Lang,
                         harmonics=spec.get("harmonics") or 0)
         exposure = t("its.exposure", lang, exposure=spec["exposure"]) if spec.get(
             "exposure") else ""
-        parts.append(tag("p", Html(t("its.design", lang,
-                                     family_name=esc(t(f"family.{spec['family']}", lang)),
-                                     freq_name=esc(freq_name),
-                                     seasonality_text=esc(seasonality),
-                                     exposure_text=esc(exposure)))))
+        parts.append(tag("p", t("its.design", lang,
+                                family_name=t(f"family.{spec['family']}", lang),
+                                freq_name=freq_name, seasonality_text=seasonality,
+                                exposure_text=exposure)))
         parts.append(tag("p", t("its.design.fit", lang, intervention=spec["intervention"],
                                 n_pre=s.get("n_pre", ""), freq_plural=freq_plural),
                          " ", t("its.design.weakness", lang), " ",
                          t("its.design.control", lang, control=_list(spec.get("control")))
                          if spec.get("control") else t("its.design.no_control", lang)))
     elif kind == "staggered":
-        parts.append(tag("p", Html(t("staggered.design", lang,
-                                     outcome=esc(_label(result, outcome_label, lang)),
-                                     freq_name=esc(freq_name)))))
-        parts.append(tag("p", Html(t("did.design.assumption", lang))))
+        parts.append(tag("p", t("staggered.design", lang,
+                                outcome=_label(result, outcome_label, lang),
+                                freq_name=freq_name)))
+        parts.append(tag("p", t("did.design.assumption", lang)))
     else:
         model = t("did.design.poisson", lang) if spec.get("family") == "poisson" else ""
-        parts.append(tag("p", Html(t(
-            "did.design", lang, outcome=esc(_label(result, outcome_label, lang)),
+        parts.append(tag("p", t(
+            "did.design", lang, outcome=_label(result, outcome_label, lang),
             n_treated=s.get("n_treated_units", ""), n_units=s.get("n_units", ""),
-            n_periods=s.get("n_periods", ""), freq_plural=esc(freq_plural),
-            model=esc(model)))))
-        parts.append(tag("p", Html(t("did.design.assumption", lang))))
+            n_periods=s.get("n_periods", ""), freq_plural=freq_plural, model=model)))
+        parts.append(tag("p", t("did.design.assumption", lang)))
     return join(parts)
 
 
@@ -268,14 +269,12 @@ def effects_section(result: EvaluationResult, *, lang: Lang, heading: str | None
         rel = r.get("relative_effect")
         if rel is not None and pd.notna(rel):
             values = [(v - 1) * 100 for v in (rel, r["relative_ci_low"], r["relative_ci_high"])]
-            unit = "\u202f%" if lang == "fr" else "%"
+            est, lo, hi = (x if x == "–" else format_percent(x, lang)
+                           for x in _same_precision(values, lang))
         else:
-            values, unit = [r["estimate"], r["ci_low"], r["ci_high"]], ""
-        est, lo, hi = _same_precision(values, lang)
-        sep = " à " if lang == "fr" else " to "
-        est, lo, hi = (x if x == "–" else x + unit for x in (est, lo, hi))
-        change = f"{est} ({lo}{sep}{hi})"
-        rows.append([_term_label(result, r["term"], lang), change, _p(r["p_value"], lang)])
+            est, lo, hi = _same_precision([r["estimate"], r["ci_low"], r["ci_high"]], lang)
+        change = f"{est} ({format_interval(lo, hi, lang)})"
+        rows.append([_term_label(result, r["term"], lang), change, format_p(r["p_value"], lang)])
     headers = [t("report.table.term", lang), t("report.table.change", lang, level=level),
                t("report.table.p", lang)]
     body = table(pd.DataFrame(rows), headers=headers)
@@ -293,13 +292,6 @@ def _same_precision(values: list[float], lang: str) -> list[str]:
         text = format_number(v, lang, f",.{decimals}f") if math.isfinite(v) else "–"
         out.append(f"+{text}" if 0 < v < math.inf and text.strip("0,.") else text)
     return out
-
-
-def _p(p: float, lang: str) -> str:
-    if p is None or not math.isfinite(p):
-        return "–"
-    return "< 0.001".replace(".", "," if lang == "fr" else ".") if p < 0.001 else format_number(
-        p, lang, ".3f")
 
 
 #: caveats made redundant by another one in the same report
@@ -332,7 +324,7 @@ def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], 
         rho = None
         if d.table is not None and "autocorrelation" in d.table:
             rho = float(d.table["autocorrelation"].iloc[0])
-        p_text = _p(d.p_value, lang)
+        p_text = format_p(d.p_value, lang)
         p_text = p_text if p_text.startswith("<") else f"= {p_text}"
         try:
             text = t(f"report.diag.{d.name}", lang, statistic=d.statistic, p=p_text,
@@ -370,8 +362,7 @@ def methods_section(result: EvaluationResult, *, lang: Lang,
     kind = get(result.method).sections
     if kind == "its":
         link = t("link.ols" if result.spec["family"] == "ols" else "link.count", lang)
-        parts.append(tag("p", Html(t("its.methods", lang, link=esc(link),
-                                     freq_name=esc(freq_name)))))
+        parts.append(tag("p", t("its.methods", lang, link=link, freq_name=freq_name)))
         parts.append(tag("p", t("its.methods.se", lang, vcov=_se_text(result, lang))))
         parts.append(tag("p", t("its.methods.ref", lang)))
     elif kind == "staggered":
@@ -384,7 +375,7 @@ def methods_section(result: EvaluationResult, *, lang: Lang,
     else:
         poisson = t("did.methods.poisson", lang) if result.spec.get("family") == "poisson" \
             else ""
-        parts.append(tag("p", Html(t("did.methods", lang, poisson=esc(poisson)))))
+        parts.append(tag("p", t("did.methods", lang, poisson=poisson)))
         if result.spec.get("exposure"):
             key = "did.methods.offset" if result.spec.get("family") == "poisson" else \
                 "did.methods.rate"

@@ -10,7 +10,7 @@ from typing import Any
 
 from evalkit._resources import load_template
 from evalkit.errors import EvalkitWarning
-from evalkit.report.html import Html, esc
+from evalkit.report.html import Html, Markup
 
 __all__ = ["figure", "parameters_of", "setup"]
 
@@ -38,8 +38,8 @@ def figure(fig: Any, *, dpi: int = 110) -> Html:
     plt.close(fig)
     title = next((ax.get_title(loc="left") or ax.get_title() for ax in fig.axes), "")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return Html(f'<figure class="evalkit-figure"><img alt="{esc(title)}" '
-                f'src="data:image/png;base64,{data}" style="max-width:100%"/></figure>')
+    return Markup('<figure class="evalkit-figure"><img alt="{}" src="data:image/png;base64,{}" '
+                  'style="max-width:100%"/></figure>').format(title, data)
 
 
 def parameters_of(template: str, namespace: Mapping[str, Any]) -> dict[str, Any]:

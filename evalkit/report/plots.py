@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from evalkit.designs.registry import entries, find
 from evalkit.errors import SpecError
-from evalkit.i18n import Lang, outcome_name, t
+from evalkit.i18n import Lang, format_number, outcome_name, t
 from evalkit.report.disclosure import DEFAULT_RULE, DisclosureRule
 from evalkit.results import EvaluationResult
 
@@ -142,7 +142,7 @@ def plot_its(result: EvaluationResult, *, lang: Lang = "en", outcome_label: str 
     name = outcome_name(str(spec["outcome"]), lang, outcome_label)
     freq_name = t(f"freq.{spec.get('freq', 'M')}", lang)
     if spec.get("family") == "ols" and spec.get("exposure"):
-        units = t("units.rate", lang, per="100 000" if lang == "fr" else "100,000",
+        units = t("units.rate", lang, per=100_000,
                   exposure=spec["exposure"])
     else:
         units = t("units.count_per_period", lang, freq_name=freq_name)
@@ -324,7 +324,7 @@ def plot_rates(rates: pd.DataFrame, *, time: str, group: str | None = None,
         ax.fill_between(x, part["ci_low"], part["ci_high"], color=color, alpha=0.15)
     ax.fill_between([], [], [], color="#999999", alpha=0.3,
                     label=t("plot.rates.band", lang, level=level))
-    per_txt = f"{per:,}".replace(",", "\u202f" if lang == "fr" else ",")
+    per_txt = format_number(per, lang, ",")
     ax.set_title(t("plot.rates.title", lang, indicator=indicator, per=per_txt,
                    exposure=exposure), fontsize=13, loc="left")
     ax.set_xlabel(t("plot.rates.x", lang))
@@ -421,7 +421,7 @@ def plot_rate_panels(rates: pd.DataFrame, *, time: str = "time", indicator: str 
     groups = list(dict.fromkeys(rates[group]))
     colors = dict(zip(groups, sns.color_palette("deep", len(groups)), strict=True))
     level = round(100 * (1 - alpha))
-    per_txt = f"{per:,}".replace(",", "\u202f" if lang == "fr" else ",")
+    per_txt = format_number(per, lang, ",")
     fig, axes = _panels(len(names))
     for ax, name in zip(axes, names, strict=True):
         part = rates[rates[indicator] == name]

@@ -86,7 +86,7 @@ def headline(res: EvaluationResult, *, lang: Lang, outcome_label: str | None = N
 
 def design_section(*, lang: Lang) -> Html:
     """What a synthetic control is and when it can be trusted."""
-    return join([section("report.design", lang), tag("p", Html(t("synth.design", lang))),
+    return join([section("report.design", lang), tag("p", t("synth.design", lang)),
                  tag("p", t("synth.design.weakness", lang))])
 
 
@@ -117,7 +117,7 @@ def plot_synth(res: EvaluationResult, *, lang: Lang = "en", outcome_label: str |
              label=t("synth.plot.synthetic", lang))
     placebos = res.diagnostic("placebo_space").table
     placebos = placebos[~placebos["treated"]]
-    limit = TRIM_MSPE * float(res.sample["pre_rmspe"]) ** 2
+    limit = TRIM_MSPE * float(res.extras.pre_rmspe) ** 2
     poor = placebos.groupby("unit", sort=False)["pre_rmspe"].first() ** 2 > limit
     for _, part in placebos[~placebos["unit"].isin(poor.index[poor])].groupby("unit"):
         bottom.plot(np.arange(len(part)), part["gap"], color="#bdbdbd", lw=0.8)

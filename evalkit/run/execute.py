@@ -47,11 +47,10 @@ def export_html(notebook: Path, target: Path, *, show_code: bool = False,
     """Export an executed notebook to a self-contained HTML report.
 
     Code is hidden unless ``show_code``; cells that print nothing are dropped so hidden set-up
-    cells leave no gaps; the page title is the report's first heading; scripts that nbconvert
-    loads from the internet (require.js, MathJax) are removed, so the report opens offline.
+    cells leave no gaps; the page title is the report's first heading and ``<html lang>`` is
+    ``lang``. The page is nbconvert's lab page without the scripts that it loads from the
+    internet (the ``evalkit`` template beside this module), so the report opens offline.
     """
-    import html as _html
-
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -62,22 +61,32 @@ def export_html(notebook: Path, target: Path, *, show_code: bool = False,
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     if not show_code:
         nb.cells = [c for c in nb.cells if c.cell_type == "code" and c.get("outputs")]
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = not show_code
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.exclude_markdown = not show_code
+    nb.metadata["title"] = (_first_heading(nb) or nb.metadata.get("evalkit", {}).get(
+        "report_title", notebook.stem))
+    exporter = HTMLExporter(template_name="evalkit", extra_template_basedirs=[str(_NBCONVERT)],
+                            language_code=lang, exclude_input=not show_code,
+                            exclude_input_prompt=True, exclude_output_prompt=True,
+                            exclude_markdown=not show_code)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
-    heading = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.S)
-    title = _html.unescape(re.sub(r"<[^>]+>", "", heading.group(1))) if heading else ""
-    title = title or nb.metadata.get("evalkit", {}).get("report_title", notebook.stem)
-    body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{_html.escape(title)}</title>",
-                  body, count=1, flags=re.S)
-    body = re.sub(r'<html lang="[^"]*"', f'<html lang="{lang}"', body, count=1)
-    body = re.sub(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", "", body)
-    body = re.sub(r"<script type=\"text/x-mathjax-config\">.*?</script>", "", body, flags=re.S)
     target.write_text(body, encoding="utf-8")
     return target
+
+
+#: the nbconvert template folder of evalkit's report page
+_NBCONVERT = Path(__file__).with_name("nbconvert")
+
+
+def _first_heading(nb: Any) -> str:
+    """The text of the first ``<h1>`` that a code cell displays, or ""."""
+    import html as _html
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            heading = re.search(r"<h1[^>]*>(.*?)</h1>",
+                                "".join(output.get("data", {}).get("text/html", "")), flags=re.S)
+            if heading:
+                return _html.unescape(re.sub(r"<[^>]+>", "", heading.group(1)))
+    return ""
 
 
 def _quiet_kernel_manager() -> type:

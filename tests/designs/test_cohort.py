@@ -49,7 +49,7 @@ def test_recovers_the_true_effect_where_the_naive_difference_does_not(cohort, op
     y, g = data["reconviction_events"], data["programme"] == 1
     naive = 100 * (y[g].mean() - y[~g].mean())
     se = 100 * math.sqrt(y[g].var() / g.sum() + y[~g].var() / (~g).sum())
-    assert naive == pytest.approx(res.sample["naive_difference"])
+    assert naive == pytest.approx(res.extras.naive_difference)
     assert naive - 1.96 * se > truth["difference_per_100"]
     assert naive > 0
 
@@ -231,9 +231,9 @@ def test_payment_probability_and_decision(cohort):
     expected = stats.norm.cdf((math.log(1 - 0.075) - math.log(att["relative_effect"])) / se_log)
     diag = res.diagnostic("outcome_payment")
     assert diag.statistic == pytest.approx(expected)
-    assert diag.passed is True and res.sample["payment_passed"] is True
-    assert res.sample["payment_probability"] == pytest.approx(expected)
-    assert res.sample["payment_lower_bound_passed"] == (red["ci_low"] >= 0.075)
+    assert diag.passed is True and res.extras.payment_passed is True
+    assert res.extras.payment_probability == pytest.approx(expected)
+    assert res.extras.payment_lower_bound_passed == (red["ci_low"] >= 0.075)
     high = ek.cohort_outcome(cohort.data, **KW, **FREQ, threshold=0.6)
     assert high.diagnostic("outcome_payment").passed is False
     assert high.diagnostic("outcome_payment").statistic < expected

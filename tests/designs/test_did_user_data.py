@@ -198,7 +198,7 @@ def test_relative_effect_of_att_simple_uses_its_treated_cells(mpdta):
     size = df[df["year"] == 2003].groupby("first.treat").size()
     w = size.reindex(cell.index.get_level_values(0)).to_numpy(float)
     observed = float(np.average(cell.to_numpy(), weights=w))
-    assert r.sample["treated_mean_post"] == pytest.approx(observed, rel=1e-12)
+    assert r.extras.treated_mean_post == pytest.approx(observed, rel=1e-12)
     att, lo, hi = row["estimate"], row["ci_low"], row["ci_high"]
     assert row["relative_effect"] == pytest.approx(observed / (observed - att), rel=1e-12)
     assert row["relative_ci_low"] == pytest.approx(observed / (observed - lo), rel=1e-12)

@@ -25,18 +25,21 @@ def test_wdd_reproduces_wheeler_ratcliffe_2018():
     row = res.effect("wdd_total")
     # printed: local −107, displacement −11, total −118, SE 39.6, z −2.98,
     # 95 % CI (−195.6, −40.4)
-    assert res.sample["wdd_local"] == -107
-    assert res.sample["wdd_displacement"] == -11
+    assert res.effect("wdd_local")["estimate"] == -107
+    assert res.effect("wdd_displacement")["estimate"] == -11
     assert row["estimate"] == -118
     assert round(row["std_error"], 1) == 39.6
     assert row["std_error"] == pytest.approx(math.sqrt(1568))  # sum of the eight counts
-    assert round(res.sample["z"], 2) == -2.98
+    assert round(row["estimate"] / row["std_error"], 2) == -2.98
     assert (round(row["ci_low"], 1), round(row["ci_high"], 1)) == (-195.6, -40.4)
     assert row["scale"] == "additive"
     assert row["p_value"] == pytest.approx(0.00288, abs=1e-5)
     parts = res.diagnostic("displacement").table.set_index("part")
     assert parts.loc["local", "std_error"] == pytest.approx(math.sqrt(207 + 110 + 308 + 318))
     assert parts.loc["displacement", "std_error"] == pytest.approx(25.0)
+    for part in ("local", "displacement"):  # the parts are effects rows too (results.json)
+        for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value"):
+            assert res.effect(f"wdd_{part}")[col] == pytest.approx(parts.loc[part, col])
     assert res.diagnostic("displacement").passed  # −11 is diffusion, and not significant
 
 
@@ -50,7 +53,7 @@ def test_wdd_unequal_windows_match_wheeler_2021_time_weights():
     assert row["std_error"] == pytest.approx(math.sqrt(115))
     codes = [n.code for n in res.sample["notes"]]
     assert "wdd_local_only" in codes and "wdd_unequal_periods" in codes
-    assert math.isnan(res.sample["wdd_displacement"])
+    assert list(res.effects["term"]) == ["wdd_total", "wdd_local"]  # no buffer, no part
 
 
 def test_wdd_local_only_matches_ptools_example():
@@ -58,7 +61,7 @@ def test_wdd_local_only_matches_ptools_example():
     res = wdd({"control": (20, 20), "response": (20, 10)}, alpha=0.10)
     assert res.effect("wdd_total")["estimate"] == -10
     assert res.effect("wdd_total")["std_error"] == pytest.approx(math.sqrt(70))
-    assert res.sample["mde_significance"] == pytest.approx(1.644854 * math.sqrt(70))
+    assert res.extras.mde_significance == pytest.approx(1.644854 * math.sqrt(70))
     assert not res.warnings  # 10 or more per cell is not "small"
 
 
@@ -67,9 +70,9 @@ def test_wdd_mde_domain_rule_of_thumb():
     # weak evidence appears": four cells of 20, V = 80, 1.645 * sqrt(80) = 14.7 at the
     # 10 % level ("weak evidence", one-sided 5 %)
     res = wdd({"control": (20, 20), "response": (20, 20)}, alpha=0.10)
-    assert res.sample["mde_significance"] == pytest.approx(14.71, abs=0.01)
+    assert res.extras.mde_significance == pytest.approx(14.71, abs=0.01)
     # 80 % power: (1.645 + 0.842) * sqrt(80) = 22.2
-    assert res.sample["mde_power"] == pytest.approx(22.24, abs=0.01)
+    assert res.extras.mde_power == pytest.approx(22.24, abs=0.01)
     assert wdd_mde(80, alpha=0.10)[0] == pytest.approx(14.71, abs=0.01)
 
 
@@ -82,7 +85,7 @@ def test_wdd_mde_formula_and_small_count_caveat():
     with pytest.warns(EvalkitWarning, match="Small counts"):
         res = wdd(counts)
     assert [w.code for w in res.warnings] == ["wdd_small_counts"]
-    assert res.sample["mde_power"] == pytest.approx(2.8016 * math.sqrt(74), abs=1e-3)
+    assert res.extras.mde_power == pytest.approx(2.8016 * math.sqrt(74), abs=1e-3)
     assert res.warnings[0].render("fr").startswith("Effectifs faibles")
 
 
@@ -100,18 +103,18 @@ def test_wdq_on_the_paper_counts_by_hand():
     res = wdq(PAPER)
     sm = 110 / 318 - 207 / 308
     bm = 157 / 318 - 178 / 308
-    assert res.sample["success_measure"] == pytest.approx(sm)
-    assert res.sample["buffer_measure"] == pytest.approx(bm)
+    assert res.extras.success_measure == pytest.approx(sm)
+    assert res.extras.buffer_measure == pytest.approx(bm)
     row = res.effect("wdq")
     assert row["estimate"] == pytest.approx(bm / sm)
     assert row["estimate"] == pytest.approx(0.2582, abs=1e-4)
     assert row["scale"] == "ratio"
     assert all(math.isnan(row[c]) for c in ("std_error", "ci_low", "ci_high", "p_value"))
-    assert res.sample["wdq_label"] == "diffusion"
+    assert res.extras.wdq_label == "diffusion"
     # TNE = [207*318/308 - 110] + [178*318/308 - 157] = (207 + 178)*318/308 - 267
     #     = 397.5 - 267 = 130.5 net crimes prevented
-    assert res.sample["tne"] == pytest.approx(130.5)
-    assert res.sample["wdq_status"] == "computed" and res.sample["wdq_reason"] is None
+    assert res.extras.tne == pytest.approx(130.5)
+    assert res.extras.wdq_status == "computed" and res.extras.wdq_reason is None
 
 
 def test_wdq_hand_computed_example_with_a_moving_control():
@@ -119,12 +122,12 @@ def test_wdq_hand_computed_example_with_a_moving_control():
     # WDQ = -0.211538 (displacement smaller than the gain);
     # TNE = [120*1.1 - 80] + [90*1.1 - 110] = 52 - 11 = 41
     res = wdq({"response": (120, 80), "buffer": (90, 110), "control": (200, 220)})
-    assert res.sample["success_measure"] == pytest.approx(-0.236364, abs=1e-6)
-    assert res.sample["buffer_measure"] == pytest.approx(0.05)
+    assert res.extras.success_measure == pytest.approx(-0.236364, abs=1e-6)
+    assert res.extras.buffer_measure == pytest.approx(0.05)
     assert res.effect("wdq")["estimate"] == pytest.approx(-0.211538, abs=1e-6)
-    assert res.sample["tne"] == pytest.approx(41.0)
-    assert res.sample["wdq_label"] == "displacement"
-    assert res.sample["gross_effect"] == 40
+    assert res.extras.tne == pytest.approx(41.0)
+    assert res.extras.wdq_label == "displacement"
+    assert res.extras.gross_effect == 40
 
 
 @pytest.mark.parametrize(("buffer_after", "expected", "label"), [
@@ -140,9 +143,9 @@ def test_wdq_every_label_region(buffer_after, expected, label):
     # control flat (100, 100), response (100, 50): SM = -0.5, BM = (Da - 100) / 100
     res = wdq({"response": (100, 50), "buffer": (100, buffer_after), "control": (100, 100)})
     assert res.effect("wdq")["estimate"] == pytest.approx(expected)
-    assert res.sample["wdq_label"] == label
-    assert res.sample["wdq_interpretation"].code == f"wdq_label_{label}"
-    assert res.sample["tne"] == pytest.approx(50 + 100 - buffer_after)
+    assert res.extras.wdq_label == label
+    assert res.extras.wdq_interpretation.code == f"wdq_label_{label}"
+    assert res.extras.tne == pytest.approx(50 + 100 - buffer_after)
 
 
 def test_wdq_label_function():
@@ -157,24 +160,24 @@ def test_wdq_refuses_without_a_relative_fall():
     with pytest.warns(EvalkitWarning, match="did not fall"):
         res = wdq({"response": (100, 100), "buffer": (80, 90), "control": (100, 100)})
     assert math.isnan(res.effect("wdq")["estimate"])
-    assert res.sample["wdq_status"] == "no_fall"
-    assert res.sample["wdq_reason"].code == "wdq_no_fall"
-    assert res.sample["success_measure"] == 0
-    assert res.sample["wdq_label"] is None
+    assert res.extras.wdq_status == "no_fall"
+    assert res.extras.wdq_reason.code == "wdq_no_fall"
+    assert res.extras.success_measure == 0
+    assert res.extras.wdq_label is None
     assert not res.diagnostic("wdq").passed
-    assert res.sample["wdq_reason"].render("fr").startswith("WDQ non calculé")
+    assert res.extras.wdq_reason.render("fr").startswith("WDQ non calculé")
 
 
 def test_wdq_refuses_with_a_zero_count():
     with pytest.warns(EvalkitWarning, match="a count is 0"):
         res = wdq({"response": (30, 12), "buffer": (0, 4), "control": (50, 55)})
     assert math.isnan(res.effect("wdq")["estimate"])
-    assert res.sample["wdq_status"] == "zero_count"
-    assert "buffer area (D) before" in res.sample["wdq_reason"]
-    assert np.isfinite(res.sample["tne"])  # TNE only needs Cb > 0
+    assert res.extras.wdq_status == "zero_count"
+    assert "buffer area (D) before" in res.extras.wdq_reason
+    assert np.isfinite(res.extras.tne)  # TNE only needs Cb > 0
     with pytest.warns(EvalkitWarning):
         res = wdq({"response": (30, 12), "buffer": (5, 4), "control": (0, 55)})
-    assert math.isnan(res.sample["tne"]) and math.isnan(res.sample["success_measure"])
+    assert math.isnan(res.extras.tne) and math.isnan(res.extras.success_measure)
 
 
 def test_wdq_small_counts_caveat_and_json():
@@ -183,7 +186,7 @@ def test_wdq_small_counts_caveat_and_json():
     out = res.to_dict()
     json.dumps(out)
     assert out["effects"][0]["std_error"] is None
-    assert out["sample"]["wdq_label"] == "diffusion"
+    assert out["extras"]["wdq_label"] == "diffusion"
 
 
 def test_counts_as_dataframe_and_dicts():

@@ -206,7 +206,7 @@ def test_mde_notes_give_each_term_its_sentence_in_the_units_of_its_headline():
 def test_mde_from_wdd_matches_its_own_mde():
     res = wdd({"control": (308, 318), "response": (207, 110),
                "buffer_control": (150, 140), "buffer": (178, 157)})
-    assert mde_from_result(res) == pytest.approx(-res.sample["mde_power"], rel=1e-9)
+    assert mde_from_result(res) == pytest.approx(-res.extras.mde_power, rel=1e-9)
     assert mde_from_result(res) == pytest.approx(-110.94, abs=0.01)
 
 

@@ -152,7 +152,7 @@ def test_weights_on_simplex_and_in_sample():
     w = donor_weights(res)
     assert w.index.tolist() == [f"donor_{j:02d}" for j in range(20)]
     assert w.min() >= 0 and w.sum() == pytest.approx(1.0)
-    assert res.sample["donor_weights"] == pytest.approx(w.to_dict())
+    assert res.extras.donor_weights == pytest.approx(w.to_dict())
     with pytest.raises(SpecError, match="needs a synth result"):
         donor_weights(EvaluationResult(method="its", spec={}, effects=res.effects,
                                        series=res.series))
@@ -202,7 +202,7 @@ def test_several_treated_units_average_and_placebo_sets():
     assert res.sample["n_placebos"] == 455  # C(15, 3) sets, all enumerated
     assert res.effect("att")["p_value"] == pytest.approx(1 / 456)
     assert set(res.series["unit"]) == {"treated_0", "treated_1", "treated_2", "average"}
-    by = res.sample["donor_weights_by_treated"]
+    by = res.extras.donor_weights_by_treated
     mean = pd.DataFrame(by).mean(axis=1)
     np.testing.assert_allclose(donor_weights(res).reindex(mean.index), mean)
     assert any(getattr(n, "code", "") == "synth_several_treated" for n in res.sample["notes"])
@@ -400,7 +400,7 @@ def test_treatment_column_keeps_treated_units_out_of_the_donors():
     res = run(df, treatment="policy")
     assert "donor_03" not in donor_weights(res).index
     assert len(donor_weights(res)) == 19
-    assert res.sample["excluded_donors"] == {"donor_03": "treated"}
+    assert res.extras.excluded_donors == {"donor_03": "treated"}
     assert res.sample["n_placebos"] == 19
     notes = [n for n in res.sample["notes"] if getattr(n, "code", "") ==
              "synth_left_out_treated"]
@@ -415,7 +415,7 @@ def test_treatment_column_keeps_treated_units_out_of_the_donors():
 def test_exclude_keeps_units_out_and_says_so():
     res = run(factor_panel(seed=6), exclude=["donor_01", "donor_02"])
     assert {"donor_01", "donor_02"}.isdisjoint(donor_weights(res).index)
-    assert res.sample["excluded_donors"] == {"donor_01": "exclude", "donor_02": "exclude"}
+    assert res.extras.excluded_donors == {"donor_01": "exclude", "donor_02": "exclude"}
     assert any("donor_01, donor_02" in n for n in res.sample["notes"])
 
 
@@ -504,7 +504,7 @@ def test_figure_trims_poorly_fitted_placebos_and_labels_the_axis():
     top, bottom = fig.axes[:2]
     assert top.get_ylabel() == "Rate per 100,000 per year"
     pre = placebo_table(res).set_index("unit")["pre_rmspe"]
-    poor = pre.drop("treated_0") ** 2 > TRIM_MSPE * res.sample["pre_rmspe"] ** 2
+    poor = pre.drop("treated_0") ** 2 > TRIM_MSPE * res.extras.pre_rmspe ** 2
     assert poor["donor_00"] and poor["donor_01"]
     drawn = [line for line in bottom.get_lines() if line.get_color() == "#bdbdbd"
              and len(line.get_xdata()) > 0]

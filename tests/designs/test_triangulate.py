@@ -146,11 +146,11 @@ def test_displacement_row_is_the_buffer_part_of_the_wdd():
     wdd = run.get("wdd")
     row = tri.row("wdd")
     assert row["role"] == "displacement" and row["unit"] == "crimes"
-    assert row["estimate"] == pytest.approx(wdd.sample["wdd_displacement"])
+    assert row["estimate"] == pytest.approx(wdd.effect("wdd_displacement")["estimate"])
     assert row["ci_low"] > 0, "a 30 % rise next door is displacement"
     assert set(buffer).isdisjoint(run.comparison)
     synth = run.get("synth")
-    assert set(buffer).isdisjoint(synth.sample["donor_weights"])
+    assert set(buffer).isdisjoint(synth.extras.donor_weights)
 
 
 # -- agreement, grade and cost from given estimates ---------------------------------------------

@@ -125,7 +125,7 @@ def test_prop99_pre_fit_and_diagnostics(prop99):
     """Close pre-period fit (RMSPE about 1.8 packs against a pre-period SD of about 12, as
     in ADH's Figure 2); the leave-one-out refits keep the negative sign; the placebo in
     time shows no effect."""
-    assert prop99.sample["pre_rmspe"] == pytest.approx(1.76, abs=0.1)
+    assert prop99.extras.pre_rmspe == pytest.approx(1.76, abs=0.1)
     assert prop99.diagnostic("pre_fit").passed
     loo = prop99.diagnostic("leave_one_out")
     assert loo.passed and set(loo.table["left_out"]) == set(PROP99_WEIGHTS)
@@ -144,7 +144,7 @@ def test_prop99_thorough_search_is_at_least_as_good(smoking, prop99_fit):
                 treated_unit="California", intervention=1989, predictors=PROP99_PREDICTORS,
                 placebo=False, v_search="thorough")
     _check_weights(donor_weights(res), PROP99_WEIGHTS, 0.03)
-    assert res.sample["optimize_mspe"] <= prop99_fit.sample["optimize_mspe"] + 1e-9
+    assert res.extras.optimize_mspe <= prop99_fit.extras.optimize_mspe + 1e-9
 
 
 def _basque(df: pd.DataFrame, **kwargs):
@@ -184,5 +184,5 @@ def test_basque_thorough_search_finds_lower_mspe(basque):
     res = _basque(basque, v_search="thorough")
     published = _mspe(basque, {"Cataluna": 0.851, "Madrid (Comunidad De)": 0.149})
     assert published == pytest.approx(0.00886, abs=2e-4)
-    assert res.sample["optimize_mspe"] < 0.6 * published
-    assert _basque(basque).sample["optimize_mspe"] == pytest.approx(published, rel=0.05)
+    assert res.extras.optimize_mspe < 0.6 * published
+    assert _basque(basque).extras.optimize_mspe == pytest.approx(published, rel=0.05)

@@ -145,7 +145,9 @@ def test_table_is_localised():
     assert "Cambriolages" in fr and "Secteur" in fr
     assert re.search(r"<td>\d+,\d+</td>", fr) and not re.search(r"<td>\d+\.\d+</td>", fr)
     assert re.search(r"<td>\d+\.\d+</td>", en)
-    assert " ; " in fr and " to " in en
+    # one French interval separator in every report (format_interval): "1,2 à 3,4"
+    assert re.search(r"\d à \d", fr) and not re.search(r"\d ; \d", fr)
+    assert re.search(r"\d to \d", en)
 
 
 def test_area_names_are_escaped():
@@ -229,7 +231,7 @@ def test_survey_section_hides_suppressed_cells():
     shown = f"{100 * small['share']:.1f}".replace(".", ",")
     assert shown not in row
     assert "Kish" in html  # no strata/psu columns
-    assert "Aucun fichier d&#x27;enquête" in survey_section(None, lang="fr")
+    assert "Aucun fichier d&#39;enquête" in survey_section(None, lang="fr")
     assert "None of the selected areas" in survey_section(frame, areas=["Gare"])
 
 

@@ -161,7 +161,7 @@ def test_sections_read_the_results_and_escape_text(small_results):
     assert "&lt;Sortants &amp; Co&gt;" in html and "120 personnes" in html
     headline = rc.headline(small_results, lang="en")
     binary = small_results[0]
-    assert f"{binary.sample['treated_rate']:.1f} in 100" in headline
+    assert f"{binary.extras.treated_rate:.1f} in 100" in headline
     assert "Outcome payment: the threshold is a 7.5% reduction" in headline
     table = rc.effects_section(small_results, lang="en")
     assert table.count("<tr>") == 1 + 2 + 1 + 2  # headers and one row per measure, twice

@@ -80,7 +80,7 @@ def test_displacement_template_runs_on_the_single_area_sample(tmp_path, lang):
     outcome = run_template("displacement", out=tmp_path / "d", lang=lang, progress=False)
     jsonschema.validate(outcome.results, SCHEMA)
     terms = {e["term"] for e in outcome.results["estimates"]}
-    assert terms == {"wdq", "wdd_total"}
+    assert terms == {"wdq", "wdd_total", "wdd_local", "wdd_displacement"}  # every estimate
     html = outcome.report.read_text(encoding="utf-8")
     assert html.count("<img") == 1
     assert ("Displacement" if lang == "en" else "Déplacement") in html

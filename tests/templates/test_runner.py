@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -192,3 +194,86 @@ def test_templates_command_lists_parameters_with_types_and_help():
     assert "its — Interrupted time series" in proc.stdout
     assert "    intervention: str = ''  # first period under the partnership (required)" \
         in proc.stdout
+
+
+# -- h-libs: the report page loads nothing from the internet ------------------------------------
+class _ExternalLoads(HTMLParser):
+    """Every http(s) URL that a page would load: ``src`` attributes, ``<link href>``, script
+    text and CSS ``url(...)``/``@import``. A link in the report's text (``<a href>``, a
+    reference) is content, not a load, and so is a URL in a CSS comment."""
+
+    _URL = re.compile(r"https?://[^\s\"'`)]+")
+    _CSS_LOAD = re.compile(r"(?:url\(\s*['\"]?|@import\s+['\"])(https?://[^\s\"')]+)")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        loads = ("src", "href") if tag == "link" else ("src",)
+        self.found += [v for k, v in attrs if k in loads and v and self._URL.match(v.strip())]
+        self._in = tag if tag in ("script", "style") else None
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "script":
+            self.found += self._URL.findall(data)
+        elif self._in == "style":
+            self.found += self._CSS_LOAD.findall(re.sub(r"/\*.*?\*/", "", data, flags=re.S))
+
+
+def _external_loads(html: str) -> list[str]:
+    parser = _ExternalLoads()
+    parser.feed(html)
+    return parser.found
+
+
+def _notebook_with_heading(path: Path, heading: str) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("report.header()", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": f"<h1>{heading}</h1><p>See "
+                              "<a href=\"https://example.org/paper\">the paper</a>.</p>",
+                              "text/plain": "header"})])]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_nbconvert_lab_page_loads_from_the_internet_so_the_scan_can_fail(tmp_path):
+    from nbconvert import HTMLExporter
+
+    nb = _notebook_with_heading(tmp_path / "r.ipynb", "Title")
+    body, _ = HTMLExporter(template_name="lab").from_filename(str(nb))
+    assert any("mermaid" in url for url in _external_loads(body))
+    assert any("require" in url for url in _external_loads(body))
+
+
+def test_report_page_loads_nothing_from_the_internet(tmp_path):
+    outcome = run_template(FIX / "echo.ipynb", out=tmp_path / "out", progress=False)
+    html = outcome.report.read_text(encoding="utf-8")
+    assert "<style" in html  # the page keeps its styles, and they were scanned
+    assert _external_loads(html) == []
+
+
+def test_report_page_has_the_reports_language_and_first_heading_as_title(tmp_path):
+    from evalkit.run.execute import export_html
+
+    nb = _notebook_with_heading(tmp_path / "r.ipynb", "Cambriolages &amp; <i>vols</i>")
+    html = export_html(nb, tmp_path / "r.html", lang="fr").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html
+    assert "<title>Cambriolages &amp; vols</title>" in html
+    # a link written in the report's text is content: it stays, and is not a load
+    assert '<a href="https://example.org/paper">' in html
+    assert _external_loads(html) == []
+
+
+def test_sample_reports_load_nothing_and_carry_their_language(sample_reports):
+    """The shipped templates' reports (figures, tables, markup from the catalogue)."""
+    for (name, lang), outcome in sample_reports.items():
+        html = outcome.report.read_text(encoding="utf-8")
+        assert _external_loads(html) == [], name
+        assert f'<html lang="{lang}">' in html and 'src="data:image/png;base64,' in html, name

@@ -120,8 +120,95 @@ def test_french_reads_as_french():
     assert "\u202f:" in t("ind.title", "fr", area="Centre")  # French typography
 
 
-def test_french_percent_formats_take_a_narrow_space():
+def test_french_percent_formats_take_babels_no_break_space():
+    """Babel's French percent pattern (CLDR) puts a no-break space before the sign; the
+    catalogue's "95 %" gets the same one, so a report writes every percentage alike."""
+    from evalkit.i18n import format_number, format_percent
+
+    assert format_number(0.125, "fr", ".1%") == "12,5\u00a0%"
+    assert format_number(0.125, "en", ".1%") == "12.5%"
+    assert format_percent(12.5, "fr") == "12,5\u00a0%" == format_number(0.125, "fr", ".1%")
+    assert format_percent(-3.25, "en", ".1f") == "-3.2%"
+    assert format_percent("+1,50", "fr") == "+1,50\u00a0%"  # text already formatted
+    key = next(k for k, v in LANGUAGES["fr"].items() if "(IC à {level} % : {lo} % à" in v)
+    assert "(IC à 95\u00a0%\u202f: 1,5\u00a0% à 3\u00a0%)" in t(
+        key, "fr", **{f: 0 for f in fields(LANGUAGES["fr"][key])} | dict(level=95, lo=1.5, hi=3))
+
+
+# -- h-libs: Babel for every number -------------------------------------------------------------
+@pytest.mark.parametrize(("lang", "expected"), [("en", "1.2 to 3.4"), ("fr", "1,2 à 3,4")])
+def test_interval_has_one_separator_per_language(lang, expected):
+    from evalkit.i18n import format_interval, format_number
+
+    assert format_interval(format_number(1.2, lang, ".1f"), format_number(3.4, lang, ".1f"),
+                           lang) == expected
+
+
+def test_money_places_the_currency_as_the_locale_does():
+    from evalkit.i18n import format_money
+
+    assert format_money(1234.4, "en", "€") == "€1,234"
+    assert format_money(1234.6, "fr", "€") == "1\u202f235\u00a0€"
+    assert format_money(float("inf"), "fr", "€") == "∞"
+
+
+@pytest.mark.parametrize(("lang", "n", "form"), [
+    ("en", 1, "one"), ("en", 1.0, "one"), ("en", -1, "one"), ("en", 0, "other"),
+    ("fr", 0, "one"), ("fr", 1.99, "one"), ("fr", 2, "other"),
+    ("fr", 1_000_000, "other"),  # CLDR's French "many": the catalogues have two forms
+    ("en", float("nan"), "other"),
+])
+def test_plural_uses_babels_rules_with_the_catalogues_two_forms(lang, n, form):
+    from evalkit.i18n import plural
+
+    assert plural(n, lang) == form
+
+
+def test_number_in_an_unknown_language_is_a_spec_error():
     from evalkit.i18n import format_number
 
-    assert format_number(0.125, "fr", ".1%") == "12,5\u202f%"
-    assert format_number(0.125, "en", ".1%") == "12.5%"
+    with pytest.raises(SpecError, match=r"lang must be one of en, fr; got 'de'"):
+        format_number(1.5, "de", ".1f")
+
+
+def test_markup_entries_escape_their_values_and_plain_entries_stay_text():
+    from markupsafe import Markup
+
+    html = t("did.methods", "en", poisson="<script>x</script> & y")
+    assert isinstance(html, Markup)
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; y" in html and "<sub>" in html
+    assert "<script>" not in html
+    kept = t("did.methods", "en", poisson=Markup("<i>kept</i>"))
+    assert "<i>kept</i>" in kept
+    entity = t("disp.methods", "fr")  # an entity is markup too: "&lt;" stays one
+    assert isinstance(entity, Markup) and "SM &lt; 0" in entity
+    plain = t("its.exposure", "en", exposure="<b>")
+    assert not isinstance(plain, Markup) and "<b>" in plain
+    # the catalogue's number and plural specs still apply inside markup
+    did = t("did.design", "fr", outcome="a<b", n_treated=1, n_units=1_200, n_periods=2.5,
+            freq_plural="mois", model="")
+    assert "a&lt;b" in did and "1\u202f200" in did
+
+
+def test_figures_draw_babels_french_spaces():
+    """Babel's French numbers carry U+202F (thousands) and U+00A0 (before % and €): the
+    figures' font has both glyphs, so matplotlib draws them without a missing-glyph warning."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from evalkit.i18n import format_money, format_percent
+
+    text = f"{format_percent(12.5, 'fr')} {format_money(1234, 'fr', '€')}"
+    assert "\u202f" in text and "\u00a0" in text
+    fig = plt.figure()
+    try:
+        fig.text(0.1, 0.5, text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "Glyph ... missing from font(s)" is a warning
+            fig.canvas.draw()
+    finally:
+        plt.close(fig)

@@ -23,5 +23,7 @@ def test_wheel_contains_templates_samples_and_schema(tmp_path):
     for template in (ROOT / "templates").glob("*.ipynb"):
         assert f"evalkit/templates/{template.name}" in names
     for expected in ("evalkit/data_samples/city_monthly.csv", "evalkit/data_samples/truth.json",
-                     "evalkit/schemas/results-1.schema.json", "evalkit/report/style.css"):
+                     "evalkit/schemas/results-1.schema.json", "evalkit/report/style.css",
+                     "evalkit/run/nbconvert/evalkit/index.html.j2",
+                     "evalkit/run/nbconvert/evalkit/conf.json"):
         assert expected in names

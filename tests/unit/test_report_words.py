@@ -36,7 +36,7 @@ def test_mde_is_a_percentage_next_to_a_percentage(unclear_its, lang):
     value") next to a % change."""
     text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang,
                                                        mde=mde_notes(unclear_its)))
-    match = re.search(r"(?:larger than|de plus de) (\d+)\u202f?%", text)
+    match = re.search(r"(?:larger than|de plus de) (\d+)\u00a0?%", text)
     assert match, text
     assert "absolute" not in text and "absolue" not in text
     row = unclear_its.effect("cumulative_effect")
@@ -62,7 +62,7 @@ def _tri(prevented: float, low: float, high: float) -> SimpleNamespace:
     ("en", "estimates 18,199 more burglaries than without the partnership (95% CI 6,000 to "
            "30,000 more)"),
     ("fr", "donne 18\u202f199 faits en plus (cambriolages) qu'en l'absence du partenariat "
-           "(IC à 95\u202f% de 6\u202f000 à 30\u202f000 en plus)"),
+           "(IC à 95\u00a0% de 6\u202f000 à 30\u202f000 en plus)"),
 ])
 def test_more_crimes_are_not_negative_crimes_prevented(lang, expected):
     """Finding 3: "−18,199 crimes prevented" for 18,199 more crimes."""
@@ -115,7 +115,7 @@ def test_an_unclear_change_shows_both_bounds_with_their_sign(unclear_its, lang):
     """A change that may go either way reads "-6 % to +45 %", as in the results table."""
     text = re.sub(r"<[^>]+>", " ", narrative.headline(unclear_its, lang=lang,
                                                        mde=mde_notes(unclear_its)))
-    assert re.search(r"-\d+(?:[.,]\d+)?\u202f?% (?:to|à) \+\d", text), text
+    assert re.search(r"-\d+(?:[.,]\d+)?\u00a0?% (?:to|à) \+\d", text), text
 
 
 def test_parameters_are_shown_as_typed_on_the_command_line():

@@ -31,6 +31,6 @@ Balanced panels only: units with missing periods are refused with a message nami
 
 from __future__ import annotations
 
-from evalkit.designs.staggered.api import staggered_did
+from evalkit.designs.staggered.api import StaggeredExtras, staggered_did
 
-__all__ = ["staggered_did"]
+__all__ = ["StaggeredExtras", "staggered_did"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -20,11 +22,17 @@ from evalkit.designs._common import (
     provenance,
 )
 from evalkit.designs.staggered.aggregation import _aggregate
-from evalkit.designs.staggered.att_gt import _att_gt, _Cells
+from evalkit.designs.staggered.att_gt import _att_gt, _Cells, _Influence
 from evalkit.designs.staggered.inference import _inference, _pre_trend, _series
 from evalkit.designs.staggered.preparation import MIN_NEVER_TREATED, _check_int, _Panel, _prepare
 from evalkit.i18n import Caveat
-from evalkit.results import RELATIVE_COLUMNS, EvaluationResult, effects_table
+from evalkit.results import (
+    RELATIVE_COLUMNS,
+    EvaluationResult,
+    Extras,
+    effects_table,
+    warns_at_caller,
+)
 
 ControlGroup = Literal["auto", "never_treated", "not_yet_treated"]
 Method = Literal["dr", "ipw", "reg"]
@@ -39,6 +47,7 @@ _ESTIMATORS = {
 }
 
 
+@warns_at_caller
 def staggered_did(
     data: Panel | pd.DataFrame | str | os.PathLike,
     *,
@@ -132,7 +141,11 @@ def staggered_did(
         ``att_event_<e>``, ``att_calendar`` (average of the calendar-period effects) and
         ``att_gt_<g>_<t>``; column ``n_obs`` = rows behind each estimate. ``series``: long
         frame with ``aggregation`` in {"event", "group", "calendar", "gt"}. Diagnostic
-        ``pre_trend``: Wald test that every pre-treatment ATT(g,t) is zero.
+        ``pre_trend``: Wald test that every pre-treatment ATT(g,t) is zero. Every interval
+        is ``estimate ± z SE`` (``wald_df`` inf for every term, the SE the bootstrap's with
+        ``bootstrap``); ``vcov``: the influence-function covariance of the aggregated terms
+        (not of the ATT(g,t) cells, which can number thousands; None with ``bootstrap``).
+        ``extras`` (:class:`StaggeredExtras`): ``treated_mean_post``.
 
     Raises
     ------
@@ -245,7 +258,6 @@ def staggered_did(
               "n_cohorts": len(panel.cohort_labels),
               "n_treated_units": int(panel.cohort_sizes.sum()),
               "n_never_treated": int(panel.n_never), "n_clusters": int(n_clusters),
-              "treated_mean_post": treated_mean,
               "n_att_gt": len(cells.att),
               "cohort_sizes": dict(zip(panel.cohort_labels,
                                        map(int, panel.cohort_sizes), strict=True)),
@@ -259,7 +271,34 @@ def staggered_did(
         method="staggered_did", spec=spec, effects=effects, series=series,
         diagnostics=(diag,), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params, seed=seed),
+        extras=StaggeredExtras(treated_mean_post=treated_mean),
+        vcov=None if bootstrap is not None else _aggregated_vcov(panel, cells, aggs, lin, shares,
+                                                                  shown),
+        wald_df=dict.fromkeys(terms, math.inf),
     )
+
+
+@dataclass(frozen=True)
+class StaggeredExtras(Extras):
+    """What :func:`staggered_did` computes besides its effects and counts.
+
+    Attributes
+    ----------
+    treated_mean_post : float
+        Observed mean outcome of the treated post-treatment cells ``att_simple`` averages
+        (the numerator of its relative effect).
+    """
+
+    treated_mean_post: float
+
+
+def _aggregated_vcov(panel: _Panel, cells: _Cells, aggs: list, lin: np.ndarray,
+                     shares: np.ndarray, shown: list[int]) -> pd.DataFrame:
+    """Influence-function covariance of the aggregated terms in ``effects`` (their SEs are
+    the square roots of its diagonal), labelled by term."""
+    scores = _Influence(cells, panel, lin[:, shown], shares[:, shown])
+    names = [aggs[i].name for i in shown]
+    return pd.DataFrame(scores.cross() / panel.n ** 2, index=names, columns=names)
 
 
 def _effects(terms: list[str], est: np.ndarray, se: np.ndarray, n_obs: list[int],

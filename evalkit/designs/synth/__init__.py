@@ -34,7 +34,7 @@ Choosing the weights
         5): on Abadie & Gardeazabal's Basque data the ``"synth"`` search reproduces the
         published weights (Cataluña 0.85, Madrid 0.15, MSPE 0.0089) while ``"thorough"``
         finds a lower MSPE (0.0043) with Baleares added. The fitted ``V`` is reported in
-        ``sample["predictor_weights"]``.
+        ``extras.predictor_weights``.
 
 Inference (placebo in space, ADH 2010 §3.3)
     Every donor in turn is treated as if it had been treated: it is refitted with the same
@@ -70,8 +70,14 @@ Several treated units
 
 from __future__ import annotations
 
-from evalkit.designs.synth.api import donor_weight_diagnostics, donor_weights, placebo_table, synth
+from evalkit.designs.synth.api import (
+    SynthExtras,
+    donor_weight_diagnostics,
+    donor_weights,
+    placebo_table,
+    synth,
+)
 from evalkit.designs.synth.core import simplex_least_squares
 
-__all__ = ["donor_weight_diagnostics", "donor_weights", "placebo_table", "simplex_least_squares",
-           "synth"]
+__all__ = ["SynthExtras", "donor_weight_diagnostics", "donor_weights", "placebo_table",
+           "simplex_least_squares", "synth"]

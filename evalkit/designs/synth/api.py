@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -44,7 +45,7 @@ from evalkit.designs.synth.inputs import (
 )
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
-from evalkit.results import Diagnostic, EvaluationResult, effects_table
+from evalkit.results import Diagnostic, EvaluationResult, Extras, effects_table, warns_at_caller
 
 #: Fewest pre-intervention periods accepted. Synthetic-control bias shrinks with the
 #: length of the pre-period (ADH 2010, §2.3): with fewer than five periods a close
@@ -58,6 +59,7 @@ HULL_SHARE = 0.2
 POOR_FIT = 0.5
 
 
+@warns_at_caller
 def synth(
     data: Panel | pd.DataFrame | str | os.PathLike,
     *,
@@ -124,7 +126,7 @@ def synth(
         A 0/1 column: 1 in the periods a unit was under the same (or a similar)
         intervention. Any unit other than the treated one(s) with a 1 in any period of the
         data is never a donor (a donor treated during the post-period would make the
-        counterfactual absorb the effect). ``sample["excluded_donors"]`` maps each unit
+        counterfactual absorb the effect). ``extras.excluded_donors`` maps each unit
         left out to the reason (``"exclude"`` or ``"treated"``) and a note names them.
     Returns
     -------
@@ -133,7 +135,9 @@ def synth(
         permutation, no standard error). ``series``: one row per period (``unit, time,
         observed, counterfactual, gap, ci_low, ci_high, post``; the band is for the gap).
         Diagnostics ``pre_fit``, ``placebo_space``, ``placebo_time``, ``leave_one_out``.
-        ``sample["donor_weights"]`` maps donor to weight (see :func:`donor_weights`).
+        ``extras`` (:class:`SynthExtras`): ``donor_weights`` maps donor to weight (see
+        :func:`donor_weights`), with pre/post RMSPE, predictor weights and donors left out.
+        No ``vcov`` (permutation inference).
         ``relative_effect`` (observed / synthetic) with a ratio interval on ``att`` and
         each ``gap_<t>``.
 
@@ -335,24 +339,54 @@ def synth(
         "n_obs": int(y.size), "n_units": len(order), "n_donors": n_do, "n_treated": n_tr,
         "n_periods": len(all_periods), "n_pre": n_pre, "n_post": n_post,
         "first_period": str(all_periods[0]), "last_period": str(all_periods[-1]),
-        "pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
-        "optimize_mspe": float(np.mean(gap[opt_idx] ** 2)),
-        "donor_weights": {_py(k): float(v) for k, v in weights.items()},
-        "predictor_weights": ({n: float(v) for n, v in zip(pred_names, v_avg, strict=True)}
-                              if v_avg is not None else None),
         "n_placebos": inference["n_sets"] if inference else 0,
-        "excluded_donors": {_py(u): why for u, why in left_out.items()},
         "notes": notes,
     }
-    if n_tr > 1:
-        sample["donor_weights_by_treated"] = {
+    extras = SynthExtras(
+        donor_weights={_py(k): float(v) for k, v in weights.items()},
+        pre_rmspe=pre_rmspe, post_rmspe=post_rmspe,
+        optimize_mspe=float(np.mean(gap[opt_idx] ** 2)),
+        predictor_weights=({n: float(v) for n, v in zip(pred_names, v_avg, strict=True)}
+                           if v_avg is not None else None),
+        excluded_donors={_py(u): why for u, why in left_out.items()},
+        donor_weights_by_treated=({
             _py(u): {_py(k): float(v) for k, v in zip(donors, w_tr[i], strict=True)}
-            for i, u in enumerate(treated)}
+            for i, u in enumerate(treated)} if n_tr > 1 else None),
+    )
     return EvaluationResult(
         method="synth", spec=spec, effects=effects_table(rows), series=series,
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
-        provenance=provenance(data, params, seed=seed),
+        provenance=provenance(data, params, seed=seed), extras=extras,
     )
+
+
+@dataclass(frozen=True)
+class SynthExtras(Extras):
+    """What a synthetic control computes besides its effects and counts.
+
+    Attributes
+    ----------
+    donor_weights : mapping
+        Donor → weight of the (averaged) synthetic control.
+    pre_rmspe, post_rmspe : float
+        Root mean squared gap before and after the intervention.
+    optimize_mspe : float
+        Mean squared gap over ``optimize_periods`` (the loss the weights minimise).
+    predictor_weights : mapping or None
+        Predictor → fitted ``V`` weight (None without predictors).
+    excluded_donors : mapping
+        Unit left out of the donors → reason (``"exclude"`` or ``"treated"``).
+    donor_weights_by_treated : mapping or None
+        With several treated units, each one's donor weights.
+    """
+
+    donor_weights: Mapping[Any, float]
+    pre_rmspe: float
+    post_rmspe: float
+    optimize_mspe: float
+    predictor_weights: Mapping[str, float] | None
+    excluded_donors: Mapping[Any, str]
+    donor_weights_by_treated: Mapping[Any, Mapping[Any, float]] | None = None
 
 
 def donor_weights(result: EvaluationResult) -> pd.Series:
@@ -360,13 +394,12 @@ def donor_weights(result: EvaluationResult) -> pd.Series:
 
     With several treated units, the weights of the averaged synthetic control (the mean
     of each treated unit's weights); each unit's own are in
-    ``result.sample["donor_weights_by_treated"]``.
+    ``result.extras.donor_weights_by_treated``.
     """
-    if result.method != "synth" or "donor_weights" not in result.sample:
+    weights = result.weights
+    if result.method != "synth" or weights is None:
         raise SpecError(f"donor_weights needs a synth result; got a {result.method} result.")
-    weights = result.sample["donor_weights"]
-    return pd.Series(list(weights.values()), index=list(weights.keys()), name="weight",
-                     dtype=float)
+    return weights
 
 
 def donor_weight_diagnostics(result: EvaluationResult) -> list[Diagnostic]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,6 +192,28 @@ def _drop_blank_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     ]
 
 
+def _drop_missing_keys(df: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    missing = df[keys].isna().any(axis=1)
+    if not missing.any():
+        return df, []
+    n = int(missing.sum())
+    rows = "row" if n == 1 else "rows"
+    labels = ", ".join(str(i) for i in df.index[missing][:5])
+    return df.loc[~missing], [
+        f"Dropped {n} {rows} without a {' or a '.join(keys)}: {rows} {labels}{_more(n)}."
+    ]
+
+
+def _outcome_rules(given: dict[str, bool] | None) -> dict[str, bool]:
+    return {"nonnegative": True, "allow_missing": False, **(given or {})}
+
+
+def _check_rules(df: pd.DataFrame, rules: dict[str, dict[str, bool]]) -> None:
+    require_columns(df, list(rules))
+    for column, rule in rules.items():
+        check_numeric(df, column, **rule)
+
+
 def _check_unit_present(df: pd.DataFrame, unit: str) -> None:
     miss = df[unit].isna().to_numpy()
     if miss.any():
@@ -229,6 +252,10 @@ def load_panel(
     require_balanced: bool = False,
     sheet: str | int | None = None,
     tz: str | None = None,
+    drop_missing_keys: bool = False,
+    gaps: bool = True,
+    rules: dict[str, dict[str, bool]] | None = None,
+    checks: Sequence[Callable[[pd.DataFrame], None]] = (),
 ) -> Panel:
     """Read and validate a unit × period table.
 
@@ -253,6 +280,20 @@ def load_panel(
     tz : str, optional
         Time zone the times are meant in, for times stored with a zone or UTC offset (see
         :func:`to_periods`).
+    drop_missing_keys : bool, default False
+        Drop the rows without a unit or a time, with a note, instead of refusing them.
+    gaps : bool, default True
+        Refuse a unit whose series misses a period inside its own range; False for designs
+        that model the periods they have.
+    rules : dict, optional
+        Numbers a design needs: column → arguments of :func:`check_numeric`
+        (``nonnegative``, ``integer``, ``allow_missing``, ``booleans``). The outcome's
+        replace its defaults above (e.g. ``{"integer": True}`` for counts); other columns
+        are checked, not converted, before the rows are sorted, so that messages name the
+        input's rows.
+    checks : sequence of callables
+        A design's own checks, each called with the table after the others (time as
+        Periods, unit labels as text, rows not yet sorted: messages name the input's rows).
 
     Returns
     -------
@@ -274,24 +315,31 @@ def load_panel(
     ]:
         if column is not None:
             require_columns(df, [column], role=role)
+    if drop_missing_keys:
+        df, dropped = _drop_missing_keys(df, [c for c in (unit, time) if c is not None])
+        notes += dropped
     if unit is not None:
         _check_unit_present(df, unit)
         check_labels(df, unit)
         df[unit] = _unit_labels(df[unit])
     df[time], found = to_periods(df[time], freq=freq, column=time, tz=tz)
     if outcome is not None:
-        values = check_numeric(df, outcome, nonnegative=True, allow_missing=False)
+        values = check_numeric(df, outcome, **_outcome_rules((rules or {}).get(outcome)))
         if not pd.api.types.is_numeric_dtype(df[outcome]):
             df[outcome] = values
+    _check_rules(df, {c: r for c, r in (rules or {}).items() if c != outcome})
     if exposure is not None:
         check_positive(df, exposure)
         if not pd.api.types.is_numeric_dtype(df[exposure]):
             df[exposure] = check_numeric(df, exposure)
     keys = [unit, time] if unit is not None else [time]
     check_unique(df, keys)
-    check_gaps(df, unit=unit, time=time)
+    if gaps:
+        check_gaps(df, unit=unit, time=time)
     if require_balanced:
         _check_balanced(df, unit, time)
+    for check in checks:
+        check(df)
     df = df.sort_values(keys, kind="stable").reset_index(drop=True)
     return Panel(df, unit, time, outcome, exposure, found, tuple(notes),
                  sha256=data_fingerprint(data))
@@ -361,7 +409,10 @@ def as_panel(
     treatment : str, optional
         A treatment column that must be present; its :meth:`Panel.timing` is then ready.
     **options
-        Further arguments of :func:`load_panel` (``require_balanced``, ``sheet``, ``tz``).
+        Further arguments of :func:`load_panel` (``require_balanced``, ``sheet``, ``tz``,
+        ``drop_missing_keys``, ``gaps``, ``rules``, ``checks``); for a Panel, ``rules``
+        and ``checks`` run on its data (and the default rules on an outcome the Panel was
+        built without).
 
     Raises
     ------
@@ -377,6 +428,14 @@ def as_panel(
                             f"got '{freq}'. Fix: leave freq= out, or build the Panel with "
                             f"freq='{freq}'.")
         panel = data
+        # a design's own rules hold for a Panel too
+        rules, name = dict(options.get("rules") or {}), outcome or data.outcome
+        if name is not None and (name in rules or data.outcome is None):
+            require_columns(data.data, [name], role="outcome")
+            rules[name] = _outcome_rules(rules.get(name))
+        _check_rules(data.data, rules)
+        for check in options.get("checks", ()):
+            check(data.data)
     else:
         if time is None:
             raise SpecError("as_panel needs time= (the time column) to build a Panel from a "

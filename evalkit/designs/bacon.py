@@ -37,9 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.data.panel import Panel, panel_roles, source_frame
-from evalkit.data.periods import period_codes, to_periods
-from evalkit.data.validate import check_absorbing, check_numeric, check_unique, require_columns
+from evalkit.data.panel import Panel, as_panel, panel_roles
+from evalkit.data.periods import period_codes
+from evalkit.data.validate import check_absorbing, check_numeric
 from evalkit.errors import DataError
 from evalkit.results import Diagnostic
 
@@ -126,6 +126,23 @@ class BaconDecomposition:
         )
 
 
+def _check_switch_on(df: pd.DataFrame, unit: str, time: str, treatment: str) -> None:
+    """A 0/1 treatment that switches on once per unit, its rows named as in the input."""
+    d = check_numeric(df, treatment, nonnegative=False, booleans=True)
+    not_binary = ~d.isin([0.0, 1.0]).to_numpy()
+    if not_binary.any():
+        pos = np.flatnonzero(not_binary)
+        shown = "; ".join(f"row {df.index[p]} ({d.iloc[p]:g})" for p in pos[:_LIMIT])
+        more = f"; and {len(pos) - _LIMIT} more" if len(pos) > _LIMIT else ""
+        raise DataError(
+            f"Column '{treatment}' must be binary (0/1) for the Bacon decomposition, but "
+            f"found {len(pos)} other value{'s' if len(pos) != 1 else ''}: {shown}{more}. "
+            "Fix: code 1 from the first treated period on; a treated share of the period "
+            "works in ek.did but has no Goodman-Bacon decomposition."
+        )
+    check_absorbing(df.assign(**{treatment: d}), unit=unit, time=time, treatment=treatment)
+
+
 def bacon_decomposition(
     data: Panel | pd.DataFrame | str | os.PathLike,
     *,
@@ -184,32 +201,15 @@ def bacon_decomposition(
     """
     outcome, unit, time = panel_roles(data, ("outcome", "unit", "time"), outcome=outcome,
                                       unit=unit, time=time).values()
-    df = source_frame(data)
-    require_columns(df, list(dict.fromkeys([outcome, unit, time, treatment])))
-    if df[unit].isna().any():
-        rows = list(df.index[df[unit].isna().to_numpy()][:_LIMIT])
-        raise DataError(
-            f"Column '{unit}' must name the unit in every row, but it is missing in rows "
-            f"{', '.join(map(str, rows))}. Fix: fill in the unit or drop these rows."
-        )
-    y = check_numeric(df, outcome, nonnegative=False).to_numpy(float)
-    periods, _ = to_periods(df[time], column=time)
-    df = df.assign(**{time: periods})
-    check_unique(df, [unit, time])
-    d = check_numeric(df, treatment, nonnegative=False, booleans=True)
-    not_binary = ~d.isin([0.0, 1.0]).to_numpy()
-    if not_binary.any():
-        pos = np.flatnonzero(not_binary)
-        shown = "; ".join(f"row {df.index[p]} ({d.iloc[p]:g})" for p in pos[:_LIMIT])
-        more = f"; and {len(pos) - _LIMIT} more" if len(pos) > _LIMIT else ""
-        raise DataError(
-            f"Column '{treatment}' must be binary (0/1) for the Bacon decomposition, but "
-            f"found {len(pos)} other value{'s' if len(pos) != 1 else ''}: {shown}{more}. "
-            "Fix: code 1 from the first treated period on; a treated share of the period "
-            "works in ek.did but has no Goodman-Bacon decomposition."
-        )
-    check_absorbing(df.assign(**{treatment: d}), unit=unit, time=time, treatment=treatment)
-
+    # any number as the outcome; the balance check below is the design's own
+    panel = as_panel(data, unit=unit, time=time, outcome=outcome, gaps=False,
+                     rules={outcome: {"nonnegative": False},
+                            treatment: {"nonnegative": False, "booleans": True}},
+                     checks=[lambda df: _check_switch_on(df, unit, time, treatment)])
+    df = panel.data
+    y = df[outcome].to_numpy(float)
+    periods = df[time]
+    d = check_numeric(df, treatment, nonnegative=False, booleans=True)  # as numbers
     unit_codes, unit_labels = pd.factorize(df[unit], sort=True)
     time_codes, period_labels = period_codes(periods)
     n_units, n_periods = len(unit_labels), len(period_labels)

@@ -46,9 +46,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.data.panel import Panel, panel_roles, source_frame
-from evalkit.data.periods import parse_period, to_periods
-from evalkit.data.validate import check_names, check_numeric, check_unique, require_columns
+from evalkit.data.panel import Panel, as_panel, panel_roles
+from evalkit.data.periods import parse_period
+from evalkit.data.validate import check_names
 from evalkit.designs._common import as_list, check_alpha, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
@@ -694,12 +694,10 @@ def _panel_counts(data, *, unit, time, outcome, intervention, roles, before, aft
             if u in seen:
                 raise SpecError(f"unit {u!r} is listed twice in {role}.")
             seen[u] = role
-    df = source_frame(data)
-    require_columns(df, [unit, time, outcome])
-    check_numeric(df, outcome, nonnegative=True, integer=True)
-    periods, freq = to_periods(df[time], column=time)
-    df = df.assign(_period=periods, _unit=df[unit].astype(str))
-    check_unique(df.assign(**{time: periods}), [unit, time])
+    # counts (whole numbers); a unit may miss periods outside the windows
+    panel = as_panel(data, unit=unit, time=time, outcome=outcome, gaps=False,
+                     rules={outcome: {"integer": True}})
+    df, freq = panel.data.assign(_period=panel.data[time], _unit=panel.data[unit]), panel.freq
     labels = set(df["_unit"])
     check_names(list(seen), sorted(labels), parameter="the area lists", column=unit)
     t0 = parse_period(intervention, freq, name="intervention")

@@ -27,6 +27,7 @@ default to every never-treated area that is not a buffer.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_alpha, check_choice
-from evalkit.data.panel import Panel, Timing, panel_roles, source_frame, timing
+from evalkit.data.panel import Panel, Timing, as_panel, panel_roles
 from evalkit.data.periods import period_label, to_periods
 from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import as_list
@@ -82,6 +83,9 @@ class DesignRun:
         a Poisson DiD (:func:`evalkit.designs.triangulate.triangulate`).
     notes : tuple of Caveat
         Why a design was or was not run.
+    sha256 : str
+        Digest of the data as given (a file's bytes), computed once: every result's
+        provenance records it, and ``build_results(sha256=...)`` takes it.
     """
 
     results: tuple[EvaluationResult, ...]
@@ -92,6 +96,7 @@ class DesignRun:
     always_treated: tuple[str, ...]
     treated_total: float
     notes: tuple[Caveat, ...]
+    sha256: str = ""
 
     def get(self, method: str) -> EvaluationResult | None:
         """The result of ``method`` (``its``, ``did``, ``synth``...), None if not run."""
@@ -149,23 +154,19 @@ def treated_cells(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     return float(values[known].sum()), int(known.sum())
 
 
-def _timing(df: pd.DataFrame, *, unit: str, time: str, treatment: str,
-            panel: Panel | None) -> Timing:
-    """The treatment timing: the Panel's own, or read from ``df`` (a numeric ``treatment``
-    checked first, its rows named by their line in the file)."""
+def _timing(panel: Panel, treatment: str) -> Timing:
+    """The Panel's treatment timing, a ``treatment`` that is not numeric refused first (the
+    row named by its unit and period)."""
+    df, unit, time = panel.data, panel.unit, panel.time
     dose = pd.to_numeric(df[treatment], errors="coerce")
-    bad = df[treatment].notna() & dose.isna()
+    bad = (df[treatment].notna() & dose.isna()).to_numpy()
     if bad.any():
+        row = df.loc[bad].iloc[0]
         raise DataError(
             f"treatment column {treatment!r} must be 0/1 (or a share 0..1 of the period under "
-            f"the partnership); found {df.loc[bad, treatment].iloc[0]!r} in row "
-            f"{int(bad.to_numpy().nonzero()[0][0]) + 2} of the file. Fix the column.")
-    if panel is not None:
-        found = panel.timing(treatment)
-    else:
-        periods, _ = to_periods(df[time], column=time)
-        found = timing(df.assign(**{time: periods, unit: df[unit].astype(str)}), unit=unit,
-                       time=time, treatment=treatment)
+            f"the partnership); found {row[treatment]!r} in the row of {unit} "
+            f"{row[unit]}, {time} {period_label(row[time])}. Fix the column.")
+    found = panel.timing(treatment)
     if found.first.empty:
         raise DataError(f"no treated area: column {treatment!r} is 0 everywhere. Mark the "
                         "partnership areas' periods under the partnership with 1.")
@@ -253,17 +254,18 @@ def run_designs(
     outcome, unit, time, exposure = panel_roles(
         data, ("outcome", "unit", "time"), outcome=outcome, unit=unit, time=time,
         exposure=exposure).values()
-    df = source_frame(data)
-    require_columns(df, [unit, time, outcome, treatment] + ([exposure] if exposure else []))
-    df = df.dropna(subset=[unit, time])
-    areas = set(df[unit].astype(str))
+    # built (and hashed) once: the designs get Panels of its rows, which keep its digest;
+    # rows without an area or a period are left out, the checks of counts are the designs'
+    source = as_panel(data, unit=unit, time=time, drop_missing_keys=True, gaps=False)
+    df = source.data
+    require_columns(df, [outcome, treatment] + ([exposure] if exposure else []))
+    areas = set(df[unit])
     comparison, buffer = as_list(list(comparison)), as_list(list(buffer))
     buffer_control = as_list(list(buffer_control))
     for name, given in (("comparison", comparison), ("buffer", buffer),
                         ("buffer_control", buffer_control)):
         _check_areas(name, given, areas, unit)
-    found = _timing(df, unit=unit, time=time, treatment=treatment,
-                    panel=data if isinstance(data, Panel) else None)
+    found = _timing(source, treatment)
     first = {str(k): period_label(v) for k, v in found.first.items()}
     for name, given in (("comparison", comparison), ("buffer", buffer),
                         ("buffer_control", buffer_control)):
@@ -293,7 +295,7 @@ def run_designs(
         notes.append(Caveat("eval_always_treated" + ("_one" if len(always) == 1 else ""),
                             areas=", ".join(always), n=len(always)))
         # no period before the start: they inform no design, and none may count them
-        df = df[~df[unit].astype(str).isin(set(always))]
+        df = df[~df[unit].isin(set(always))]
         first = {a: s for a, s in first.items() if a not in set(always)}
     treated = sorted(first)
     comparison = comparison or sorted(areas - set(first) - set(always) - set(buffer))
@@ -307,15 +309,22 @@ def run_designs(
                             n_starts=len(starts)) if len(its_areas) == 1 else
                      Caveat("eval_its_first_cohort", start=starts[0], n=len(its_areas),
                             n_starts=len(starts)))
-    panel = df[df[unit].astype(str).isin(set(treated) | set(comparison))]
 
-    def cohorts() -> pd.DataFrame:  # the panel with each area's start, for the panel designs
-        return panel.assign(**{_COHORT: panel[unit].astype(str).map(first).fillna("")})
+    def rows(keep: pd.Series) -> Panel:  # a subset keeps the source's digest and roles
+        return dataclasses.replace(source, data=df[keep].reset_index(drop=True))
+
+    panel = rows(df[unit].isin(set(treated) | set(comparison)))
+    areas_in = rows(df[unit].notna())  # every area but the always-treated: ITS and WDD
+
+    def cohorts() -> Panel:  # the panel with each area's start, for the panel designs
+        return dataclasses.replace(panel, data=panel.data.assign(
+            **{_COHORT: panel.data[unit].map(first).fillna("")}))
 
     series = {"outcome": outcome, "time": time, "intervention": starts[0],
               "exposure": exposure, "family": family, "seasonality": seasonality,
               "slope_change": slope_change, "unit": unit, "units": its_areas, "alpha": alpha}
-    jobs: list[tuple[str, Callable[[], EvaluationResult]]] = [("its", lambda: its(df, **series))]
+    jobs: list[tuple[str, Callable[[], EvaluationResult]]] = [
+        ("its", lambda: its(areas_in, **series))]
     n_panel = len(treated) + len(comparison)
     panel_ok = len(treated) >= FEW_TREATED and n_panel >= FEW_CLUSTERS
     if panel_ok and len(starts) > 1:
@@ -333,7 +342,7 @@ def run_designs(
         notes.append(Caveat("eval_controlled_its", n=len(treated), few=FEW_TREATED)
                      if len(treated) < FEW_TREATED else
                      Caveat("eval_controlled_its_clusters", n=n_panel, few=FEW_CLUSTERS))
-        jobs.append(("controlled_its", lambda: its(df, **series, control=comparison)))
+        jobs.append(("controlled_its", lambda: its(areas_in, **series, control=comparison)))
     if len(treated) == 1:
         jobs.append(("synth", lambda: synth(panel, outcome=outcome, unit=unit, time=time,
                                             treated_unit=treated[0], intervention=starts[0],
@@ -342,7 +351,7 @@ def run_designs(
         notes.append(Caveat("eval_no_synth", n=len(treated)))
     if buffer:
         jobs.append(("wdd", lambda: wdd(
-            data=df, unit=unit, time=time, outcome=outcome, intervention=starts[0],
+            data=areas_in, unit=unit, time=time, outcome=outcome, intervention=starts[0],
             response=its_areas, buffer=buffer,
             control=[a for a in comparison if a not in buffer_control],
             buffer_control=buffer_control, before=window, after=window, alpha=alpha)))
@@ -365,4 +374,4 @@ def run_designs(
             describe(n) for n in notes if n.code.startswith(_NOT_RUN))) from errors[0]
     total, _ = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
     return DesignRun(tuple(results), dict(first), tuple(comparison), tuple(buffer),
-                     tuple(its_areas), tuple(always), total, tuple(notes))
+                     tuple(its_areas), tuple(always), total, tuple(notes), source.sha256)

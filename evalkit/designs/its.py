@@ -35,16 +35,12 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
-from evalkit.data.panel import Panel, panel_roles, source_frame
-from evalkit.data.periods import parse_period, to_periods
+from evalkit.data.panel import Panel, as_panel, panel_roles
+from evalkit.data.periods import parse_period
 from evalkit.data.validate import (
-    check_gaps,
     check_intervention,
     check_names,
     check_numeric,
-    check_positive,
-    check_unique,
-    require_columns,
 )
 from evalkit.designs._common import (
     COVID_WINDOW,
@@ -404,26 +400,17 @@ def _estimates(frame: pd.DataFrame, t0: pd.Period, fitted: _Fitted, options: _Op
 # -- data ----------------------------------------------------------------------------------
 def _series(data, *, outcome, time, exposure, control, covariates, unit, units, family):
     """Validated long frame with columns _period, _group (1 treated, 0 control), _y, ..."""
-    df = source_frame(data)
     controls = as_list(control)
-    needed = [outcome, time, *covariates] + ([exposure] if exposure else [])
-    if unit:
-        needed.append(unit)
-    elif controls:
-        if len(controls) > 1:
-            raise SpecError("without unit=, control must be one column name holding the "
-                            f"control series; got {controls}.")
-        needed.append(controls[0])
-    require_columns(df, needed)
-    check_numeric(df, outcome, nonnegative=family != "ols")
-    for c in covariates:
-        check_numeric(df, c, nonnegative=False)
-    if exposure:
-        check_positive(df, exposure)
-    periods, freq = to_periods(df[time], column=time)
-    df = df.assign(**{time: periods, "_period": periods})
-    check_unique(df, [unit, time] if unit else [time])
-    check_gaps(df, unit=unit, time=time)
+    if not unit and len(controls) > 1:
+        raise SpecError("without unit=, control must be one column name holding the "
+                        f"control series; got {controls}.")
+    rules = {c: {"nonnegative": False} for c in covariates}
+    if controls and not unit:  # the control series' column: counts like the outcome
+        rules[controls[0]] = {"nonnegative": family != "ols"}
+    rules[outcome] = {"nonnegative": family != "ols"}
+    panel = as_panel(data, unit=unit or None, time=time, outcome=outcome,
+                     exposure=exposure or None, rules=rules)
+    df, freq = panel.data.assign(_period=panel.data[time]), panel.freq
     notes: list[Caveat] = []
     if unit:
         df[unit] = df[unit].astype(str)

@@ -30,8 +30,8 @@ _ESTIMATE_FIELDS = ("term", "estimate", "std_error", "ci_low", "ci_high", "p_val
 def build_results(results: Sequence[EvaluationResult], *, template: str,
                   parameters: Mapping[str, Any], data: object, unit: str | None = None,
                   time: str | None = None, diagnostics: Sequence[Diagnostic] = (),
-                  warnings: Sequence[str] = (), rule: DisclosureRule = DEFAULT_RULE
-                  ) -> dict[str, Any]:
+                  warnings: Sequence[str] = (), rule: DisclosureRule = DEFAULT_RULE,
+                  sha256: str | None = None) -> dict[str, Any]:
     """The results.json document for one template run.
 
     Parameters
@@ -60,10 +60,13 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         The report's disclosure control: a warning naming a count it hides says "below 5"
         instead (the estimates are the models' own; a template computing published counts
         or rates, such as ``indicators``, applies the rule to them before).
+    sha256 : str, optional
+        The digest of ``data`` when the run already computed it (``DesignRun.sha256``, or
+        the provenance of a design given ``data`` itself): not computed again.
     """
     # a Panel brings its table and the digest of its source: nothing is read or hashed again
     table = data.data if isinstance(data, Panel) else read_table(data)
-    digest = data.sha256 if isinstance(data, Panel) else data_fingerprint(data)
+    digest = sha256 or (data.sha256 if isinstance(data, Panel) else data_fingerprint(data))
     estimates, notes = [], []
     units = periods = 0
     for res in results:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -9,6 +10,7 @@ import jsonschema
 import pytest
 
 from evalkit.report.results_json import SCHEMA_PATH
+from evalkit.run.inputs import resolve_data
 from evalkit.run.templates import list_templates
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -50,6 +52,9 @@ def test_template_runs_on_sample_data(sample_reports, name, lang):
     # units/periods are those the estimate used (the ITS sums 3 partnership districts)
     assert results["data"]["rows"] == 1920 and results["data"]["periods"] == 96
     assert results["data"]["units"] == (3 if name == "its" else 20)
+    # the design's digest of the file, taken by results.json, is the sha256 of its bytes
+    data = resolve_data(results["parameters"]["data"]).read_bytes()
+    assert results["data"]["sha256"] == hashlib.sha256(data).hexdigest()
     html = outcome.report.read_text(encoding="utf-8")
     assert html.count("<img") >= (1 if name == "its" else 2)
     heading = {"en": "Checks and caveats", "fr": "Vérifications et réserves"}[lang]

@@ -453,3 +453,97 @@ def test_the_data_is_hashed_once(town: pd.DataFrame, monkeypatch) -> None:
     assert doc["data"]["rows"] == len(town) and doc["data"]["units"] == 12
     ek.did(town, treatment="partnership", family="poisson", inference="cluster", **CITY)
     assert len(calls) == 2  # a frame is hashed by the design, as before
+
+
+def test_load_panel_can_drop_rows_without_keys_and_allow_gaps(city: pd.DataFrame) -> None:
+    """The options run_designs builds its Panel with (issue 16: one builder)."""
+    holed = city.copy()
+    holed.loc[101, "district"] = None
+    holed.loc[104, "month"] = None
+    with pytest.raises(DataError, match=r"Column 'district' must name the unit in every row"):
+        load_panel(holed, unit="district", time="month")
+    panel = load_panel(holed, unit="district", time="month", drop_missing_keys=True,
+                       gaps=False)
+    assert panel.n_obs == 6
+    assert panel.notes == ("Dropped 2 rows without a district or a month: rows 101, 104.",)
+    gappy = city.drop(index=[102, 103])  # 2021-01 of both: no gap, the range starts later
+    gappy = gappy.drop(index=[107])  # north misses 2021-03 inside its range
+    with pytest.raises(DataError, match=r"north"):
+        load_panel(gappy, unit="district", time="month")
+    assert load_panel(gappy, unit="district", time="month", gaps=False).n_obs == 5
+
+
+def test_run_designs_names_the_row_of_a_treatment_that_is_not_a_number(single_town) -> None:
+    df = single_town.copy()
+    df["partnership"] = df["partnership"].astype(object)
+    df.loc[df.index[5], "partnership"] = "yes"
+    where = df.loc[df.index[5], ["district", "month"]].tolist()
+    with pytest.raises(DataError, match=rf"treatment column 'partnership' must be 0/1 .*found "
+                       rf"'yes' in the row of district {where[0]}, month {where[1]}\. Fix"):
+        run_designs(df, treatment="partnership", **CITY)
+
+
+@pytest.mark.filterwarnings("ignore::evalkit.errors.EvalkitWarning")
+def test_a_template_run_hashes_the_data_file_once(single_town, tmp_path: Path,
+                                                   monkeypatch) -> None:
+    """run_designs + build_results, as the evaluation template calls them (issue 16)."""
+    import hashlib
+    import sys
+
+    import evalkit.data.io as io
+    from evalkit.report.results_json import build_results
+
+    path = tmp_path / "city.csv"
+    single_town.to_csv(path, index=False)
+    calls: list[object] = []
+    real = io.data_fingerprint
+
+    def counting(data):
+        calls.append(data)
+        return real(data)
+
+    for module in [m for n, m in list(sys.modules.items()) if n.startswith("evalkit")]:
+        if getattr(module, "data_fingerprint", None) is real:
+            monkeypatch.setattr(module, "data_fingerprint", counting)
+    run = run_designs(path, treatment="partnership", seed=1, **CITY)
+    doc = build_results(run.results, template="evaluation", parameters={}, data=path,
+                        unit="district", time="month", sha256=run.sha256)
+    assert calls == [path]
+    file_digest = hashlib.sha256(path.read_bytes()).hexdigest()  # DESIGN.md's data_sha256
+    assert doc["data"]["sha256"] == run.sha256 == file_digest
+    assert len(run.results) > 1
+    assert {r.provenance["data_sha256"] for r in run.results} == {file_digest}
+    assert doc["data"]["rows"] == len(single_town)
+
+
+def test_a_design_s_outcome_rules_hold_for_a_panel_too(town: pd.DataFrame) -> None:
+    """wdd counts whole numbers, from a frame (the builder) or from a Panel built without
+    that rule."""
+    rates = town.assign(burglary=town["burglary"] + 0.5)
+    areas = dict(intervention="2021-07", response=["Faubourg"], buffer=["Université"],
+                 control=["Canal", "Marché"], buffer_control=["Les Halles"])
+    roles = {k: CITY[k] for k in ("unit", "time", "outcome")}
+    match = r"Column 'burglary' holds counts and must contain whole numbers"
+    with pytest.raises(DataError, match=match):
+        ek.wdd(data=rates, **roles, **areas)
+    with pytest.raises(DataError, match=match):
+        ek.wdd(data=load_panel(rates, **roles), **areas)
+    with pytest.raises(DataError, match=match):  # outcome given to the design, not the Panel
+        ek.wdd(data=load_panel(rates, unit="district", time="month"), outcome="burglary",
+               **areas)
+
+
+def test_a_design_s_own_checks_run_on_a_panel_and_name_the_input_s_rows(town) -> None:
+    """bacon_decomposition's 0/1 check runs in the builder: rows of the input (its index),
+    and on a Panel's data too."""
+    shares = town.astype({"partnership": float}).set_axis(range(1000, 1000 + len(town)))
+    row = shares.index[(shares["partnership"] == 1).to_numpy()][0]
+    shares.loc[row, "partnership"] = 0.5
+    roles = {k: CITY[k] for k in ("unit", "time", "outcome")}
+    match = rf"Column 'partnership' must be binary \(0/1\) .*: row {row} \(0\.5\)"
+    with pytest.raises(DataError, match=match):
+        ek.bacon_decomposition(shares, treatment="partnership", **roles)
+    panel = load_panel(shares, **roles)
+    at = panel.data.index[(panel.data["partnership"] == 0.5).to_numpy()][0]
+    with pytest.raises(DataError, match=rf"must be binary \(0/1\) .*: row {at} \(0\.5\)"):
+        ek.bacon_decomposition(panel, treatment="partnership")

@@ -1205,4 +1205,16 @@ TEXT: dict[str, str] = {
         "disclosure control."),
     # -- h-libs: one interval separator per language (format_interval) ---------------------
     "interval": "{low} to {high}",
+    # -- h-conformal: conformal inference for the synthetic control ----------------------------
+    "caveat.synth_conformal": (
+        "Inference is conformal (Chernozhukov, Wüthrich & Zhu 2021): under each hypothesised "
+        "effect the synthetic control is refitted on every period and its residuals are "
+        "permuted in moving blocks over the {n} periods it uses; intervals gather the "
+        "effects the test does not reject. The interval of the average effect assumes the "
+        "same effect in every post period; the cumulative effect is the sum of the gaps "
+        "over the post-period. No standard error is reported."),
+    "caveat.synth_conformal_few_periods": (
+        "Only {n} periods enter each conformal test: the smallest attainable p-value, "
+        "{p_min:.3g}, exceeds alpha = {alpha}, so the test cannot detect any effect and the "
+        "intervals are unbounded. Use a longer pre-period."),
 }

@@ -1298,4 +1298,17 @@ TEXT: dict[str, str] = {
         "pas être contrôlés au titre du secret statistique."),
     # -- h-libs: one interval separator per language (format_interval) ---------------------
     "interval": "{low} à {high}",
+    # -- h-conformal: conformal inference for the synthetic control ----------------------------
+    "caveat.synth_conformal": (
+        "L'inférence est conforme (Chernozhukov, Wüthrich et Zhu 2021) : sous chaque effet "
+        "supposé, le contrôle synthétique est réestimé sur toutes les périodes et ses "
+        "résidus sont permutés par blocs glissants sur les {n} périodes qu'il utilise ; les "
+        "intervalles réunissent les effets que le test ne rejette pas. L'intervalle de "
+        "l'effet moyen suppose le même effet à chaque période après l'intervention ; "
+        "l'effet cumulé est la somme des écarts sur cette période. Aucune erreur-type n'est "
+        "donnée."),
+    "caveat.synth_conformal_few_periods": (
+        "Seulement {n} périodes entrent dans chaque test conforme : la plus petite valeur p "
+        "possible, {p_min:.3g}, dépasse alpha = {alpha} ; le test ne peut détecter aucun "
+        "effet et les intervalles sont infinis. Allongez la période avant l'intervention."),
 }

@@ -19,6 +19,7 @@ from evalkit.data.validate import (
     require_columns,
 )
 from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
+from evalkit.designs.synth.conformal import conformal_rows
 from evalkit.designs.synth.core import _Arrays, _fit_units
 from evalkit.designs.synth.inference import (
     _balance,
@@ -79,6 +80,7 @@ def synth(
     v_search: Literal["synth", "thorough"] = "synth",
     exclude: Sequence[object] = (),
     treatment: str | None = None,
+    inference: Literal["placebo", "conformal"] = "placebo",
 ) -> EvaluationResult:
     """Estimate the effect on one (or a few) treated units with a synthetic control.
 
@@ -130,6 +132,15 @@ def synth(
         data is never a donor (a donor treated during the post-period would make the
         counterfactual absorb the effect). ``extras.excluded_donors`` maps each unit
         left out to the reason (``"exclude"`` or ``"treated"``) and a note names them.
+    inference : {"placebo", "conformal"}
+        Where the p-values and intervals of the effects come from. ``"placebo"`` (default):
+        the placebo-in-space permutation. ``"conformal"``: Chernozhukov, Wüthrich & Zhu
+        (2021), moving-block permutations of the residuals of a refit on every period
+        under the null (see :mod:`evalkit.designs.synth.conformal`); it adds the term
+        ``att_cumulative`` (the post-period sum of the gaps) and needs one treated unit,
+        no ``predictors`` and the default ``optimize_periods``. The placebo checks still
+        run when ``placebo`` is True.
+
     Returns
     -------
     EvaluationResult
@@ -156,6 +167,8 @@ def synth(
                                       unit=unit, time=time).values()
     check_alpha(alpha)
     check_choice("v_search", v_search, ("synth", "thorough"))
+    check_choice("inference", inference, ("placebo", "conformal"))
+    conformal = inference == "conformal"
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0 \
             or n_jobs < -1:
         raise SpecError(f"n_jobs must be a positive whole number or -1 (all cores); got "
@@ -168,6 +181,8 @@ def synth(
     if not treated_list:
         raise SpecError("treated_unit is empty; give the label of the treated unit.")
     predictors = _check_predictor_spec(predictors)
+    if conformal:
+        _check_conformal(treated_list, predictors, optimize_periods)
     params = {"outcome": outcome, "unit": unit, "time": time,
               "treated_unit": treated_list if len(treated_list) > 1 else treated_list[0],
               "intervention": str(intervention),
@@ -176,6 +191,8 @@ def synth(
               "optimize_periods": _spec_repr(optimize_periods), "placebo": placebo,
               "seed": seed, "alpha": alpha, "n_jobs": n_jobs, "v_search": v_search,
               "exclude": [u for u in as_list(exclude) if u], "treatment": treatment or None}
+    if conformal:  # recorded only when chosen, so default provenance stays as it was
+        params["inference"] = inference
     notes: list[Caveat] = []
     warn: list[Caveat] = []
 
@@ -256,30 +273,42 @@ def synth(
 
     # -- inference ------------------------------------------------------------------------
     diags: list[Diagnostic] = []
-    inference: dict[str, Any] | None = None
+    perm: dict[str, Any] | None = None
     if placebo:
         pgaps = _placebo_gaps(y, fits[n_tr:], do_idx)
-        inference = _permutation(gap, pgaps, pre_idx, post_idx, n_tr, alpha=alpha, seed=seed)
-        inference.update(_ratio_intervals(obs_avg, cf_avg, post_idx, inference))
-        diags.append(_placebo_space_diag(inference, gap, gaps, pgaps, treated, donors,
+        perm = _permutation(gap, pgaps, pre_idx, post_idx, n_tr, alpha=alpha, seed=seed)
+        perm.update(_ratio_intervals(obs_avg, cf_avg, post_idx, perm))
+        diags.append(_placebo_space_diag(perm, gap, gaps, pgaps, treated, donors,
                                          all_periods, pre_idx, post_idx, alpha=alpha))
-        notes.append(Caveat("synth_permutation", n=inference["n_sets"]))
+        if not conformal:  # the placebo test's intervals, not used by conformal
+            notes.append(Caveat("synth_permutation", n=perm["n_sets"]))
         if n_tr > 1:
             notes.append(Caveat("synth_several_treated", n=n_tr,
-                                sets="all" if inference["exact"] else str(inference["n_sets"])))
-        if inference["k_star"] == 0:
-            warn.append(Caveat("synth_few_placebos", n=inference["n_sets"],
-                               p_min=1.0 / (inference["n_sets"] + 1), alpha=alpha))
-        if inference["att_ci_empty"]:
+                                sets="all" if perm["exact"] else str(perm["n_sets"])))
+        if perm["k_star"] == 0 and not conformal:
+            warn.append(Caveat("synth_few_placebos", n=perm["n_sets"],
+                               p_min=1.0 / (perm["n_sets"] + 1), alpha=alpha))
+        if perm["att_ci_empty"] and not conformal:
             notes.append(Caveat("synth_ci_empty"))
-    else:
+    elif not conformal:
         notes.append(Caveat("synth_no_placebo"))
 
     # -- effects --------------------------------------------------------------------------
-    rows = _effect_rows(att, gap, obs_avg, cf_avg, all_periods, post_idx, inference,
-                        n_obs=y.size)
-    band_lo, band_hi = ((gap - inference["band"], gap + inference["band"]) if inference
-                        else (np.full_like(gap, np.nan), np.full_like(gap, np.nan)))
+    if conformal:
+        rows = conformal_rows(y, gap, all_periods, pre_idx, post_idx, alpha=alpha,
+                              n_obs=y.size)
+        notes.append(Caveat("synth_conformal", n=n_pre + 1))
+        if 1.0 / (n_pre + 1) > alpha:
+            warn.append(Caveat("synth_conformal_few_periods", n=n_pre + 1,
+                               p_min=1.0 / (n_pre + 1), alpha=alpha))
+        band_lo, band_hi = np.full_like(gap, np.nan), np.full_like(gap, np.nan)
+        band_lo[post_idx] = [r["ci_low"] for r in rows[1:1 + n_post]]
+        band_hi[post_idx] = [r["ci_high"] for r in rows[1:1 + n_post]]
+    else:
+        rows = _effect_rows(att, gap, obs_avg, cf_avg, all_periods, post_idx, perm,
+                            n_obs=y.size)
+        band_lo, band_hi = ((gap - perm["band"], gap + perm["band"]) if perm
+                            else (np.full_like(gap, np.nan), np.full_like(gap, np.nan)))
     series_parts = []
     if n_tr > 1:
         for i, u in enumerate(treated):
@@ -336,14 +365,15 @@ def synth(
         "weights_method": ("outcome MSPE over optimize_periods (V = identity)" if x is None
                            else f"nested V search ({v_search}), W by simplex-constrained "
                                 "least squares"),
-        "vcov": "none: placebo-in-space permutation inference" if placebo else "none",
+        "vcov": ("none: conformal inference (Chernozhukov, Wuthrich & Zhu 2021)" if conformal
+                 else "none: placebo-in-space permutation inference" if placebo else "none"),
         "alpha": alpha, "freq": freq, "scale": "additive",
     }
     sample = {
         "n_obs": int(y.size), "n_units": len(order), "n_donors": n_do, "n_treated": n_tr,
         "n_periods": len(all_periods), "n_pre": n_pre, "n_post": n_post,
         "first_period": str(all_periods[0]), "last_period": str(all_periods[-1]),
-        "n_placebos": inference["n_sets"] if inference else 0,
+        "n_placebos": perm["n_sets"] if perm else 0,
         "notes": notes,
     }
     extras = SynthExtras(
@@ -362,6 +392,22 @@ def synth(
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params, seed=seed), extras=extras,
     )
+
+
+def _check_conformal(treated: list[object], predictors: object,
+                     optimize_periods: object) -> None:
+    """Conformal inference refits simplex weights on the outcome path of one treated unit."""
+    if len(treated) > 1:
+        raise SpecError(f"inference='conformal' takes one treated unit; got {len(treated)} "
+                        f"({treated}). Evaluate each unit on its own, or use "
+                        "inference='placebo' for their average.")
+    if predictors:
+        raise SpecError("inference='conformal' refits the weights on the outcome of every "
+                        "period, without predictors; drop predictors= or use "
+                        "inference='placebo'.")
+    if optimize_periods is not None:
+        raise SpecError("inference='conformal' refits the weights on every period; leave "
+                        "optimize_periods unset or use inference='placebo'.")
 
 
 @dataclass(frozen=True)

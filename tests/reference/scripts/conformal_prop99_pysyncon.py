@@ -1,0 +1,60 @@
+"""Reference values for tests/designs/test_synth_conformal.py: pysyncon's conformal
+intervals (Chernozhukov, Wüthrich & Zhu 2021, Algorithm 1) on Prop 99.
+
+pysyncon's ``Synth`` refits its predictor weights V under each null, so that the
+hypothesised post-period point only moves V; the CWZ proxy that evalkit uses is the simplex
+least squares of the outcome on every period under the null. To compare the same procedure,
+pysyncon's own ``ConformalInference`` (its permutation p-value and its root search) is run
+with a ``BaseSynth`` whose ``fit`` is that proxy, solved here by scipy's SLSQP (not by
+evalkit's solver). Run from the repository root with pysyncon installed:
+
+    python tests/reference/conformal_prop99_pysyncon.py
+
+pysyncon's search stops within ``tol`` of the end point (it steps until the p-value drops
+to alpha), so its ends agree with evalkit's bisected ends to about ``tol``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+import pysyncon
+from pysyncon.base import BaseSynth
+from pysyncon.inference import ConformalInference
+
+
+class SimplexLS(BaseSynth):
+    """CWZ's constrained least squares proxy: simplex weights fitted on every row of Z."""
+
+    def fit(self, Z0: pd.DataFrame, Z1: pd.Series, **_: object) -> None:
+        scale = float(np.abs(Z0.to_numpy(float)).max())  # SLSQP fails on raw packs/capita
+        a, b = Z0.to_numpy(float) / scale, Z1.to_numpy(float) / scale
+        j = a.shape[1]
+        res = minimize(lambda w: np.sum((b - a @ w) ** 2), np.full(j, 1 / j),
+                       jac=lambda w: -2 * a.T @ (b - a @ w), method="SLSQP",
+                       bounds=[(0, 1)] * j,
+                       constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1}],
+                       options={"ftol": 1e-15, "maxiter": 2000})
+        if not res.success:
+            raise RuntimeError(res.message)
+        self.W = res.x
+
+
+def main() -> None:
+    df = pd.read_csv("tests/data/reference/smoking_prop99.csv")
+    wide = df.pivot(index="year", columns="state", values="cigsale")
+    z1, z0 = wide.pop("California"), wide
+    pre, post = list(range(1970, 1989)), list(range(1989, 2001))
+    scm = SimplexLS()
+    scm.fit(z0.loc[pre], z1.loc[pre])
+    out = ConformalInference().confidence_intervals(
+        alpha=0.05, scm=scm, Z0=z0, Z1=z1, pre_periods=pre, post_periods=post, tol=0.01,
+        max_iter=500, verbose=False)
+    print(f"pysyncon {pysyncon.__version__ if hasattr(pysyncon, '__version__') else ''}")
+    print(out.round(3).to_string())
+
+
+if __name__ == "__main__":
+    main()

@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_synth import factor_panel, run  # tests/designs is on sys.path (rootdir conftest)
 
 from evalkit.designs.synth import synth
 from evalkit.errors import EvalkitWarning, SpecError
 from evalkit.inference.conformal import block_p_value, conformal_interval
-
-from .test_synth import factor_panel, run
 
 DATA = Path(__file__).parent.parent / "data" / "reference" / "smoking_prop99.csv"
 
@@ -28,8 +27,10 @@ DATA = Path(__file__).parent.parent / "data" / "reference" / "smoking_prop99.csv
 # max_iter=500) with the CWZ simplex least-squares proxy (SLSQP), Prop 99 cigsale,
 # California, pre 1970-1988: (gap, lower, upper) per post year, as printed by the script
 # tests/reference/scripts/conformal_prop99_pysyncon.py.
+# (pysyncon takes about two minutes per year; the years run are stored.)
 PYSYNCON = {
-    1989: (-8.440, None, 1.840),
+    1989: (-8.440, -14.817, 1.837),
+    1990: (-9.207, -16.400, 3.489),
 }
 
 
@@ -65,8 +66,7 @@ def test_prop99_gaps_agree_with_pysyncon(prop99):
         row = eff.loc[f"gap_{year}"]
         assert row["estimate"] == pytest.approx(gap, abs=1e-3)
         # pysyncon stops its search within tol = 0.01 of the end point
-        if low is not None:
-            assert row["ci_low"] == pytest.approx(low, abs=0.05)
+        assert row["ci_low"] == pytest.approx(low, abs=0.05)
         assert row["ci_high"] == pytest.approx(high, abs=0.05)
         assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
 
@@ -145,7 +145,9 @@ def test_error_options():
 def test_average_effect_interval_covers_the_truth(coverage_band):
     """200 panels of a factor model (i.i.d. noise, the treated unit inside the donors'
     hull), true effect 3 in every post period: the 95 % interval for att covers 3 at the
-    nominal rate."""
+    nominal rate. With 34 periods the test rejects only when the observed statistic is the
+    largest of the 34 shifts (p = 1/34; 2/34 > 0.05), so the exact coverage is 33/34 =
+    97.1 %; measured 197 of 200 (98.5 %), run on 2026-12-07."""
     reps, effect = 200, 3.0
     hits = 0
     for seed in range(reps):

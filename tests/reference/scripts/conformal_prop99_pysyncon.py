@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-
 import pysyncon
 from pysyncon.base import BaseSynth
 from pysyncon.inference import ConformalInference
+from scipy.optimize import minimize
 
 
 class SimplexLS(BaseSynth):
@@ -51,7 +50,7 @@ def main() -> None:
     scm.fit(z0.loc[pre], z1.loc[pre])
     out = ConformalInference().confidence_intervals(
         alpha=0.05, scm=scm, Z0=z0, Z1=z1, pre_periods=pre, post_periods=post, tol=0.01,
-        max_iter=500, verbose=False)
+        max_iter=500, verbose=True)
     print(f"pysyncon {pysyncon.__version__ if hasattr(pysyncon, '__version__') else ''}")
     print(out.round(3).to_string())
 

@@ -31,6 +31,7 @@ DATA = Path(__file__).parent.parent / "data" / "reference" / "smoking_prop99.csv
 PYSYNCON = {
     1989: (-8.440, -14.817, 1.837),
     1990: (-9.207, -16.400, 3.489),
+    1991: (-12.634, -21.388, -4.963),
 }
 
 

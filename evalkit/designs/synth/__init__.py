@@ -60,6 +60,12 @@ Inference (placebo in space, ADH 2010 §3.3)
     the data and gives ratios below 0.) Likewise per period. No ratio is given for outcomes
     that can be negative.
 
+Conformal inference (opt-in, ``inference="conformal"``; Chernozhukov, Wüthrich & Zhu 2021)
+    Under each hypothesised effect the simplex weights are refitted on every period and the
+    residuals are permuted in moving blocks (see :mod:`evalkit.designs.synth.conformal`):
+    ``gap_<t>`` intervals per period, an ``att`` interval for a constant effect, and
+    ``att_cumulative``, the post-period sum of the gaps. One treated unit, no predictors.
+
 Several treated units
     Each treated unit is fitted against the never-treated donors; gaps are averaged over
     the treated units. The placebo distribution is that of the same average over sets of

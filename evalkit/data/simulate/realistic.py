@@ -5,7 +5,8 @@ Written for the verdict benchmark (``benchmarks/verdicts.py``), independently of
 hard is autocorrelated district noise, citywide shocks, recording changes and areas chosen
 after a bad spell, and each of these is a field of :class:`Scenario`.
 
-Expected count in area ``d``, month ``t`` (``t = 0`` at the first month)::
+Expected count in area ``d``, month ``t`` (``t = 0`` at the first month, July 2021: after
+the COVID-19 disruption, which the model does not have)::
 
     mu[d, t] = rate * pop[d, t] / 10_000 * exp(a[d] + trend * t / 12
                + season * cos(2 pi (month - 1) / 12) + c[t] + z[d, t])
@@ -66,7 +67,8 @@ class Scenario:
     pop_range : tuple of int
         Range of the areas' populations at ``t = 0`` (log-uniform).
     pop_growth : float
-        Mean yearly population growth (each area's rate is drawn around it).
+        Mean yearly population growth, >= 0 (each area's rate is drawn uniformly between
+        half and 1.5 times it).
     area_sd : float
         SD of the areas' permanent log-rate differences.
     trend : float
@@ -133,7 +135,7 @@ class Scenario:
         for field in ("city_rho", "district_rho"):
             if not 0 <= getattr(self, field) < 1:
                 raise bad(f"{field} must be in [0, 1)", getattr(self, field))
-        for field in ("city_sd", "district_sd", "area_sd", "season"):
+        for field in ("city_sd", "district_sd", "area_sd", "season", "pop_growth"):
             if not getattr(self, field) >= 0:
                 raise bad(f"{field} must be >= 0", getattr(self, field))
         if not (self.nb_size > 0 and self.rate > 0 and 0 < self.pop_range[0]
@@ -216,10 +218,10 @@ def simulate_realistic_city(scenario: Scenario | str, *, seed: int) -> Simulated
         np.random.default_rng(x) for x in np.random.SeedSequence(seed).spawn(5))
     n, months = s.n_areas, s.n_months
     t = np.arange(months)
-    period = pd.period_range("2019-01", periods=months, freq="M")
+    period = pd.period_range("2021-07", periods=months, freq="M")
     lo, hi = np.log(s.pop_range)
     pop0 = np.exp(rng_city.uniform(lo, hi, n))
-    growth = rng_city.normal(s.pop_growth, abs(s.pop_growth) / 2, n)
+    growth = s.pop_growth * rng_city.uniform(0.5, 1.5, n)  # every area grows (or none)
     pop = np.round(pop0[:, None] * (1 + growth[:, None]) ** (t / 12)).astype(int)
     area = rng_city.normal(0.0, s.area_sd, n)
     season = s.season * np.cos(2 * np.pi * (period.month.to_numpy() - 1) / 12)
@@ -244,7 +246,9 @@ def simulate_realistic_city(scenario: Scenario | str, *, seed: int) -> Simulated
     is_treated, is_buffer = np.isin(np.arange(n), treated), np.isin(np.arange(n), buffer)
     mu = (mu0 * (1 + s.effect) ** (is_treated[:, None] & post)
           * (1 + s.displacement) ** (is_buffer[:, None] & post))
-    counts[:, post] = _negbin(rng_post, mu[:, post], s.nb_size)
+    # one stream per area: the same seed gives the same untreated areas whatever the effect
+    for d, rng in enumerate(rng_post.spawn(n)):
+        counts[d, post] = _negbin(rng, mu[d, post], s.nb_size)
 
     names = [f"A{i + 1:02d}" for i in range(n)]
     data = pd.DataFrame({

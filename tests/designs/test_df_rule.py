@@ -142,17 +142,18 @@ def test_no_cluster_column_is_refused():
         ek.did(df, outcome="y", treated="grp", post="after", df_rule="treated")
 
 
-@pytest.mark.slow  # 400 Poisson TWFE fits, about 10 s
+@pytest.mark.slow  # 400 Poisson TWFE fits, 20-40 s
 def test_coverage_six_treated_of_thirty(coverage_band):
-    """Poisson TWFE, 6 treated of 30, NB counts with district AR(1) shocks, no effect:
-    the normal CR1 interval under-covers (the audit's 88-89 %); t(5) reaches nominal."""
+    """Poisson TWFE, 6 treated of 30, NB counts with persistent district AR(1) shocks (rho
+    0.8, sd 0.25), no effect: t(5) covers at the nominal level and more often than the
+    default normal reference (with these seeds 193 and 187 of 200)."""
     reps = 200
-    low, _ = coverage_band(reps)
+    low, high = coverage_band(reps)
     hits = {"default": 0, "treated": 0}
     for seed in range(reps):
         df = city(n_treated=6, seed=1000 + seed, rho=0.8, sd=0.25)
         for key, opts in (("default", {}), ("treated", {"df_rule": "treated"})):
             row = did(df, family="poisson", **opts).effect("att")
             hits[key] += row["ci_low"] <= 0 <= row["ci_high"]
-    assert hits["treated"] / reps >= low, hits
+    assert low <= hits["treated"] / reps <= high, hits
     assert hits["default"] < hits["treated"], hits

@@ -184,3 +184,15 @@ def test_variance_the_data_cannot_support():
         sdid(panel(n_control=2, n_treated=2), **COLS, vcov="placebo")
     with pytest.raises(SpecError, match=r"vcov='jackknife' needs at least two treated units"):
         sdid(panel(n_treated=1), **COLS, vcov="jackknife")
+
+
+def test_batched_and_single_frank_wolfe_agree():
+    from evalkit.designs.sdid import _frank_wolfe
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=(5, 15, 9)).cumsum(axis=1)
+    start = rng.dirichlet(np.ones(8), 5)
+    together = _frank_wolfe(y, 0.3, start, 1e-6, 2_000)
+    for b in range(5):
+        alone = _frank_wolfe(y[b:b + 1], 0.3, start[b:b + 1], 1e-6, 2_000)
+        np.testing.assert_allclose(together[b], alone[0], atol=1e-10)
+    assert np.allclose(together.sum(axis=1), 1) and (together >= 0).all()

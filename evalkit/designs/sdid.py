@@ -279,7 +279,10 @@ def _se_placebo(y: np.ndarray, n0: int, t0: int, reg: _Reg, omega: np.ndarray, l
 
 def _se_jackknife(y: np.ndarray, n0: int, t0: int, omega: np.ndarray, lam: np.ndarray
                   ) -> float:
-    """Each unit left out, the weights held fixed (the comparison weights renormalised)."""
+    """Each unit left out, the weights held fixed (the comparison weights renormalised);
+    undefined (NaN) when one comparison unit carries all the weight, as in synthdid."""
+    if np.count_nonzero(omega) == 1:
+        return math.nan
     n = y.shape[0]
     u = np.empty(n)
     for i in range(n):
@@ -382,7 +385,7 @@ def sdid(
         Placebo or bootstrap replications (ignored by the jackknife).
     seed : int, optional
         Seed of the placebo permutations or bootstrap draws (default
-        ``evalkit._checks.DEFAULT_SEED``); recorded in ``provenance``.
+        ``evalkit._checks.DEFAULT_SEED``); the seed used is recorded in ``provenance``.
     alpha : float
         1 - confidence level.
 
@@ -437,7 +440,8 @@ def sdid(
                min_decrease=1e-5 * noise)
     omega, lam = (w[0] for w in _weights(y[None], n0, t0, reg, None, None))
     att = float(_tau(y[None], n0, t0, omega[None], lam[None])[0])
-    rng = np.random.default_rng(DEFAULT_SEED if seed is None else seed)
+    seed = DEFAULT_SEED if seed is None else int(seed)
+    rng = np.random.default_rng(seed)
     if method == "placebo":
         se, reps = _se_placebo(y, n0, t0, reg, omega, lam, replications, rng), replications
     elif method == "bootstrap":

@@ -196,3 +196,17 @@ def test_batched_and_single_frank_wolfe_agree():
         alone = _frank_wolfe(y[b:b + 1], 0.3, start[b:b + 1], 1e-6, 2_000)
         np.testing.assert_allclose(together[b], alone[0], atol=1e-10)
     assert np.allclose(together.sum(axis=1), 1) and (together >= 0).all()
+
+
+def test_jackknife_is_undefined_when_one_comparison_area_carries_all_the_weight():
+    from evalkit.designs.sdid import _se_jackknife
+    y = np.random.default_rng(10).normal(size=(6, 8))
+    lam = np.full(5, 0.2)
+    assert math.isnan(_se_jackknife(y, 4, 5, np.array([0.0, 1.0, 0.0, 0.0]), lam))
+    assert _se_jackknife(y, 4, 5, np.array([0.0, 0.5, 0.5, 0.0]), lam) > 0
+
+
+def test_the_seed_used_is_recorded():
+    from evalkit._checks import DEFAULT_SEED
+    res = sdid(panel(n_treated=1, seed=11), **COLS, replications=10)
+    assert res.provenance["seed"] == DEFAULT_SEED

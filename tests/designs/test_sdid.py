@@ -210,3 +210,16 @@ def test_the_seed_used_is_recorded():
     from evalkit._checks import DEFAULT_SEED
     res = sdid(panel(n_treated=1, seed=11), **COLS, replications=10)
     assert res.provenance["seed"] == DEFAULT_SEED
+
+
+def test_results_json_accepts_the_result():
+    import jsonschema
+
+    from evalkit.report.results_json import SCHEMA_PATH, build_results
+
+    df = panel(seed=12)
+    res = sdid(df, **COLS)
+    doc = build_results([res], template="sdid", parameters={}, data=df)
+    jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text()))
+    row = next(e for e in doc["estimates"] if e["term"] == "att")
+    assert row["estimate"] == pytest.approx(res.effect("att")["estimate"])

@@ -9,7 +9,7 @@ intervals.
 2. **Coverage** of the 95 % interval on simulated factor-model panels with a known effect
    (``--reps`` panels per scenario; the scenario's unit and year effects, area loadings on a
    common factor and normal noise are redrawn each time), with Clopper–Pearson intervals:
-   one treated area (placebo) and three treated areas (jackknife).
+   one treated area (placebo) and three treated areas (jackknife, placebo).
 
 diff-diff is not an evalkit dependency (``pip install diff-diff``); without it part 1 is
 skipped.
@@ -103,7 +103,9 @@ def coverage(reps: int, seed: int = 1) -> None:
     rng = np.random.default_rng(seed)
     for label, n_treated, vcov, kw in (("1 treated, placebo", 1, "placebo",
                                         {"replications": 100}),
-                                       ("3 treated, jackknife", 3, "jackknife", {})):
+                                       ("3 treated, jackknife", 3, "jackknife", {}),
+                                       ("3 treated, placebo", 3, "placebo",
+                                        {"replications": 100})):
         hit, est, se = 0, [], []
         for r in range(reps):
             df = _panel(rng, 26, n_treated, 14, 6, -2.0)

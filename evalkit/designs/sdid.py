@@ -379,8 +379,10 @@ def sdid(
         must start in the same period and stay treated; units always at 0 are the comparison
         units.
     vcov : {"auto", "placebo", "jackknife", "bootstrap"}
-        Variance method (see the module docstring). ``"auto"``: placebo with one treated
-        unit, jackknife with several.
+        Variance method (see the module docstring). ``"auto"``: placebo when there are
+        more comparison than treated units, else jackknife. With 3 treated areas among 29
+        the placebo interval covered 93 % of 100 simulated panels and the jackknife's 86 %
+        (``benchmarks/sdid.py``).
     replications : int
         Placebo or bootstrap replications (ignored by the jackknife).
     seed : int, optional
@@ -426,7 +428,9 @@ def sdid(
     y, never, treated, periods, start = _layout(panel, unit, time, outcome, treatment)
     n0, n1, t0 = len(never), len(treated), int((periods < start).sum())
     t1 = len(periods) - t0
-    method = ("placebo" if n1 == 1 else "jackknife") if vcov == "auto" else vcov
+    # placebo whenever it can: with few treated areas the jackknife's spread of a handful of
+    # leave-one-out estimates under-covers (benchmarks/sdid.py: 86 % vs the placebo's 93 %)
+    method = ("placebo" if n0 > n1 else "jackknife") if vcov == "auto" else vcov
     if method == "placebo" and n0 <= n1:
         raise SpecError(f"vcov='placebo' needs more comparison than treated units; there are "
                         f"{n0} comparison and {n1} treated. Fix: use vcov='jackknife' or "

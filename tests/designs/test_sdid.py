@@ -119,10 +119,14 @@ def test_variance_methods_and_seed():
         assert 0.05 < r.effect("att")["std_error"] < 3.0
 
 
-def test_one_treated_area_uses_placebo():
+def test_auto_variance_is_placebo_unless_comparison_areas_are_too_few():
     res = sdid(panel(n_treated=1, seed=8), **COLS, replications=20)
     assert res.extras.vcov_method == "placebo"
     assert res.series["unit"].iloc[0] == "a12"
+    assert sdid(panel(n_treated=3, seed=8), **COLS, replications=20).extras.vcov_method \
+        == "placebo"
+    few = sdid(panel(n_control=2, n_treated=2, seed=8), **COLS)
+    assert (few.extras.vcov_method, few.extras.replications) == ("jackknife", 4)
 
 
 # -- errors ---------------------------------------------------------------------------------

@@ -67,8 +67,8 @@ def test_prop99_placebo_standard_error_is_in_the_published_range(prop99):
 
 def test_factor_panel_estimate_and_jackknife_match_diff_diff(reference_dir):
     df = pd.read_csv(reference_dir.parent / "sdid_factor_panel.csv")
-    res = sdid(df, outcome="y", unit="area", time="year", treatment="treated")
-    assert res.extras.vcov_method == "jackknife"
+    res = sdid(df, outcome="y", unit="area", time="year", treatment="treated",
+               vcov="jackknife")
     att = res.effect("att")
     assert att["estimate"] == pytest.approx(-4.650143427606279, abs=1e-8)
     assert att["std_error"] == pytest.approx(0.2209012965345309, rel=1e-7)

@@ -1205,4 +1205,6 @@ TEXT: dict[str, str] = {
         "disclosure control."),
     # -- h-libs: one interval separator per language (format_interval) ---------------------
     "interval": "{low} to {high}",
+    # -- h-sdid: synthetic difference in differences (issue 17) ------------------------
+    "eval.design.sdid": "synthetic difference in differences",
 }

@@ -1298,4 +1298,6 @@ TEXT: dict[str, str] = {
         "pas être contrôlés au titre du secret statistique."),
     # -- h-libs: one interval separator per language (format_interval) ---------------------
     "interval": "{low} à {high}",
+    # -- h-sdid: synthetic difference in differences (issue 17) ------------------------
+    "eval.design.sdid": "double différence synthétique",
 }

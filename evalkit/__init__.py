@@ -39,6 +39,7 @@ _LAZY = {
     "did_power": "evalkit.designs.power",
     "its_power": "evalkit.designs.power",
     "mde_from_result": "evalkit.designs.power",
+    "sdid": "evalkit.designs.sdid",
     "staggered_did": "evalkit.designs.staggered",
     "survey_did": "evalkit.designs.survey_did",
     "donor_weights": "evalkit.designs.synth",
@@ -82,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.designs.displacement import wdd, wdq
     from evalkit.designs.its import its
     from evalkit.designs.power import did_power, its_power, mde_from_result
+    from evalkit.designs.sdid import sdid
     from evalkit.designs.staggered import staggered_did
     from evalkit.designs.survey_did import survey_did
     from evalkit.designs.synth import donor_weights, synth
@@ -130,6 +132,7 @@ __all__ = [
     "relative_magnitudes",
     "relative_reduction",
     "reoffending_rates",
+    "sdid",
     "staggered_did",
     "survey_did",
     "survey_share",

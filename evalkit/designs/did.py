@@ -85,6 +85,7 @@ def did(
     reps: int = 9999,
     seed: int | None = None,
     alpha: float = 0.05,
+    df_rule: Literal["treated"] | None = None,
 ) -> EvaluationResult:
     """Difference-in-differences: 2x2 from group/period columns, or two-way fixed effects.
 
@@ -136,6 +137,15 @@ def did(
         Seed of the resampling; default 20261123 when a resampling method is used. Recorded
         in ``provenance``.
     alpha : float
+    df_rule : {None, "treated"}
+        Reference distribution of the cluster-robust (Wald) p-value and interval of
+        ``att``. None (default): t(G-1) for OLS, normal for Poisson. ``"treated"``: t with
+        G1 - 1 degrees of freedom, G1 the number of treated clusters, which widens the
+        interval when few clusters are treated (the CR1 variance then rests on G1
+        clusters' scores; benchmarks/few_treated.py measures it). It asks for the Wald
+        interval: allowed with ``inference="cluster"`` or ``"auto"`` (which then keeps the
+        cluster-robust interval), needs ``se="cluster"`` and at least 2 treated clusters;
+        the ``wald_df`` of ``att`` (used by ``conf_int``) is G1 - 1.
 
     Returns
     -------
@@ -150,6 +160,7 @@ def did(
     check_alpha(alpha)
     if not isinstance(reps, int) or reps < 99:
         raise SpecError(f"reps must be a whole number of at least 99; got {reps!r}.")
+    _check_df_rule(df_rule, inference=inference, se=se)
     if inference == "wild" and family == "poisson":
         raise SpecError("the wild cluster bootstrap is for family='ols'; with Poisson use "
                         "inference='permutation' (or 'auto').")
@@ -159,6 +170,8 @@ def did(
               "weights": weights, "exposure": exposure, "family": family,
               "cluster": cluster, "se": se,
               "inference": inference, "reps": reps, "seed": seed, "alpha": alpha}
+    if df_rule is not None:  # recorded only when used: older provenance stays as it was
+        params["df_rule"] = df_rule
     if treatment is not None and (treated is not None or post is not None):
         raise SpecError("give either treatment= (TWFE) or treated= and post= (2x2), not both.")
     if treatment is not None:
@@ -196,6 +209,9 @@ def did(
     if weights:
         check_positive(df, weights)
     if se == "cluster" and cluster is None:
+        if df_rule is not None:
+            raise SpecError(f"df_rule={df_rule!r} counts treated clusters, but there is no "
+                            "cluster column: give cluster= (or unit=), or drop df_rule.")
         se = "robust"
         notes.append(Caveat("robust_fallback"))
 
@@ -254,16 +270,21 @@ def did(
     warn += _cluster_warnings(f, treated_clusters)
     scale = "log" if family == "poisson" else "additive"
     j = f.index("att")
-    row = effect_row("att", f.params[j], f.se()[j], alpha=alpha, scale=scale, df=f.df_t,
+    df_t = f.df_t if df_rule is None else _treated_df(treated_clusters)
+    row = effect_row("att", f.params[j], f.se()[j], alpha=alpha, scale=scale, df=df_t,
                      relative="exp" if family == "poisson" else "none")
     row["n_obs"] = f.n
     rows = f.keep if f.dropped else slice(None)  # the observations of the fit (views if all)
+    # df_rule asks for the Wald interval, so "auto" must not swap it for a resampled one
     inf = _att_inference(df, model, fitted, row, mode=mode, unit=unit, treatment=treatment,
-                         inference=inference, reps=reps, seed=seed, alpha=alpha)
+                         inference="cluster" if df_rule else inference, reps=reps,
+                         seed=seed, alpha=alpha)
     notes += inf.notes
     warn += inf.warnings
     diags += inf.diagnostics
     method_text, used_seed, wald = inf.method, inf.seed, inf.wald
+    if df_rule is not None:
+        method_text += f"; t({df_t:.0f}) reference (treated clusters - 1)"
     spec = {"outcome": outcome, "design": "2x2" if mode == "2x2" else "twfe", "unit": unit,
             "time": time, "treatment": treatment, "treated": treated, "post": post,
             "covariates": covariates, "weights": weights, "exposure": exposure,
@@ -272,6 +293,8 @@ def did(
             "family": family,
             "cluster": cluster if se == "cluster" else None, "se": se, "vcov": method_text,
             "alpha": alpha, "freq": freq}
+    if df_rule is not None:
+        spec["df_rule"] = df_rule
     sample = {"n_obs": f.n, "n_units": fitted.n_units, "n_periods": n_periods,
               "n_treated_units": fitted.treated_units, "n_clusters": f.n_clusters,
               "first_period": span[0], "last_period": span[1], "notes": notes}
@@ -282,8 +305,34 @@ def did(
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
         provenance=provenance(data, params, seed=used_seed),
         vcov=_vcov(f, ["att"]) if wald else None,
-        wald_df={"att": _df(f)} if wald else {},
+        wald_df={"att": math.inf if df_t is None else float(df_t)} if wald else {},
     )
+
+
+def _check_df_rule(df_rule: object, *, inference: str, se: str) -> None:
+    """Refuse a ``df_rule`` that is unknown or that no Wald cluster interval would use."""
+    if df_rule is None:
+        return
+    if df_rule != "treated":
+        raise SpecError(f"df_rule must be None (the default reference) or 'treated' (t with "
+                        f"treated clusters - 1 degrees of freedom); got {df_rule!r}.")
+    if se != "cluster":
+        raise SpecError(f"df_rule='treated' sets the reference of the cluster-robust "
+                        f"interval; it needs se='cluster', got se={se!r}.")
+    if inference not in ("auto", "cluster"):
+        raise SpecError(f"df_rule='treated' sets the reference of the cluster-robust (Wald) "
+                        f"interval, which inference={inference!r} replaces; use "
+                        f"inference='cluster' (or 'auto'), or drop df_rule.")
+
+
+def _treated_df(treated_clusters: int | None) -> float:
+    """G1 - 1, the degrees of freedom of ``df_rule="treated"``."""
+    if treated_clusters is None or treated_clusters < 2:
+        raise DataError(
+            f"df_rule='treated' uses a t reference with treated clusters - 1 degrees of "
+            f"freedom and needs at least 2 treated clusters; found {treated_clusters}. With "
+            f"one treated area use inference='permutation' (or 'auto'), or synthetic control.")
+    return float(treated_clusters - 1)
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,15 @@ def _prevented_group_time(res: EvaluationResult, row: pd.Series,
     return -est * cells, -hi * cells, -lo * cells
 
 
+def _prevented_sdid(res: EvaluationResult, row: pd.Series,
+                    treated_total: float | None) -> Triple:
+    """``-att`` (per treated area and period) times the treated area-periods after the
+    start."""
+    cells = int(res.sample.get("n_post") or 0) * int(res.sample.get("n_treated_units") or 0)
+    est, lo, hi = (float(row[c]) for c in ("estimate", "ci_low", "ci_high"))
+    return -est * cells, -hi * cells, -lo * cells
+
+
 def _wdd_row(res: EvaluationResult, alpha: float) -> pd.Series:
     """The buffer part of WDD: displacement (+) or diffusion (-), in crimes, with its Wald
     interval at the triangulation's ``alpha`` (NaN without buffer areas)."""
@@ -273,6 +282,10 @@ _BUILT_IN = (
     Design("synth", ("synth",), "att", "effect", concern=_concern_synth,
            prevented=_prevented_synth, label="eval.design.synth", figure="synth",
            advice="synth", diagnostics=_donor_weights),
+    # opt-in (issue 17): not run by run_designs yet; no credibility check of its own (its
+    # weights balance the pre-periods by construction), so no concern is raised
+    Design("sdid", ("sdid",), "att", "effect", prevented=_prevented_sdid,
+           label="eval.design.sdid"),
     Design("wdd", ("wdd",), "wdd_displacement", "displacement", row=_wdd_row, unit="crimes",
            label="eval.design.wdd", figure="displacement", advice="wdd"),
     Design("wdq", ("wdq",), "wdq", None),

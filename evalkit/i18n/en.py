@@ -1205,6 +1205,8 @@ TEXT: dict[str, str] = {
         "disclosure control."),
     # -- h-libs: one interval separator per language (format_interval) ---------------------
     "interval": "{low} to {high}",
+    # -- h-sdid: synthetic difference in differences (issue 17) ------------------------
+    "eval.design.sdid": "synthetic difference in differences",
     # -- h-conformal: conformal inference for the synthetic control ----------------------------
     "caveat.synth_conformal": (
         "Inference is conformal (Chernozhukov, Wüthrich & Zhu 2021): under each hypothesised "

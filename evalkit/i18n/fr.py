@@ -1298,6 +1298,8 @@ TEXT: dict[str, str] = {
         "pas être contrôlés au titre du secret statistique."),
     # -- h-libs: one interval separator per language (format_interval) ---------------------
     "interval": "{low} à {high}",
+    # -- h-sdid: synthetic difference in differences (issue 17) ------------------------
+    "eval.design.sdid": "double différence synthétique",
     # -- h-conformal: conformal inference for the synthetic control ----------------------------
     "caveat.synth_conformal": (
         "L'inférence est conforme (Chernozhukov, Wüthrich et Zhu 2021) : sous chaque effet "

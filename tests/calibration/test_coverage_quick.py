@@ -12,30 +12,15 @@ shadow coverage.py when pytest puts ``tests/`` on ``sys.path``.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmark_loader import load_benchmark
 
 import evalkit as ek
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "coverage.py"
-
-
-def _load():
-    name = "evalkit_benchmarks_coverage"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SCRIPT)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-study = _load()
+study = load_benchmark("coverage")
 
 
 @pytest.fixture(scope="module")

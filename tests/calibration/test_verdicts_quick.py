@@ -7,27 +7,12 @@ share with its Clopper–Pearson interval around it. The full benchmark is run b
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from benchmark_loader import load_benchmark
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "verdicts.py"
 RATES = ("clear", "clear_any", "correct_reduction", "coverage", "displacement_claim")
 
-
-def _load():
-    name = "evalkit_benchmarks_verdicts"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SCRIPT)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-bench = _load()
+bench = load_benchmark("verdicts")
 
 
 @pytest.mark.slow

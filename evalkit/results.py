@@ -261,7 +261,9 @@ class Extras:
         return json_safe({f.name: getattr(self, f.name) for f in fields(self)})
 
 
-@dataclass(frozen=True)
+# eq=False: two results are equal only when they are the same object (their tables are
+# copies on each read, so field-wise equality would compare DataFrames and raise)
+@dataclass(frozen=True, eq=False)
 class EvaluationResult:
     """Result of an evalkit design; frozen and fully computed before construction.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -79,7 +79,9 @@ class Panel:
     ----------
     data : pandas.DataFrame
         All columns of the input, sorted by unit then time, time as Period dtype, unit
-        labels as text, fresh RangeIndex.
+        labels as text, fresh RangeIndex. Read it, do not change it: ``sha256`` and the
+        cached :meth:`timing` describe this table as built (``panel.data.copy()`` to edit,
+        then build a new Panel).
     unit : str or None
         Unit column, or None for a single series.
     time : str
@@ -126,7 +128,8 @@ class Panel:
             require_columns(self.data, [treatment], role="treatment")
             cache[treatment] = timing(self.data, unit=self.unit, time=self.time,
                                       treatment=treatment)
-        return cache[treatment]
+        # a copy: the cached Series stays what every design of this Panel reads
+        return replace(cache[treatment], first=cache[treatment].first.copy())
 
     @property
     def units(self) -> pd.Index:
@@ -434,6 +437,8 @@ def as_panel(
             require_columns(data.data, [name], role="outcome")
             rules[name] = _outcome_rules(rules.get(name))
         _check_rules(data.data, rules)
+        if options.get("gaps", True):  # a Panel built with gaps=False (run_designs) is checked here
+            check_gaps(data.data, unit=data.unit, time=data.time)
         for check in options.get("checks", ()):
             check(data.data)
     else:

@@ -302,6 +302,9 @@ def register(entry: Design) -> Design:
     if not isinstance(entry, Design):
         raise SpecError(f"register() expects a Design; got {type(entry).__name__}. Build one "
                         "with evalkit.designs.registry.Design(name, methods, term, role, ...).")
+    if any(e.name == entry.name for e in _ENTRIES.values()):
+        raise SpecError(f"a design called {entry.name!r} is already registered; unregister it "
+                        "first or give the new design another name.")
     taken = sorted(m for m in entry.methods if m in _ENTRIES)
     if taken:
         raise SpecError(f"method(s) {', '.join(taken)} already registered (design "

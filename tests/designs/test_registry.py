@@ -5,6 +5,7 @@ results.json through its registry entry alone."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import math
 import re
@@ -202,3 +203,10 @@ def test_registering_is_checked():
     with pytest.raises(SpecError, match=r"no design 'nothing' is registered; designs: its, "):
         registry.unregister("nothing")
     assert registry.find("my_did") is None and registry.get("did").name == "did"
+
+
+def test_a_second_design_with_a_registered_name_is_refused():
+    entry = registry.get("did")
+    with pytest.raises(SpecError, match="a design called 'did' is already registered"):
+        registry.register(dataclasses.replace(entry, methods=("did_again",)))
+    assert registry.get("did") is entry

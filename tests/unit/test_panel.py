@@ -392,10 +392,15 @@ def _old_starts(df: pd.DataFrame, unit: str, time: str, treatment: str) -> pd.Se
     return df.loc[on, time].groupby(df.loc[on, unit]).min()
 
 
-def test_timing_matches_the_old_derivation_and_is_computed_once(town: pd.DataFrame) -> None:
+def test_timing_matches_the_old_derivation_and_is_computed_once(
+        town: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    import evalkit.data.panel as panel_module
+    calls = []
+    real = panel_module.timing
+    monkeypatch.setattr(panel_module, "timing", lambda *a, **k: calls.append(1) or real(*a, **k))
     panel = load_panel(town, unit="district", time="month")
     found = panel.timing("partnership")
-    assert panel.timing("partnership") is found  # cached
+    assert panel.timing("partnership").first.equals(found.first) and len(calls) == 1  # cached
     pd.testing.assert_series_equal(found.first, _old_starts(panel.data, "district", "month",
                                                             "partnership"))
     cohorts = town.dropna(subset=["cohort"]).groupby("district")["cohort"].first()
@@ -547,3 +552,22 @@ def test_a_design_s_own_checks_run_on_a_panel_and_name_the_input_s_rows(town) ->
     at = panel.data.index[(panel.data["partnership"] == 0.5).to_numpy()][0]
     with pytest.raises(DataError, match=rf"must be binary \(0/1\) .*: row {at} \(0\.5\)"):
         ek.bacon_decomposition(panel, treatment="partnership")
+
+
+def test_timing_hands_out_a_copy_so_the_cached_cohorts_cannot_be_changed(town):
+    df = town
+    panel = load_panel(df, unit="district", time="month", outcome="burglary")
+    first = panel.timing("partnership").first
+    before = first.copy()
+    first[:] = first.iloc[0]
+    pd.testing.assert_series_equal(panel.timing("partnership").first, before)
+
+
+def test_a_panel_built_without_the_gap_check_is_checked_by_a_design_that_needs_it(town):
+    df = town
+    one = df[df["district"] == df["district"].iloc[0]]
+    one = one[one["month"] != one["month"].iloc[5]]
+    panel = load_panel(one, unit=None, time="month", outcome="burglary", gaps=False)
+    with pytest.raises(DataError, match="expected one row for every period"):
+        as_panel(panel, unit=None, time="month", outcome="burglary")
+    assert as_panel(panel, unit=None, time="month", gaps=False) is panel

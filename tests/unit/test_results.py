@@ -399,3 +399,9 @@ def test_weights_property_reads_synth_donor_weights(result):
     assert res.to_dict()["extras"]["donor_weights"] == {"Gare": 0.7, "Port": 0.3}
     with pytest.raises(TypeError):
         res.extras.donor_weights["Gare"] = 1.0
+
+
+def test_a_result_equals_itself_and_only_itself(result):
+    twin = dataclasses.replace(result)
+    assert result == result and result in [result]
+    assert result != twin  # field-wise equality would compare DataFrames and raise

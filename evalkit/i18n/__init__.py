@@ -101,13 +101,19 @@ def format_interval(low: str, high: str, lang: str) -> str:
 
 def format_money(value: float, lang: str, currency: str) -> str:
     """A whole amount of money with ``currency`` placed as Babel's pattern for ``lang`` places
-    the currency sign ("€1,200", "1\u202f200\u00a0€"); "∞" if not finite."""
-    if not math.isfinite(value):
-        return "∞"
+    the currency sign ("€1,200", "-€1,200", "1\u202f200\u00a0€"); "∞" or "-∞" for an
+    unbounded amount, "–" for a missing one."""
+    if math.isnan(value):
+        return "–"
+    sign = "-" if value < 0 else ""
+    if math.isinf(value):
+        return f"{sign}∞"
     pattern = _locale(lang).currency_formats["standard"]
     prefix, suffix = (part.replace("\xa4", currency) for part in
                       (pattern.prefix[0], pattern.suffix[0]))
-    return f"{prefix}{format_number(round(value), lang, ',d')}{suffix}"
+    # half away from zero, as amounts are rounded in accounts (round() would go to even)
+    whole = math.floor(abs(value) + 0.5)
+    return f"{sign}{prefix}{format_number(whole, lang, ',d')}{suffix}"
 
 
 def format_significant(value: float | None, lang: str, digits: int = 3) -> str:

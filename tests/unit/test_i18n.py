@@ -212,3 +212,14 @@ def test_figures_draw_babels_french_spaces():
             fig.canvas.draw()
     finally:
         plt.close(fig)
+
+
+def test_money_keeps_its_sign_and_says_when_an_amount_is_missing_or_unbounded():
+    from evalkit.i18n import format_money
+
+    assert format_money(-1234.5, "en", "€") == "-€1,235"
+    assert format_money(-1234.5, "fr", "€") == "-1\u202f235\u00a0€"
+    assert format_money(2.5, "en", "€") == "€3"  # half away from zero, not to even
+    assert format_money(float("nan"), "fr", "€") == "–"
+    assert format_money(float("-inf"), "en", "€") == "-∞"
+    assert format_money(float("inf"), "fr", "€") == "∞"

@@ -39,6 +39,7 @@ __all__ = [
     "effects_table",
     "emit_warnings",
     "json_safe",
+    "warn",
     "warns_at_caller",
 ]
 
@@ -495,11 +496,17 @@ def _inside_evalkit(filename: str) -> bool:
 def emit_warnings(result: EvaluationResult) -> None:
     """Emit a result's caveats as :class:`EvalkitWarning`, pointing at the first line
     outside evalkit on the stack (the user's call), however deep inside evalkit this runs."""
+    for message in result.warnings:
+        warn(message)
+
+
+def warn(message: object) -> None:
+    """Emit ``message`` as an :class:`EvalkitWarning` pointing at the first line outside
+    evalkit on the stack (the user's call), for warnings raised before a result exists."""
     frame, level = sys._getframe(0), 1
     while frame is not None and _inside_evalkit(frame.f_code.co_filename):
         frame, level = frame.f_back, level + 1
-    for message in result.warnings:
-        warnings.warn(message, EvalkitWarning, stacklevel=level)
+    warnings.warn(message, EvalkitWarning, stacklevel=level)
 
 
 def warns_at_caller(func: Callable[_P, _R]) -> Callable[_P, _R]:

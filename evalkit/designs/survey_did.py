@@ -200,7 +200,7 @@ def survey_did(
                 "Fix or drop them."
             )
     frame = pd.DataFrame({
-        "_response": df[response].to_numpy(),
+        response: df[response].to_numpy(),  # the user's name, so messages name their column
         "_group": np.where(is_treated, _GROUPS[0], _GROUPS[1]),
         "_period": np.where(in_before, _PERIODS[0], _PERIODS[1]),
     })
@@ -242,7 +242,7 @@ def _cells(frame: pd.DataFrame, *, response: str, unsafe: str | Iterable[object]
     """The share feeling unsafe in each of treated/comparison × before/after, with SEs."""
     before_l, after_l = waves
     out = survey_share(
-        frame, response="_response", unsafe=unsafe,
+        frame, response=response, unsafe=unsafe,
         weight="_weight" if "_weight" in frame else None, by=["_group", "_period"],
         strata="_stratum" if "_stratum" in frame else None,
         psu="_psu" if "_psu" in frame else None, alpha=alpha,

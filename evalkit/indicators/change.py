@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Literal
 
 import numpy as np
@@ -10,9 +9,10 @@ import pandas as pd
 from scipy import stats
 
 from evalkit._checks import check_alpha, check_choice
-from evalkit.errors import DataError, EvalkitWarning, SpecError
+from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.indicators._checks import as_array, as_counts
+from evalkit.results import warn
 
 __all__ = ["rate_change"]
 
@@ -116,18 +116,10 @@ def rate_change(
             hi = np.where(zero, np.inf, np.exp(log_rr + z * se))
             p = np.where(zero, np.nan, 2 * stats.norm.sf(np.abs(log_rr) / se))
             if zero.any():
-                warnings.warn(
-                    Caveat("rate_change_wald_zero", n=int(zero.sum())),
-                    EvalkitWarning,
-                    stacklevel=2,
-                )
+                warn(Caveat("rate_change_wald_zero", n=int(zero.sum())))
     small = (np.minimum(xa, xb) < 10).sum()
     if small:
-        warnings.warn(
-            Caveat("rate_change_small", n=int(small)),
-            EvalkitWarning,
-            stacklevel=2,
-        )
+        warn(Caveat("rate_change_small", n=int(small)))
     return pd.DataFrame(
         {
             "count_before": xb.astype(np.int64),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -10,9 +9,10 @@ import pandas as pd
 from scipy import stats
 
 from evalkit._checks import as_names, check_alpha
-from evalkit.errors import DataError, EvalkitWarning
+from evalkit.errors import DataError
 from evalkit.i18n import Caveat
 from evalkit.indicators._checks import require_columns
+from evalkit.results import warn
 
 __all__ = ["survey_share"]
 
@@ -162,11 +162,7 @@ def survey_share(
     y = _is_unsafe(data[response], unsafe_values).astype(float)
     if not y.any() and not missing.all():
         seen = pd.unique(data[response].dropna()).tolist()[:10]
-        warnings.warn(
-            Caveat("survey_no_unsafe", column=response, unsafe=list(unsafe_values), seen=seen),
-            EvalkitWarning,
-            stacklevel=2,
-        )
+        warn(Caveat("survey_no_unsafe", column=response, unsafe=list(unsafe_values), seen=seen))
     z_crit = stats.norm.isf(a / 2)
     if keys:
         groups = data.groupby(keys, sort=True, dropna=False, observed=True).indices

@@ -60,7 +60,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -70,7 +69,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from evalkit._checks import check_alpha
-from evalkit.errors import EvalkitWarning, SpecError
+from evalkit.errors import SpecError
+from evalkit.results import warn
 
 __all__ = ["Sensitivity", "relative_magnitudes", "relative_magnitudes_from_event_study"]
 
@@ -528,12 +528,11 @@ def relative_magnitudes(
     table = pd.DataFrame(rows, columns=["mbar", "lb", "ub", "id_lb", "id_ub"])
     for r in rows:
         if math.isinf(r["lb"]) or math.isinf(r["ub"]):
-            warnings.warn(f"the robust interval at Mbar={r['mbar']:g} reaches the end of the "
-                          "theta grid; it is reported as open (-inf/inf). Widen grid_lb/grid_ub.",
-                          EvalkitWarning, stacklevel=2)
+            warn(f"the robust interval at Mbar={r['mbar']:g} reaches the end of the "
+                          "theta grid; it is reported as open (-inf/inf). Widen grid_lb/grid_ub.")
         elif math.isnan(r["lb"]):
-            warnings.warn(f"no theta value is accepted at Mbar={r['mbar']:g}; the data reject "
-                          "the restriction itself.", EvalkitWarning, stacklevel=2)
+            warn(f"no theta value is accepted at Mbar={r['mbar']:g}; the data reject "
+                          "the restriction itself.")
 
     bkd = math.nan
     if breakdown:

@@ -293,3 +293,12 @@ def test_missing_labels(tiny):
 def test_single_psu_stratum(tiny):
     with pytest.raises(DataError, match="contain a single PSU"):
         _call(tiny.assign(s="all", p=1), strata="s", psu="p")
+
+
+def test_no_matching_answer_warns_at_the_callers_line_naming_the_users_column(tiny):
+    with pytest.warns(EvalkitWarning) as caught:
+        ek.survey_did(tiny, response="answer", area="area", wave="wave", treated_areas="T",
+                      before=[2019], after=[2021], unsafe=("terrified",))
+    found = [w for w in caught if "No answer in column" in str(w.message)]
+    assert found and "'answer'" in str(found[0].message), [str(w.message) for w in caught]
+    assert found[0].filename == __file__

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,8 @@ from evalkit.data.incidents.mapping import _check_columns, _Map, _mapping
 from evalkit.data.incidents.queries import _VALID, _cells_sql, _connect, _execute, _rows_sql
 from evalkit.data.incidents.sql import _first, _label, _lit
 from evalkit.data.periods import _NAMES, _ORDER, _PANDAS, Freq, _check_tz, parse_period
-from evalkit.errors import DataError, EvalkitWarning, SpecError
+from evalkit.errors import DataError, SpecError
+from evalkit.results import warn
 
 MAX_CELLS = 100_000_000
 _FREQS = ("D", "W", "M", "Q", "Y")
@@ -194,7 +194,7 @@ def panel_from_incidents(
                                               exposure_type)
         got.notes.extend(more)
     for text in got.warned:
-        warnings.warn(text, EvalkitWarning, stacklevel=2)
+        warn(text)
     label = source_name or (m.preset.name if m.preset else _names(files))
     frame = (_long(got.cells, got.units, got.periods, got.names, matrix, kind, label,
                    source_vintage) if layout == "long" else

@@ -102,10 +102,8 @@ def replicate(task: tuple[int, int, int, int]) -> dict[str, tuple[float, float, 
 
 
 def clopper_pearson(hits: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    a = (1 - level) / 2
-    low = stats.beta.ppf(a, hits, n - hits + 1) if hits > 0 else 0.0
-    high = stats.beta.ppf(1 - a, hits + 1, n - hits) if hits < n else 1.0
-    return float(low), float(high)
+    ci = stats.binomtest(hits, n).proportion_ci(level, method="exact")  # Clopper-Pearson
+    return float(ci.low), float(ci.high)
 
 
 def summarise(results: dict[int, list[dict]]) -> pd.DataFrame:

@@ -45,8 +45,10 @@ TEXT: dict[str, str] = {
         "References: Abadie A, Diamond A, Hainmueller J (2010), J Am Stat Assoc 105:493–505; "
         "Abadie A, Gardeazabal J (2003), Am Econ Rev 93:113–132."),
     "report.diag.pre_fit": (
-        "Pre-period fit — RMSPE is {statistic:.2f} times the standard deviation of the "
-        "area's series (a close fit is below 0.5)."),
+        "Pre-period fit — RMSPE is {statistic:.2f} times its reference: for counts, the "
+        "error that count noise alone would leave with a perfect fit (a close fit stays "
+        "below a limit of 1.1 to 1.7, higher with fewer pre-periods); for other outcomes, "
+        "the standard deviation of the area's series (a close fit is below 0.5)."),
     "report.diag.placebo_space": (
         "Placebo in space — post/pre RMSPE ratio {statistic:.2f}, permutation p {p}."),
     "report.diag.placebo_time": (
@@ -1219,4 +1221,10 @@ TEXT: dict[str, str] = {
         "Only {n} periods enter each conformal test: the smallest attainable p-value, "
         "{p_min:.3g}, exceeds alpha = {alpha}, so the test cannot detect any effect and the "
         "intervals are unbounded. Use a longer pre-period."),
+    # --- issue 17: synthetic-control fit on the scale of count noise ---
+    "caveat.synth_poor_fit_counts": (
+        "The synthetic control fits the treated area poorly before the intervention: the "
+        "pre-period RMSPE ({rmspe:.3g}) is {ratio:.2f} times the {reference:.3g} that count "
+        "noise alone would leave with a perfect fit (a close fit stays below {limit:.2f}). "
+        "The gaps after the intervention then mix the effect with the lack of fit."),
 }

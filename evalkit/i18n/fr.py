@@ -47,8 +47,11 @@ TEXT: dict[str, str] = {
         "Abadie A, Gardeazabal J (2003), Am Econ Rev 93:113–132."),
     "report.diag.pre_fit": (
         "Ajustement avant le démarrage — l'erreur quadratique moyenne de prévision (RMSPE) "
-        "vaut {statistic:.2f} fois l'écart-type de la série du secteur (un bon ajustement "
-        "reste sous 0,5)."),
+        "vaut {statistic:.2f} fois sa référence : pour des effectifs, l'erreur que laisserait "
+        "le seul aléa des effectifs avec un ajustement parfait (un bon ajustement reste sous "
+        "une limite de 1,1 à 1,7, plus haute quand les périodes avant l'intervention sont "
+        "peu nombreuses) ; pour les autres indicateurs, l'écart-type de la série du secteur "
+        "(un bon ajustement reste sous 0,5)."),
     "report.diag.placebo_space": (
         "Placebo dans l'espace — rapport RMSPE après/avant {statistic:.2f}, valeur p par "
         "permutation {p}."),
@@ -1313,4 +1316,11 @@ TEXT: dict[str, str] = {
         "Seulement {n} périodes entrent dans chaque test conforme : la plus petite valeur p "
         "possible, {p_min:.3g}, dépasse alpha = {alpha} ; le test ne peut détecter aucun "
         "effet et les intervalles sont infinis. Allongez la période avant l'intervention."),
+    # --- issue 17: synthetic-control fit on the scale of count noise ---
+    "caveat.synth_poor_fit_counts": (
+        "Le contrôle synthétique reproduit mal le secteur traité avant l'intervention : "
+        "l'erreur quadratique moyenne avant l'intervention ({rmspe:.3g}) vaut {ratio:.2f} "
+        "fois les {reference:.3g} que laisserait le seul aléa des effectifs avec un "
+        "ajustement parfait (un bon ajustement reste sous {limit:.2f}). Les écarts après "
+        "l'intervention mêlent alors l'effet et le défaut d'ajustement."),
 }

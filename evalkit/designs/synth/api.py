@@ -21,6 +21,7 @@ from evalkit.data.validate import (
 from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
 from evalkit.designs.synth.conformal import conformal_rows
 from evalkit.designs.synth.core import _Arrays, _fit_units
+from evalkit.designs.synth.fit import fit_check
 from evalkit.designs.synth.inference import (
     _balance,
     _effect_rows,
@@ -58,8 +59,6 @@ MIN_PRE = 5
 SHORT_PRE = 10
 #: Share of pre-periods outside the donors' range that triggers the convex-hull caveat.
 HULL_SHARE = 0.2
-#: Pre-period RMSPE / pre-period SD of the treated outcome above which the fit is poor.
-POOR_FIT = 0.5
 
 
 @warns_at_caller
@@ -147,7 +146,10 @@ def synth(
         Terms ``att`` and ``gap_<period>`` (additive; p-values and intervals by
         permutation, no standard error). ``series``: one row per period (``unit, time,
         observed, counterfactual, gap, ci_low, ci_high, post``; the band is for the gap).
-        Diagnostics ``pre_fit``, ``placebo_space``, ``placebo_time``, ``leave_one_out``.
+        Diagnostics ``pre_fit`` (on counts, pre-period RMSPE against the RMSPE count noise
+        alone would leave; on other outcomes, against the treated series' SD: see
+        :mod:`evalkit.designs.synth.fit`), ``placebo_space``, ``placebo_time``,
+        ``leave_one_out``.
         ``extras`` (:class:`SynthExtras`): ``donor_weights`` maps donor to weight (see
         :func:`donor_weights`), with pre/post RMSPE, predictor weights and donors left out.
         No ``vcov`` (permutation inference).
@@ -323,20 +325,19 @@ def synth(
     series = pd.concat(series_parts, ignore_index=True)
 
     # -- checks ---------------------------------------------------------------------------
-    sd_pre = float(np.std(obs_avg[pre_idx], ddof=1))
-    fit_ratio = pre_rmspe / sd_pre if sd_pre > 0 else (0.0 if pre_rmspe == 0 else np.inf)
+    fit = fit_check(y, pre_idx, tr_idx, do_idx, w_tr, pre_rmspe)
     balance = _balance(x, pred_names, y, all_periods, opt_idx, tr_idx, do_idx, w_tr, v_tr)
     diags.insert(0, Diagnostic(
         name="pre_fit",
         null="the synthetic control reproduces the treated outcome before the intervention",
-        statistic=float(fit_ratio), p_value=float("nan"), passed=bool(fit_ratio <= POOR_FIT),
-        table=balance,
-        message=f"pre-period RMSPE {pre_rmspe:.4g} is {fit_ratio:.2f} times the pre-period "
-                f"standard deviation of the treated outcome (at most {POOR_FIT} is a close "
-                "fit)"))
-    if fit_ratio > POOR_FIT:
-        warn.append(Caveat("synth_poor_fit", rmspe=pre_rmspe, ratio=float(fit_ratio),
-                           limit=POOR_FIT))
+        statistic=fit.ratio, p_value=float("nan"), passed=fit.passed, table=balance,
+        message=fit.message(pre_rmspe)))
+    if not fit.passed and fit.scale == "counts":
+        warn.append(Caveat("synth_poor_fit_counts", rmspe=pre_rmspe, reference=fit.reference,
+                           ratio=fit.ratio, limit=fit.limit))
+    elif not fit.passed:
+        warn.append(Caveat("synth_poor_fit", rmspe=pre_rmspe, ratio=fit.ratio,
+                           limit=fit.limit))
     n_out = _outside_hull(y, tr_idx, do_idx, pre_idx)
     if n_out / n_pre >= HULL_SHARE:
         warn.append(Caveat("synth_convex_hull", n=n_out, n_pre=n_pre))
@@ -386,6 +387,7 @@ def synth(
         donor_weights_by_treated=({
             _py(u): {_py(k): float(v) for k, v in zip(donors, w_tr[i], strict=True)}
             for i, u in enumerate(treated)} if n_tr > 1 else None),
+        pre_fit=fit.to_dict(),
     )
     return EvaluationResult(
         method="synth", spec=spec, effects=effects_table(rows), series=series,
@@ -428,6 +430,10 @@ class SynthExtras(Extras):
         Unit left out of the donors → reason (``"exclude"`` or ``"treated"``).
     donor_weights_by_treated : mapping or None
         With several treated units, each one's donor weights.
+    pre_fit : mapping or None
+        The ``pre_fit`` criterion: ``scale`` (``"counts"`` or ``"sd"``), ``reference``
+        (the count-noise RMSPE or the treated series' SD), ``ratio`` (pre-period RMSPE /
+        reference), ``limit`` and ``theta`` (the donors' dispersion; NaN on the SD scale).
     """
 
     donor_weights: Mapping[Any, float]
@@ -437,6 +443,7 @@ class SynthExtras(Extras):
     predictor_weights: Mapping[str, float] | None
     excluded_donors: Mapping[Any, str]
     donor_weights_by_treated: Mapping[Any, Mapping[Any, float]] | None = None
+    pre_fit: Mapping[str, Any] | None = None
 
 
 def donor_weights(result: EvaluationResult) -> pd.Series:

@@ -39,11 +39,11 @@ def count_panel(*, seed: int = 0, n_donors: int = 20, n_pre: int = 48, n_post: i
 
 
 def fit(df: pd.DataFrame, **kwargs) -> EvaluationResult:
-    start = sorted(df["month"].unique())[48]
+    options = {"outcome": "count", "unit": "area", "time": "month", "treated_unit": "treated",
+               "intervention": sorted(df["month"].unique())[48], "placebo": False}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EvalkitWarning)
-        return synth(df, outcome="count", unit="area", time="month", treated_unit="treated",
-                     intervention=start, placebo=False, **kwargs)
+        return synth(df, **(options | kwargs))
 
 
 def test_close_fit_on_counts_passes_with_the_noise_in_its_message():
@@ -57,6 +57,16 @@ def test_close_fit_on_counts_passes_with_the_noise_in_its_message():
     assert f"{info['reference']:.4g} expected from count noise alone" in diag.message
     assert f"is {diag.statistic:.2f} times" in diag.message
     assert "synth_poor_fit_counts" not in {c.code for c in res.warnings}
+
+
+def test_several_treated_units_compare_the_averaged_gap_with_its_noise():
+    """The averaged gap of two treated units has less noise than either unit's gap."""
+    df = count_panel(seed=3)
+    one, two = fit(df), fit(df, treated_unit=["treated", "d00"])
+    assert two.diagnostic("pre_fit").passed and two.extras.pre_fit["scale"] == "counts"
+    alone = fit(df, treated_unit="d00")
+    assert two.extras.pre_fit["reference"] < min(one.extras.pre_fit["reference"],
+                                                 alone.extras.pre_fit["reference"])
 
 
 @pytest.mark.parametrize("change", [{"level": 300.0}, {"drift": 0.3}],

@@ -1326,22 +1326,23 @@ TEXT: dict[str, str] = {
     "caveat.eval_peak_selection": (
         "Les secteurs du partenariat semblent avoir été choisis après un pic inhabituel (sur "
         "{window} mois juste avant le démarrage, leur niveau atteignait {ratio:.1f} fois leur "
-        "niveau antérieur, plus que {share:.0f} % des {m:secteurs de comparaison|groupes de "
-        "secteurs de comparaison de même taille}) : une partie de toute baisse peut n'être "
-        "qu'un retour à la normale (régression vers la moyenne). Relancez avec "
-        "exclude_before={window} pour écarter les mois de la sélection."),
+        "niveau antérieur, un écart plus fort que pour {share:.0f} % des {m:secteurs de "
+        "comparaison|groupes de secteurs de comparaison de même taille}) : une partie de toute "
+        "baisse peut n'être qu'un retour à la normale (régression vers la moyenne). Relancez "
+        "avec exclude_before={window} pour écarter les mois de la sélection."),
     "caveat.eval_peak_selection_periods": (
         "Les secteurs du partenariat semblent avoir été choisis après un pic inhabituel (sur "
         "{window} {window:période|périodes} juste avant le démarrage, leur niveau atteignait "
-        "{ratio:.1f} fois leur niveau antérieur, plus que {share:.0f} % des {m:secteurs de "
-        "comparaison|groupes de secteurs de comparaison de même taille}) : une partie de toute "
-        "baisse peut n'être qu'un retour à la normale (régression vers la moyenne). Relancez "
-        "avec exclude_before={window} pour écarter les périodes de la sélection."),
+        "{ratio:.1f} fois leur niveau antérieur, un écart plus fort que pour {share:.0f} % des "
+        "{m:secteurs de comparaison|groupes de secteurs de comparaison de même taille}) : une "
+        "partie de toute baisse peut n'être qu'un retour à la normale (régression vers la "
+        "moyenne). Relancez avec exclude_before={window} pour écarter les périodes de la "
+        "sélection."),
     "caveat.eval_peak_selection_none": (
         "Rien n'indique que les secteurs du partenariat aient été choisis après un pic "
         "inhabituel : juste avant le démarrage, leur niveau atteignait {ratio:.1f} fois leur "
-        "niveau antérieur, plus que {share:.0f} % des {m:secteurs de comparaison|groupes de "
-        "secteurs de comparaison de même taille}."),
+        "niveau antérieur, un écart plus fort que pour {share:.0f} % des {m:secteurs de "
+        "comparaison|groupes de secteurs de comparaison de même taille}."),
     "eval.concern.eval_citywide_change": "les secteurs de comparaison ont aussi changé au démarrage",
     "eval.concern.eval_peak_selection": "secteurs choisis après un pic inhabituel",
     "eval.concern.eval_peak_selection_periods": "secteurs choisis après un pic inhabituel",

@@ -76,6 +76,7 @@ class FitCheck:
 
     @property
     def passed(self) -> bool:
+        """True when the ratio is at most the limit (False when it is NaN)."""
         return bool(self.ratio <= self.limit)
 
     def message(self, rmspe: float) -> str:
@@ -89,6 +90,7 @@ class FitCheck:
                 f"{self.limit:g} is a close fit (the outcome is not a count)")
 
     def to_dict(self) -> dict[str, float | str]:
+        """The fields, for ``SynthExtras.pre_fit``."""
         return {"scale": self.scale, "reference": self.reference, "ratio": self.ratio,
                 "limit": self.limit, "theta": self.theta}
 

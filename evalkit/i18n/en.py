@@ -1254,4 +1254,18 @@ TEXT: dict[str, str] = {
     "eval.concern.eval_citywide_change": "the comparison areas changed too at the start",
     "eval.concern.eval_peak_selection": "areas chosen after an unusual peak",
     "eval.concern.eval_peak_selection_periods": "areas chosen after an unusual peak",
+    "caveat.eval_check_not_run_citywide_change": (
+        "The check for a citywide change at the start could not be run: {message}"),
+    "caveat.eval_check_not_run_peak_selection": (
+        "The check for areas chosen after an unusual peak could not be run: {message}"),
+    "caveat.eval_peak_excluded": (
+        "The partnership areas appear to have been chosen after an unusual peak (just before "
+        "the start they were at {ratio:.1f} times their earlier level, higher than "
+        "{share:.0f}% of {m:comparison areas|comparison groups of the same size}). {k:The period|"
+        "The {k} periods} just before the start {k:was|were} left out of every design, so that a "
+        "return to normal after the peak is not counted as the partnership's effect "
+        "(parameter exclude_before)."),
+    "caveat.eval_excluded": (
+        "{k:The period|The {k} periods} just before the start {k:was|were} left out of every "
+        "design, as asked (parameter exclude_before)."),
 }

@@ -1355,4 +1355,21 @@ TEXT: dict[str, str] = {
     "eval.concern.eval_citywide_change": "les secteurs de comparaison ont aussi changé au démarrage",
     "eval.concern.eval_peak_selection": "secteurs choisis après un pic inhabituel",
     "eval.concern.eval_peak_selection_periods": "secteurs choisis après un pic inhabituel",
+    "caveat.eval_check_not_run_citywide_change": (
+        "La vérification d'un changement dans toute la ville au démarrage n'a pas pu être "
+        "faite : {message}"),
+    "caveat.eval_check_not_run_peak_selection": (
+        "La vérification d'un choix des secteurs après un pic inhabituel n'a pas pu être "
+        "faite : {message}"),
+    "caveat.eval_peak_excluded": (
+        "Les secteurs du partenariat semblent avoir été choisis après un pic inhabituel (juste "
+        "avant le démarrage, leur niveau atteignait {ratio:.1f} fois leur niveau antérieur, un "
+        "écart plus fort que pour {share:.0f} % des {m:secteurs de comparaison|groupes de "
+        "secteurs de comparaison de même taille}). {k:La période|Les {k} périodes} juste avant "
+        "le démarrage {k:a été écartée|ont été écartées} de tous les plans, pour qu'un retour "
+        "à la normale après le pic ne soit pas compté comme effet du partenariat (paramètre "
+        "exclude_before)."),
+    "caveat.eval_excluded": (
+        "{k:La période|Les {k} périodes} juste avant le démarrage {k:a été écartée|ont été "
+        "écartées} de tous les plans, comme demandé (paramètre exclude_before)."),
 }

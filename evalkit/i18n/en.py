@@ -1219,4 +1219,21 @@ TEXT: dict[str, str] = {
         "Only {n} periods enter each conformal test: the smallest attainable p-value, "
         "{p_min:.3g}, exceeds alpha = {alpha}, so the test cannot detect any effect and the "
         "intervals are unbounded. Use a longer pre-period."),
+    # --- issue 17: controlled ITS calibrated by placebo-in-space ---
+    "caveat.its_placebo": (
+        "Intervals calibrated by placebo-in-space: the controlled ITS was refitted {n} "
+        "{n:time|times} with comparison areas (of {areas}) as fake treated areas, and the "
+        "variance their effects show beyond the model's is added to the real one's: the "
+        "cumulative effect's standard error is {factor:.2f} times the model's (t reference "
+        "with {df:.0f} degrees of freedom)."),
+    "caveat.its_placebo_few": (
+        "The controlled ITS interval is not calibrated: placebo-in-space needs at least "
+        "{min} comparison areas given as separate areas (unit=, control=[...]), and there "
+        "{n:is|are} {n} here. Its model-based interval ignores shocks that last several "
+        "months in one area, and is then often too narrow."),
+    "caveat.its_placebo_extreme": (
+        "The comparison areas' placebo effects vary far more than the model expects: "
+        "they widen the cumulative effect's standard error {factor:.1f} times (more than "
+        "{max:g}). The controlled ITS describes these series poorly, and even its widened "
+        "interval rests on a weak comparison."),
 }

@@ -185,7 +185,9 @@ def its(
         ``MAX_PLACEBO_INFLATION``), the rank p-value of the real effect among the placebos
         and their table; ``sample["n_placebos"]`` their number. The calibration also covers
         residual autocorrelation (the placebos have it too), so the ``autocorrelation``
-        check is then marked accounted for. With fewer than ``MIN_PLACEBO_AREAS``
+        check is then marked accounted for; the placebos are fitted with the same ``se=``
+        (and family, exposure, seasonality, covariates), so only what that SE misses is
+        added and nothing is inflated twice. With fewer than ``MIN_PLACEBO_AREAS``
         comparison areas given as units of a panel (``unit=``, ``control=[...]``), or a
         control given as one column, the model's standard errors are used with a caveat
         saying the interval is not calibrated. ``"model"``: the model's standard errors.

@@ -1236,4 +1236,15 @@ TEXT: dict[str, str] = {
         "they widen the cumulative effect's standard error {factor:.1f} times (more than "
         "{max:g}). The controlled ITS describes these series poorly, and even its widened "
         "interval rests on a weak comparison."),
+    # the registry's concern codes for a controlled ITS (wired by the integrator)
+    "caveat.eval_its_placebo": (
+        "{design}: the comparison areas' placebo effects vary far more than the model "
+        "expects, so its series describe them poorly; not counted in the agreement or the "
+        "evidence grade."),
+    "caveat.eval_its_autocorrelation": (
+        "{design}: the residuals are autocorrelated and too few comparison areas calibrate "
+        "the interval by placebos, which is then too narrow; not counted in the agreement "
+        "or the evidence grade."),
+    "eval.concern.eval_its_placebo": "placebo areas vary far more than the model expects",
+    "eval.concern.eval_its_autocorrelation": "autocorrelated residuals, interval not calibrated",
 }

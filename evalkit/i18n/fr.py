@@ -1331,4 +1331,15 @@ TEXT: dict[str, str] = {
         "prévoit le modèle : ils multiplient l'erreur-type de l'effet cumulé par "
         "{factor:.1f} (plus de {max:g}). La série temporelle interrompue contrôlée décrit "
         "mal ces séries, et même son intervalle élargi repose sur une comparaison fragile."),
+    # the registry's concern codes for a controlled ITS (wired by the integrator)
+    "caveat.eval_its_placebo": (
+        "{design} : les effets placebos des secteurs de comparaison varient bien plus que "
+        "ne le prévoit le modèle, qui les décrit donc mal ; ce plan n'est compté ni dans "
+        "l'accord ni dans le niveau de preuve."),
+    "caveat.eval_its_autocorrelation": (
+        "{design} : les résidus sont autocorrélés et trop peu de secteurs de comparaison "
+        "permettent de calibrer l'intervalle par placebos, qui est alors trop étroit ; ce "
+        "plan n'est compté ni dans l'accord ni dans le niveau de preuve."),
+    "eval.concern.eval_its_placebo": "secteurs placebos bien plus variables que prévu",
+    "eval.concern.eval_its_autocorrelation": "résidus autocorrélés, intervalle non calibré",
 }

@@ -7,6 +7,7 @@ import dataclasses
 import math
 import warnings
 
+import numpy as np
 import pytest
 
 import evalkit as ek
@@ -66,6 +67,22 @@ def test_placebo_is_the_default_and_refits_each_comparison_area():
 def ek_t_sf(x: float, df: float) -> float:
     from scipy import stats
     return float(stats.t(df).sf(x))
+
+
+def test_placebos_use_the_real_fits_standard_errors():
+    """se='hac': the placebos are fitted with HAC errors too, so the factor is what HAC
+    misses (not inflated twice)."""
+    sim, treated, comparison = city(dataclasses.replace(SMALL, district_rho=0.8,
+                                                        district_sd=0.25), seed=3)
+    hac = cits(sim, treated, comparison, se="hac")
+    model = cits(sim, treated, comparison, se="hac", inference="model")
+    check = hac.diagnostic("placebo_calibration")
+    assert "Newey–West" in hac.spec["vcov"] and "placebo" in hac.spec["vcov"]
+    assert check.statistic == pytest.approx(hac.extras.cumulative_log_ratio_se
+                                            / model.extras.cumulative_log_ratio_se)
+    plain = cits(sim, treated, comparison).diagnostic("placebo_calibration").table
+    assert check.table["estimate"].to_numpy() == pytest.approx(plain["estimate"].to_numpy())
+    assert not np.allclose(check.table["std_error"], plain["std_error"])
 
 
 def test_several_treated_areas_draw_seeded_groups_of_the_same_size():

@@ -319,7 +319,7 @@ def its(
         "seasonality": seasonality, "harmonics": harmonics if seasonality == "fourier" else None,
         "slope_change": slope_change, "control": control, "covariates": covariates,
         "se": se, "vcov": fitted.label + (
-            f", times placebo factors (t, {calibration.df:.1f} df)" if calibration else ""),
+            f", widened by placebo-in-space (t, {calibration.df:.1f} df)" if calibration else ""),
         "hac_lags": fitted.lags if se == "hac" else None,
         "inference": "placebo" if calibration else "model", "alpha": alpha,
         "freq": freq, "slope_units": f"per period ({freq})",
@@ -424,7 +424,7 @@ class _Pool:
 class _Calibration:
     """What the placebos say about the model's standard errors (see :func:`_calibrate`)."""
 
-    factor: dict[str, float]  # term -> SE inflation factor (>= 1)
+    factor: dict[str, float]  # term -> the real SE's widening, sqrt(1 + tau^2 / SE^2)
     df: float  # degrees of freedom of the t reference
     n: int  # placebo fits used
     n_areas: int  # comparison areas they were drawn from

@@ -1247,4 +1247,8 @@ TEXT: dict[str, str] = {
         "or the evidence grade."),
     "eval.concern.eval_its_placebo": "placebo areas vary far more than the model expects",
     "eval.concern.eval_its_autocorrelation": "autocorrelated residuals, interval not calibrated",
+    "report.diag.placebo_calibration": (
+        "Placebo in space — the comparison areas' placebo effects widen the cumulative "
+        "effect's standard error {statistic:.2f} times (at most 3 expected); rank of the "
+        "real effect among them, p {p}."),
 }

@@ -1342,4 +1342,8 @@ TEXT: dict[str, str] = {
         "plan n'est compté ni dans l'accord ni dans le niveau de preuve."),
     "eval.concern.eval_its_placebo": "secteurs placebos bien plus variables que prévu",
     "eval.concern.eval_its_autocorrelation": "résidus autocorrélés, intervalle non calibré",
+    "report.diag.placebo_calibration": (
+        "Placebo dans l'espace — les effets placebos des secteurs de comparaison "
+        "multiplient l'erreur-type de l'effet cumulé par {statistic:.2f} (on attend au plus "
+        "3) ; rang de l'effet réel parmi eux, valeur p {p}."),
 }

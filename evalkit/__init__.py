@@ -31,9 +31,13 @@ _LAZY = {
     "load_panel": "evalkit.data.panel",
     "bacon_decomposition": "evalkit.designs.bacon",
     "cohort_outcome": "evalkit.designs.cohort",
+    "citywide_change": "evalkit.designs.confounds",
+    "exclude_before": "evalkit.designs.confounds",
+    "peak_selection": "evalkit.designs.confounds",
     "did": "evalkit.designs.did",
     "event_study": "evalkit.designs.did",
     "wdd": "evalkit.designs.displacement",
+    "evaluate": "evalkit.designs.evaluation",
     "wdq": "evalkit.designs.displacement",
     "its": "evalkit.designs.its",
     "did_power": "evalkit.designs.power",
@@ -79,8 +83,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.data.panel import Panel, load_panel
     from evalkit.designs.bacon import bacon_decomposition
     from evalkit.designs.cohort import cohort_outcome
+    from evalkit.designs.confounds import citywide_change, exclude_before, peak_selection
     from evalkit.designs.did import did, event_study
     from evalkit.designs.displacement import wdd, wdq
+    from evalkit.designs.evaluation import evaluate
     from evalkit.designs.its import its
     from evalkit.designs.power import did_power, its_power, mde_from_result
     from evalkit.designs.sdid import sdid
@@ -113,11 +119,14 @@ __all__ = [
     "TemplateParameterError",
     "__version__",
     "bacon_decomposition",
+    "citywide_change",
     "cohort_outcome",
     "did",
     "did_power",
     "donor_weights",
+    "evaluate",
     "event_study",
+    "exclude_before",
     "harm_total",
     "its",
     "its_power",
@@ -125,6 +134,7 @@ __all__ = [
     "load_panel",
     "mde_from_result",
     "panel_from_incidents",
+    "peak_selection",
     "poisson_ci",
     "rate",
     "rate_change",

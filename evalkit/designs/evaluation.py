@@ -409,7 +409,8 @@ def run_designs(
         notes.append(Caveat("eval_controlled_its", n=len(treated), few=FEW_TREATED)
                      if len(treated) < FEW_TREATED else
                      Caveat("eval_controlled_its_clusters", n=n_panel, few=FEW_CLUSTERS))
-        jobs.append(("controlled_its", lambda: its(areas_in, **series, control=comparison)))
+        jobs.append(("controlled_its", lambda: its(areas_in, **series, control=comparison,
+                                                   seed=seed)))
     if len(treated) == 1:
         fit_until = {"optimize_periods": (str(panel.data[time].min()), str(t0 - k - 1))} \
             if k else {}
@@ -448,7 +449,7 @@ def run_designs(
             with contextlib.suppress(EvalkitError), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the headline fit has warned already
                 sensitivity.append(its(areas_in, **{**series, "slope_change": True},
-                                       control=control))
+                                       control=control, seed=seed if control else None))
     if not results:  # each design's diagnosis, with advice in this function's parameters
         raise DataError("No design could be estimated on these data. " + " ".join(
             describe(n) for n in notes if n.code.startswith(_NOT_RUN))) from errors[0]

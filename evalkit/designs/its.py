@@ -40,6 +40,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
+from threadpoolctl import threadpool_limits
 
 from evalkit._checks import DEFAULT_SEED
 from evalkit.data.panel import Panel, as_panel, panel_roles
@@ -121,6 +122,7 @@ def its(
     inference: Inference | None = None,
     seed: int | None = None,
     alpha: float = 0.05,
+    exclude: Sequence[object] = (),
 ) -> EvaluationResult:
     """Estimate the effect of an intervention on one series by segmented regression.
 
@@ -152,6 +154,10 @@ def its(
         Number of Fourier pairs when ``seasonality="fourier"``.
     slope_change : bool
         Also estimate a change of trend after the intervention.
+    exclude : sequence of periods, optional
+        Periods before the intervention left out of every series and of the fit (e.g. the
+        months in which the areas were chosen after a peak: ``run_designs``'
+        ``exclude_before``); the trend and seasonality are fitted on the others.
     control : str or list of str, optional
         Controlled ITS: with ``unit``, the unit label(s) summed into the control series;
         without ``unit``, the name of a column holding the control series' counts.
@@ -251,10 +257,14 @@ def its(
         "covariates": covariates, "se": se, "hac_lags": hac_lags, "unit": unit,
         "units": units, "inference": inference, "seed": seed, "alpha": alpha,
     }
+    exclude = as_list(exclude)
+    if exclude:  # recorded only when used: older provenance stays as it was
+        params["exclude"] = [str(p) for p in exclude]
 
     frame, freq, notes, n_units, pool = _series(
         data, outcome=outcome, time=time, exposure=exposure, control=control,
         covariates=covariates, unit=unit, units=units, family=family,
+        exclude=(intervention, exclude),
     )
     t0 = parse_period(intervention, freq, name="intervention")
     n_season = _SEASON_LENGTH.get(freq, 1)
@@ -283,7 +293,9 @@ def its(
             placebo_warn.append(Caveat("its_placebo_few", n=n_pool, min=MIN_PLACEBO_AREAS))
         else:
             groups = _placebo_groups(n_pool, n_treated, seed)
-            table = _placebo_fits(frame, pool, groups, t0, freq, options, alpha=alpha)
+            # dozens of small fits: BLAS threads only add overhead (5-10x on a busy machine)
+            with threadpool_limits(1):
+                table = _placebo_fits(frame, pool, groups, t0, freq, options, alpha=alpha)
             if table["placebo"].nunique() < MIN_PLACEBO_AREAS:
                 placebo_warn.append(Caveat("its_placebo_few", n=int(table["placebo"].nunique()),
                                            min=MIN_PLACEBO_AREAS))
@@ -638,9 +650,11 @@ def _placebo_diagnostic(calibration: _Calibration, real: dict[str, tuple[float, 
 
 
 # -- data ----------------------------------------------------------------------------------
-def _series(data, *, outcome, time, exposure, control, covariates, unit, units, family):
+def _series(data, *, outcome, time, exposure, control, covariates, unit, units, family,
+            exclude=(None, ())):
     """Validated long frame with columns _period, _group (1 treated, 0 control), _y, ...,
-    and the comparison areas one by one (a :class:`_Pool`, None without a panel control)."""
+    and the comparison areas one by one (a :class:`_Pool`, None without a panel control).
+    ``exclude``: (intervention, periods before it left out of every series)."""
     controls = as_list(control)
     pool = None
     if not unit and len(controls) > 1:
@@ -654,6 +668,14 @@ def _series(data, *, outcome, time, exposure, control, covariates, unit, units, 
                      exposure=exposure or None, rules=rules)
     df, freq = panel.data.assign(_period=panel.data[time]), panel.freq
     notes: list[Caveat] = []
+    if exclude[1]:
+        start = parse_period(exclude[0], freq, name="intervention")
+        left_out = {parse_period(p, freq, name="exclude") for p in exclude[1]}
+        if any(p >= start for p in left_out):
+            raise SpecError(f"exclude lists periods from the intervention ({start}) on; only "
+                            "periods before it can be left out. Fix: remove them.")
+        df = df[~df["_period"].isin(left_out)]
+        notes.append(Caveat("its_excluded", n=len(left_out)))
     if unit:
         df[unit] = df[unit].astype(str)
         labels = set(df[unit])

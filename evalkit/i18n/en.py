@@ -1233,6 +1233,9 @@ TEXT: dict[str, str] = {
         "variance their effects show beyond the model's is added to the real one's: the "
         "cumulative effect's standard error is {factor:.2f} times the model's (t reference "
         "with {df:.0f} degrees of freedom)."),
+    "caveat.its_excluded": (
+        "{n:One period|{n} periods} before the start {n:was|were} left out of the fit "
+        "(exclude)."),
     "caveat.its_placebo_few": (
         "The controlled ITS interval is not calibrated: placebo-in-space needs at least "
         "{min} comparison areas given as separate areas (unit=, control=[...]), and there "

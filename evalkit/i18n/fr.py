@@ -1329,6 +1329,9 @@ TEXT: dict[str, str] = {
         "de comparaison (sur {areas}), et la variance de leurs effets au-delà de celle "
         "du modèle est ajoutée à la sienne : l'erreur-type de l'effet cumulé vaut {factor:.2f} "
         "fois celle du modèle (loi de t à {df:.0f} degrés de liberté)."),
+    "caveat.its_excluded": (
+        "{n:Une période|{n} périodes} avant le démarrage {n:a été écartée|ont été écartées} "
+        "de l'ajustement (exclude)."),
     "caveat.its_placebo_few": (
         "L'intervalle de la série temporelle interrompue contrôlée n'est pas calibré : les "
         "placebos dans l'espace demandent au moins {min} secteurs de comparaison donnés "

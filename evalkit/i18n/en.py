@@ -1219,4 +1219,49 @@ TEXT: dict[str, str] = {
         "Only {n} periods enter each conformal test: the smallest attainable p-value, "
         "{p_min:.3g}, exceeds alpha = {alpha}, so the test cannot detect any effect and the "
         "intervals are unbounded. Use a longer pre-period."),
+    # --- issue 17: displacement test calibrated on real counts (WDD variance) ---
+    "caveat.wdd_placebo": (
+        "Each WDD part compares the after count with the count expected from its control's "
+        "change (before × control after / control before), and its variance allows for "
+        "overdispersed counts and for shocks of single areas, fitted on the {n} control and "
+        "buffer control areas at the same dates (dispersion {dispersion:.2f}; beyond counting "
+        "noise an area's change varies by about {between_sd:.0f}%)."),
+    "caveat.wdd_poisson_auto": (
+        "The WDD's variance is the textbook Poisson one (the sum of the counts): area totals "
+        "alone cannot show how noisy the counts are. Recorded crime usually varies more than "
+        "Poisson counts, so the interval is probably too narrow; give the panel (data=) with "
+        "at least {min_placebos} control and buffer control areas for a calibrated test."),
+    "caveat.wdd_few_placebos": (
+        "Only {n} control and buffer control areas, and at least {min_placebos} are needed "
+        "to measure how noisy the counts are: the WDD falls back on the textbook Poisson "
+        "variance, too narrow on real counts, so the data cannot tell whether crime moved "
+        "to the buffer. Give more control areas."),
+    "caveat.wdd_cannot_tell": (
+        "The data cannot tell whether crime moved to the buffer: its counts vary so much "
+        "that only a rise of about {mde:.0f}% or more would be detected with {power_pct}% "
+        "power (a test should detect {max_mde:.0f}%). No significant change here is not "
+        "evidence of no displacement; longer windows or larger buffers would help."),
+    "report.diag.displacement_power": (
+        "Power of the displacement test — the smallest rise in the buffer it would likely "
+        "detect is {statistic:.0f}%."),
+    "eval.buffer.cannot_tell": ("The data cannot tell whether crime moved to the buffer areas: "
+                                "their change against their comparison areas ({level}% CI "
+                                "{lo} to {hi} crimes) is too uncertain to detect a plausible "
+                                "displacement."),
+    "eval.concern.eval_wdd_cannot_tell": "too noisy to detect displacement",
+    "caveat.eval_wdd_cannot_tell": (
+        "{design}: the buffer counts are too variable, or the comparison areas too few, to "
+        "detect a plausible displacement; the test says neither that crime moved nor that it "
+        "did not."),
+    "disp.cannot_tell": ("The data cannot tell whether crime moved to the buffer: only a rise of "
+                         "about {mde}% or more would be detected with {power_pct}% power."),
+    "disp.methods.placebo": (
+        "With the default variance (placebo, used when at least 6 control and buffer control "
+        "areas are given), each part compares the after count with the count expected from "
+        "its control's change (Ra − Rb·Ca/Cb and Da − Db·Dca/Dcb) rather than raw "
+        "differences. On the log scale the change of a group of areas has variance "
+        "φ(1/Ga + 1/Gb) + κΣw²: counting noise inflated by a dispersion φ ≥ 1, plus "
+        "independent shocks of variance κ in each area (w its share of the group's counts). "
+        "φ and κ are fitted by weighted least squares on every control and buffer control "
+        "area compared with all the others over the same windows."),
 }

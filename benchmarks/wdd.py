@@ -9,7 +9,9 @@ Each replication simulates one city with :func:`simulate_realistic_city` and run
 :func:`evalkit.wdd` the way ``run_designs`` does (the treated areas as the response area, the
 comparison areas that are not buffer controls as its control, windows of 12 months). A
 **claim** is what the evaluation report prints as displacement or diffusion: the buffer
-part's interval excludes 0 and the result does not say the data cannot tell. Rates carry
+part's interval excludes 0 and the result does not say the data cannot tell (``normal``:
+the same with a normal interval from the part's standard error, as the evaluation's
+triangulation reads it while it ignores ``wald_df``). Rates carry
 95 % Clopper–Pearson intervals; replication ``r`` of scenario ``i`` uses seed
 ``SeedSequence([seed, i, r])``, as ``benchmarks/verdicts.py`` does.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
+from statistics import NormalDist
 
 import numpy as np
 from scipy.stats import binomtest
@@ -28,8 +31,9 @@ from evalkit.designs.displacement import wdd
 SCENARIOS = ("null_moderate_1", "null_persistent_1", "null_shift15_1", "displace10_1")
 
 
-def one(name: str, seed: list[int], variance: str | None) -> tuple[bool, bool, bool]:
-    """(claimed, displacement found, cannot tell) on one simulated city."""
+def one(name: str, seed: list[int], variance: str | None) -> tuple[bool, ...]:
+    """(claimed, displacement found, cannot tell, claimed with a normal interval) on one
+    simulated city."""
     city = simulate_realistic_city(name, seed=int(np.random.SeedSequence(seed)
                                                   .generate_state(1)[0]))
     truth = city.truth
@@ -45,7 +49,9 @@ def one(name: str, seed: list[int], variance: str | None) -> tuple[bool, bool, b
     row = res.effect("wdd_displacement")
     clear = not row["ci_low"] <= 0 <= row["ci_high"]
     cannot = bool(getattr(res.extras, "cannot_tell", False))
-    return clear and not cannot, clear and not cannot and row["estimate"] > 0, cannot
+    normal = abs(row["estimate"]) > NormalDist().inv_cdf(0.975) * row["std_error"]
+    return (clear and not cannot, clear and not cannot and row["estimate"] > 0, cannot,
+            normal and not cannot)
 
 
 def main() -> None:
@@ -56,14 +62,15 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated scenarios")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else SCENARIOS
-    print("| scenario | reps | claimed (95% CI) | displacement found | cannot tell |")
-    print("|---|---|---|---|---|")
+    print("| scenario | reps | claimed (95% CI) | displacement found | cannot tell | normal |")
+    print("|---|---|---|---|---|---|")
     for i, name in enumerate(names):
         runs = [one(name, [args.seed, i, r], args.variance) for r in range(args.reps)]
-        claims, found, cannot = (sum(x) for x in zip(*runs, strict=True))
+        claims, found, cannot, normal = (sum(x) for x in zip(*runs, strict=True))
         ci = binomtest(claims, args.reps).proportion_ci(0.95, method="exact")
         print(f"| {name} | {args.reps} | {claims / args.reps:.0%} ({ci.low:.0%}–{ci.high:.0%}) "
-              f"| {found / args.reps:.0%} | {cannot / args.reps:.0%} |", flush=True)
+              f"| {found / args.reps:.0%} | {cannot / args.reps:.0%} "
+              f"| {normal / args.reps:.0%} |", flush=True)
 
 
 if __name__ == "__main__":

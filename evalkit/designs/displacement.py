@@ -321,7 +321,10 @@ def wdd(
     area against all the others, at the same dates and windows, so autocorrelated and
     citywide shocks enter as they affect these windows. A part's variance is that of
     ``log(Da/Db) − log(Dca/Dcb)``, converted to crimes by the geometric mean of the
-    observed and expected counts (which keeps the z statistic close to the log-scale one).
+    observed and expected counts (which keeps the z statistic close to the log-scale one;
+    counts and log changes take ½ more, so an empty window stays finite). The reference
+    distribution is Student's t with ``n − 2`` degrees of freedom (``wald_df``), ``n`` the
+    areas the two noise parameters were fitted on.
     """
     check_alpha(alpha)
     _check_power(power)
@@ -571,8 +574,9 @@ def _placebo_parts(units: Mapping[str, Mapping[str, tuple[float, float]]], noise
                 "windows, or variance='poisson' (raw differences of counts).")
         expected = tb * ca / cb
         rel = noise.log_variance(units[target]) + noise.log_variance(units[ref])
-        # crimes = counts x log change: the geometric mean keeps z close to the log scale's
-        return ta - expected, max(expected * ta, 0.25) * rel, rel
+        # crimes = counts x log change: the geometric mean of the observed and expected
+        # counts (plus 1/2, as in rel) keeps z close to the log scale's
+        return ta - expected, (expected + 0.5) * (ta + 0.5) * rel, rel
 
     local, var_local, _ = part("response", "control")
     disp, var_disp, rel_disp = part("buffer", "buffer_control") if has_d else (0.0, 0.0,

@@ -339,10 +339,11 @@ def test_placebo_variance_by_hand_with_a_poisson_pool():
     assert res.extras.n_placebos == 6
     # buffer: 130 observed, 100 x 300/300 expected; log-scale variance of the buffer's and
     # its control's changes, in crimes by the geometric mean of observed and expected
+    # (each count and log change with 1/2 more)
     rel = 1 / 130.5 + 1 / 100.5 + 1 / 300.5 + 1 / 300.5
     row = res.effect("wdd_displacement")
     assert row["estimate"] == pytest.approx(30.0)
-    assert row["std_error"] == pytest.approx(math.sqrt(130 * 100 * rel))
+    assert row["std_error"] == pytest.approx(math.sqrt(130.5 * 100.5 * rel))
     q = float(stats.t(6 - 2).ppf(0.975))  # two noise parameters fitted on six areas
     assert row["ci_high"] - row["estimate"] == pytest.approx(q * row["std_error"])
     assert res.wald_df["wdd_displacement"] == 4
@@ -350,7 +351,7 @@ def test_placebo_variance_by_hand_with_a_poisson_pool():
     rel_r = 1 / 150.5 + 1 / 200.5 + 2 / 300.5
     local = res.effect("wdd_local")
     assert local["estimate"] == pytest.approx(-50.0)
-    assert local["std_error"] == pytest.approx(math.sqrt(150 * 200 * rel_r))
+    assert local["std_error"] == pytest.approx(math.sqrt(150.5 * 200.5 * rel_r))
     assert res.effect("wdd_total")["std_error"] == pytest.approx(
         math.hypot(local["std_error"], row["std_error"]))
     table = res.diagnostic("displacement").table.set_index("part")
@@ -413,6 +414,11 @@ def test_variance_auto_choice_and_cannot_tell():
     big = {f"{k}{i}": (100, 100) for k in "CE" for i in range(3)}
     res = wdd(**_ring_panel(big, buffer=(100, 200)))
     assert not res.extras.cannot_tell and not res.diagnostic("displacement").passed
+    # an empty before window keeps a finite standard error (counts take 1/2 more)
+    row = wdd(**_ring_panel(big, buffer=(0, 3))).effect("wdd_displacement")
+    assert row["estimate"] == 3
+    assert row["std_error"] == pytest.approx(math.sqrt(0.5 * 3.5 * (1 / 3.5 + 1 / 0.5
+                                                                    + 2 / 300.5)))
 
 
 def test_variance_option_errors():

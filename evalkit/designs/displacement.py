@@ -386,7 +386,9 @@ def wdd(
     var_total = parts.var_total
     rows, vcov = _wdd_effects(parts, has_d, alpha=alpha)
     terms = [r["term"] for r in rows]
-    mde_sig, mde_pow = wdd_mde(var_total, alpha=alpha, power=power)
+    ref = _reference(parts.df)  # the normal, as wdd_mde, under "poisson"
+    q, se_total = float(ref.ppf(1 - alpha / 2)), math.sqrt(var_total)
+    mde_sig, mde_pow = q * se_total, (q + float(ref.ppf(power))) * se_total
     used = [v for role in c for v in c[role]]
     level = round(100 * alpha, 2)  # significance level in percent
     notes.append(Caveat("wdd_mde", level=level, mde_significance=mde_sig,
@@ -399,9 +401,7 @@ def wdd(
     mde_buffer = math.nan
     cannot_tell = False
     if has_d:
-        ref = _reference(parts.df)
-        z_mde = float(ref.ppf(1 - alpha / 2) + ref.ppf(power))
-        mde_buffer = math.expm1(z_mde * math.sqrt(parts.rel_disp))
+        mde_buffer = math.expm1((q + float(ref.ppf(power))) * math.sqrt(parts.rel_disp))
         significant = float(diags[0].p_value) < alpha
         noisy = mde_buffer > max_mde
         cannot_tell = uncalibrated or (noisy and not significant)
@@ -434,7 +434,8 @@ def wdd(
     return EvaluationResult(
         method="wdd", spec=spec, effects=effects_table(rows), series=_series(c),
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
-        provenance=provenance(inp["fingerprint"], inp["params"]), extras=extras,
+        provenance=provenance(inp["fingerprint"], {**inp["params"], "variance": variance,
+                                                      "max_mde": max_mde}), extras=extras,
         vcov=vcov, wald_df=dict.fromkeys(terms, parts.df),
     )
 

@@ -240,6 +240,7 @@ def _execute(pm: Any, tpl: Template, values: dict[str, Any], out: Path, show_cod
                                 cwd=str(work), progress_bar=progress,
                                 kernel_name="python3", log_output=False,
                                 extra_arguments=["--log-level=CRITICAL"],
+                                start_timeout=_start_timeout(),
                                 kernel_manager_class=_quiet_kernel_manager())
         except pm.PapermillExecutionError as exc:
             raise _translate(exc, tpl) from None
@@ -261,6 +262,14 @@ def _execute(pm: Any, tpl: Template, values: dict[str, Any], out: Path, show_cod
         shutil.rmtree(work, ignore_errors=True)
         raise
     return RunOutcome(out, results)
+
+
+def _start_timeout() -> int:
+    """Seconds a kernel may take to start: papermill's 60 s is too short on a busy machine
+    (a batch's workers start kernels side by side), so 300 unless
+    ``EVALKIT_KERNEL_START_TIMEOUT`` says otherwise."""
+    value = os.environ.get("EVALKIT_KERNEL_START_TIMEOUT", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 300
 
 
 def _translate(exc: Exception, tpl: Template) -> EvalkitError:

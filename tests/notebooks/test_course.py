@@ -166,6 +166,7 @@ def test_notebook_runs_and_recovers_the_truth(path, tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     out = tmp_path / path.name
     pm.execute_notebook(str(path), str(out), cwd=str(path.parent), kernel_name="python3",
+                        start_timeout=300,
                         progress_bar=False, log_output=False,
                         extra_arguments=["--log-level=CRITICAL"])
     nb = read(out)

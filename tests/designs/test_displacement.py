@@ -441,15 +441,16 @@ def test_variance_option_errors():
 
 @pytest.mark.slow
 def test_placebo_wdd_claims_displacement_rarely_on_realistic_counts():
-    """Under no displacement (overdispersed, autocorrelated district counts; 2 buffers
-    against 8 buffer controls, as the evaluation template runs it) the calibrated test
-    claims displacement or diffusion in about 5 % of cities; the textbook one in ~30 %."""
+    """Under no displacement (overdispersed counts with persistent district shocks; 2
+    buffers against 8 buffer controls, as the evaluation template runs it) the calibrated
+    test claims displacement or diffusion in about 5 % of cities (8 of these 150); the
+    textbook one in about half (73)."""
     from evalkit.data.simulate.realistic import simulate_realistic_city
 
     claims = {"auto": 0, "poisson": 0}
     reps = 150
     for rep in range(reps):
-        city = simulate_realistic_city("null_moderate_1", seed=1000 + rep)
+        city = simulate_realistic_city("null_persistent_1", seed=1000 + rep)
         truth = city.truth
         others = sorted(set(city.data["area"]) - set(truth["treated"]) - set(truth["buffer"])
                         - set(truth["buffer_control"]))
@@ -464,4 +465,4 @@ def test_placebo_wdd_claims_displacement_rarely_on_realistic_counts():
             row = res.effect("wdd_displacement")
             claims[variance] += not row["ci_low"] <= 0 <= row["ci_high"]
     assert claims["auto"] / reps <= 0.09  # 5 % expected; 0.09 is ~2 Monte Carlo SEs above
-    assert claims["poisson"] / reps >= 0.2  # the textbook test on the same cities
+    assert claims["poisson"] / reps >= 0.3  # the textbook test on the same cities

@@ -423,7 +423,9 @@ def wdd(
         variance=var_total, mde_significance=mde_sig, mde_power=mde_pow, power=power,
         variance_method=method, dispersion=noise.dispersion if noise else 1.0,
         between=noise.between if noise else 0.0, n_placebos=noise.n if noise else 0,
-        mde_buffer=mde_buffer, cannot_tell=cannot_tell)
+        mde_buffer=mde_buffer, cannot_tell=cannot_tell,
+        cannot_tell_reason=("few_placebos" if uncalibrated else "noisy") if cannot_tell
+        else None)
     vcov_text = ("Poisson: variance = sum of the counts (Wheeler & Ratcliffe 2018)"
                  if noise is None else
                  f"placebo: counts expected from each control's change; log-scale variance "
@@ -716,6 +718,8 @@ class WddExtras(Extras):
         The buffer part cannot show whether crime moved to the buffers: not significant
         while ``mde_buffer`` exceeds ``max_mde``, or the noise could not be fitted
         (``"auto"`` on a panel with fewer than ``MIN_PLACEBOS`` control areas).
+    cannot_tell_reason : {"noisy", "few_placebos"} or None
+        Which of the two.
     """
 
     variance: float
@@ -728,6 +732,7 @@ class WddExtras(Extras):
     n_placebos: int = 0
     mde_buffer: float = math.nan
     cannot_tell: bool = False
+    cannot_tell_reason: str | None = None
 
 
 def wdq_label(value: float) -> WDQLabel:

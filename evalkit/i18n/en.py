@@ -1255,6 +1255,8 @@ TEXT: dict[str, str] = {
         "did not."),
     "disp.cannot_tell": ("The data cannot tell whether crime moved to the buffer: only a rise of "
                          "about {mde}% or more would be detected with {power_pct}% power."),
+    "disp.cannot_tell_few": ("The data cannot tell whether crime moved to the buffer: there are "
+                             "too few control areas to measure how noisy the counts are."),
     "disp.methods.placebo": (
         "With the default variance (placebo, used when at least 6 control and buffer control "
         "areas are given), each part compares the after count with the count expected from "

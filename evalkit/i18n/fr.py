@@ -1354,6 +1354,9 @@ TEXT: dict[str, str] = {
     "disp.cannot_tell": ("Les données ne permettent pas de dire si la délinquance s'est déplacée "
                          "vers la zone tampon : seule une hausse d'environ {mde} % ou plus serait "
                          "détectée avec une puissance de {power_pct} %."),
+    "disp.cannot_tell_few": ("Les données ne permettent pas de dire si la délinquance s'est "
+                             "déplacée vers la zone tampon : il y a trop peu de secteurs "
+                             "témoins pour mesurer le bruit des nombres."),
     "disp.methods.placebo": (
         "Avec la variance par défaut (placebo, retenue dès que 6 secteurs témoins et témoins "
         "de la zone tampon sont fournis), chaque partie compare le nombre après le démarrage "

@@ -76,7 +76,9 @@ def headline(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *, lang: Lang
     sentences.append(t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang,
                        level=level))
     extras = wdd_res.extras
-    if getattr(extras, "cannot_tell", False):
+    if getattr(extras, "cannot_tell_reason", None) == "few_placebos":
+        sentences.append(t("disp.cannot_tell_few", lang))
+    elif getattr(extras, "cannot_tell", False):
         sentences.append(t("disp.cannot_tell", lang, power_pct=round(100 * extras.power),
                            mde=format_significant(100 * extras.mde_buffer, lang, 2)))
     interpretation = wdq_res.extras.wdq_interpretation or wdq_res.extras.wdq_reason

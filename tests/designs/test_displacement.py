@@ -402,6 +402,7 @@ def test_variance_auto_choice_and_cannot_tell():
     # 178 crimes in the buffer: only a rise of ~48 % is detectable at 80 % power
     assert res.extras.mde_buffer == pytest.approx(math.expm1(2.8016 * 25 / 178), rel=1e-3)
     assert res.extras.cannot_tell and not res.diagnostic("displacement_power").passed
+    assert res.extras.cannot_tell_reason == "noisy"
     assert not wdd(PAPER, max_mde=0.6).extras.cannot_tell
     # a panel with too few control areas: Poisson, and flagged as unable to tell
     df, roles = _panel()
@@ -409,6 +410,7 @@ def test_variance_auto_choice_and_cannot_tell():
         few = wdd(data=df, unit="area", time="month", outcome="burglary",
                   intervention="2022-05", **roles)
     assert few.extras.variance_method == "poisson" and few.extras.cannot_tell
+    assert few.extras.cannot_tell_reason == "few_placebos"
     assert [w.code for w in few.warnings] == ["wdd_few_placebos"]
     # a significant rise is displacement, however noisy the data
     big = {f"{k}{i}": (100, 100) for k in "CE" for i in range(3)}

@@ -67,3 +67,16 @@ def test_the_displacement_headline_says_when_the_data_cannot_tell(lang):
     assert not textbook.extras.cannot_tell
     assert "cannot tell" not in str(disp.headline(textbook, quotient, lang="en"))
     assert "φ(1/Ga" not in unescape(str(disp.methods_section(textbook, lang=lang)))
+
+
+def test_too_few_control_areas_is_said_as_such():
+    areas = _areas((100, 110))
+    areas["data"] = areas["data"][~areas["data"]["area"].isin(["C2", "E2"])]
+    areas["control"], areas["buffer_control"] = ["C0", "C1"], ["E0", "E1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res, quotient = wdd(**areas), wdq(**areas)
+    assert res.extras.cannot_tell_reason == "few_placebos"
+    text = unescape(str(disp.headline(res, quotient, lang="en")))
+    assert "there are too few control areas to measure how noisy the counts are" in text
+    assert "only a rise of" not in text

@@ -9,16 +9,17 @@ Run::
 Each replication simulates one city with :func:`simulate_realistic_city` (negative-binomial
 district counts with growing population, trend, seasonality, citywide and district AR(1)
 shocks, recording shifts, spike selection, buffers) and runs what the ``evaluation``
-template runs, with its defaults: ``run_designs`` → ``triangulate`` → ``report.evaluation
-.headline``. The headline's classification is read from the same objects the report reads:
+template runs, with its defaults: ``ek.evaluate`` → ``report.evaluation.headline``. The
+headline's classification is read from the verdict the report renders:
 
-* a **clear finding** is ``Triangulation.direction`` in ``{"reduction", "increase"}`` (the
-  report's "All of them find a clear …" / "It finds a clear …"); ``clear_any`` also counts
-  ``"mixed"`` ("Only the X finds a clear change");
-* the **best estimate** is the row of ``Triangulation.strongest`` (the report's "The
-  strongest credible design … estimates a change of …"), compared with the true % change
-  in the treated areas (a citywide recording shift moves every area, so it is no effect);
-* the **evidence level** is ``Triangulation.sms_level`` (``none``: no credible design);
+* a **clear finding** is ``Verdict.direction`` in ``{"reduction", "increase"}`` (the
+  report's "The strongest credible design … finds a clear reduction/increase");
+  ``no_verdict`` counts ``"none"`` (no credible design with comparison areas) and
+  ``"contested"`` (strong designs differ significantly): no direction drawn;
+* the **best estimate** is ``Verdict.best_design``'s % change and interval, compared with
+  the true % change in the treated areas (a citywide recording shift moves every area, so
+  it is no effect);
+* the **evidence level** is ``Verdict.evidence_level`` (``none``: no credible design);
 * a **displacement claim** is the headline printing the catalogue's
   ``eval.buffer.displacement`` or ``eval.buffer.diffusion`` sentence rather than
   ``eval.buffer.unclear``.
@@ -43,8 +44,7 @@ from scipy.stats import binomtest
 
 from evalkit._resources import load_template
 from evalkit.data.simulate.realistic import PRESETS, simulate_realistic_city
-from evalkit.designs.evaluation import run_designs
-from evalkit.designs.triangulate import triangulate
+from evalkit.designs.evaluation import evaluate
 from evalkit.i18n import en
 from evalkit.report import evaluation as ev
 
@@ -60,8 +60,8 @@ TEMPLATE = {p.name: p.default for p in load_template("evaluation").parameters
 _CLAIMS = tuple(en.TEXT[k].split("{")[0] for k in ("eval.buffer.displacement",
                                                    "eval.buffer.diffusion"))
 
-COLUMNS = ("scenario", "reps", "effect_pct", "clear", "clear_lo", "clear_hi", "clear_any",
-           "clear_any_lo", "clear_any_hi", "correct_reduction", "correct_reduction_lo",
+COLUMNS = ("scenario", "reps", "effect_pct", "clear", "clear_lo", "clear_hi", "no_verdict",
+           "no_verdict_lo", "no_verdict_hi", "correct_reduction", "correct_reduction_lo",
            "correct_reduction_hi", "coverage", "coverage_lo", "coverage_hi", "bias",
            "best_designs", "levels", "displacement_claim", "displacement_claim_lo",
            "displacement_claim_hi", "failed")
@@ -74,21 +74,19 @@ def one(name: str, seed: Sequence[int]) -> dict[str, Any]:
     truth = city.truth
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the report shows warnings; here only outcomes count
-        run = run_designs(city.data, outcome="count", unit="area", time="month",
-                          treatment="treatment", exposure="population",
-                          buffer=truth["buffer"], buffer_control=truth["buffer_control"],
-                          **TEMPLATE)
-        tri = triangulate(list(run.results), treated_total=run.treated_total,
-                          alpha=TEMPLATE["alpha"])
-        text = str(ev.headline(tri, lang="en", outcome="count"))
-    out: dict[str, Any] = {"direction": tri.direction, "level": tri.sms_level,
-                           "best": tri.strongest, "covered": None, "error": None,
+        evaluation = evaluate(city.data, outcome="count", unit="area", time="month",
+                              treatment="treatment", exposure="population",
+                              buffer=truth["buffer"], buffer_control=truth["buffer_control"],
+                              **TEMPLATE)
+        text = str(ev.headline(evaluation.triangulation, lang="en", outcome="count"))
+    verdict = evaluation.verdict
+    out: dict[str, Any] = {"direction": verdict.direction, "level": verdict.evidence_level,
+                           "best": verdict.best_design, "covered": None, "error": None,
                            "buffer_claim": None}
-    if tri.strongest is not None:
-        row = tri.row(tri.strongest)
+    if verdict.best_design is not None:
         true = truth["effect_pct"]
-        out["covered"] = bool(row["ci_low"] <= true <= row["ci_high"])
-        out["error"] = float(row["estimate"]) - true
+        out["covered"] = bool(verdict.ci_low_pct <= true <= verdict.ci_high_pct)
+        out["error"] = float(verdict.estimate_pct) - true
     if truth["buffer"]:
         out["buffer_claim"] = any(claim in text for claim in _CLAIMS)
     return out
@@ -107,7 +105,7 @@ def summarise(name: str, runs: list[dict[str, Any] | str]) -> dict[str, Any]:
     n = len(ok)
     directions = [r["direction"] for r in ok]
     clear = sum(d in ("reduction", "increase") for d in directions)
-    clear_any = sum(d in ("reduction", "increase", "mixed") for d in directions)
+    no_verdict = sum(d in ("none", "contested") for d in directions)
     reduction = sum(d == "reduction" for d in directions)
     graded = [r for r in ok if r["covered"] is not None]
     covered = sum(r["covered"] for r in graded)
@@ -121,7 +119,7 @@ def summarise(name: str, runs: list[dict[str, Any] | str]) -> dict[str, Any]:
 
     row: dict[str, Any] = {"scenario": name, "reps": n,
                            "effect_pct": PRESETS[name].effect * 100}
-    for key, hits, of in (("clear", clear, n), ("clear_any", clear_any, n),
+    for key, hits, of in (("clear", clear, n), ("no_verdict", no_verdict, n),
                           ("correct_reduction", reduction, n), ("coverage", covered,
                                                                 len(graded)),
                           ("displacement_claim", sum(r["buffer_claim"] for r in buffers),
@@ -171,14 +169,15 @@ def markdown(table: pd.DataFrame) -> str:
             return "–"
         return f"{100 * row[key]:.0f} ({100 * row[key + '_lo']:.0f}–{100 * row[key + '_hi']:.0f})"
 
-    lines = ["| scenario | reps | true % | clear headline | clear or mixed | clear reduction "
+    lines = ["| scenario | reps | true % | clear headline | no verdict | clear reduction "
              "| best-estimate coverage | bias (points) | displacement claimed "
              "| evidence level | best design |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, row in table.iterrows():
         lines.append(
             f"| {row['scenario']} | {row['reps']} | {row['effect_pct']:+.0f} "
-            f"| {pct(row, 'clear')} | {pct(row, 'clear_any')} | {pct(row, 'correct_reduction')} "
+            f"| {pct(row, 'clear')} | {pct(row, 'no_verdict')} "
+            f"| {pct(row, 'correct_reduction')} "
             f"| {pct(row, 'coverage')} | {row['bias']:+.1f} | {pct(row, 'displacement_claim')} "
             f"| {row['levels']} | {row['best_designs']} |")
     return "\n".join(lines)

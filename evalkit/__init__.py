@@ -34,6 +34,7 @@ _LAZY = {
     "did": "evalkit.designs.did",
     "event_study": "evalkit.designs.did",
     "wdd": "evalkit.designs.displacement",
+    "evaluate": "evalkit.designs.evaluation",
     "wdq": "evalkit.designs.displacement",
     "its": "evalkit.designs.its",
     "did_power": "evalkit.designs.power",
@@ -81,6 +82,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.designs.cohort import cohort_outcome
     from evalkit.designs.did import did, event_study
     from evalkit.designs.displacement import wdd, wdq
+    from evalkit.designs.evaluation import evaluate
     from evalkit.designs.its import its
     from evalkit.designs.power import did_power, its_power, mde_from_result
     from evalkit.designs.sdid import sdid
@@ -117,6 +119,7 @@ __all__ = [
     "did",
     "did_power",
     "donor_weights",
+    "evaluate",
     "event_study",
     "harm_total",
     "its",

@@ -60,6 +60,10 @@ from evalkit.results import (
 
 __all__ = ["did", "event_study"]
 
+#: below this many treated clusters, ``inference="auto"`` keeping the cluster-robust interval
+#: uses a t reference with treated clusters - 1 degrees of freedom (``df_rule="treated"``)
+DF_TREATED = 10
+
 SE = Literal["classical", "robust", "cluster"]
 Inference = Literal["auto", "cluster", "wild", "permutation"]
 _PERMUTATION_REPS_POISSON = 499
@@ -119,7 +123,8 @@ def did(
         With no cluster column available, ``"cluster"`` falls back to HC1 with a note.
     inference : {"auto", "cluster", "wild", "permutation"}
         How p-values and intervals are obtained with ``se="cluster"``. ``"auto"`` keeps the
-        cluster-robust t when there are at least 5 treated clusters and 20 clusters;
+        cluster-robust t when there are at least 5 treated clusters and 20 clusters (with
+        5 to 9 treated clusters, on t(G1 - 1): ``df_rule="treated"``, recorded in ``spec``);
         otherwise, for OLS, the wild cluster bootstrap-t (Webb weights, null imposed) gives
         the p-value and the interval, and for Poisson the p-value comes from randomization
         inference (the interval stays cluster-robust, with a caveat). With few treated
@@ -270,6 +275,14 @@ def did(
     warn += _cluster_warnings(f, treated_clusters)
     scale = "log" if family == "poisson" else "additive"
     j = f.index("att")
+    if df_rule is None and inference == "auto" and se == "cluster" and f.n_clusters \
+            and treated_clusters is not None and FEW_TREATED <= treated_clusters < DF_TREATED \
+            and _choose_inference(inference, family, treated_clusters, f.n_clusters) \
+            == "cluster":
+        # 5-9 treated clusters: the CR1 variance rests on their scores, and t(G-1) or the
+        # normal covers 90-93 %; t(G1 - 1) restores 95 % (benchmarks/few_treated.py)
+        df_rule = "treated"
+        params["df_rule"] = "treated"
     df_t = f.df_t if df_rule is None else _treated_df(treated_clusters)
     row = effect_row("att", f.params[j], f.se()[j], alpha=alpha, scale=scale, df=df_t,
                      relative="exp" if family == "poisson" else "none")

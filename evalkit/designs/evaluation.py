@@ -27,8 +27,10 @@ default to every never-treated area that is not a buffer.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -37,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_alpha, check_choice
+from evalkit.data.io import read_table
 from evalkit.data.panel import Panel, Timing, as_panel, panel_roles
 from evalkit.data.periods import period_label, to_periods
 from evalkit.data.validate import check_names, require_columns
@@ -46,12 +49,14 @@ from evalkit.designs.displacement import wdd
 from evalkit.designs.its import its
 from evalkit.designs.registry import get
 from evalkit.designs.staggered import staggered_did
+from evalkit.designs.survey_did import survey_did
 from evalkit.designs.synth import synth
+from evalkit.designs.triangulate import Triangulation, Verdict, triangulate
 from evalkit.errors import DataError, EvalkitError, SpecError
 from evalkit.i18n import Caveat, t
 from evalkit.results import Diagnostic, EvaluationResult
 
-__all__ = ["DesignRun", "describe", "run_designs", "treated_cells"]
+__all__ = ["DesignRun", "Evaluation", "describe", "evaluate", "run_designs", "treated_cells"]
 
 _COHORT = "_evalkit_cohort"
 _NOT_RUN = "eval_not_run_"
@@ -86,6 +91,16 @@ class DesignRun:
     sha256 : str
         Digest of the data as given (a file's bytes), computed once: every result's
         provenance records it, and ``build_results(sha256=...)`` takes it.
+    concerns : tuple of Caveat
+        Named confounds the data checks found (a citywide change at the start, areas chosen
+        after a peak): :func:`~evalkit.designs.triangulate.triangulate` lowers credibility
+        or grades by them.
+    checks : tuple of Diagnostic
+        Those checks as results.json diagnostics (passed or not).
+    sensitivity : tuple of EvaluationResult
+        The time series (ITS or controlled ITS) refitted with a change of trend after the
+        start, when the headline fits a level change only: a sensitivity row, never the
+        headline (a slope extrapolated over a long post-period is far less precise).
     """
 
     results: tuple[EvaluationResult, ...]
@@ -97,6 +112,9 @@ class DesignRun:
     treated_total: float
     notes: tuple[Caveat, ...]
     sha256: str = ""
+    concerns: tuple[Caveat, ...] = ()
+    checks: tuple[Diagnostic, ...] = ()
+    sensitivity: tuple[EvaluationResult, ...] = ()
 
     def get(self, method: str) -> EvaluationResult | None:
         """The result of ``method`` (``its``, ``did``, ``synth``...), None if not run."""
@@ -190,7 +208,7 @@ def run_designs(
     buffer_control: Sequence[str] = (),
     family: Literal["poisson", "quasipoisson", "negbin"] = "quasipoisson",
     seasonality: Literal["auto", "none", "month", "fourier"] = "auto",
-    slope_change: bool = True,
+    slope_change: bool = False,
     window: int = 12,
     seed: int | None = None,
     alpha: float = 0.05,
@@ -216,7 +234,9 @@ def run_designs(
         Buffer areas around the treated areas and comparison areas for them; both are needed
         for the WDD displacement test. Buffers never serve as comparison areas.
     family, seasonality, slope_change
-        The ITS model (as in :func:`evalkit.its`; the panel designs are Poisson).
+        The ITS model (as in :func:`evalkit.its`; the panel designs are Poisson). By default
+        the time series estimate a change of level only; with ``slope_change=False`` they are
+        also refitted with a change of trend, as a sensitivity row (``sensitivity``).
     window : int
         Periods before and after the start counted by the WDD test, and leads shown in the
         event study (lags: twice as many).
@@ -332,9 +352,10 @@ def run_designs(
             cohorts(), outcome=outcome, unit=unit, time=time, cohort=_COHORT,
             control_group=control_group, alpha=alpha)))
     elif panel_ok:
+        # t with G1 - 1 degrees of freedom: CR1 with few treated areas covers too little
         jobs.append(("did", lambda: did(panel, outcome=outcome, unit=unit, time=time,
                                         treatment=treatment, family="poisson", seed=seed,
-                                        alpha=alpha)))
+                                        alpha=alpha, df_rule="treated")))
         jobs.append(("event_study", lambda: event_study(
             cohorts(), outcome=outcome, unit=unit, time=time, cohort=_COHORT, leads=window,
             lags=2 * window, alpha=alpha)))
@@ -359,6 +380,7 @@ def run_designs(
         notes.append(Caveat("eval_no_buffer"))
     results: list[EvaluationResult] = []
     errors: list[EvalkitError] = []
+    sensitivity: list[EvaluationResult] = []
     for name, job in jobs:
         try:  # one design the data cannot support must not sink the others
             results.append(job())
@@ -369,9 +391,112 @@ def run_designs(
             reason = str(exc).split(" Fix:")[0].strip()
             notes.append(Caveat(_NOT_RUN + get(name).advice, design=name, message=reason,
                                 start=starts[0], window=window))
+    if not slope_change:  # the change of trend as a sensitivity row, never the headline
+        series_design = next((r for r in results if r.method == "controlled_its"), None) \
+            or next((r for r in results if r.method == "its"), None)
+        if series_design is not None:
+            control = comparison if series_design.method == "controlled_its" else None
+            # too few periods for a trend after the start: no sensitivity row
+            with contextlib.suppress(EvalkitError), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the headline fit has warned already
+                sensitivity.append(its(areas_in, **{**series, "slope_change": True},
+                                       control=control))
     if not results:  # each design's diagnosis, with advice in this function's parameters
         raise DataError("No design could be estimated on these data. " + " ".join(
             describe(n) for n in notes if n.code.startswith(_NOT_RUN))) from errors[0]
     total, _ = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
     return DesignRun(tuple(results), dict(first), tuple(comparison), tuple(buffer),
-                     tuple(its_areas), tuple(always), total, tuple(notes), source.sha256)
+                     tuple(its_areas), tuple(always), total, tuple(notes), source.sha256,
+                     sensitivity=tuple(sensitivity))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One partnership evaluated: what :func:`evaluate` returns and the ``evaluation`` report
+    renders.
+
+    Attributes
+    ----------
+    run : DesignRun
+        The designs run, the areas in each role, the notes and the data checks.
+    results : tuple of EvaluationResult
+        ``run.results`` and, with a survey, the survey DiD.
+    triangulation : Triangulation
+        The designs side by side and the grade.
+    """
+
+    run: DesignRun
+    results: tuple[EvaluationResult, ...]
+    triangulation: Triangulation
+
+    @property
+    def verdict(self) -> Verdict:
+        """The verdict as data (results.json ``verdict``), concerns worded in English."""
+        return self.triangulation.verdict(describe)
+
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """The evaluation's own checks for results.json: agreement, evidence level, the data
+        checks and the designs that could not run."""
+        return self.triangulation.diagnostics() + self.run.checks + self.run.diagnostics()
+
+
+def evaluate(
+    data: Panel | pd.DataFrame | str | os.PathLike,
+    *,
+    treatment: str,
+    cost: float | None = None,
+    survey: dict[str, object] | None = None,
+    **options: object,
+) -> Evaluation:
+    """Evaluate one partnership with every design the data support, and draw the verdict.
+
+    The one call behind the ``evaluation`` template: :func:`run_designs`, the survey DiD
+    when a survey is given, then :func:`~evalkit.designs.triangulate.triangulate` with the
+    data checks' concerns and the sensitivity fits.
+
+    Parameters
+    ----------
+    data : Panel, DataFrame or path
+        Long panel of areas × periods (see :func:`run_designs`).
+    treatment : str
+        1 in each partnership area's periods under the partnership.
+    cost : float, optional
+        Cost of the partnership over the evaluated period, for the cost per crime prevented.
+    survey : dict, optional
+        A respondent-level survey for the insecurity outcome: ``{"data": file or frame,
+        "response": ..., "area": ..., "wave": ..., "before": [...], "after": [...]}`` and
+        optionally ``weight``, ``strata``, ``psu``, ``unsafe`` (:func:`evalkit.survey_did`;
+        its treated areas are the partnership areas the survey covers).
+    **options
+        Any other argument of :func:`run_designs` (``outcome``, ``unit``, ``time``,
+        ``exposure``, ``comparison``, ``buffer``, ``buffer_control``, ``alpha``...).
+
+    Returns
+    -------
+    Evaluation
+        ``.verdict`` is what the report's headline says, as data.
+    """
+    run = run_designs(data, treatment=treatment, **options)  # type: ignore[arg-type]
+    results = list(run.results)
+    alpha = float(options.get("alpha", 0.05))  # type: ignore[arg-type]
+    if survey:
+        spec = dict(survey)
+        if "data" not in spec:
+            raise SpecError("survey needs its respondent file or frame under 'data', e.g. "
+                            "survey={'data': 'survey.csv', 'response': ..., 'area': ..., "
+                            "'wave': ..., 'before': [...], 'after': [...]}.")
+        respondents = spec.pop("data")
+        if not isinstance(respondents, pd.DataFrame):
+            respondents = read_table(respondents)  # type: ignore[arg-type]
+        area = str(spec.get("area", ""))
+        if area not in respondents.columns:
+            raise DataError(f"survey area column {area!r} not found; the survey has "
+                            f"{', '.join(map(str, respondents.columns))}. Fix: survey "
+                            "{'area': <the column naming each respondent's area>}.")
+        covered = set(respondents[area].astype(str))
+        results.append(survey_did(respondents, treated_areas=[a for a in run.treated
+                                                              if a in covered],
+                                  alpha=alpha, **spec))  # type: ignore[arg-type]
+    tri = triangulate(results, treated_total=run.treated_total, cost=cost, alpha=alpha,
+                      concerns=run.concerns, sensitivity=run.sensitivity)
+    return Evaluation(run, tuple(results), tri)

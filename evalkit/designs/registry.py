@@ -205,8 +205,10 @@ class Design:
         ``result.effect(term)``.
     unit : str
         Unit of a non-effect triangulation row (``eval.unit.<unit>``); effects are in percent.
-    disagrees : str or None
-        Caveat code added when this design is one of the two furthest apart.
+    priority : int
+        Pre-declared order of the effect designs: among the credible designs of level 3 or
+        more, the lowest priority gives the headline's best estimate (never the narrowest
+        interval, which would reward a design for being overconfident).
     label : str or None
         Catalogue key of the design's name (in the evaluation report and its notes).
     text : str
@@ -242,7 +244,7 @@ class Design:
     prevented: Callable[[EvaluationResult, pd.Series, float | None], Triple] = prevented_log
     row: Callable[[EvaluationResult, float], pd.Series] | None = None
     unit: str = "percent"
-    disagrees: str | None = None
+    priority: int = 50
     label: str | None = None
     text: str = "did"
     sections: str = "did"
@@ -260,31 +262,32 @@ class Design:
 
 _BUILT_IN = (
     Design("its", ("its",), "cumulative_effect", "effect", level=lambda res: 2,
-           concern=_concern_its, prevented=_prevented_its, disagrees="eval_its_disagrees",
+           concern=_concern_its, prevented=_prevented_its, priority=90,
            label="eval.design.its", text="its", sections="its", figure="its", advice="its",
            # not the AR(1) correlation (ar1_rho): a nuisance estimate, in results.json
            report_terms=r"level_change$|slope_change$|cumulative_effect$"),
     Design("controlled_its", ("controlled_its",), "cumulative_effect", "effect",
            concern=_concern_its, prevented=_prevented_its, label="eval.design.controlled_its",
+           priority=20,
            text="its", sections="its", figure="its",
            methods_heading="eval.methods.controlled_its", advice="its"),
-    Design("did", ("did",), "att", "effect", level=_level_did, concern=_concern_did,
+    Design("did", ("did",), "att", "effect", level=_level_did, concern=_concern_did, priority=10,
            label="eval.design.did", figure="trends", methods_heading="eval.methods.did",
            advice="panel"),
     Design("event_study", ("event_study",), None, "pre_trend", label="eval.design.event_study",
            figure="event_study", advice="panel"),
     Design("staggered_did", ("staggered_did",), "att_simple", "effect", level=_level_did,
-           concern=_concern_did, prevented=_prevented_group_time,
+           concern=_concern_did, prevented=_prevented_group_time, priority=10,
            label="eval.design.staggered_did", sections="staggered",
            report_terms=r"att_simple$|att_group_.+", followed=("group_time_used",),
            figure="event_study", methods_heading="eval.methods.staggered_did",
            advice="panel"),
-    Design("synth", ("synth",), "att", "effect", concern=_concern_synth,
+    Design("synth", ("synth",), "att", "effect", concern=_concern_synth, priority=30,
            prevented=_prevented_synth, label="eval.design.synth", figure="synth",
            advice="synth", diagnostics=_donor_weights),
     # opt-in (issue 17): not run by run_designs yet; no credibility check of its own (its
     # weights balance the pre-periods by construction), so no concern is raised
-    Design("sdid", ("sdid",), "att", "effect", prevented=_prevented_sdid,
+    Design("sdid", ("sdid",), "att", "effect", prevented=_prevented_sdid, priority=25,
            label="eval.design.sdid"),
     Design("wdd", ("wdd",), "wdd_displacement", "displacement", row=_wdd_row, unit="crimes",
            label="eval.design.wdd", figure="displacement", advice="wdd"),

@@ -1,4 +1,5 @@
-"""Several designs' estimates of one effect side by side: do they agree, how strong is the evidence?
+"""Several designs' estimates of one effect side by side: what they find, whether they differ,
+how strong the evidence is — and the verdict the ``evaluation`` report prints.
 
 Every crime-effect estimate is put on one scale, the **percentage change** of the outcome in
 the treated area-periods against the design's counterfactual: ``100 (relative_effect - 1)``,
@@ -9,31 +10,44 @@ synthetic control: observed over observed minus the ATT). Nothing is recomputed 
 the data file: a design without a relative effect has no % change, and is not counted
 (``eval_no_relative``). results.json carries those ratios, so every % shown derives from it.
 
-**Agreement.** The credible designs *agree* when their intervals share a common value (for
-intervals that is the same as every pair overlapping), and *disagree* otherwise. Overlap is
-a lenient test — two independent 95 % intervals can overlap while the difference is
-significant — so "agree" means "not shown to differ", and the report says so.
+**Credibility.** A design counts when its own check of its identifying assumption passes
+(the registry's ``concern``: the pre-trend test of a DiD, the pre-period fit of the
+synthetic control, enough pre-periods and calibrated placebos for a time series). A named
+confound (``concerns``, from :func:`evalkit.designs.evaluation.run_designs`' checks) can make
+a design not credible (a citywide change at the start explains a before/after change) or
+lower every design's level by one, as the Maryland scale does for a serious threat to
+validity (areas chosen after a peak: regression to the mean).
 
-**Credibility.** A design counts when its own check of its identifying assumption passes:
-the pre-trend test (event study, group-time DiD), the pre-period fit (synthetic control),
-at least ``MIN_PRE`` pre-periods (ITS, controlled ITS). A DiD whose parallel trends could not
-be tested at all is not counted either. Designs that fail stay in the table, marked, and out
-of the agreement and the grade.
+**The headline rests on the strong designs**: the credible effect designs of Maryland level 3
+or more. The **best estimate** is the first of them in the registry's pre-declared order
+(``Design.priority``: panel DiD, controlled ITS, synthetic DiD, synthetic control), never the
+narrowest interval. Its interval gives the **direction** (a clear reduction or increase when
+it excludes no change). The other strong designs are compared with it by a **test of their
+difference** on the log-ratio scale, ``z = (b_1 - b_2) / sqrt(se_1^2 + se_2^2)`` with each
+``se`` read off its own interval; it ignores the positive correlation of two estimates from
+the same data, so it finds a difference less often than an exact test would (it never
+overstates disagreement). When they differ at ``alpha`` the verdict is ``contested``: no
+direction. An interval overlap is no test (two 95 % intervals can overlap while the
+difference is significant), and no range of "values every interval contains" is printed:
+under no effect that range excludes zero far more often than 5 %.
 
-**Maryland Scientific Methods Scale** (Sherman et al. 1997; DOMAIN.md §4): ITS against its
-own trend = level 2 (before/after); controlled ITS, synthetic control, DiD with comparison
-areas = level 3; DiD with at least ``MANY`` treated and ``MANY`` comparison areas = level 4.
-The evidence grade is the level of the strongest credible design.
+The ITS against its own trend (level 2) never sets the direction: it is a **context line**
+("a before/after comparison without comparison areas would suggest ..."). When no strong
+design remains, the verdict says so and draws no direction.
 
-**Economics** (EMMIE): crimes prevented by the strongest credible design (total over the
-treated area-periods, with its interval), from the design's own result: ITS ``fitted x
-(1 / ratio - 1)``; synthetic control ``-att x`` post-periods; group-time DiD ``-att x`` the
-treated area-periods it estimated (its post-period group-time cells times their cohort
-sizes); Poisson DiD ``treated_total x (exp(-att) - 1)``, the one figure the result lacks —
-the observed total over the treated area-periods of the rows the DiD was given, which
-:func:`evalkit.designs.evaluation.run_designs` computes on exactly those rows. Cost per
-crime prevented = cost / prevented, with the interval's bounds swapped (unbounded when the
-interval includes no prevention).
+**Maryland Scientific Methods Scale** (Sherman et al. 1997; DOMAIN.md §4): ITS = level 2;
+controlled ITS, synthetic control, DiD = level 3; DiD with at least ``MANY`` treated and
+``MANY`` comparison areas = level 4; minus one for a named confound that lowers the grade.
+The evidence level is the best design's (2 when only the ITS is credible).
+
+**Economics** (EMMIE): crimes prevented by the best design (total over the treated
+area-periods, with its interval), from the design's own result: ITS ``fitted x (1 / ratio -
+1)``; synthetic control ``-att x`` post-periods; group-time DiD ``-att x`` the treated
+area-periods it estimated; Poisson DiD ``treated_total x (exp(-att) - 1)``, with
+``treated_total`` the observed total over the treated area-periods of the rows the DiD was
+given (:func:`evalkit.designs.evaluation.run_designs` computes it). Cost per crime prevented =
+cost / prevented, with the interval's bounds swapped (unbounded when the interval includes no
+prevention).
 """
 
 from __future__ import annotations
@@ -45,6 +59,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from evalkit._checks import check_alpha
 from evalkit.designs.registry import MANY, MIN_PRE, Design, entries, find, ratios
@@ -52,19 +67,99 @@ from evalkit.errors import SpecError
 from evalkit.i18n import Caveat
 from evalkit.results import Diagnostic, EvaluationResult
 
-__all__ = ["MANY", "MIN_PRE", "Triangulation", "triangulate"]
+__all__ = ["AGREEMENT_TEST", "CONFOUNDS", "MANY", "MIN_PRE", "STRONG", "Triangulation",
+           "Verdict", "triangulate"]
 
 Agreement = Literal["agree", "disagree", "single", "none"]
-Direction = Literal["reduction", "increase", "no_clear_change", "mixed", "none"]
+Direction = Literal["reduction", "increase", "no_clear_change", "contested", "none"]
+
+#: the lowest Maryland level that may carry the headline
+STRONG = 3
+#: how two strong designs are compared (results.json ``verdict.agreement_test``)
+AGREEMENT_TEST = ("z-test of the difference of the two designs' log ratios, each standard "
+                  "error read off its own interval (conservative: ignores their correlation)")
+#: what a named confound does: ``not_credible`` for the designs without comparison areas
+#: (their before/after change is explained by it), or ``lower`` every effect design's level
+CONFOUNDS: dict[str, Literal["not_credible", "lower"]] = {
+    "eval_citywide_change": "not_credible",
+    "eval_peak_selection": "lower",
+}
+#: designs without comparison areas (a citywide change confounds them: concern
+#: ``eval_its_citywide``)
+_UNCONTROLLED = ("its",)
 
 _COLUMNS = ("design", "role", "term", "estimate", "ci_low", "ci_high", "p_value", "unit",
-            "sms_level", "credible", "concern", "prevented", "prevented_low",
-            "prevented_high")
+            "sms_level", "credible", "concern", "strong", "priority", "difference_p",
+            "prevented", "prevented_low", "prevented_high")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the evaluation concludes, as data (results.json ``verdict``).
+
+    Attributes
+    ----------
+    direction : {"reduction", "increase", "no_clear_change", "contested", "none"}
+        From the best design's interval; ``contested`` when strong designs differ
+        significantly, ``none`` when no strong design remains.
+    best_design : str or None
+        Method of the design giving the best estimate.
+    estimate_pct, ci_low_pct, ci_high_pct : float or None
+        Its % change and interval.
+    confidence : float
+        The intervals' level (``1 - alpha``).
+    agreement : {"agree", "disagree", "single", "none"}
+    agreement_test : str
+        How the strong designs were compared.
+    agreement_p : float or None
+        The smallest p-value of their differences (None: nothing compared).
+    evidence_level : int or None
+        Maryland level of the best design after confounds (2: only the ITS; None: nothing).
+    concerns : tuple of dict
+        ``{"code", "design", "message"}`` of every failed check and named confound.
+    context : dict or None
+        The ITS without comparison areas (``design``, ``estimate_pct``, ``ci_low_pct``,
+        ``ci_high_pct``): shown for context, never the verdict.
+    prevented, prevented_low, prevented_high : float or None
+        Crimes prevented by the best design, with its interval.
+    sensitivity : tuple of dict
+        ``{"design", "variant", "estimate_pct", "ci_low_pct", "ci_high_pct"}`` of each
+        sensitivity fit (``variant`` ``slope_change``: the time series with a change of trend).
+    """
+
+    direction: Direction
+    best_design: str | None
+    estimate_pct: float | None
+    ci_low_pct: float | None
+    ci_high_pct: float | None
+    confidence: float
+    agreement: Agreement
+    agreement_test: str
+    agreement_p: float | None
+    evidence_level: int | None
+    concerns: tuple[dict[str, str], ...]
+    context: dict[str, Any] | None
+    prevented: float | None
+    prevented_low: float | None
+    prevented_high: float | None
+    sensitivity: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: non-finite numbers become None (an unbounded interval is null)."""
+        def clean(value: Any) -> Any:
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            if isinstance(value, dict):
+                return {k: clean(v) for k, v in value.items()}
+            if isinstance(value, tuple | list):
+                return [clean(v) for v in value]
+            return value
+        return {f: clean(getattr(self, f)) for f in self.__dataclass_fields__}
 
 
 @dataclass(frozen=True)
 class Triangulation:
-    """The designs side by side, their agreement and the strength of evidence.
+    """The designs side by side, the verdict and the strength of evidence.
 
     Attributes
     ----------
@@ -72,46 +167,65 @@ class Triangulation:
         One row per design: ``design`` (the result's method), ``role`` (``effect``,
         ``displacement``, ``insecurity``), ``term``, ``estimate``, ``ci_low``, ``ci_high``,
         ``p_value``, ``unit`` (``percent`` for effects, ``crimes`` for displacement,
-        ``percentage_points`` for insecurity), ``sms_level``, ``credible``, ``concern``
-        (the failed check's caveat code, empty when credible), and ``prevented``,
-        ``prevented_low``, ``prevented_high`` (crimes prevented, effect rows).
+        ``percentage_points`` for insecurity), ``sms_level`` (after confounds),
+        ``credible``, ``concern`` (the failed check's caveat code, empty when credible),
+        ``strong`` (credible effect design of level 3 or more), ``priority`` (pre-declared
+        order), ``difference_p`` (test of its difference from the best design; NaN for the
+        best and for the designs not compared), and ``prevented``, ``prevented_low``,
+        ``prevented_high`` (crimes prevented, effect rows).
     agreement : {"agree", "disagree", "single", "none"}
-        Among the credible effect designs with a finite interval.
-    direction : {"reduction", "increase", "no_clear_change", "mixed", "none"}
-        What their intervals say: all exclude zero below, all above, none excludes zero,
-        or a mix.
-    common : (float, float) or None
-        The values every credible interval contains (agreement), in percent.
+        Among the strong designs: no significant difference from the best, some, only one
+        strong design, none.
+    direction : {"reduction", "increase", "no_clear_change", "contested", "none"}
     apart : (str, str) or None
-        The two designs furthest apart (disagreement).
+        The best design and the strong design that differs most from it (disagreement).
+    agreement_p : float or None
+        Smallest p-value of the differences tested.
     sms_level : int or None
-        Maryland SMS level of the strongest credible design (None when none is credible).
+        Maryland level of the evidence: the best design's, 2 when only the ITS is credible,
+        None when no design is.
     strongest : str or None
-        That design.
+        The best design (None when no strong design remains).
+    context : str or None
+        The ITS without comparison areas, shown as a context line (None when not run or not
+        credible).
     cost, cost_per_crime : float or None, (float, float, float) or None
         The cost given and the cost per crime prevented (estimate, low, high; ``inf`` when
         unbounded).
     alpha : float
     reasons : tuple of Caveat
-        Plain-language notes (why a design is not credible, what disagreement means).
+        Why a design is not credible or was down-graded (plain-language notes).
+    concerns : tuple of Caveat
+        The named confounds given to :func:`triangulate`.
+    sensitivity : DataFrame or None
+        The sensitivity fits given (``design``, ``variant``, ``estimate``, ``ci_low``,
+        ``ci_high`` in %): shown beside the table, never in the verdict's direction.
     """
 
     table: pd.DataFrame
     agreement: Agreement
     direction: Direction
-    common: tuple[float, float] | None
     apart: tuple[str, str] | None
+    agreement_p: float | None
     sms_level: int | None
     strongest: str | None
+    context: str | None
     cost: float | None
     cost_per_crime: tuple[float, float, float] | None
     alpha: float
     reasons: tuple[Caveat, ...]
+    concerns: tuple[Caveat, ...] = ()
+    sensitivity: pd.DataFrame | None = None
 
     @property
     def credible_effects(self) -> pd.DataFrame:
         """The rows of the crime-effect designs that passed their checks."""
         return _credible_effects(self.table)
+
+    @property
+    def strong_effects(self) -> pd.DataFrame:
+        """The credible effect designs of level 3 or more, in the pre-declared order."""
+        return self.table[self.table["strong"]].sort_values("priority", kind="stable")
 
     def row(self, design: str) -> pd.Series:
         """The table row of ``design``."""
@@ -121,19 +235,46 @@ class Triangulation:
                             f"{', '.join(self.table['design'])}.")
         return rows.iloc[0]
 
+    def verdict(self, describe: Any = None) -> Verdict:
+        """The verdict as data; ``describe(caveat) -> str`` words each concern's message
+        (default: its catalogue code)."""
+        words = describe or (lambda c: c.code)
+        concerns = tuple({"code": c.code, "design": str(c.values.get("design", "")),
+                          "message": words(c)} for c in (*self.concerns, *self.reasons))
+        best = self.row(self.strongest) if self.strongest is not None else None
+
+        def value(name: str) -> float | None:
+            return None if best is None else float(best[name])
+        context = None
+        if self.context is not None:
+            r = self.row(self.context)
+            context = {"design": self.context, "estimate_pct": float(r["estimate"]),
+                       "ci_low_pct": float(r["ci_low"]), "ci_high_pct": float(r["ci_high"])}
+        rows = self.sensitivity if self.sensitivity is not None else pd.DataFrame()
+        sensitivity = tuple({"design": r["design"], "variant": r["variant"],
+                             "estimate_pct": float(r["estimate"]),
+                             "ci_low_pct": float(r["ci_low"]),
+                             "ci_high_pct": float(r["ci_high"])} for _, r in rows.iterrows())
+        return Verdict(self.direction, self.strongest, value("estimate"), value("ci_low"),
+                       value("ci_high"), 1 - self.alpha, self.agreement, AGREEMENT_TEST,
+                       self.agreement_p, self.sms_level, concerns, context,
+                       value("prevented"), value("prevented_low"), value("prevented_high"),
+                       sensitivity)
+
     def diagnostics(self) -> tuple[Diagnostic, ...]:
         """``designs_agree`` and ``evidence_level``, as results.json diagnostics."""
-        n = len(self.credible_effects)
+        n = len(self.strong_effects)
+        p = float("nan") if self.agreement_p is None else self.agreement_p
         return (
-            Diagnostic("designs_agree", "the credible designs' confidence intervals share a "
-                       "common value", float(n), float("nan"),
+            Diagnostic("designs_agree", "the strong designs' estimates do not differ (test of "
+                       "their difference)", float(n), p,
                        self.agreement in ("agree", "single"),
-                       message=f"{self.agreement}: {n} credible design(s), {self.direction}"),
+                       message=f"{self.agreement}: {n} strong design(s), {self.direction}"),
             Diagnostic("evidence_level", "Maryland Scientific Methods Scale level of the "
-                       "strongest credible design (3 or more passes)",
+                       "best credible design (3 or more passes)",
                        float(self.sms_level) if self.sms_level else float("nan"),
-                       float("nan"), bool(self.sms_level and self.sms_level >= 3),
-                       message=f"level {self.sms_level} ({self.strongest})"),
+                       float("nan"), bool(self.sms_level and self.sms_level >= STRONG),
+                       message=f"level {self.sms_level} ({self.strongest or self.context})"),
         )
 
 
@@ -168,30 +309,44 @@ def _other_row(res: EvaluationResult, entry: Design, alpha: float) -> dict[str, 
             "prevented_high": float("nan")}
 
 
-def _direction(rows: pd.DataFrame) -> Direction:
-    if rows.empty:
-        return "none"
-    down = (rows["ci_high"] < 0).to_numpy()
-    up = (rows["ci_low"] > 0).to_numpy()
-    if down.all():
+def _log_se(row: pd.Series, alpha: float) -> tuple[float, float]:
+    """The log ratio of a % row and the standard error its interval implies (NaN when the
+    interval is not bounded on both sides)."""
+    est, lo, hi = (1 + row[c] / 100 for c in ("estimate", "ci_low", "ci_high"))
+    if not (est > 0 and 0 < lo < math.inf and 0 < hi < math.inf):
+        return float("nan"), float("nan")
+    return math.log(est), (math.log(hi) - math.log(lo)) / (2 * norm.ppf(1 - alpha / 2))
+
+
+def difference_p(a: pd.Series, b: pd.Series, alpha: float = 0.05) -> float:
+    """Two-sided p-value of the difference between two designs' % changes (see the module
+    docstring); NaN when either interval is unbounded."""
+    (ba, sa), (bb, sb) = _log_se(a, alpha), _log_se(b, alpha)
+    if not all(math.isfinite(v) for v in (ba, sa, bb, sb)) or sa + sb == 0:
+        return float("nan")
+    return float(2 * norm.sf(abs(ba - bb) / math.hypot(sa, sb)))
+
+
+def _clear(row: pd.Series) -> Direction:
+    if row["ci_high"] < 0:
         return "reduction"
-    if up.all():
+    if row["ci_low"] > 0:
         return "increase"
-    if not (down | up).any():
-        return "no_clear_change"
-    return "mixed"
+    return "no_clear_change"
 
 
 def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | None = None,
-                cost: float | None = None, alpha: float = 0.05) -> Triangulation:
-    """Compare the designs' estimates, say whether they agree and grade the evidence.
+                cost: float | None = None, alpha: float = 0.05,
+                concerns: Sequence[Caveat] = (),
+                sensitivity: Sequence[EvaluationResult] = ()) -> Triangulation:
+    """Compare the designs' estimates, draw the verdict and grade the evidence.
 
     Parameters
     ----------
     results : sequence of EvaluationResult
         The designs' results (``its``, ``controlled_its``, ``did``, ``staggered_did``,
-        ``synth``, ``wdd``, ``survey_did``; an ``event_study`` lends its pre-trend test to
-        ``did`` and is not a row of its own).
+        ``synth``, ``sdid``, ``wdd``, ``survey_did``; an ``event_study`` lends its pre-trend
+        test to ``did`` and is not a row of its own).
     treated_total : float, optional
         Observed outcome summed over the treated area-periods of the rows the Poisson DiD
         was given (``run_designs(...).treated_total``): its crimes prevented, the one
@@ -200,7 +355,13 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
         Cost of the partnership over the evaluated period (any currency), for the cost per
         crime prevented.
     alpha : float
-        One minus the confidence level of the results (for the text only).
+        One minus the confidence level of the results (the test of differences uses it).
+    concerns : sequence of Caveat
+        Named confounds found by the data checks (``run_designs(...).concerns``); codes in
+        :data:`CONFOUNDS` change credibility or levels, others are listed only.
+    sensitivity : sequence of EvaluationResult
+        Time series refitted with a change of trend (``run_designs(...).sensitivity``):
+        rows of :attr:`Triangulation.sensitivity`, outside the verdict.
 
     Returns
     -------
@@ -215,6 +376,7 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
         known = sorted(m for e in entries() if e.role is not None for m in e.methods)
         raise SpecError(f"triangulate() does not know design(s) {', '.join(unknown)}; it "
                         f"compares {', '.join(known)}.")
+    effects_of = {CONFOUNDS.get(c.code) for c in concerns}
     # a design in the pre_trend role (the event study) lends its test and has no row
     events = next((r for r in results if found[r.method].role == "pre_trend"), None)
     pre_trend = _diag(events, "pre_trend") if events is not None else None
@@ -229,47 +391,60 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
         # without its own relative effect a design has no % to compare
         concern = "eval_no_relative" if effect and math.isnan(values["estimate"]) \
             else entry.concern(res, pre_trend)
+        if not concern and effect and res.method in _UNCONTROLLED \
+                and "not_credible" in effects_of:
+            concern = "eval_its_citywide"  # its before/after change is the citywide one
+        level = entry.level(res)
+        if effect and "lower" in effects_of:  # a before/after comparison stays level 2
+            level = max(level - 1, 2)
         rows.append({"design": res.method, "role": entry.role, "term": entry.term, **values,
-                     "sms_level": entry.level(res), "credible": not concern,
-                     "concern": concern})
+                     "sms_level": level, "credible": not concern, "concern": concern,
+                     "strong": bool(effect and not concern and level >= STRONG),
+                     "priority": entry.priority, "difference_p": float("nan")})
         if concern:
             reasons.append(Caveat(concern, design=res.method))
     table = pd.DataFrame(rows, columns=list(_COLUMNS))
-    table["credible"] = table["credible"].astype(bool)
-    effects = _credible_effects(table)
-    # an infinite bound is an interval too (it contains every value on that side)
-    bounded = effects[effects["ci_low"].notna() & effects["ci_high"].notna()]
-    common = apart = None
-    if effects.empty:
+    for col in ("credible", "strong"):
+        table[col] = table[col].astype(bool)
+    strong = table[table["strong"]].sort_values("priority", kind="stable")
+    # the best estimate must bound the effect: an open interval cannot set a direction
+    bounded = strong[np.isfinite(strong["ci_low"].to_numpy(float))
+                     & np.isfinite(strong["ci_high"].to_numpy(float))]
+    apart = agreement_p = best = None
+    if bounded.empty:
         agreement: Agreement = "none"
-    elif len(bounded) < 2:
-        agreement = "single"
+        direction: Direction = "none"
     else:
-        lo, hi = float(bounded["ci_low"].max()), float(bounded["ci_high"].min())
-        if lo <= hi:
-            agreement, common = "agree", (lo, hi)
-        else:
-            agreement = "disagree"
-            apart = (str(bounded.loc[bounded["ci_high"].idxmin(), "design"]),
-                     str(bounded.loc[bounded["ci_low"].idxmax(), "design"]))
-            reasons += [Caveat(code) for code in (found[d].disagrees for d in apart) if code]
-    direction = _direction(bounded)
-    strongest = sms = None
+        best = bounded.iloc[0]
+        direction = _clear(best)
+        tests = {str(r["design"]): difference_p(best, r, alpha)
+                 for _, r in strong.iterrows() if r["design"] != best["design"]}
+        for design, p in tests.items():
+            table.loc[table["design"] == design, "difference_p"] = p
+        known = {d: p for d, p in tests.items() if math.isfinite(p)}
+        agreement = "single" if not known else "agree"
+        if known:
+            agreement_p = min(known.values())
+            if agreement_p < alpha:
+                agreement, direction = "disagree", "contested"
+                apart = (str(best["design"]), min(known, key=known.get))
+    its = _credible_effects(table)
+    its = its[its["design"].isin(_UNCONTROLLED)]
+    context = str(its.iloc[0]["design"]) if not its.empty else None
+    strongest = None if best is None else str(best["design"])
+    sms = int(best["sms_level"]) if best is not None else (
+        int(its.iloc[0]["sms_level"]) if context else None)
     cost_per = None
-    if not effects.empty:
-        width = (effects["ci_high"] - effects["ci_low"]).to_numpy(float)
-        ranked = effects.assign(width=np.where(np.isfinite(width), width, np.inf),
-                                finite=np.isfinite(width))
-        # a design that bounds the effect first, then the highest level, then the narrowest
-        ranked = ranked.sort_values(["finite", "sms_level", "width"],
-                                    ascending=[False, False, True])
-        best = ranked.iloc[0]
-        strongest, sms = str(best["design"]), int(best["sms_level"])
-        if cost is not None:
-            cost_per = _cost_per_crime(float(cost), best)
-    return Triangulation(table, agreement, direction, common, apart, sms, strongest,
-                         None if cost is None else float(cost), cost_per, alpha,
-                         tuple(reasons))
+    if cost is not None and best is not None:
+        cost_per = _cost_per_crime(float(cost), best)
+    variants = pd.DataFrame(
+        [{"design": r.method, "variant": "slope_change",
+          **{k: v for k, v in _effect_row(r, find(r.method), treated_total=treated_total)
+             .items() if k in ("estimate", "ci_low", "ci_high")}} for r in sensitivity],
+        columns=["design", "variant", "estimate", "ci_low", "ci_high"])
+    return Triangulation(table, agreement, direction, apart, agreement_p, sms, strongest,
+                         context, None if cost is None else float(cost), cost_per, alpha,
+                         tuple(reasons), tuple(concerns), variants)
 
 
 def _cost_per_crime(cost: float, row: pd.Series) -> tuple[float, float, float]:

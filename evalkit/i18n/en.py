@@ -552,6 +552,9 @@ TEXT: dict[str, str] = {
     "report.uncertainty.unclear": (
         "The {level}% confidence interval includes no change: the data cannot distinguish "
         "this effect from chance."),
+    "report.headline.not_credible": (
+        "But the design failed its own check ({why}): this number cannot be read as the "
+        "partnership's effect. See the checks below."),
     "report.diag.none": "No diagnostic applies to this design.",
     "report.diag.passed": "passed",
     "report.diag.failed": "needs attention",
@@ -928,11 +931,6 @@ TEXT: dict[str, str] = {
     "caveat.eval_survey_reliability": (
         "{design}: at least one survey cell is too small or too imprecise to publish; "
         "interpret the survey result with care."),
-    "caveat.eval_its_disagrees": (
-        "The interrupted time series has no comparison areas: anything else that changed in "
-        "the whole city at the start (recording practice, a citywide campaign, the economy) "
-        "is counted as the partnership's effect. When it disagrees with the designs that "
-        "have comparison areas, trust those."),
     # -- evaluation template --
     "eval.title": "Evaluation of the partnership: {outcome}",
     "eval.comparison_areas": "Comparison areas",
@@ -940,28 +938,37 @@ TEXT: dict[str, str] = {
     "eval.n_areas.one": "1 area",
     "eval.buffer_areas": "Buffer areas",
     "eval.headline.label": "What the evaluation finds",
-    "eval.agree.none": "No design passed its own checks, so the data cannot support a conclusion.",
-    "eval.agree.single": "Only one credible design could be used ({design}): there is nothing to "
-                         "cross-check it against.",
-    "eval.agree.agree": ("The {n} credible designs agree ({designs}): every interval contains "
-                         "the changes from {lo} to {hi}."),
-    "eval.agree.disagree": ("The designs disagree: the {a} ({a_est}) and the {b} ({b_est}) "
-                            "have intervals that do not overlap, so at least one of them is "
-                            "biased."),
-    "eval.direction.reduction": "All of them find a clear reduction.",
-    "eval.direction.increase": "All of them find a clear increase.",
-    "eval.direction.no_clear_change": ("None of them can tell the change apart from chance: "
-                                       "the data are compatible with no effect."),
-    "eval.direction.mixed": ("Only the {clear} finds a clear change; the other intervals "
-                             "include no change."),
-    "eval.direction.mixed.many": ("Only the {clear} find a clear change; the other intervals "
-                                  "include no change."),
-    "eval.direction.one.reduction": "It finds a clear reduction.",
-    "eval.direction.one.increase": "It finds a clear increase.",
-    "eval.direction.one.no_clear_change": ("It cannot tell the change apart from chance: the "
-                                           "data are compatible with no effect."),
-    "eval.headline.best": ("The strongest credible design, the {design}, estimates a change "
-                           "of {est} in {outcome} ({level}% CI {lo} to {hi})."),
+    "eval.verdict.reduction": ("The strongest credible design, the {design}, finds a clear "
+                               "reduction in {outcome}: {est} ({level}% CI {lo} to {hi})."),
+    "eval.verdict.increase": ("The strongest credible design, the {design}, finds a clear "
+                              "increase in {outcome}: {est} ({level}% CI {lo} to {hi})."),
+    "eval.verdict.no_clear_change": ("The strongest credible design, the {design}, cannot tell "
+                                     "the change in {outcome} apart from chance: {est} ({level}% "
+                                     "CI {lo} to {hi}); the data are compatible with no effect."),
+    "eval.verdict.contested": ("The credible designs disagree: the {a} estimates {a_est} and "
+                               "the {b} {b_est}, further apart than chance would put them (test "
+                               "of the difference: {p}). At least one of them is biased, so no "
+                               "conclusion is drawn on the partnership's effect until the "
+                               "reason is found."),
+    "eval.verdict.none": ("No design with comparison areas passed its checks, so the data "
+                          "cannot support a conclusion about the partnership's effect."),
+    "eval.agree.same": ("The {design} ({est}, {level}% CI {lo} to {hi}) does not differ "
+                        "significantly from it (test of the difference: {p})."),
+    "eval.agree.untested": ("The {design} ({est}) has an interval without bounds, so its "
+                            "difference from it cannot be tested."),
+    "eval.context": ("For context only: a before/after comparison in the partnership areas, "
+                     "without comparison areas, would suggest {est} ({level}% CI {lo} to "
+                     "{hi}); it cannot separate the partnership from whatever else changed in "
+                     "the city."),
+    "caveat.eval_its_citywide": (
+        "The {design} is not counted: the comparison areas changed too at the start, so its "
+        "before/after change cannot be told apart from that citywide change."),
+    "eval.concern.eval_its_citywide": "the whole city changed at the start",
+    "eval.credible.best": "yes: the best estimate",
+    "eval.credible.context": "yes: context only (no comparison areas)",
+    "eval.credible.sensitivity": "sensitivity only: not in the verdict",
+    "eval.variant.slope_change": "{design}, with a change of trend after the start",
+    "eval.agree.single": "No other credible design with comparison areas could cross-check it.",
     "eval.headline.grade": "Strength of evidence: Maryland Scientific Methods Scale level {level} ({meaning}).",
     "eval.headline.nograde": ("Strength of evidence: below level 2 of the Maryland Scientific "
                               "Methods Scale, because no design passed its checks."),
@@ -999,10 +1006,11 @@ TEXT: dict[str, str] = {
                               "each design estimates would have happened; the displacement "
                               "test counts crimes in the buffer areas and the survey counts "
                               "percentage points."),
-    "eval.comparison.overlap": ("Two designs are said to agree when their intervals overlap. "
-                                "This is a lenient test: overlapping intervals do not prove "
-                                "that the designs give the same answer, only that the data "
-                                "cannot tell them apart."),
+    "eval.comparison.overlap": ("Overlapping intervals do not show that two designs agree: the "
+                                "verdict compares the strong designs by a test of their "
+                                "difference, and takes its best estimate from a design order "
+                                "fixed in advance (DiD, then controlled time series, then "
+                                "synthetic control), never from the narrowest interval."),
     "eval.table.design": "Design",
     "eval.table.measure": "Measure",
     "eval.table.sms": "SMS level",
@@ -1034,7 +1042,6 @@ TEXT: dict[str, str] = {
     "eval.methods.controlled_its": "Methods: controlled interrupted time series",
     "eval.methods.did": "Methods: difference in differences",
     "eval.methods.staggered_did": "Methods: group-time difference in differences",
-    "eval.forest.common": "values inside every credible interval",
     "eval.forest.not_credible": "* hollow, grey: fails its own check, not counted",
     "eval.evidence": "Strength of evidence",
     "eval.emmie": "EMMIE summary",

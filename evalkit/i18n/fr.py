@@ -589,6 +589,9 @@ TEXT: dict[str, str] = {
     "report.uncertainty.unclear": (
         "L'intervalle de confiance à {level} % inclut l'absence de changement : les données "
         "ne permettent pas de distinguer cet effet du hasard."),
+    "report.headline.not_credible": (
+        "Mais le plan n'a pas passé sa propre vérification ({why}) : ce chiffre ne peut pas "
+        "être lu comme l'effet du partenariat. Voir les vérifications plus bas."),
     "report.diag.none": "Aucun diagnostic ne s'applique à cette méthode.",
     "report.diag.passed": "satisfaisant",
     "report.diag.failed": "à examiner",
@@ -1002,11 +1005,6 @@ TEXT: dict[str, str] = {
     "caveat.eval_survey_reliability": (
         "{design} : au moins une cellule de l'enquête est trop petite ou trop imprécise pour "
         "être publiée ; résultat d'enquête à interpréter avec prudence."),
-    "caveat.eval_its_disagrees": (
-        "La série temporelle interrompue n'a pas de secteurs de comparaison : tout ce qui a "
-        "changé dans toute la ville au démarrage (pratiques d'enregistrement, campagne "
-        "municipale, conjoncture) est compté comme effet du partenariat. Quand elle contredit "
-        "les plans qui ont des secteurs de comparaison, fiez-vous à ces derniers."),
     # -- modèle evaluation --
     "eval.title": "Évaluation du partenariat : {outcome}",
     "eval.comparison_areas": "Secteurs de comparaison",
@@ -1014,30 +1012,41 @@ TEXT: dict[str, str] = {
     "eval.n_areas.one": "1 secteur",
     "eval.buffer_areas": "Zones tampons",
     "eval.headline.label": "Ce que montre l'évaluation",
-    "eval.agree.none": ("Aucun plan n'a passé ses propres vérifications : les données ne "
-                        "permettent pas de conclure."),
-    "eval.agree.single": ("Un seul plan crédible a pu être utilisé ({design}) : rien ne permet "
-                          "de le recouper."),
-    "eval.agree.agree": ("Les {n} plans crédibles concordent ({designs}) : tous leurs "
-                         "intervalles contiennent les variations comprises entre {lo} et "
-                         "{hi}."),
-    "eval.agree.disagree": ("Les plans divergent : les intervalles « {a} » ({a_est}) et "
-                            "« {b} » ({b_est}) ne se recouvrent pas ; l'un des deux au moins "
-                            "est biaisé."),
-    "eval.direction.reduction": "Tous trouvent une baisse nette.",
-    "eval.direction.increase": "Tous trouvent une hausse nette.",
-    "eval.direction.no_clear_change": ("Aucun ne distingue la variation du hasard : les données "
-                                       "sont compatibles avec une absence d'effet."),
-    "eval.direction.mixed": ("Un seul plan trouve une variation nette ({clear}) ; les autres "
-                             "intervalles incluent l'absence de variation."),
-    "eval.direction.mixed.many": ("Seuls certains plans trouvent une variation nette ({clear}) ; les "
-                                  "autres intervalles incluent l'absence de variation."),
-    "eval.direction.one.reduction": "Il trouve une baisse nette.",
-    "eval.direction.one.increase": "Il trouve une hausse nette.",
-    "eval.direction.one.no_clear_change": ("Il ne distingue pas la variation du hasard : les "
-                                           "données sont compatibles avec une absence d'effet."),
-    "eval.headline.best": ("Le plan crédible le plus solide ({design}) estime une variation "
-                           "de {est} des {outcome} (IC à {level} % de {lo} à {hi})."),
+    "eval.verdict.reduction": ("Le plan crédible le plus solide ({design}) trouve une baisse "
+                               "nette des {outcome} : {est} (IC à {level} % de {lo} à {hi})."),
+    "eval.verdict.increase": ("Le plan crédible le plus solide ({design}) trouve une hausse "
+                              "nette des {outcome} : {est} (IC à {level} % de {lo} à {hi})."),
+    "eval.verdict.no_clear_change": ("Le plan crédible le plus solide ({design}) ne distingue "
+                                     "pas la variation des {outcome} du hasard : {est} (IC à "
+                                     "{level} % de {lo} à {hi}) ; les données sont compatibles "
+                                     "avec une absence d'effet."),
+    "eval.verdict.contested": ("Les plans crédibles divergent : « {a} » estime {a_est} et "
+                               "« {b} » {b_est}, un écart plus grand que ce que le hasard "
+                               "produirait (test de la différence : {p}). L'un des deux au "
+                               "moins est biaisé : aucune conclusion n'est tirée sur l'effet du "
+                               "partenariat tant que la raison n'est pas trouvée."),
+    "eval.verdict.none": ("Aucun plan avec des secteurs de comparaison n'a passé ses "
+                          "vérifications : les données ne permettent pas de conclure sur "
+                          "l'effet du partenariat."),
+    "eval.agree.same": ("Le plan « {design} » ({est}, IC à {level} % de {lo} à {hi}) n'en "
+                        "diffère pas significativement (test de la différence : {p})."),
+    "eval.agree.untested": ("Le plan « {design} » ({est}) a un intervalle non borné : son écart "
+                            "avec lui ne peut pas être testé."),
+    "eval.context": ("Pour information seulement : une comparaison avant/après dans les "
+                     "secteurs du partenariat, sans secteurs de comparaison, suggérerait {est} "
+                     "(IC à {level} % de {lo} à {hi}) ; elle ne peut pas séparer le partenariat "
+                     "de ce qui a changé par ailleurs dans la ville."),
+    "caveat.eval_its_citywide": (
+        "Le plan « {design} » n'est pas compté : les secteurs de comparaison ont eux aussi "
+        "changé au démarrage, donc sa variation avant/après ne se distingue pas de ce "
+        "changement de toute la ville."),
+    "eval.concern.eval_its_citywide": "toute la ville a changé au démarrage",
+    "eval.credible.best": "oui : la meilleure estimation",
+    "eval.credible.context": "oui : pour information (sans secteurs de comparaison)",
+    "eval.credible.sensitivity": "analyse de sensibilité : hors du verdict",
+    "eval.variant.slope_change": "{design}, avec un changement de tendance après le démarrage",
+    "eval.agree.single": ("Aucun autre plan crédible avec des secteurs de comparaison n'a pu le "
+                          "recouper."),
     "eval.headline.grade": "Niveau de preuve : niveau {level} de l'échelle de Maryland ({meaning}).",
     "eval.headline.nograde": ("Niveau de preuve : inférieur au niveau 2 de l'échelle de "
                               "Maryland, car aucun plan n'a passé ses vérifications."),
@@ -1076,11 +1085,12 @@ TEXT: dict[str, str] = {
                               "pourcentage par rapport à ce que chaque plan estime qu'il se "
                               "serait passé ; le test de déplacement compte des faits dans les "
                               "zones tampons, et l'enquête, des points de pourcentage."),
-    "eval.comparison.overlap": ("Deux plans sont dits concordants quand leurs intervalles se "
-                                "recouvrent. C'est un critère indulgent : des intervalles qui "
-                                "se recouvrent ne prouvent pas que les plans donnent la même "
-                                "réponse, seulement que les données ne permettent pas de les "
-                                "distinguer."),
+    "eval.comparison.overlap": ("Des intervalles qui se recouvrent ne montrent pas que deux plans "
+                                "concordent : le verdict compare les plans solides par un test "
+                                "de leur différence, et prend sa meilleure estimation dans un "
+                                "ordre des plans fixé à l'avance (double différence, puis série "
+                                "temporelle contrôlée, puis contrôle synthétique), jamais dans "
+                                "l'intervalle le plus étroit."),
     "eval.table.design": "Plan",
     "eval.table.measure": "Mesure",
     "eval.table.sms": "Niveau SMS",
@@ -1112,7 +1122,6 @@ TEXT: dict[str, str] = {
     "eval.methods.controlled_its": "Méthodes : série temporelle interrompue contrôlée",
     "eval.methods.did": "Méthodes : double différence",
     "eval.methods.staggered_did": "Méthodes : double différence par cohorte et période",
-    "eval.forest.common": "valeurs contenues dans chaque intervalle crédible",
     "eval.forest.not_credible": "* rond vide, en gris : vérifications non passées, non compté",
     "eval.evidence": "Niveau de preuve",
     "eval.emmie": "Synthèse EMMIE",

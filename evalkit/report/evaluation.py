@@ -47,7 +47,8 @@ from evalkit.report.synth import plot_synth
 from evalkit.results import EvaluationResult
 
 __all__ = ["comparison_section", "designs_section", "diagnostics_section", "evidence_section",
-           "figures_section", "header", "headline", "methods_appendix", "plot_forest"]
+           "figures_section", "header", "headline", "methods_appendix", "plot_forest",
+           "verdict_text"]
 
 
 def _name(design: str, lang: str) -> str:
@@ -75,45 +76,57 @@ def header(run: Any, *, lang: Lang, outcome: str, title: str = "", partnership: 
     return title_block(title or t("eval.title", lang, outcome=name), rows, lang=lang)
 
 
-def _agreement_text(tri: Any, lang: str) -> str:
-    credible = tri.credible_effects
-    names = ", ".join(_name(d, lang) for d in credible["design"])
-    if tri.agreement == "none":
-        return t("eval.agree.none", lang)
-    if tri.agreement == "single":
-        return t("eval.agree.single", lang, design=_name(tri.strongest, lang))
-    if tri.agreement == "disagree":
-        a, b = tri.apart
-        return t("eval.agree.disagree", lang, a=_name(a, lang), b=_name(b, lang),
-                 a_est=_pct(tri.row(a)["estimate"], lang),
-                 b_est=_pct(tri.row(b)["estimate"], lang))
-    lo, hi = tri.common
-    return t("eval.agree.agree", lang, n=len(credible), designs=names, lo=_pct(lo, lang),
-             hi=_pct(hi, lang))
+def _p_text(p: float, lang: str) -> str:
+    """``p = 0.031`` or ``p < 0.001``."""
+    text = format_p(p, lang)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
-def _direction_text(tri: Any, lang: str) -> str:
+def _interval(row: Any, lang: str) -> dict[str, str]:
+    return {"est": _pct(row["estimate"], lang), "lo": _pct(row["ci_low"], lang),
+            "hi": _pct(row["ci_high"], lang)}
+
+
+def verdict_text(tri: Any, *, lang: Lang, outcome: str, outcome_label: str | None = None
+                 ) -> str:
+    """What the strong designs find (the verdict), then how the others compare with the best
+    one, then the ITS as a context line: the effect part of the headline and of EMMIE."""
+    name = outcome_name(outcome, lang, outcome_label, noun=True)
+    level = round(100 * (1 - tri.alpha))
+    parts = []
     if tri.direction == "none":
-        return ""
-    credible = tri.credible_effects
-    if tri.direction != "mixed":
-        one = ".one" if len(credible) == 1 else ""
-        return t(f"eval.direction{one}.{tri.direction}", lang)
-    clear = credible[(credible["ci_high"] < 0) | (credible["ci_low"] > 0)]
-    return t("eval.direction.mixed" + (".many" if len(clear) > 1 else ""), lang,
-             clear=t("eval.and", lang).join(_name(d, lang) for d in clear["design"]))
+        parts.append(t("eval.verdict.none", lang))
+    elif tri.direction == "contested":
+        a, b = (tri.row(d) for d in tri.apart)
+        parts.append(t("eval.verdict.contested", lang, a=_name(tri.apart[0], lang),
+                       b=_name(tri.apart[1], lang), a_est=_pct(a["estimate"], lang),
+                       b_est=_pct(b["estimate"], lang), p=_p_text(tri.agreement_p, lang)))
+    else:
+        best = tri.row(tri.strongest)
+        parts.append(t(f"eval.verdict.{tri.direction}", lang, design=_name(tri.strongest, lang),
+                       outcome=name, level=level, **_interval(best, lang)))
+        others = tri.strong_effects[tri.strong_effects["design"] != tri.strongest]
+        for _, r in others.iterrows():
+            if math.isfinite(r["difference_p"]):
+                parts.append(t("eval.agree.same", lang, design=_name(r["design"], lang),
+                               level=level, p=_p_text(r["difference_p"], lang),
+                               **_interval(r, lang)))
+            else:
+                parts.append(t("eval.agree.untested", lang, design=_name(r["design"], lang),
+                               est=_pct(r["estimate"], lang)))
+        if others.empty:
+            parts.append(t("eval.agree.single", lang))
+    if tri.context is not None:
+        parts.append(t("eval.context", lang, level=level, **_interval(tri.row(tri.context),
+                                                                      lang)))
+    return " ".join(parts)
 
 
 def headline(tri: Any, *, lang: Lang, outcome: str, outcome_label: str | None = None) -> Html:
-    """Whether the designs agree, what they find, and the evidence grade, in a box."""
-    name = outcome_name(outcome, lang, outcome_label, noun=True)
-    parts = [_agreement_text(tri, lang), _direction_text(tri, lang)]
-    if tri.strongest is not None:
-        best = tri.row(tri.strongest)
-        parts.append(t("eval.headline.best", lang, design=_name(tri.strongest, lang),
-                       outcome=name, est=_pct(best["estimate"], lang),
-                       lo=_pct(best["ci_low"], lang), hi=_pct(best["ci_high"], lang),
-                       level=round(100 * (1 - tri.alpha))))
+    """The verdict, the named confounds, the evidence grade and the buffers', in a box."""
+    parts = [verdict_text(tri, lang=lang, outcome=outcome, outcome_label=outcome_label)]
+    parts += [describe(c, lang) for c in tri.concerns]
+    if tri.sms_level is not None:
         parts.append(t("eval.headline.grade", lang, level=tri.sms_level,
                        meaning=t(f"eval.sms.{tri.sms_level}", lang)))
     else:
@@ -239,10 +252,18 @@ def comparison_section(tri: Any, *, lang: Lang) -> Html:
             est, lo, hi = _same_precision([r["estimate"], r["ci_low"], r["ci_high"]], lang)
         unit = t(f"eval.unit.{r['unit']}", lang)
         interval = format_interval(lo, hi, lang) if lo != "–" else t("eval.no_interval", lang)
-        status = t("eval.credible.yes", lang) if r["credible"] else t(
-            "eval.credible.no", lang, why=t(f"eval.concern.{r['concern']}", lang))
+        status = t("eval.credible.no", lang, why=t(f"eval.concern.{r['concern']}", lang)) \
+            if not r["credible"] else t("eval.credible.best" if r["design"] == tri.strongest
+                                        else "eval.credible.context" if r["design"] == tri.context
+                                        else "eval.credible.yes", lang)
         rows.append([_name(r["design"], lang), unit, f"{est} ({interval})",
                      format_p(r["p_value"], lang), str(int(r["sms_level"])), status])
+    variants = tri.sensitivity if tri.sensitivity is not None else pd.DataFrame()
+    for _, r in variants.iterrows():
+        est, lo, hi = (_pct(v, lang) for v in (r["estimate"], r["ci_low"], r["ci_high"]))
+        rows.append([t(f"eval.variant.{r['variant']}", lang, design=_name(r["design"], lang)),
+                     t("eval.unit.percent", lang), f"{est} ({format_interval(lo, hi, lang)})",
+                     "", "", t("eval.credible.sensitivity", lang)])
     headers = [t("eval.table.design", lang), t("eval.table.measure", lang),
                t("report.table.change", lang, level=level), t("report.table.p", lang),
                t("eval.table.sms", lang), t("eval.table.credible", lang)]
@@ -255,8 +276,7 @@ def plot_forest(tri: Any, *, lang: Lang = "en", outcome: str = "",
                 outcome_label: str | None = None) -> Figure:
     """One line per crime-effect design: the % change with its interval.
 
-    Credible designs are drawn filled, the others hollow and grey; the band shaded in green is
-    the range every credible interval contains (when they agree). The axis fits the estimates
+    Credible designs are drawn filled, the others hollow and grey. The axis fits the estimates
     and the intervals bounded on both sides; an interval that goes further (or has no bound)
     runs to the edge and ends in an arrow.
     """
@@ -270,9 +290,6 @@ def plot_forest(tri: Any, *, lang: Lang = "en", outcome: str = "",
     values = values[np.isfinite(values)]
     span = max(20.0, float(np.abs(values).max()) * 1.15) if values.size else 50.0
     left, right = max(-100.0, -span), span
-    if tri.common is not None:
-        ax.axvspan(tri.common[0], tri.common[1], color="#2ca25f", alpha=0.12, lw=0,
-                   label=t("eval.forest.common", lang))
     ax.axvline(0, color="#444444", lw=1)
     for y, (_, r) in enumerate(rows.iterrows()):
         color = "#2c7fb8" if r["credible"] else "#999999"
@@ -313,13 +330,13 @@ def evidence_section(tri: Any, *, lang: Lang, outcome: str, outcome_label: str |
         parts.append(tag("p", t("eval.headline.nograde", lang)))
     else:
         parts.append(tag("p", t("eval.sms.text", lang, level=tri.sms_level,
-                                design=_name(tri.strongest, lang),
+                                design=_name(tri.strongest or tri.context, lang),
                                 meaning=t(f"eval.sms.{tri.sms_level}", lang))))
     parts.append(tag("p", t("eval.sms.scale", lang), cls="evalkit-note"))
-    parts += [tag("ul", *(tag("li", _reason(r, lang)) for r in tri.reasons))] if tri.reasons \
-        else []
+    notes = (*tri.concerns, *tri.reasons)
+    parts += [tag("ul", *(tag("li", _reason(r, lang)) for r in notes))] if notes else []
     name = outcome_name(outcome, lang, outcome_label, noun=True)
-    effect = " ".join(p for p in (_agreement_text(tri, lang), _direction_text(tri, lang)) if p)
+    effect = verdict_text(tri, lang=lang, outcome=outcome, outcome_label=outcome_label)
     missing = t("eval.emmie.missing", lang)
     rows = [[t("eval.emmie.effect", lang), effect],
             [t("eval.emmie.mechanism", lang), mechanism or missing],

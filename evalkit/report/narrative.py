@@ -103,13 +103,21 @@ def title_block(title: str, rows: Sequence[tuple[str, str]], *, lang: Lang) -> H
                                                cls="evalkit-table evalkit-summary"))
 
 
+#: concerns that say a check could not be run, not that it failed
+_UNTESTED = ("eval_unchecked", "eval_no_relative")
+
+
 def headline(result: EvaluationResult, *, lang: Lang, mde: Mapping[str, Caveat],
-             outcome_label: str | None = None) -> Html:
+             outcome_label: str | None = None, pre_trend: EvaluationResult | None = None
+             ) -> Html:
     """The main finding in one sentence with its uncertainty, in a highlighted box.
 
     ``mde`` holds the minimum detectable effect sentence of each term
     (:func:`evalkit.designs.power.mde_notes`); the headline term's is added when the interval
-    includes no change.
+    includes no change. When the design fails its own check of its assumption (the
+    registry's ``concern``: a pre-trend test, the pre-period fit...), the box says that the
+    number cannot be read as the partnership's effect, whatever its interval. ``pre_trend``
+    is a result lending its pre-trend test (the event study beside a two-way DiD).
     """
     name = _label(result, outcome_label, lang)
     level = _level(result)
@@ -155,6 +163,11 @@ def headline(result: EvaluationResult, *, lang: Lang, mde: Mapping[str, Caveat],
     note = t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang, level=level)
     if not clear and row["term"] in mde:
         note += " " + mde[row["term"]].render(lang)
+    lent = None if pre_trend is None else next(
+        (d for d in pre_trend.diagnostics if d.name == "pre_trend"), None)
+    concern = entry.concern(result, lent)
+    if concern and concern not in _UNTESTED:  # a failed check outweighs any interval
+        note = t("report.headline.not_credible", lang, why=t(f"eval.concern.{concern}", lang))
     n_caveats = len(_caveats([result], lang))
     pointer = tag("p", t("report.headline.caveats", lang, n=n_caveats)) if n_caveats else ""
     return tag("div", tag("span", t("report.headline.label", lang), cls="label"), sentence,

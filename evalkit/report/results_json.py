@@ -31,7 +31,8 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
                   parameters: Mapping[str, Any], data: object, unit: str | None = None,
                   time: str | None = None, diagnostics: Sequence[Diagnostic] = (),
                   warnings: Sequence[str] = (), rule: DisclosureRule = DEFAULT_RULE,
-                  sha256: str | None = None) -> dict[str, Any]:
+                  sha256: str | None = None,
+                  verdict: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The results.json document for one template run.
 
     Parameters
@@ -63,6 +64,9 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
     sha256 : str, optional
         The digest of ``data`` when the run already computed it (``DesignRun.sha256``, or
         the provenance of a design given ``data`` itself): not computed again.
+    verdict : mapping, optional
+        The ``evaluation`` template's verdict (``Verdict.to_dict()``): the ``verdict``
+        object of the document.
     """
     # a Panel brings its table and the digest of its source: nothing is read or hashed again
     table = data.data if isinstance(data, Panel) else read_table(data)
@@ -85,7 +89,7 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         units = int(table[unit].nunique())
     if time and time in table:
         periods = int(table[time].nunique())
-    return json_safe({
+    document = {
         "schema": SCHEMA,
         "evalkit_version": __version__,
         "template": template,
@@ -96,7 +100,10 @@ def build_results(results: Sequence[EvaluationResult], *, template: str,
         "diagnostics": [{k: v for k, v in d.to_dict().items() if k != "message"}
                         for d in checks],
         "warnings": notes,
-    })
+    }
+    if verdict is not None:
+        document["verdict"] = dict(verdict)
+    return json_safe(document)
 
 
 def results_path(template: str) -> Path:

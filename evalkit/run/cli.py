@@ -192,21 +192,28 @@ def _batch(args: argparse.Namespace) -> int:
     return handle(args)
 
 
+def _verdict_line(verdict: dict) -> str:
+    """One line of the results.json verdict: direction, best design and %, level."""
+    level = verdict["evidence_level"]
+    grade = f"Maryland SMS level {level if level is not None else 'below 2'}"
+    if verdict["best_design"] is None:
+        return f"{verdict['direction']} (no credible design with comparison areas); {grade}"
+    pct = {k: "unbounded" if verdict[k] is None else f"{verdict[k]:+.1f}%"
+           for k in ("estimate_pct", "ci_low_pct", "ci_high_pct")}
+    return (f"{verdict['direction'].replace('_', ' ')} by the {verdict['best_design']}: "
+            f"{pct['estimate_pct']} [{pct['ci_low_pct']}, {pct['ci_high_pct']}]; strong "
+            f"designs {verdict['agreement']}; {grade}")
+
+
 def _demo(args: argparse.Namespace) -> int:
     from evalkit.run.demo import run_demo
 
     outcomes = run_demo(args.out, lang=args.lang, progress=not args.no_progress)
     for outcome in outcomes:
         print(f"\n{outcome.results['template']}: {outcome.report}")
-        checks = {d["name"]: d for d in outcome.results["diagnostics"]}
-        if "evidence_level" in checks:
-            agree, level = checks["designs_agree"], checks["evidence_level"]["statistic"]
-            n = int(agree["statistic"] or 0)
-            verdict = ("no credible design" if n == 0 else "1 credible design" if n == 1
-                       else f"credible designs: {n}, they "
-                       f"{'agree' if agree['passed'] else 'DISAGREE'}")
-            print(f"  {verdict}; Maryland SMS level "
-                  f"{_g(level) if level is not None else 'below 2'}")
+        verdict = outcome.results.get("verdict")
+        if verdict is not None:  # what the report's headline says, from results.json
+            print(f"  verdict: {_verdict_line(verdict)}")
         for est in outcome.results["estimates"]:
             if est["term"] in ("cumulative_effect", "att", "att_simple", "level_change"):
                 rel = est.get("relative_effect")

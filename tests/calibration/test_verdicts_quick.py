@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from benchmark_loader import load_benchmark
 
-RATES = ("clear", "clear_any", "correct_reduction", "coverage", "displacement_claim")
+RATES = ("clear", "no_verdict", "correct_reduction", "coverage", "displacement_claim")
 
 bench = load_benchmark("verdicts")
 
@@ -30,16 +30,16 @@ def test_quick_table_has_rates_in_0_1_with_clopper_pearson_intervals():
     assert len(markdown.splitlines()) == 2 + len(table)  # header, separator, one a scenario
 
 
-def test_a_clear_reduction_is_counted_from_the_triangulation():
-    # the classification reads Triangulation.direction, not a rule of its own
+def test_a_clear_reduction_is_counted_from_the_verdict():
+    # the classification reads Verdict.direction, not a rule of its own
     runs = [{"direction": d, "level": 3, "best": "controlled_its", "covered": c,
              "error": e, "buffer_claim": b}
-            for d, c, e, b in (("reduction", False, -30.0, True), ("mixed", True, -5.0, False),
+            for d, c, e, b in (("reduction", False, -30.0, True), ("contested", True, -5.0, False),
                                ("no_clear_change", True, 1.0, False),
                                ("increase", False, 25.0, False))]
     row = bench.summarise("null_moderate_1", [*runs, "DataError: no design"])
     assert (row["reps"], row["failed"]) == (4, 1)
-    assert (row["clear"], row["clear_any"], row["correct_reduction"]) == (0.5, 0.75, 0.25)
+    assert (row["clear"], row["no_verdict"], row["correct_reduction"]) == (0.5, 0.25, 0.25)
     assert (row["coverage"], row["displacement_claim"]) == (0.5, 0.25)
     assert row["bias"] == pytest.approx(-9 / 4)
     assert row["levels"] == "3:100%"

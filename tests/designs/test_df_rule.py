@@ -1,5 +1,6 @@
 """``ek.did(df_rule="treated")``: a t reference with G1 - 1 degrees of freedom (G1 = treated
-clusters) for the cluster-robust ``att`` interval, opt-in (issue 17, few treated clusters).
+clusters) for the cluster-robust ``att`` interval (issue 17, few treated clusters): asked
+for, or chosen by ``inference="auto"`` with 5 to 9 treated clusters.
 
 The study behind it is benchmarks/few_treated.py (table in benchmarks/README.md); it
 computes the two Wald intervals from one fit's estimate and CR1 SE, which the first tests
@@ -96,12 +97,16 @@ def test_conf_int_uses_the_new_degrees_of_freedom():
         rel=1e-12)
 
 
-def test_default_is_unchanged():
-    df = city(n_treated=6, seed=2)
-    ols, poisson = did(df), did(df, family="poisson")
-    assert ols.wald_df == {"att": 29.0}
-    assert poisson.wald_df == {"att": math.inf}
-    assert "df_rule" not in ols.spec and "df_rule" not in ols.provenance["parameters"]
+@pytest.mark.parametrize("family", ["ols", "poisson"])
+def test_auto_inference_uses_treated_clusters_from_5_to_9(family):
+    few = did(city(n_treated=6, seed=2), family=family)
+    assert few.wald_df == {"att": 5.0} and few.spec["df_rule"] == "treated"
+    assert few.provenance["parameters"]["df_rule"] == "treated"
+    many = did(city(n_treated=10, seed=2), family=family)
+    assert many.wald_df == {"att": 29.0 if family == "ols" else math.inf}
+    assert "df_rule" not in many.spec and "df_rule" not in many.provenance["parameters"]
+    asked = did(city(n_treated=6, seed=2), family=family, inference="cluster")
+    assert "df_rule" not in asked.spec, "inference='cluster' keeps the reference asked for"
 
 
 def test_two_by_two_counts_treated_clusters():
@@ -145,14 +150,14 @@ def test_no_cluster_column_is_refused():
 @pytest.mark.slow  # 400 Poisson TWFE fits, 20-40 s
 def test_coverage_six_treated_of_thirty(coverage_band):
     """Poisson TWFE, 6 treated of 30, NB counts with persistent district AR(1) shocks (rho
-    0.8, sd 0.25), no effect: t(5) covers at the nominal level and more often than the
-    default normal reference (with these seeds 193 and 187 of 200)."""
+    0.8, sd 0.25), no effect: t(5) (the default since issue 17) covers at the nominal level
+    and more often than the normal reference (with these seeds 193 and 187 of 200)."""
     reps = 200
     low, high = coverage_band(reps)
     hits = {"default": 0, "treated": 0}
     for seed in range(reps):
         df = city(n_treated=6, seed=1000 + seed, rho=0.8, sd=0.25)
-        for key, opts in (("default", {}), ("treated", {"df_rule": "treated"})):
+        for key, opts in (("default", {"inference": "cluster"}), ("treated", {})):
             row = did(df, family="poisson", **opts).effect("att")
             hits[key] += row["ci_low"] <= 0 <= row["ci_high"]
     assert low <= hits["treated"] / reps <= high, hits

@@ -67,7 +67,7 @@ def toy(monkeypatch):
     registry.register(Design(
         TOY, (TOY,), "rate_ratio", "effect", level=lambda res: 4,
         concern=lambda res, pre_trend: "" if res.diagnostics[0].passed else "eval_unchecked",
-        label="eval.design.toy_ratio", diagnostics=_toy_extra))
+        label="eval.design.toy_ratio", diagnostics=_toy_extra, priority=5))
     yield
     registry.unregister(TOY)
 
@@ -107,6 +107,7 @@ def test_a_design_registered_outside_evalkit_reaches_the_report_and_results_json
     assert row["estimate"] == pytest.approx(100 * (ratio["relative_effect"] - 1))
     # its crimes prevented: the default rule of a log-scale effect
     assert row["prevented"] == pytest.approx(500.0 * (math.exp(-ratio["estimate"]) - 1))
+    # it declared its place in the order of designs: before the DiD
     assert tri.strongest == TOY and tri.sms_level == 4
 
     for lang, name in (("en", "toy ratio design"), ("fr", "plan jouet du rapport")):
@@ -128,8 +129,10 @@ def test_a_design_registered_outside_evalkit_reaches_the_report_and_results_json
     assert "toy ratio design  [SMS 4]" in labels
 
     document = build_results(results, template="evaluation", parameters={}, data=data,
-                             diagnostics=tri.diagnostics() + extra_diagnostics(results))
+                             diagnostics=tri.diagnostics() + extra_diagnostics(results),
+                             verdict=tri.verdict().to_dict())
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert document["verdict"]["best_design"] == TOY
     toy_rows = [e for e in document["estimates"] if e["method"] == TOY]
     assert [(e["term"], e["estimate"]) for e in toy_rows] == [("rate_ratio", ratio["estimate"])]
     names = [d["name"] for d in document["diagnostics"]]

@@ -36,7 +36,8 @@ def _city(*, shock: float | None = None, seed: int = 11, **kw) -> pd.DataFrame:
 
 def _tri(df: pd.DataFrame, **kw):
     run = run_designs(df, **{**KW, **kw})
-    return run, triangulate(run.results, treated_total=run.treated_total)
+    return run, triangulate(run.results, treated_total=run.treated_total,
+                            concerns=run.concerns, sensitivity=run.sensitivity)
 
 
 # -- designs that should and should not agree ---------------------------------------------------
@@ -44,25 +45,26 @@ def _tri(df: pd.DataFrame, **kw):
 def test_designs_agree_on_a_city_without_citywide_shock(seed):
     run, tri = _tri(_city(seed=seed))
     assert [r.method for r in run.results] == ["its", "controlled_its", "synth"]
-    assert tri.agreement == "agree" and tri.direction == "reduction"
+    assert tri.agreement in ("agree", "single") and tri.direction == "reduction"
     assert tri.strongest == "controlled_its" and tri.sms_level == 3
-    lo, hi = tri.common
-    assert lo <= -20 <= hi, "the true change (-20 %) lies in every credible interval"
+    assert tri.context == "its" and not tri.row("its")["strong"]
     best = tri.row("controlled_its")
     assert best["ci_low"] < -20 < best["ci_high"]
     diag = {d.name: d for d in tri.diagnostics()}
     assert diag["designs_agree"].passed and diag["evidence_level"].statistic == 3
+    # the level-only headline, with the change of trend as a sensitivity row
+    assert "slope_change" not in set(run.get("controlled_its").effects["term"])
+    assert list(tri.sensitivity["design"]) == ["controlled_its"]
+    assert tri.verdict().sensitivity[0]["variant"] == "slope_change"
 
 
 @pytest.mark.parametrize("seed", [11, 13])
 def test_a_citywide_shock_makes_the_its_disagree_and_the_grade_rests_on_the_comparison(seed):
     _, tri = _tri(_city(shock=0.6, seed=seed))
-    assert tri.agreement == "disagree" and set(tri.apart) == {"its", "controlled_its"}
     assert tri.row("its")["ci_high"] < -40, "the ITS counts the citywide fall as an effect"
     best = tri.row(tri.strongest)
     assert tri.strongest == "controlled_its" and best["ci_low"] < -20 < best["ci_high"]
-    assert "eval_its_disagrees" in {r.code for r in tri.reasons}
-    assert not {d.name: d for d in tri.diagnostics()}["designs_agree"].passed
+    assert tri.direction == "reduction", "the ITS without comparison areas never votes"
 
 
 def test_many_treated_areas_with_one_start_use_twfe_and_its_event_study_level_4():
@@ -135,7 +137,9 @@ def test_failed_pre_trend_removes_the_did_from_the_grade():
     _, tri = _tri(df)
     row = tri.row("staggered_did")
     assert not row["credible"] and row["concern"] == "eval_pre_trend"
-    assert tri.strongest == "its" and tri.sms_level == 2
+    # the equally confounded ITS must not speak for the partnership: no direction
+    assert tri.strongest is None and tri.direction == "none" and tri.context == "its"
+    assert tri.sms_level == 2 and tri.verdict().best_design is None
 
 
 def test_displacement_row_is_the_buffer_part_of_the_wdd():
@@ -182,19 +186,74 @@ def _result(method: str, pct: float, lo: float, hi: float, *, n_pre: int = 48,
                             sample={"n_pre": n_pre, **sample})
 
 
-def test_agreement_is_a_common_value_of_every_credible_interval():
-    a, b = _result("its", -30, -40, -20), _result("controlled_its", -15, -25, -5)
-    tri = triangulate([a, b])
-    assert tri.agreement == "agree" and tri.common == pytest.approx((-25, -20))
-    tri = triangulate([a, _result("controlled_its", -10, -18, -2)])
-    assert tri.agreement == "disagree" and tri.common is None
-    assert triangulate([a]).agreement == "single"
+def test_agreement_is_a_test_of_the_difference_not_an_overlap():
+    did = _result("did", -30, -40, -18, n_treated_units=6, n_never_treated=10)
+    close, far = _result("controlled_its", -15, -28, 0), _result("controlled_its", 5, -5, 16)
+    tri = triangulate([did, close])
+    assert tri.agreement == "agree" and tri.direction == "reduction"
+    assert tri.strongest == "did", "the pre-declared order, not the narrowest interval"
+    p = tri.row("controlled_its")["difference_p"]
+    assert 0.05 < p < 0.5 and tri.agreement_p == pytest.approx(p)
+    tri = triangulate([did, far])
+    assert tri.agreement == "disagree" and tri.direction == "contested"
+    assert tri.apart == ("did", "controlled_its") and tri.agreement_p < 0.05
+    assert triangulate([did]).agreement == "single"
 
 
-def test_direction_mixed_and_no_clear_change():
-    clear, unclear = _result("its", -30, -40, -20), _result("controlled_its", -10, -25, 5)
-    assert triangulate([clear, unclear]).direction == "mixed"
-    assert triangulate([unclear, _result("its", 2, -8, 12)]).direction == "no_clear_change"
+def test_the_difference_test_reads_each_standard_error_off_its_interval():
+    """Hand check: log ratios 0.7 and 0.85 with 95 % intervals of half-width 1.96 x 0.1 on
+    the log scale differ by z = log(0.85 / 0.7) / sqrt(0.02)."""
+    from scipy.stats import norm
+
+    from evalkit.designs.triangulate import difference_p
+    z = norm.ppf(0.975)
+
+    def row(ratio: float) -> pd.Series:
+        lo, hi = ratio * math.exp(-z * 0.1), ratio * math.exp(z * 0.1)
+        return pd.Series({"estimate": 100 * (ratio - 1), "ci_low": 100 * (lo - 1),
+                          "ci_high": 100 * (hi - 1)})
+    expected = 2 * norm.sf(math.log(0.85 / 0.7) / math.sqrt(0.02))
+    assert difference_p(row(0.7), row(0.85)) == pytest.approx(expected)
+    open_ended = pd.Series({"estimate": -10.0, "ci_low": -100.0, "ci_high": math.inf})
+    assert math.isnan(difference_p(row(0.7), open_ended))
+
+
+def test_the_its_is_a_context_line_and_never_sets_the_direction():
+    tri = triangulate([_result("its", -30, -40, -20), _result("controlled_its", -5, -20, 12)])
+    assert tri.direction == "no_clear_change" and tri.strongest == "controlled_its"
+    assert tri.context == "its" and tri.agreement == "single"
+    alone = triangulate([_result("its", -30, -40, -20)])
+    assert alone.direction == "none" and alone.strongest is None and alone.sms_level == 2
+    verdict = alone.verdict().to_dict()
+    assert verdict["direction"] == "none"
+    assert verdict["context"]["estimate_pct"] == pytest.approx(-30)
+
+
+def test_confounds_lower_the_grade_or_remove_the_before_after_comparison():
+    from evalkit.i18n import Caveat
+    its, cits = _result("its", -30, -40, -20), _result("controlled_its", -25, -35, -14)
+    peak = Caveat("eval_peak_selection")
+    tri = triangulate([its, cits], concerns=[peak])
+    assert tri.row("controlled_its")["sms_level"] == 2 and tri.direction == "none"
+    assert tri.row("its")["sms_level"] == 2, "a before/after comparison stays level 2"
+    city = Caveat("eval_citywide_change")
+    tri = triangulate([its, cits], concerns=[city])
+    assert tri.row("its")["concern"] == "eval_its_citywide" and tri.context is None
+    assert tri.direction == "reduction" and tri.sms_level == 3
+    codes = [c["code"] for c in tri.verdict().concerns]
+    assert codes == ["eval_citywide_change", "eval_its_citywide"]
+    many = _result("did", -20, -30, -10, n_treated_units=MANY, n_never_treated=MANY)
+    assert triangulate([many], concerns=[peak]).sms_level == 3
+
+
+def test_the_verdict_is_json_ready():
+    import json
+    tri = triangulate([_result("controlled_its", -20, -30, -10)], cost=30_000)
+    verdict = tri.verdict().to_dict()
+    json.dumps(verdict, allow_nan=False)
+    assert verdict["best_design"] == "controlled_its" and verdict["evidence_level"] == 3
+    assert verdict["estimate_pct"] == pytest.approx(-20) and verdict["prevented"] == \
+        pytest.approx(100.0)
 
 
 def test_short_pre_period_its_is_not_credible_and_no_credible_design_means_no_grade():
@@ -226,18 +285,18 @@ def test_cost_per_crime_prevented_swaps_the_bounds_and_is_unbounded_without_prev
     assert tri.cost_per_crime[0] == pytest.approx(300.0) and tri.cost_per_crime[2] == math.inf
 
 
-def test_infinite_intervals_still_count_for_agreement_but_not_for_the_strongest():
-    its_row = _result("its", -30, -40, -20)
-    open_ended = _result("controlled_its", -10, -50, 20).effects.assign(
-        relative_ci_low=0.0, relative_ci_high=math.inf)
-    unbounded = EvaluationResult(method="controlled_its", spec={"alpha": 0.05},
-                                 effects=open_ended, series=its_row.series,
-                                 sample={"n_pre": 48})
-    tri = triangulate([its_row, unbounded])
-    assert tri.row("controlled_its")["ci_high"] == math.inf
-    assert tri.agreement == "agree" and tri.common == pytest.approx((-40, -20))
-    assert tri.strongest == "its", "a design that bounds the effect comes first"
-    assert tri.direction == "mixed"
+def test_an_open_interval_cannot_give_the_best_estimate():
+    did = _result("did", -20, -30, -10, n_treated_units=6, n_never_treated=10)
+    open_ended = did.effects.assign(relative_ci_low=0.0, relative_ci_high=math.inf)
+    unbounded = EvaluationResult(method="did", spec={"alpha": 0.05}, effects=open_ended,
+                                 series=did.series, diagnostics=did.diagnostics,
+                                 sample=dict(did.sample))
+    cits = _result("controlled_its", -10, -25, 8)
+    tri = triangulate([unbounded, cits])
+    assert tri.row("did")["ci_high"] == math.inf and tri.row("did")["strong"]
+    assert tri.strongest == "controlled_its", "the next design in the order that bounds it"
+    assert tri.direction == "no_clear_change"
+    assert math.isnan(tri.row("did")["difference_p"]) and tri.agreement == "single"
 
 
 def _staggered(relative: tuple[float, float, float] | None) -> EvaluationResult:
@@ -278,7 +337,7 @@ def test_a_design_without_its_own_relative_effect_has_no_percent_and_is_not_coun
     row = tri.row("staggered_did")
     assert math.isnan(row["estimate"]) and not row["credible"]
     assert row["concern"] == "eval_no_relative"
-    assert tri.strongest == "its" and tri.agreement == "single"
+    assert tri.strongest is None and tri.agreement == "none" and tri.context == "its"
     assert "eval_no_relative" in {r.code for r in tri.reasons}
 
 

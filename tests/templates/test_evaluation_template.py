@@ -47,23 +47,32 @@ def test_demo_writes_valid_results_and_prints_each_verdict(demo):
     for results, _ in runs.values():
         jsonschema.validate(results, SCHEMA)
         assert results["template"] == "evaluation"
-    assert "credible designs: 2, they agree; Maryland SMS level 3" in printed
+    # the verdict of each run, read from its results.json
+    assert re.search(r"verdict: [a-z ]+ by the controlled_its: -\d+\.\d% \[.*Maryland SMS "
+                     r"level 3", printed)
     assert re.search(r"Open .*centre.report\.html in a browser", printed)
     assert "Maryland SMS level 4" in printed
 
 
-def test_single_area_evaluation_runs_four_designs_that_agree_at_level_3(demo):
+def test_single_area_evaluation_runs_four_designs_graded_level_3(demo):
     results, html = demo[0]["centre"]
     assert {e["method"] for e in results["estimates"]} == {"its", "controlled_its", "synth",
                                                          "wdd"}
     checks = {d["name"]: d for d in results["diagnostics"]}
     assert checks["designs_agree"]["passed"] and checks["evidence_level"]["statistic"] == 3
-    # the strongest design covers the true -15 % in Centre (ASB rate ratio 0.85)
+    # the best design covers the true -15 % in Centre (ASB rate ratio 0.85)
     truth = TRUTH["city_single.csv"]["effects"]["antisocial_behaviour"]["rate_ratio"]
     row = _row(results, "controlled_its", "cumulative_effect")
     assert row["relative_ci_low"] < truth < row["relative_ci_high"]
+    verdict = results["verdict"]
+    assert verdict["best_design"] == "controlled_its" and verdict["evidence_level"] == 3
+    # a number in a sentence is the number in results.json
+    assert verdict["estimate_pct"] == pytest.approx(100 * (row["relative_effect"] - 1))
     text = _text(html)
-    assert "The 2 credible designs agree" in text
+    assert "The strongest credible design, the controlled interrupted time series," in text
+    assert f"{verdict['estimate_pct']:.1f}%" in text
+    assert "For context only: a before/after comparison" in text
+    assert "with a change of trend after the start" in text  # the sensitivity row
     assert "Maryland Scientific Methods Scale level 3" in text
     assert "synthetic control * [SMS 3]" not in text  # labels live in the figure, not the text
     assert "no: poor fit before the start" in text

@@ -31,6 +31,9 @@ _LAZY = {
     "load_panel": "evalkit.data.panel",
     "bacon_decomposition": "evalkit.designs.bacon",
     "cohort_outcome": "evalkit.designs.cohort",
+    "citywide_change": "evalkit.designs.confounds",
+    "exclude_before": "evalkit.designs.confounds",
+    "peak_selection": "evalkit.designs.confounds",
     "did": "evalkit.designs.did",
     "event_study": "evalkit.designs.did",
     "wdd": "evalkit.designs.displacement",
@@ -80,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.data.panel import Panel, load_panel
     from evalkit.designs.bacon import bacon_decomposition
     from evalkit.designs.cohort import cohort_outcome
+    from evalkit.designs.confounds import citywide_change, exclude_before, peak_selection
     from evalkit.designs.did import did, event_study
     from evalkit.designs.displacement import wdd, wdq
     from evalkit.designs.evaluation import evaluate
@@ -115,12 +119,14 @@ __all__ = [
     "TemplateParameterError",
     "__version__",
     "bacon_decomposition",
+    "citywide_change",
     "cohort_outcome",
     "did",
     "did_power",
     "donor_weights",
     "evaluate",
     "event_study",
+    "exclude_before",
     "harm_total",
     "its",
     "its_power",
@@ -128,6 +134,7 @@ __all__ = [
     "load_panel",
     "mde_from_result",
     "panel_from_incidents",
+    "peak_selection",
     "poisson_ci",
     "rate",
     "rate_change",

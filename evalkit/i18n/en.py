@@ -1226,6 +1226,34 @@ TEXT: dict[str, str] = {
         "Only {n} periods enter each conformal test: the smallest attainable p-value, "
         "{p_min:.3g}, exceeds alpha = {alpha}, so the test cannot detect any effect and the "
         "intervals are unbounded. Use a longer pre-period."),
+    # --- issue 17: confound checks (citywide change, selection on a peak) ---
+    "caveat.eval_citywide_change": (
+        "The comparison areas also changed at the start date ({pct:+.0f}%, {level}% CI "
+        "{lo:+.0f}% to {hi:+.0f}%): something citywide happened then, so a before/after "
+        "comparison without comparison areas cannot be trusted."),
+    "caveat.eval_citywide_change_none": (
+        "The comparison areas did not change clearly at the start date ({pct:+.0f}%, "
+        "{level}% CI {lo:+.0f}% to {hi:+.0f}%): no sign of a citywide change then."),
+    "caveat.eval_peak_selection": (
+        "The partnership areas appear to have been chosen after an unusual peak (in their "
+        "last {window} {window:month|months} before the start they were at {ratio:.1f} times "
+        "their earlier level, higher than {share:.0f}% of {m:comparison areas|comparison "
+        "groups of the same size}): part of any fall may be a return to normal (regression to "
+        "the mean). Re-run with exclude_before={window} to leave the selection months out."),
+    "caveat.eval_peak_selection_periods": (
+        "The partnership areas appear to have been chosen after an unusual peak (in their "
+        "last {window} {window:period|periods} before the start they were at {ratio:.1f} "
+        "times their earlier level, higher than {share:.0f}% of {m:comparison "
+        "areas|comparison groups of the same size}): part of any fall may be a return to "
+        "normal (regression to the mean). Re-run with exclude_before={window} to leave the "
+        "selection periods out."),
+    "caveat.eval_peak_selection_none": (
+        "No sign that the partnership areas were chosen after an unusual peak: just before "
+        "the start they were at {ratio:.1f} times their earlier level, higher than "
+        "{share:.0f}% of {m:comparison areas|comparison groups of the same size}."),
+    "eval.concern.eval_citywide_change": "the comparison areas changed too at the start",
+    "eval.concern.eval_peak_selection": "areas chosen after an unusual peak",
+    "eval.concern.eval_peak_selection_periods": "areas chosen after an unusual peak",
     # --- issue 17: displacement test calibrated on real counts (WDD variance) ---
     "caveat.wdd_placebo": (
         "Each WDD part compares the after count with the count expected from its control's "

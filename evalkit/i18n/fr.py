@@ -1322,6 +1322,39 @@ TEXT: dict[str, str] = {
         "Seulement {n} périodes entrent dans chaque test conforme : la plus petite valeur p "
         "possible, {p_min:.3g}, dépasse alpha = {alpha} ; le test ne peut détecter aucun "
         "effet et les intervalles sont infinis. Allongez la période avant l'intervention."),
+    # --- issue 17: confound checks (citywide change, selection on a peak) ---
+    "caveat.eval_citywide_change": (
+        "Les secteurs de comparaison ont eux aussi changé à la date de démarrage "
+        "({pct:+.0f} %, IC à {level} % : {lo:+.0f} % à {hi:+.0f} %) : quelque chose a changé "
+        "dans toute la ville à ce moment-là, donc une comparaison avant/après sans secteurs de "
+        "comparaison n'est pas fiable."),
+    "caveat.eval_citywide_change_none": (
+        "Les secteurs de comparaison n'ont pas nettement changé à la date de démarrage "
+        "({pct:+.0f} %, IC à {level} % : {lo:+.0f} % à {hi:+.0f} %) : rien n'indique un "
+        "changement dans toute la ville à ce moment-là."),
+    "caveat.eval_peak_selection": (
+        "Les secteurs du partenariat semblent avoir été choisis après un pic inhabituel (sur "
+        "{window} mois juste avant le démarrage, leur niveau atteignait {ratio:.1f} fois leur "
+        "niveau antérieur, un écart plus fort que pour {share:.0f} % des {m:secteurs de "
+        "comparaison|groupes de secteurs de comparaison de même taille}) : une partie de toute "
+        "baisse peut n'être qu'un retour à la normale (régression vers la moyenne). Relancez "
+        "avec exclude_before={window} pour écarter les mois de la sélection."),
+    "caveat.eval_peak_selection_periods": (
+        "Les secteurs du partenariat semblent avoir été choisis après un pic inhabituel (sur "
+        "{window} {window:période|périodes} juste avant le démarrage, leur niveau atteignait "
+        "{ratio:.1f} fois leur niveau antérieur, un écart plus fort que pour {share:.0f} % des "
+        "{m:secteurs de comparaison|groupes de secteurs de comparaison de même taille}) : une "
+        "partie de toute baisse peut n'être qu'un retour à la normale (régression vers la "
+        "moyenne). Relancez avec exclude_before={window} pour écarter les périodes de la "
+        "sélection."),
+    "caveat.eval_peak_selection_none": (
+        "Rien n'indique que les secteurs du partenariat aient été choisis après un pic "
+        "inhabituel : juste avant le démarrage, leur niveau atteignait {ratio:.1f} fois leur "
+        "niveau antérieur, un écart plus fort que pour {share:.0f} % des {m:secteurs de "
+        "comparaison|groupes de secteurs de comparaison de même taille}."),
+    "eval.concern.eval_citywide_change": "les secteurs de comparaison ont aussi changé au démarrage",
+    "eval.concern.eval_peak_selection": "secteurs choisis après un pic inhabituel",
+    "eval.concern.eval_peak_selection_periods": "secteurs choisis après un pic inhabituel",
     # --- issue 17: displacement test calibrated on real counts (WDD variance) ---
     "caveat.wdd_placebo": (
         "Chaque partie de la WDD compare le nombre après le démarrage au nombre attendu "

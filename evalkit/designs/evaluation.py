@@ -41,9 +41,11 @@ import pandas as pd
 from evalkit._checks import FEW_CLUSTERS, FEW_TREATED, check_alpha, check_choice
 from evalkit.data.io import read_table
 from evalkit.data.panel import Panel, Timing, as_panel, panel_roles
-from evalkit.data.periods import period_label, to_periods
+from evalkit.data.periods import parse_period, period_label, to_periods
 from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import as_list
+from evalkit.designs.confounds import citywide_change, peak_selection
+from evalkit.designs.confounds import exclude_before as exclude_periods
 from evalkit.designs.did import did, event_study
 from evalkit.designs.displacement import wdd
 from evalkit.designs.its import its
@@ -101,6 +103,9 @@ class DesignRun:
         The time series (ITS or controlled ITS) refitted with a change of trend after the
         start, when the headline fits a level change only: a sensitivity row, never the
         headline (a slope extrapolated over a long post-period is far less precise).
+    excluded : tuple of str
+        The periods just before the start left out of the effect designs
+        (``exclude_before``).
     """
 
     results: tuple[EvaluationResult, ...]
@@ -115,6 +120,7 @@ class DesignRun:
     concerns: tuple[Caveat, ...] = ()
     checks: tuple[Diagnostic, ...] = ()
     sensitivity: tuple[EvaluationResult, ...] = ()
+    excluded: tuple[str, ...] = ()
 
     def get(self, method: str) -> EvaluationResult | None:
         """The result of ``method`` (``its``, ``did``, ``synth``...), None if not run."""
@@ -213,6 +219,7 @@ def run_designs(
     seed: int | None = None,
     alpha: float = 0.05,
     control_group: Literal["auto", "never_treated", "not_yet_treated"] = "auto",
+    exclude_before: int | Literal["auto"] = "auto",
 ) -> DesignRun:
     """Run every design the data supports on one partnership.
 
@@ -246,6 +253,16 @@ def run_designs(
         One minus the confidence level.
     control_group : {"auto", "never_treated", "not_yet_treated"}
         Comparison group of the group-time DiD (see :func:`evalkit.staggered_did`).
+    exclude_before : int or "auto"
+        Periods just before the start left out of every effect design: areas chosen after
+        an unusual peak would otherwise show a return to normal as an effect (regression
+        to the mean, DOMAIN.md §4). ``"auto"``: the peak check's window (3 periods) when the
+        check fails (:func:`evalkit.designs.confounds.peak_selection`), else none; ``0``:
+        never (a failed check then lowers every design's evidence level by one). The
+        time series leave them out of the fit, the two-way DiD and its event study drop
+        them (the event study's reference period moves before them), the group-time DiD
+        treats them as anticipation and the synthetic control fits the periods before
+        them. The displacement test is not changed.
 
     Returns
     -------
@@ -269,6 +286,10 @@ def run_designs(
     """
     check_alpha(alpha)
     check_choice("family", family, ("poisson", "quasipoisson", "negbin"))
+    if exclude_before != "auto" and (not isinstance(exclude_before, int)
+                                     or isinstance(exclude_before, bool) or exclude_before < 0):
+        raise SpecError(f"exclude_before must be 'auto' or a whole number of periods >= 0; "
+                        f"got {exclude_before!r}.")
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         raise SpecError(f"window must be a whole number of periods >= 1; got {window!r}.")
     outcome, unit, time, exposure = panel_roles(
@@ -336,13 +357,36 @@ def run_designs(
     panel = rows(df[unit].isin(set(treated) | set(comparison)))
     areas_in = rows(df[unit].notna())  # every area but the always-treated: ITS and WDD
 
-    def cohorts() -> Panel:  # the panel with each area's start, for the panel designs
-        return dataclasses.replace(panel, data=panel.data.assign(
-            **{_COHORT: panel.data[unit].map(first).fillna("")}))
+    def cohorts(rows: Panel | None = None) -> Panel:  # each area's start: panel designs
+        rows = rows or panel
+        return dataclasses.replace(rows, data=rows.data.assign(
+            **{_COHORT: rows.data[unit].map(first).fillna("")}))
+
+    checks = _confound_checks(panel, outcome=outcome, unit=unit, time=time, start=starts[0],
+                              treated=its_areas, comparison=comparison, exposure=exposure,
+                              seasonality=seasonality, alpha=alpha, seed=seed, notes=notes)
+    peak = next((d for d in checks if d.name == "peak_selection"), None)
+    flagged = peak is not None and not peak.passed
+    k = exclude_before if exclude_before != "auto" else (
+        int(peak.message.values["window"]) if flagged else 0)
+    concerns = [d.message for d in checks if not d.passed and d.name != "peak_selection"]
+    if flagged and k:  # left out: named, and no longer a threat that lowers the grade
+        concerns.append(Caveat("eval_peak_excluded", k=k, **{
+            n: peak.message.values[n] for n in ("ratio", "share", "m")}))
+    elif flagged:
+        concerns.append(peak.message)
+    elif k:
+        notes.append(Caveat("eval_excluded", k=k))
+    freq = source.freq
+    t0 = parse_period(starts[0], freq, name="start")
+    excluded = [str(t0 - i) for i in range(k, 0, -1)]
+    if k:
+        panel_cut = exclude_periods(panel, time=time, start=starts[0], k=k)
 
     series = {"outcome": outcome, "time": time, "intervention": starts[0],
               "exposure": exposure, "family": family, "seasonality": seasonality,
-              "slope_change": slope_change, "unit": unit, "units": its_areas, "alpha": alpha}
+              "slope_change": slope_change, "unit": unit, "units": its_areas, "alpha": alpha,
+              **({"exclude": excluded} if k else {})}
     jobs: list[tuple[str, Callable[[], EvaluationResult]]] = [
         ("its", lambda: its(areas_in, **series))]
     n_panel = len(treated) + len(comparison)
@@ -350,24 +394,29 @@ def run_designs(
     if panel_ok and len(starts) > 1:
         jobs.append(("staggered_did", lambda: staggered_did(
             cohorts(), outcome=outcome, unit=unit, time=time, cohort=_COHORT,
-            control_group=control_group, alpha=alpha)))
+            control_group=control_group, alpha=alpha, anticipation=k)))
     elif panel_ok:
         # t with G1 - 1 degrees of freedom: CR1 with few treated areas covers too little
-        jobs.append(("did", lambda: did(panel, outcome=outcome, unit=unit, time=time,
-                                        treatment=treatment, family="poisson", seed=seed,
-                                        alpha=alpha, df_rule="treated")))
+        jobs.append(("did", lambda: did(panel_cut if k else panel, outcome=outcome,
+                                        unit=unit, time=time, treatment=treatment,
+                                        family="poisson", seed=seed, alpha=alpha,
+                                        df_rule="treated")))
         jobs.append(("event_study", lambda: event_study(
-            cohorts(), outcome=outcome, unit=unit, time=time, cohort=_COHORT, leads=window,
-            lags=2 * window, alpha=alpha)))
+            cohorts(panel_cut if k else panel), outcome=outcome, unit=unit, time=time,
+            cohort=_COHORT, leads=max(window, k + 1), lags=2 * window, alpha=alpha,
+            reference=-(k + 1))))
     else:
         notes.append(Caveat("eval_controlled_its", n=len(treated), few=FEW_TREATED)
                      if len(treated) < FEW_TREATED else
                      Caveat("eval_controlled_its_clusters", n=n_panel, few=FEW_CLUSTERS))
-        jobs.append(("controlled_its", lambda: its(areas_in, **series, control=comparison)))
+        jobs.append(("controlled_its", lambda: its(areas_in, **series, control=comparison,
+                                                   seed=seed)))
     if len(treated) == 1:
+        fit_until = {"optimize_periods": (str(panel.data[time].min()), str(t0 - k - 1))} \
+            if k else {}
         jobs.append(("synth", lambda: synth(panel, outcome=outcome, unit=unit, time=time,
                                             treated_unit=treated[0], intervention=starts[0],
-                                            seed=seed, alpha=alpha)))
+                                            seed=seed, alpha=alpha, **fit_until)))
     else:
         notes.append(Caveat("eval_no_synth", n=len(treated)))
     if buffer:
@@ -400,14 +449,44 @@ def run_designs(
             with contextlib.suppress(EvalkitError), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the headline fit has warned already
                 sensitivity.append(its(areas_in, **{**series, "slope_change": True},
-                                       control=control))
+                                       control=control, seed=seed if control else None))
     if not results:  # each design's diagnosis, with advice in this function's parameters
         raise DataError("No design could be estimated on these data. " + " ".join(
             describe(n) for n in notes if n.code.startswith(_NOT_RUN))) from errors[0]
     total, _ = treated_cells(df, outcome=outcome, unit=unit, time=time, first=first)
     return DesignRun(tuple(results), dict(first), tuple(comparison), tuple(buffer),
                      tuple(its_areas), tuple(always), total, tuple(notes), source.sha256,
-                     sensitivity=tuple(sensitivity))
+                     concerns=tuple(concerns), checks=checks, sensitivity=tuple(sensitivity),
+                     excluded=tuple(excluded))
+
+
+def _confound_checks(panel: Panel, *, outcome: str, unit: str, time: str, start: str,
+                     treated: Sequence[str], comparison: Sequence[str], exposure: str | None,
+                     seasonality: str, alpha: float, seed: int | None,
+                     notes: list[Caveat]) -> tuple[Diagnostic, ...]:
+    """The citywide-change and peak-selection checks at the first start (DOMAIN.md §4);
+    a check the data cannot support is named in ``notes`` and left out."""
+    jobs: tuple[tuple[str, Callable[[], Diagnostic]], ...] = (
+        # GLS with AR(1) errors on rates: the quasi-Poisson errors ignore persistent citywide
+        # shocks and flag a null city 12-28 % of the time (7-12 % with these)
+        ("citywide_change", lambda: citywide_change(
+            panel, outcome=outcome, unit=unit, time=time, start=start, comparison=comparison,
+            exposure=exposure, family="ols", se="ar1", seasonality=seasonality,  # type: ignore[arg-type]
+            alpha=alpha)),
+        ("peak_selection", lambda: peak_selection(
+            panel, outcome=outcome, unit=unit, time=time, start=start, treated=treated,
+            comparison=comparison, exposure=exposure, seed=seed)),
+    )
+    done = []
+    for name, job in jobs:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a check's own fit is not the user's model
+                done.append(job())
+        except EvalkitError as exc:
+            notes.append(Caveat(f"eval_check_not_run_{name}",
+                                message=str(exc).split(" Fix:")[0].strip()))
+    return tuple(done)
 
 
 @dataclass(frozen=True)

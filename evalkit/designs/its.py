@@ -18,13 +18,19 @@ which absorbs everything the two series share (trend, seasonality, common shocks
 effect terms are the *treated-minus-control* changes at the intervention (Lopez Bernal,
 Cummins & Gasparrini 2018, Int J Epidemiol 47(6)). For OLS this equals the segmented
 regression of the difference series; HAC errors sum the scores within each period
-(Driscoll–Kraay), so common shocks cancel in the contrast as they should.
+(Driscoll–Kraay), so common shocks cancel in the contrast as they should. What the period
+effects cannot absorb are shocks of the treated areas' own that last for months; with
+comparison areas given one by one the controlled ITS is therefore calibrated by
+placebo-in-space by default (``inference="placebo"``: each comparison area, or group of as
+many areas as are treated, refitted as a fake treated area; see ``_calibrate``).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,7 +40,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
+from threadpoolctl import threadpool_limits
 
+from evalkit._checks import DEFAULT_SEED
 from evalkit.data.panel import Panel, as_panel, panel_roles
 from evalkit.data.periods import parse_period
 from evalkit.data.validate import (
@@ -50,7 +58,7 @@ from evalkit.designs._common import (
     covid_overlap,
     provenance,
 )
-from evalkit.errors import DataError, SpecError
+from evalkit.errors import DataError, EvalkitError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.results import (
     RELATIVE_COLUMNS,
@@ -67,6 +75,7 @@ __all__ = ["ItsExtras", "its", "newey_west_lags"]
 Family = Literal["ols", "poisson", "quasipoisson", "negbin"]
 Seasonality = Literal["auto", "none", "month", "fourier"]
 SE = Literal["model", "robust", "hac", "ar1"]
+Inference = Literal["placebo", "model"]
 
 _SEASON_LENGTH = {"M": 12, "Q": 4, "W": 52, "D": 7, "Y": 1}
 #: What ``seasonality="auto"`` means for each frequency: one dummy per month, quarter or
@@ -76,6 +85,15 @@ AUTO_SEASONALITY = {"M": "month", "Q": "month", "D": "month", "W": "fourier", "Y
 #: Power at which the minimum detectable cumulative effect is stated.
 MDE_POWER = 0.8
 OLS_RATE_BASE = 100_000
+#: Fewest comparison areas for the placebo calibration of a controlled ITS (fewer: the
+#: model's standard errors, with a caveat), and fewest left as the control of a placebo.
+MIN_PLACEBO_AREAS = 5
+MIN_PLACEBO_CONTROL = 2
+#: Most placebo fits (groups drawn at random, seeded, beyond this many).
+MAX_PLACEBOS = 50
+#: Placebo check: the comparison areas' placebo effects spread at most this many times the
+#: model's standard error (a larger factor: the model describes their series poorly).
+MAX_PLACEBO_INFLATION = 3.0
 
 
 def newey_west_lags(n: int) -> int:
@@ -101,7 +119,10 @@ def its(
     hac_lags: int | None = None,
     unit: str | None = None,
     units: str | Sequence[str] | None = None,
+    inference: Inference | None = None,
+    seed: int | None = None,
     alpha: float = 0.05,
+    exclude: Sequence[object] = (),
 ) -> EvaluationResult:
     """Estimate the effect of an intervention on one series by segmented regression.
 
@@ -133,6 +154,10 @@ def its(
         Number of Fourier pairs when ``seasonality="fourier"``.
     slope_change : bool
         Also estimate a change of trend after the intervention.
+    exclude : sequence of periods, optional
+        Periods before the intervention left out of every series and of the fit (e.g. the
+        months in which the areas were chosen after a peak: ``run_designs``'
+        ``exclude_before``); the trend and seasonality are fitted on the others.
     control : str or list of str, optional
         Controlled ITS: with ``unit``, the unit label(s) summed into the control series;
         without ``unit``, the name of a column holding the control series' counts.
@@ -149,6 +174,33 @@ def its(
     unit, units : str, optional
         Unit column of a panel and the unit label(s) forming the treated series
         (default: every unit not in ``control``).
+    inference : {"placebo", "model"}, optional
+        Controlled ITS only. ``"placebo"`` (the default with a control): the intervals and
+        p-values are calibrated by placebo-in-space. The same controlled ITS is refitted
+        with comparison areas as fake treated areas (each area alone when one area is
+        treated; groups of as many areas as are treated, all of them or ``MAX_PLACEBOS``
+        drawn with ``seed``, when several are), the other comparison areas as the control.
+        The variance the placebos show beyond their model's (``mean(estimate^2 -
+        SE^2)``) is added to each term's, and the reference is ``t`` with about as many
+        degrees of freedom as placebos (see ``_calibrate``). The model's standard errors
+        miss district shocks that persist over months, which the placebos show; on
+        simulated cities (``simulate_realistic_city``, 100 each, one treated area) this
+        brings the cumulative effect's coverage with persistent district shocks from 82 %
+        to 93 % (with a slope change) and from 86 % to 95 % (level only), and keeps it at
+        96–97 % with moderate noise. The check ``placebo_calibration``
+        holds the cumulative effect's SE factor (``passed`` while at most
+        ``MAX_PLACEBO_INFLATION``), the rank p-value of the real effect among the placebos
+        and their table; ``sample["n_placebos"]`` their number. The calibration also covers
+        residual autocorrelation (the placebos have it too), so the ``autocorrelation``
+        check is then marked accounted for; the placebos are fitted with the same ``se=``
+        (and family, exposure, seasonality, covariates), so only what that SE misses is
+        added and nothing is inflated twice. With fewer than ``MIN_PLACEBO_AREAS``
+        comparison areas given as units of a panel (``unit=``, ``control=[...]``), or a
+        control given as one column, the model's standard errors are used with a caveat
+        saying the interval is not calibrated. ``"model"``: the model's standard errors.
+    seed : int, optional
+        Seed of the placebo groups drawn when several areas are treated (default
+        ``DEFAULT_SEED``: the same data give the same result).
     alpha : float
         1 - confidence level.
 
@@ -177,6 +229,16 @@ def its(
         raise SpecError(f"harmonics must be a positive whole number; got {harmonics!r}.")
     if hac_lags is not None and se != "hac":
         raise SpecError("hac_lags is only used with se='hac'; remove it or set se='hac'.")
+    if inference is not None:
+        check_choice("inference", inference, ("placebo", "model"))
+        if control is None:
+            raise SpecError(f"inference={inference!r} is an option of the controlled ITS; "
+                            "give control= (comparison areas or a control column) or leave "
+                            "inference out.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise SpecError(f"seed must be a whole number or None; got {seed!r}.")
+    inference = inference or ("placebo" if control is not None else "model")
+    seed = DEFAULT_SEED if seed is None else int(seed)
     covariates = as_list(covariates)
     outcome, time, exposure, unit = panel_roles(
         data, ("outcome", "time"), outcome=outcome, time=time, exposure=exposure,
@@ -193,12 +255,16 @@ def its(
         "exposure": exposure, "family": family, "seasonality": seasonality,
         "harmonics": harmonics, "slope_change": slope_change, "control": control,
         "covariates": covariates, "se": se, "hac_lags": hac_lags, "unit": unit,
-        "units": units, "alpha": alpha,
+        "units": units, "inference": inference, "seed": seed, "alpha": alpha,
     }
+    exclude = as_list(exclude)
+    if exclude:  # recorded only when used: older provenance stays as it was
+        params["exclude"] = [str(p) for p in exclude]
 
-    frame, freq, notes, n_units = _series(
+    frame, freq, notes, n_units, pool = _series(
         data, outcome=outcome, time=time, exposure=exposure, control=control,
         covariates=covariates, unit=unit, units=units, family=family,
+        exclude=(intervention, exclude),
     )
     t0 = parse_period(intervention, freq, name="intervention")
     n_season = _SEASON_LENGTH.get(freq, 1)
@@ -219,11 +285,40 @@ def its(
                        se=se, hac_lags=hac_lags)
     fitted = _fit_model(frame, t0, freq, options)
     est = _estimates(frame, t0, fitted, options, alpha=alpha)
-    y, res, df_t, se_log_ratio = fitted.y, fitted.res, fitted.df_t, est.se_log_ratio
-    series = _series_frame(frame, fitted.x, est.x0, fitted.beta, fitted.vcov, fitted.offset,
-                           y, t0, log_link=fitted.log_link, alpha=alpha, df_t=df_t)
+    calibration, placebo_warn = None, []
+    if inference == "placebo":
+        n_pool = len(pool.names) if pool is not None else 1
+        n_treated = n_units - n_pool
+        if pool is None or n_pool < MIN_PLACEBO_AREAS or n_pool - n_treated < MIN_PLACEBO_CONTROL:
+            placebo_warn.append(Caveat("its_placebo_few", n=n_pool, min=MIN_PLACEBO_AREAS))
+        else:
+            groups = _placebo_groups(n_pool, n_treated, seed)
+            # dozens of small fits: BLAS threads only add overhead (5-10x on a busy machine)
+            with threadpool_limits(1):
+                table = _placebo_fits(frame, pool, groups, t0, freq, options, alpha=alpha)
+            if table["placebo"].nunique() < MIN_PLACEBO_AREAS:
+                placebo_warn.append(Caveat("its_placebo_few", n=int(table["placebo"].nunique()),
+                                           min=MIN_PLACEBO_AREAS))
+            else:
+                real = _statistics(est)
+                calibration = _calibrate(table, real, n_areas=n_pool, n_treated=n_treated)
+                est = _estimates(frame, t0, fitted, options, alpha=alpha,
+                                 calibration=calibration)
+    y, res, df_t, se_log_ratio = fitted.y, fitted.res, est.df_t, est.se_log_ratio
+    series = _series_frame(frame, fitted.x, est.x0, fitted.beta,
+                           fitted.vcov * est.band_scale**2, fitted.offset, y, t0,
+                           log_link=fitted.log_link, alpha=alpha, df_t=df_t)
     diagnostics, warn = _diagnostics(res, fitted.model, frame, y, family=family, se=se,
-                                     freq=freq, t0=t0)
+                                     freq=freq, t0=t0, calibrated=calibration is not None)
+    warn += placebo_warn
+    if calibration is not None:
+        check = _placebo_diagnostic(calibration, real)
+        diagnostics.append(check)
+        notes.append(Caveat("its_placebo", n=calibration.n, areas=calibration.n_areas,
+                            factor=check.statistic, df=calibration.df))
+        if not check.passed:
+            warn.append(Caveat("its_placebo_extreme", factor=check.statistic,
+                               max=MAX_PLACEBO_INFLATION))
     warn += _warnings(frame, t0, freq, y, family=family, exposure=exposure)
     if se == "ar1" and abs(res.rho) > 0.97:
         warn.append(Caveat("rho_at_bound", rho=res.rho))
@@ -236,8 +331,10 @@ def its(
         "intervention": str(t0), "exposure": exposure, "family": family,
         "seasonality": seasonality, "harmonics": harmonics if seasonality == "fourier" else None,
         "slope_change": slope_change, "control": control, "covariates": covariates,
-        "se": se, "vcov": fitted.label, "hac_lags": fitted.lags if se == "hac" else None,
-        "alpha": alpha,
+        "se": se, "vcov": fitted.label + (
+            f", widened by placebo-in-space (t, {calibration.df:.1f} df)" if calibration else ""),
+        "hac_lags": fitted.lags if se == "hac" else None,
+        "inference": "placebo" if calibration else "model", "alpha": alpha,
         "freq": freq, "slope_units": f"per period ({freq})",
         "cumulative_units": "counts" if (family != "ols" or exposure) else outcome,
     }
@@ -245,13 +342,13 @@ def its(
         "n_obs": len(y), "n_units": n_units, "n_periods": int(treated_periods.nunique()),
         "n_pre": n_pre, "n_post": int(est.treated_post.sum()),
         "first_period": str(treated_periods.min()), "last_period": str(treated_periods.max()),
-        "notes": notes,
+        "n_placebos": calibration.n if calibration else 0, "notes": notes,
     }
     return EvaluationResult(
         method="controlled_its" if fitted.controlled else "its", spec=spec,
         effects=effects_table(est.rows), series=series,
         diagnostics=tuple(diagnostics), warnings=tuple(warn), sample=sample,
-        provenance=provenance(data, params),
+        provenance=provenance(data, params, seed=seed if calibration else None),
         extras=ItsExtras(cumulative_log_ratio_se=se_log_ratio, cumulative_mde=mde),
         vcov=est.vcov_effects, wald_df=est.wald_df,
     )
@@ -265,7 +362,8 @@ class ItsExtras(Extras):
     ----------
     cumulative_log_ratio_se : float
         SE of ``log(fitted / counterfactual)`` of the post-period totals (NaN without a
-        ratio); the cumulative effect's test statistic is its log ratio over this SE.
+        ratio); the cumulative effect's test statistic is its log ratio over this SE. For a
+        placebo-calibrated controlled ITS, the model's SE times the placebo factor.
     cumulative_mde : mapping or None
         The smallest fall of the cumulative total detectable with 80 % power: ``ratio``,
         ``percent``, ``count`` of events; None when the totals have no ratio.
@@ -321,6 +419,29 @@ class _Estimates:
     cf_total: float
     wald_df: dict[str, float]
     vcov_effects: pd.DataFrame
+    df_t: float | None  # the reference's degrees of freedom (None: normal)
+    band_scale: float  # the counterfactual band's SE factor (the cumulative effect's)
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """The comparison areas of a panel control, one row per area over the sorted periods."""
+
+    names: list[str]
+    y: np.ndarray
+    exposure: np.ndarray | None
+    covariates: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Calibration:
+    """What the placebos say about the model's standard errors (see :func:`_calibrate`)."""
+
+    factor: dict[str, float]  # term -> the real SE's widening, sqrt(1 + tau^2 / SE^2)
+    df: float  # degrees of freedom of the t reference
+    n: int  # placebo fits used
+    n_areas: int  # comparison areas they were drawn from
+    table: pd.DataFrame  # placebo, term, estimate, std_error, z
 
 
 def _fit_model(frame: pd.DataFrame, t0: pd.Period, freq: str, options: _Options) -> _Fitted:
@@ -349,12 +470,20 @@ def _fit_model(frame: pd.DataFrame, t0: pd.Period, freq: str, options: _Options)
 
 
 def _estimates(frame: pd.DataFrame, t0: pd.Period, fitted: _Fitted, options: _Options, *,
-               alpha: float) -> _Estimates:
-    """Level and slope changes, the cumulative effect and their Wald degrees of freedom."""
+               alpha: float, calibration: _Calibration | None = None) -> _Estimates:
+    """Level and slope changes, the cumulative effect and their Wald degrees of freedom.
+
+    With a ``calibration`` each term's standard error is multiplied by its placebo factor
+    and the reference is ``t`` with the placebos' degrees of freedom.
+    """
     family, se, exposure = options.family, options.se, options.exposure
     x, names, effect_cols, offset, res, beta, vcov, df_t = (
         fitted.x, fitted.names, fitted.effect_cols, fitted.offset, fitted.res, fitted.beta,
         fitted.vcov, fitted.df_t)
+    factor = dict.fromkeys([*effect_cols, "cumulative_effect"], 1.0)
+    if calibration is not None:
+        factor.update(calibration.factor)
+        df_t = calibration.df
     n = len(fitted.y)
     log_link = family != "ols"
     x0 = x.copy()
@@ -364,8 +493,8 @@ def _estimates(frame: pd.DataFrame, t0: pd.Period, fitted: _Fitted, options: _Op
     rows = []
     for term, col in effect_cols.items():
         j = names.index(col)
-        rows.append(effect_row(term, beta[j], math.sqrt(vcov[j, j]), alpha=alpha,
-                               scale="log" if log_link else "additive", df=df_t,
+        rows.append(effect_row(term, beta[j], math.sqrt(vcov[j, j]) * factor[term],
+                               alpha=alpha, scale="log" if log_link else "additive", df=df_t,
                                relative="exp" if log_link else "none"))
     if not log_link:
         # the jump as a share of the counterfactual level at the start (held fixed): the
@@ -378,9 +507,9 @@ def _estimates(frame: pd.DataFrame, t0: pd.Period, fitted: _Fitted, options: _Op
             level.update(zip(RELATIVE_COLUMNS, ratios, strict=True))
     scale_back = (frame["_exposure"].to_numpy(float) / OLS_RATE_BASE
                   if exposure and family == "ols" else np.ones(n))
-    cumulative, se_log_ratio, cf_total = _cumulative(x, x0, beta, vcov, offset, treated_post,
-                                           scale_back, log_link=log_link, alpha=alpha,
-                                           df_t=df_t)
+    cumulative, se_log_ratio, cf_total = _cumulative(
+        x, x0, beta, vcov * factor["cumulative_effect"] ** 2, offset, treated_post, scale_back,
+        log_link=log_link, alpha=alpha, df_t=df_t)
     rows.append(cumulative)
     wald_df = {term: math.inf if df_t is None else df_t for term in effect_cols}
     if not np.isfinite(se_log_ratio):  # no ratio: the count's interval is a plain Wald one
@@ -390,17 +519,144 @@ def _estimates(frame: pd.DataFrame, t0: pd.Period, fitted: _Fitted, options: _Op
                      "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan,
                      "scale": "additive"})
     at = [names.index(col) for col in effect_cols.values()]
-    vcov_effects = pd.DataFrame(vcov[np.ix_(at, at)], index=list(effect_cols),
-                                columns=list(effect_cols))
+    scale = np.array([factor[term] for term in effect_cols])
+    vcov_effects = pd.DataFrame(vcov[np.ix_(at, at)] * np.outer(scale, scale),
+                                index=list(effect_cols), columns=list(effect_cols))
     return _Estimates(rows=rows, x0=x0, treated_post=treated_post,
                       se_log_ratio=se_log_ratio, cf_total=cf_total, wald_df=wald_df,
-                      vcov_effects=vcov_effects)
+                      vcov_effects=vcov_effects, df_t=df_t,
+                      band_scale=factor["cumulative_effect"])
+
+
+# -- placebo-in-space calibration ----------------------------------------------------------
+def _statistics(est: _Estimates) -> dict[str, tuple[float, float]]:
+    """Each term's (estimate, SE) on the scale of its test: the cumulative effect's log ratio
+    when it has one, the model scale of the level and slope changes."""
+    out = {}
+    for row in est.rows:
+        if row["term"] == "cumulative_effect" and np.isfinite(est.se_log_ratio):
+            out[row["term"]] = (math.log(row["relative_effect"]), est.se_log_ratio)
+        elif row["term"] != "ar1_rho":
+            out[row["term"]] = (row["estimate"], row["std_error"])
+    return out
+
+
+def _placebo_groups(m: int, k: int, seed: int) -> list[tuple[int, ...]]:
+    """Every group of ``k`` of the ``m`` comparison areas, or ``MAX_PLACEBOS`` distinct ones
+    drawn with ``seed`` when there are more."""
+    if math.comb(m, k) <= MAX_PLACEBOS:
+        return list(itertools.combinations(range(m), k))
+    rng = np.random.default_rng(seed)
+    groups: set[tuple[int, ...]] = set()
+    while len(groups) < MAX_PLACEBOS:
+        groups.add(tuple(sorted(int(i) for i in rng.choice(m, k, replace=False))))
+    return sorted(groups)
+
+
+def _placebo_fits(frame: pd.DataFrame, pool: _Pool, groups: Sequence[tuple[int, ...]],
+                  t0: pd.Period, freq: str, options: _Options, *, alpha: float
+                  ) -> pd.DataFrame:
+    """Refit the controlled ITS with each group of comparison areas as the treated series and
+    the other comparison areas as the control (the treated areas left out), with the same
+    model: family, exposure offsets, covariates, standard errors. A fit that fails is left
+    out. Returns one row per placebo and term: ``placebo, term, estimate, std_error, z``."""
+    treated = (frame["_group"] == 1).to_numpy()
+    everyone = np.arange(len(pool.names))
+    rows = []
+    for group in groups:
+        g = list(group)
+        rest = np.setdiff1d(everyone, g)
+        placebo = frame.copy()
+        placebo.loc[treated, "_y"] = pool.y[g].sum(0)
+        placebo.loc[~treated, "_y"] = pool.y[rest].sum(0)
+        if pool.exposure is not None:
+            placebo.loc[treated, "_exposure"] = pool.exposure[g].sum(0)
+            placebo.loc[~treated, "_exposure"] = pool.exposure[rest].sum(0)
+        for c, values in pool.covariates.items():
+            placebo.loc[treated, c] = values[g].mean(0)
+            placebo.loc[~treated, c] = values[rest].mean(0)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a placebo's own fit warnings are not ours
+                fitted = _fit_model(placebo, t0, freq, options)
+                stats_ = _statistics(_estimates(placebo, t0, fitted, options, alpha=alpha))
+        except (EvalkitError, np.linalg.LinAlgError, ValueError, OverflowError):
+            continue
+        if not all(np.isfinite(v).all() and v[1] > 0 for v in stats_.values()):
+            continue
+        name = "+".join(pool.names[i] for i in g)
+        rows += [{"placebo": name, "term": term, "estimate": est, "std_error": se,
+                  "z": est / se} for term, (est, se) in stats_.items()]
+    return pd.DataFrame(rows, columns=["placebo", "term", "estimate", "std_error", "z"])
+
+
+def _calibrate(table: pd.DataFrame, real: Mapping[str, tuple[float, float]], *,
+               n_areas: int, n_treated: int) -> _Calibration:
+    """The real fit's standard errors widened by what the placebos show.
+
+    A placebo's estimate has no effect in it, so ``E[estimate^2] = SE^2 + tau^2``: the
+    model's variance plus what it misses, chiefly district shocks that last for months
+    (the period effects absorb shared shocks, the quasi-Poisson scale inflates every
+    period alike, but a shock of one area's own carries over the whole post-period). Each
+    term's ``tau^2`` is estimated by ``max(0, mean(estimate^2 - SE^2))`` over the placebos
+    and added to the real fit's variance: the factor is ``sqrt(1 + tau^2 / SE^2) >= 1``
+    (calm placebos never narrow the model's interval). The missing variance is additive,
+    not a multiple of the model's: those shocks are on the log scale, the same for a small
+    area as for a large one, whereas count noise shrinks with the area's counts. So one
+    multiplier for every area (the root mean square of the placebos' ``z``) widens the
+    intervals of small areas too much and of large ones too little: on
+    ``simulate_realistic_city("null_persistent_1")`` (100 cities) the cumulative effect of
+    the smaller half of the treated areas covered 98 % and the larger half 88 % with it,
+    96 % and 90 % with ``tau^2``, which also keeps more power (50 % against 47 % at -20 %
+    with one area). Its precision is that of a variance estimated from the comparison
+    areas: with groups of one area, ``n`` placebos give ``n`` degrees of freedom; with
+    overlapping groups of ``k`` of ``m`` areas about ``m^2 / (m + (k - 1)^2)`` (the sum of
+    squared group sums is a quadratic form in the ``m`` area contrasts whose cross terms
+    add variance), never more than the number of placebos.
+    """
+    n = int(table["placebo"].nunique())
+    factor = {}
+    for term, rows in table.groupby("term", sort=False):
+        tau2 = max(0.0, float(np.mean(rows["estimate"] ** 2 - rows["std_error"] ** 2)))
+        factor[term] = math.sqrt(1.0 + tau2 / real[term][1] ** 2)
+    df = min(float(n), n_areas**2 / (n_areas + (n_treated - 1) ** 2))
+    return _Calibration(factor=factor, df=df, n=n, n_areas=n_areas, table=table)
+
+
+def _placebo_diagnostic(calibration: _Calibration, real: dict[str, tuple[float, float]]
+                        ) -> Diagnostic:
+    """The check: how much the placebos widen the cumulative effect's standard error
+    (statistic: its factor; passed while at most ``MAX_PLACEBO_INFLATION``: beyond it the
+    model misses most of the comparison areas' variation, and the interval rests on the
+    placebos alone), and the rank p-value of the real effect's ``|z|`` among the
+    placebos' (``(1 + #{|z_p| >= |z|}) / (1 + n)``, model SEs), a distribution-free
+    test."""
+    factor = calibration.factor["cumulative_effect"]
+    est, se = real["cumulative_effect"]
+    z = abs(est / se)
+    zp = calibration.table.loc[calibration.table["term"] == "cumulative_effect", "z"]
+    p_rank = (1 + int((zp.abs() >= z).sum())) / (1 + len(zp))
+    passed = factor <= MAX_PLACEBO_INFLATION
+    return Diagnostic(
+        name="placebo_calibration",
+        null=f"the comparison areas' placebo effects vary about as the model expects "
+             f"(standard error widened at most {MAX_PLACEBO_INFLATION:g} times)",
+        statistic=factor, p_value=p_rank, passed=passed, table=calibration.table,
+        message=f"{calibration.n} placebo fits on {calibration.n_areas} comparison areas: "
+                f"the variance they show beyond the model's widens the cumulative "
+                f"effect's standard error {factor:.2f} times; the real effect ranks with "
+                f"p = {p_rank:.3f} among them",
+    )
 
 
 # -- data ----------------------------------------------------------------------------------
-def _series(data, *, outcome, time, exposure, control, covariates, unit, units, family):
-    """Validated long frame with columns _period, _group (1 treated, 0 control), _y, ..."""
+def _series(data, *, outcome, time, exposure, control, covariates, unit, units, family,
+            exclude=(None, ())):
+    """Validated long frame with columns _period, _group (1 treated, 0 control), _y, ...,
+    and the comparison areas one by one (a :class:`_Pool`, None without a panel control).
+    ``exclude``: (intervention, periods before it left out of every series)."""
     controls = as_list(control)
+    pool = None
     if not unit and len(controls) > 1:
         raise SpecError("without unit=, control must be one column name holding the "
                         f"control series; got {controls}.")
@@ -412,6 +668,14 @@ def _series(data, *, outcome, time, exposure, control, covariates, unit, units, 
                      exposure=exposure or None, rules=rules)
     df, freq = panel.data.assign(_period=panel.data[time]), panel.freq
     notes: list[Caveat] = []
+    if exclude[1]:
+        start = parse_period(exclude[0], freq, name="intervention")
+        left_out = {parse_period(p, freq, name="exclude") for p in exclude[1]}
+        if any(p >= start for p in left_out):
+            raise SpecError(f"exclude lists periods from the intervention ({start}) on; only "
+                            "periods before it can be left out. Fix: remove them.")
+        df = df[~df["_period"].isin(left_out)]
+        notes.append(Caveat("its_excluded", n=len(left_out)))
     if unit:
         df[unit] = df[unit].astype(str)
         labels = set(df[unit])
@@ -423,8 +687,9 @@ def _series(data, *, outcome, time, exposure, control, covariates, unit, units, 
                             "and control; a unit can only be one.")
         parts = [_aggregate(df[df[unit].isin(treated)], outcome, exposure, covariates, unit, 1)]
         if controls:
-            parts.append(_aggregate(df[df[unit].isin(controls)], outcome, exposure,
-                                    covariates, unit, 0))
+            ctl = df[df[unit].isin(controls)]
+            parts.append(_aggregate(ctl, outcome, exposure, covariates, unit, 0))
+            pool = _pool(ctl, controls, outcome, exposure, covariates, unit)
         if len(treated) > 1:
             notes.append(Caveat("units_summed", n=len(treated)))
         n_units = len(treated) + len(controls)
@@ -451,7 +716,18 @@ def _series(data, *, outcome, time, exposure, control, covariates, unit, units, 
             raise DataError("the treated and control series cover different periods; "
                             f"periods only in one of them: {sorted(map(str, t1 ^ t0))[:5]}. "
                             "Give both series for the same periods.")
-    return frame, freq, notes, n_units
+    return frame, freq, notes, n_units, pool
+
+
+def _pool(df, controls, outcome, exposure, covariates, unit) -> _Pool:
+    """The comparison areas one by one (rows) over the sorted periods (columns)."""
+    def wide(column: str) -> np.ndarray:
+        return (df.pivot(index=unit, columns="_period", values=column)
+                .reindex(index=controls).sort_index(axis=1).to_numpy(float))
+
+    return _Pool(names=list(controls), y=wide(outcome),
+                 exposure=wide(exposure) if exposure else None,
+                 covariates={c: wide(c) for c in covariates})
 
 
 def _aggregate(df, outcome, exposure, covariates, unit, group):
@@ -714,7 +990,9 @@ def _series_frame(frame, x1, x0, beta, vcov, offset, y, t0, *, log_link, alpha, 
 
 
 # -- checks --------------------------------------------------------------------------------
-def _diagnostics(res, model, frame, y, *, family, se, freq, t0):
+def _diagnostics(res, model, frame, y, *, family, se, freq, t0, calibrated=False):
+    """Autocorrelation and overdispersion checks; with a placebo ``calibrated`` interval
+    residual autocorrelation is accounted for (the placebos' spread includes it)."""
     diags: list[Diagnostic] = []
     warn: list[str] = []
     treated = (frame["_group"] == 1).to_numpy()
@@ -732,11 +1010,12 @@ def _diagnostics(res, model, frame, y, *, family, se, freq, t0):
     passed = p >= 0.05
     diags.append(Diagnostic(
         name="autocorrelation", null=f"no residual autocorrelation up to lag {lags}",
-        statistic=q, p_value=p, passed=passed, table=table,
+        statistic=q, p_value=p, passed=passed or calibrated, table=table,
         message=f"lag-1 autocorrelation of the residuals is {rho1:.2f}; Ljung–Box "
-                f"Q({lags}) = {q:.1f}, p = {p:.3f}",
+                f"Q({lags}) = {q:.1f}, p = {p:.3f}"
+                + ("; accounted for by the placebo calibration" if calibrated else ""),
     ))
-    if not passed and se != "ar1":
+    if not passed and se != "ar1" and not calibrated:
         code = "autocorrelation_hac" if se == "hac" else (
             "autocorrelation_ols" if family == "ols" else "autocorrelation_counts")
         warn.append(Caveat(code, rho=rho1, p=p))

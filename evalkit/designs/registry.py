@@ -87,6 +87,18 @@ def _concern_its(res: EvaluationResult, pre_trend: Diagnostic | None) -> str:
     return "" if int(res.sample.get("n_pre") or 0) >= MIN_PRE else "eval_short_pre"
 
 
+def _concern_controlled_its(res: EvaluationResult, pre_trend: Diagnostic | None) -> str:
+    """Enough pre-periods, placebos that the model describes (widening factor at most 3),
+    and, when no placebo calibration was possible, no residual autocorrelation."""
+    if concern := _concern_its(res, pre_trend):
+        return concern
+    placebo = _diag(res, "placebo_calibration")
+    if placebo is not None and not placebo.passed:
+        return "eval_its_placebo"
+    auto = _diag(res, "autocorrelation")  # passed when the placebos account for it
+    return "eval_its_autocorrelation" if auto is not None and not auto.passed else ""
+
+
 def _concern_did(res: EvaluationResult, pre_trend: Diagnostic | None) -> str:
     """Its own pre-trend test, else the event study's (``pre_trend``)."""
     check = _diag(res, "pre_trend") or pre_trend
@@ -267,8 +279,8 @@ _BUILT_IN = (
            # not the AR(1) correlation (ar1_rho): a nuisance estimate, in results.json
            report_terms=r"level_change$|slope_change$|cumulative_effect$"),
     Design("controlled_its", ("controlled_its",), "cumulative_effect", "effect",
-           concern=_concern_its, prevented=_prevented_its, label="eval.design.controlled_its",
-           priority=20,
+           concern=_concern_controlled_its, prevented=_prevented_its,
+           label="eval.design.controlled_its", priority=20,
            text="its", sections="its", figure="its",
            methods_heading="eval.methods.controlled_its", advice="its"),
     Design("did", ("did",), "att", "effect", level=_level_did, concern=_concern_did, priority=10,

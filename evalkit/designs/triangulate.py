@@ -83,6 +83,7 @@ AGREEMENT_TEST = ("z-test of the difference of the two designs' log ratios, each
 CONFOUNDS: dict[str, Literal["not_credible", "lower"]] = {
     "eval_citywide_change": "not_credible",
     "eval_peak_selection": "lower",
+    "eval_peak_selection_periods": "lower",
 }
 #: designs without comparison areas (a citywide change confounds them: concern
 #: ``eval_its_citywide``)

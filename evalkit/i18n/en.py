@@ -1226,6 +1226,41 @@ TEXT: dict[str, str] = {
         "Only {n} periods enter each conformal test: the smallest attainable p-value, "
         "{p_min:.3g}, exceeds alpha = {alpha}, so the test cannot detect any effect and the "
         "intervals are unbounded. Use a longer pre-period."),
+    # --- issue 17: controlled ITS calibrated by placebo-in-space ---
+    "caveat.its_placebo": (
+        "Intervals calibrated by placebo-in-space: the controlled ITS was refitted {n} "
+        "{n:time|times} with comparison areas (of {areas}) as fake treated areas, and the "
+        "variance their effects show beyond the model's is added to the real one's: the "
+        "cumulative effect's standard error is {factor:.2f} times the model's (t reference "
+        "with {df:.0f} degrees of freedom)."),
+    "caveat.its_excluded": (
+        "{n:One period|{n} periods} before the start {n:was|were} left out of the fit "
+        "(exclude)."),
+    "caveat.its_placebo_few": (
+        "The controlled ITS interval is not calibrated: placebo-in-space needs at least "
+        "{min} comparison areas given as separate areas (unit=, control=[...]), and there "
+        "{n:is|are} {n} here. Its model-based interval ignores shocks that last several "
+        "months in one area, and is then often too narrow."),
+    "caveat.its_placebo_extreme": (
+        "The comparison areas' placebo effects vary far more than the model expects: "
+        "they widen the cumulative effect's standard error {factor:.1f} times (more than "
+        "{max:g}). The controlled ITS describes these series poorly, and even its widened "
+        "interval rests on a weak comparison."),
+    # the registry's concern codes for a controlled ITS (wired by the integrator)
+    "caveat.eval_its_placebo": (
+        "{design}: the comparison areas' placebo effects vary far more than the model "
+        "expects, so its series describe them poorly; not counted in the agreement or the "
+        "evidence grade."),
+    "caveat.eval_its_autocorrelation": (
+        "{design}: the residuals are autocorrelated and too few comparison areas calibrate "
+        "the interval by placebos, which is then too narrow; not counted in the agreement "
+        "or the evidence grade."),
+    "eval.concern.eval_its_placebo": "placebo areas vary far more than the model expects",
+    "eval.concern.eval_its_autocorrelation": "autocorrelated residuals, interval not calibrated",
+    "report.diag.placebo_calibration": (
+        "Placebo in space — the comparison areas' placebo effects widen the cumulative "
+        "effect's standard error {statistic:.2f} times (at most 3 expected); rank of the "
+        "real effect among them, p {p}."),
     # --- issue 17: confound checks (citywide change, selection on a peak) ---
     "caveat.eval_citywide_change": (
         "The comparison areas also changed at the start date ({pct:+.0f}%, {level}% CI "
@@ -1254,6 +1289,20 @@ TEXT: dict[str, str] = {
     "eval.concern.eval_citywide_change": "the comparison areas changed too at the start",
     "eval.concern.eval_peak_selection": "areas chosen after an unusual peak",
     "eval.concern.eval_peak_selection_periods": "areas chosen after an unusual peak",
+    "caveat.eval_check_not_run_citywide_change": (
+        "The check for a citywide change at the start could not be run: {message}"),
+    "caveat.eval_check_not_run_peak_selection": (
+        "The check for areas chosen after an unusual peak could not be run: {message}"),
+    "caveat.eval_peak_excluded": (
+        "The partnership areas appear to have been chosen after an unusual peak (just before "
+        "the start they were at {ratio:.1f} times their earlier level, higher than "
+        "{share:.0f}% of {m:comparison areas|comparison groups of the same size}). {k:The period|"
+        "The {k} periods} just before the start {k:was|were} left out of every design, so that a "
+        "return to normal after the peak is not counted as the partnership's effect "
+        "(parameter exclude_before)."),
+    "caveat.eval_excluded": (
+        "{k:The period|The {k} periods} just before the start {k:was|were} left out of every "
+        "design, as asked (parameter exclude_before)."),
     # --- issue 17: displacement test calibrated on real counts (WDD variance) ---
     "caveat.wdd_placebo": (
         "Each WDD part compares the after count with the count expected from its control's "

@@ -1322,6 +1322,42 @@ TEXT: dict[str, str] = {
         "Seulement {n} périodes entrent dans chaque test conforme : la plus petite valeur p "
         "possible, {p_min:.3g}, dépasse alpha = {alpha} ; le test ne peut détecter aucun "
         "effet et les intervalles sont infinis. Allongez la période avant l'intervention."),
+    # --- issue 17: controlled ITS calibrated by placebo-in-space ---
+    "caveat.its_placebo": (
+        "Intervalles calibrés par placebos dans l'espace : la série temporelle interrompue "
+        "contrôlée a été réestimée {n} {n:fois|fois} en traitant fictivement des secteurs "
+        "de comparaison (sur {areas}), et la variance de leurs effets au-delà de celle "
+        "du modèle est ajoutée à la sienne : l'erreur-type de l'effet cumulé vaut {factor:.2f} "
+        "fois celle du modèle (loi de t à {df:.0f} degrés de liberté)."),
+    "caveat.its_excluded": (
+        "{n:Une période|{n} périodes} avant le démarrage {n:a été écartée|ont été écartées} "
+        "de l'ajustement (exclude)."),
+    "caveat.its_placebo_few": (
+        "L'intervalle de la série temporelle interrompue contrôlée n'est pas calibré : les "
+        "placebos dans l'espace demandent au moins {min} secteurs de comparaison donnés "
+        "séparément (unit=, control=[...]), et {n:il y en a|il y en a} {n} ici. Son "
+        "intervalle fondé sur le modèle ignore les chocs qui durent plusieurs mois dans un "
+        "secteur, et il est alors souvent trop étroit."),
+    "caveat.its_placebo_extreme": (
+        "Les effets placebos des secteurs de comparaison varient bien plus que ne le "
+        "prévoit le modèle : ils multiplient l'erreur-type de l'effet cumulé par "
+        "{factor:.1f} (plus de {max:g}). La série temporelle interrompue contrôlée décrit "
+        "mal ces séries, et même son intervalle élargi repose sur une comparaison fragile."),
+    # the registry's concern codes for a controlled ITS (wired by the integrator)
+    "caveat.eval_its_placebo": (
+        "{design} : les effets placebos des secteurs de comparaison varient bien plus que "
+        "ne le prévoit le modèle, qui les décrit donc mal ; ce plan n'est compté ni dans "
+        "l'accord ni dans le niveau de preuve."),
+    "caveat.eval_its_autocorrelation": (
+        "{design} : les résidus sont autocorrélés et trop peu de secteurs de comparaison "
+        "permettent de calibrer l'intervalle par placebos, qui est alors trop étroit ; ce "
+        "plan n'est compté ni dans l'accord ni dans le niveau de preuve."),
+    "eval.concern.eval_its_placebo": "secteurs placebos bien plus variables que prévu",
+    "eval.concern.eval_its_autocorrelation": "résidus autocorrélés, intervalle non calibré",
+    "report.diag.placebo_calibration": (
+        "Placebo dans l'espace — les effets placebos des secteurs de comparaison "
+        "multiplient l'erreur-type de l'effet cumulé par {statistic:.2f} (on attend au plus "
+        "3) ; rang de l'effet réel parmi eux, valeur p {p}."),
     # --- issue 17: confound checks (citywide change, selection on a peak) ---
     "caveat.eval_citywide_change": (
         "Les secteurs de comparaison ont eux aussi changé à la date de démarrage "
@@ -1355,6 +1391,23 @@ TEXT: dict[str, str] = {
     "eval.concern.eval_citywide_change": "les secteurs de comparaison ont aussi changé au démarrage",
     "eval.concern.eval_peak_selection": "secteurs choisis après un pic inhabituel",
     "eval.concern.eval_peak_selection_periods": "secteurs choisis après un pic inhabituel",
+    "caveat.eval_check_not_run_citywide_change": (
+        "La vérification d'un changement dans toute la ville au démarrage n'a pas pu être "
+        "faite : {message}"),
+    "caveat.eval_check_not_run_peak_selection": (
+        "La vérification d'un choix des secteurs après un pic inhabituel n'a pas pu être "
+        "faite : {message}"),
+    "caveat.eval_peak_excluded": (
+        "Les secteurs du partenariat semblent avoir été choisis après un pic inhabituel (juste "
+        "avant le démarrage, leur niveau atteignait {ratio:.1f} fois leur niveau antérieur, un "
+        "écart plus fort que pour {share:.0f} % des {m:secteurs de comparaison|groupes de "
+        "secteurs de comparaison de même taille}). {k:La période|Les {k} périodes} juste avant "
+        "le démarrage {k:a été écartée|ont été écartées} de tous les plans, pour qu'un retour "
+        "à la normale après le pic ne soit pas compté comme effet du partenariat (paramètre "
+        "exclude_before)."),
+    "caveat.eval_excluded": (
+        "{k:La période|Les {k} périodes} juste avant le démarrage {k:a été écartée|ont été "
+        "écartées} de tous les plans, comme demandé (paramètre exclude_before)."),
     # --- issue 17: displacement test calibrated on real counts (WDD variance) ---
     "caveat.wdd_placebo": (
         "Chaque partie de la WDD compare le nombre après le démarrage au nombre attendu "

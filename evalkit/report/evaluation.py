@@ -216,7 +216,12 @@ def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: 
     named = [dataclasses.replace(r, warnings=tuple(_for_evaluation(w, run.treated)
                                                    for w in r.warnings))
              for r in results]  # a rebuilt result emits nothing: design functions warn
-    return _diagnostics(named, lang=lang, label=label, rule=rule)
+    checks = [tag("li", tag("span", "✔ " if d.passed else "⚠ ",
+                            cls="evalkit-ok" if d.passed else "evalkit-warn"),
+                  describe(d.message, lang)) for d in getattr(run, "checks", ())
+              if isinstance(d.message, Caveat)]
+    out = _diagnostics(named, lang=lang, label=label, rule=rule)
+    return join([out, tag("ul", *checks)]) if checks else out
 
 
 #: the designs' caveats whose advice names estimator options the evaluation sets itself

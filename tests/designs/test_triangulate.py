@@ -232,11 +232,11 @@ def test_the_its_is_a_context_line_and_never_sets_the_direction():
 def test_confounds_lower_the_grade_or_remove_the_before_after_comparison():
     from evalkit.i18n import Caveat
     its, cits = _result("its", -30, -40, -20), _result("controlled_its", -25, -35, -14)
-    peak = Caveat("eval_peak_selection")
+    peak = Caveat("eval_peak_selection", ratio=1.4, share=97.0, window=3, m=1)
     tri = triangulate([its, cits], concerns=[peak])
     assert tri.row("controlled_its")["sms_level"] == 2 and tri.direction == "none"
     assert tri.row("its")["sms_level"] == 2, "a before/after comparison stays level 2"
-    city = Caveat("eval_citywide_change")
+    city = Caveat("eval_citywide_change", pct=-18.0, lo=-26.0, hi=-9.0, level=95)
     tri = triangulate([its, cits], concerns=[city])
     assert tri.row("its")["concern"] == "eval_its_citywide" and tri.context is None
     assert tri.direction == "reduction" and tri.sms_level == 3

@@ -1122,6 +1122,7 @@ TEXT: dict[str, str] = {
         "The cohort first treated in {cohort} has only {n} areas ({areas}): its group-time "
         "effects rest on very few areas and are imprecise."),
     "eval.diag.design": "{design}: ",
+    "eval.diag.data": "Check of the data",
     "caveat.eval_autocorrelation": (
         "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p {p:p}): this "
         "design's confidence intervals are likely too narrow; give more weight to the "
@@ -1263,12 +1264,12 @@ TEXT: dict[str, str] = {
         "real effect among them, p {p}."),
     # --- issue 17: confound checks (citywide change, selection on a peak) ---
     "caveat.eval_citywide_change": (
-        "The comparison areas also changed at the start date ({pct:+.0f}%, {level}% CI "
-        "{lo:+.0f}% to {hi:+.0f}%): something citywide happened then, so a before/after "
-        "comparison without comparison areas cannot be trusted."),
+        "The comparison areas also changed at the start date ({pct:+g}%, p {p:p}): "
+        "something citywide happened then, so a before/after comparison without comparison "
+        "areas cannot be trusted."),
     "caveat.eval_citywide_change_none": (
-        "The comparison areas did not change clearly at the start date ({pct:+.0f}%, "
-        "{level}% CI {lo:+.0f}% to {hi:+.0f}%): no sign of a citywide change then."),
+        "The comparison areas did not change clearly at the start date ({pct:+g}%, p {p:p}): "
+        "no sign of a citywide change then."),
     "caveat.eval_peak_selection": (
         "The partnership areas appear to have been chosen after an unusual peak (in their "
         "last {window} {window:month|months} before the start they were at {ratio:.1f} times "

@@ -1213,6 +1213,7 @@ TEXT: dict[str, str] = {
         "({areas}) : ses effets par groupe et période reposent sur très peu de secteurs et "
         "sont imprécis."),
     "eval.diag.design": "{design} : ",
+    "eval.diag.data": "Vérification des données",
     "caveat.eval_autocorrelation": (
         "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
         "les intervalles de confiance de ce plan sont probablement trop étroits ; mieux vaut "
@@ -1360,14 +1361,13 @@ TEXT: dict[str, str] = {
         "3) ; rang de l'effet réel parmi eux, valeur p {p}."),
     # --- issue 17: confound checks (citywide change, selection on a peak) ---
     "caveat.eval_citywide_change": (
-        "Les secteurs de comparaison ont eux aussi changé à la date de démarrage "
-        "({pct:+.0f} %, IC à {level} % : {lo:+.0f} % à {hi:+.0f} %) : quelque chose a changé "
-        "dans toute la ville à ce moment-là, donc une comparaison avant/après sans secteurs de "
-        "comparaison n'est pas fiable."),
+        "Les secteurs de comparaison ont eux aussi changé à la date de démarrage ({pct:+g} %, "
+        "p {p:p}) : quelque chose a changé dans toute la ville à ce moment-là, donc une "
+        "comparaison avant/après sans secteurs de comparaison n'est pas fiable."),
     "caveat.eval_citywide_change_none": (
         "Les secteurs de comparaison n'ont pas nettement changé à la date de démarrage "
-        "({pct:+.0f} %, IC à {level} % : {lo:+.0f} % à {hi:+.0f} %) : rien n'indique un "
-        "changement dans toute la ville à ce moment-là."),
+        "({pct:+g} %, p {p:p}) : rien n'indique un changement dans toute la ville à ce "
+        "moment-là."),
     "caveat.eval_peak_selection": (
         "Les secteurs du partenariat semblent avoir été choisis après un pic inhabituel (sur "
         "{window} mois juste avant le démarrage, leur niveau atteignait {ratio:.1f} fois leur "

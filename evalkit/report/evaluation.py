@@ -218,6 +218,7 @@ def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: 
              for r in results]  # a rebuilt result emits nothing: design functions warn
     checks = [tag("li", tag("span", "✔ " if d.passed else "⚠ ",
                             cls="evalkit-ok" if d.passed else "evalkit-warn"),
+                  t("eval.diag.design", lang, design=t("eval.diag.data", lang)),
                   describe(d.message, lang)) for d in getattr(run, "checks", ())
               if isinstance(d.message, Caveat)]
     out = _diagnostics(named, lang=lang, label=label, rule=rule)

@@ -27,7 +27,7 @@ from evalkit.data.validate import check_names, require_columns
 from evalkit.designs._common import as_list, check_alpha
 from evalkit.designs.its import SE, Family, Seasonality, its
 from evalkit.errors import DataError, EvalkitWarning, SpecError
-from evalkit.i18n import Caveat
+from evalkit.i18n import Caveat, round_percent
 from evalkit.results import Diagnostic
 
 __all__ = ["citywide_change", "exclude_before", "peak_selection"]
@@ -120,9 +120,9 @@ def citywide_change(
     pct, lo, hi = (100.0 * (float(row[c]) - 1.0)
                    for c in ("relative_effect", "relative_ci_low", "relative_ci_high"))
     passed = bool(lo <= 0.0 <= hi)
-    level = round(100 * (1 - alpha))
+    # the sentence's numbers are the diagnostic's (results.json): the change and its p-value
     message = Caveat("eval_citywide_change" + ("_none" if passed else ""),
-                     pct=pct, lo=lo, hi=hi, level=level)
+                     pct=round_percent(pct), p=float(row["p_value"]))
     table = pd.DataFrame({"change_pct": [pct], "ci_low_pct": [lo], "ci_high_pct": [hi],
                           "p_value": [float(row["p_value"])], "n_areas": [len(comparison)]})
     return Diagnostic(name="citywide_change",

@@ -19,7 +19,18 @@ Science 7:11)
     ``Var(WDD)`` is the sum of the eight counts, ``z = WDD / sqrt(Var)``. Negative = crimes
     prevented. With before and after windows of different lengths the before counts are
     rescaled to the after window (``X_b · n_a / n_b``, variance ``X_b · (n_a / n_b)²``),
-    as in Wheeler's ``ptools::wdd(time_weights=)``.
+    as in Wheeler's ``ptools::wdd(time_weights=)``. This is ``wdd(variance="poisson")``.
+
+Calibrated on real counts (``wdd(variance="placebo")``, the default on a panel with enough
+control areas)
+    Recorded crime is overdispersed and autocorrelated, and a buffer is often compared with
+    several control areas of another size: there the textbook test claims displacement far
+    too often. Each part becomes the observed after count minus the count expected from its
+    control's change, ``Da − Db·Dca/Dcb``, and its variance allows for overdispersion and for
+    shocks of single areas, fitted on the control and buffer control areas over the same
+    windows (see :func:`wdd`). When the test could not detect a rise of ``max_mde`` (25 %)
+    in the buffers, or the noise could not be fitted, a non-significant result says that the
+    data cannot tell (``extras.cannot_tell``), not that nothing moved.
 
 Input
     Either ``counts``, the area totals::
@@ -45,11 +56,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.optimize import nnls
 
 from evalkit.data.panel import Panel, as_panel, panel_roles
 from evalkit.data.periods import parse_period
 from evalkit.data.validate import check_names
-from evalkit.designs._common import as_list, check_alpha, provenance
+from evalkit.designs._common import as_list, check_alpha, check_choice, provenance
 from evalkit.errors import DataError, SpecError
 from evalkit.i18n import Caveat
 from evalkit.results import (
@@ -61,18 +73,25 @@ from evalkit.results import (
     warns_at_caller,
 )
 
-__all__ = ["ROLES", "WDQLabel", "WddExtras", "WdqExtras", "area_counts", "wdd", "wdd_mde",
-           "wdq", "wdq_label"]
+__all__ = ["MAX_MDE", "MIN_PLACEBOS", "ROLES", "WDQLabel", "WddExtras", "WdqExtras",
+           "area_counts", "wdd", "wdd_mde", "wdq", "wdq_label"]
 
 #: Area roles, in the order used in tables.
 ROLES = ("response", "buffer", "control", "buffer_control")
 #: Counts below this in any area trigger a small-counts caveat (DOMAIN.md §4).
 SMALL_COUNT = 10
+#: control and buffer control areas needed to fit the noise of the counts (two parameters,
+#: and enough areas left for their spread to mean something)
+MIN_PLACEBOS = 6
+#: default largest relative rise in the buffers the test must be able to detect (80 % power)
+#: before "no clear displacement" may be said; above it the data cannot tell
+MAX_MDE = 0.25
 
 WDQLabel = Literal["diffusion_exceeds", "diffusion", "no_change", "displacement", "cancels"]
 _ROLE_NAMES = {"response": "response area (R)", "buffer": "buffer area (D)",
                "control": "control area (C)", "buffer_control": "buffer control area (Dc)"}
 Counts = Mapping[str, Any] | pd.DataFrame
+Variance = Literal["auto", "placebo", "poisson"]
 
 
 # -- public API ----------------------------------------------------------------------------
@@ -226,6 +245,8 @@ def wdd(
     periods: tuple[float, float] | None = None,
     alpha: float = 0.05,
     power: float = 0.8,
+    variance: Variance = "auto",
+    max_mde: float = MAX_MDE,
 ) -> EvaluationResult:
     """Weighted displacement difference test (Wheeler & Ratcliffe 2018).
 
@@ -246,7 +267,24 @@ def wdd(
     alpha : float
         1 − confidence level; also the significance level of the detectable effect.
     power : float
-        Power for the minimum detectable effect reported in ``sample`` (default 0.8).
+        Power for the minimum detectable effects (default 0.8).
+    variance : {"auto", "placebo", "poisson"}
+        ``"poisson"``: the textbook test, raw changes ``ΔR − ΔC`` and ``ΔD − ΔDc`` with the
+        sum of the counts as variance; right only for Poisson counts and control areas of
+        the same size as the areas they control. ``"placebo"`` (panel input, at least
+        ``MIN_PLACEBOS`` control and buffer control areas): each part is the observed after
+        count minus the count expected from its control's change (``Da − Db·Dca/Dcb``), and
+        its variance allows for overdispersion and for shocks of single areas, fitted on
+        every control and buffer control area treated as a placebo buffer (Notes).
+        ``"auto"`` (default): ``"placebo"`` when the panel has enough control areas, else
+        ``"poisson"`` (counts input: the textbook test, with a caveat; panel input with too
+        few control areas: flagged as unable to tell, as its Poisson interval is too narrow
+        on real counts).
+    max_mde : float
+        Largest relative rise in the buffers the test must detect with probability
+        ``power`` (default 0.25: +25 %) for a non-significant buffer part to read as "no
+        clear displacement"; above it the result says the data cannot tell
+        (``extras.cannot_tell``).
 
     Returns
     -------
@@ -254,22 +292,46 @@ def wdd(
         Term ``wdd_total`` (scale ``additive``, in crimes over the after window; negative
         = crimes prevented), then its parts ``wdd_local`` (ΔR − ΔC) and, with buffer
         areas, ``wdd_displacement`` (ΔD − ΔDc), each with its Wald interval; ``vcov`` is
-        their (diagonal: the parts are independent Poisson sums) covariance. ``sample``
-        holds the counts; ``extras`` (:class:`WddExtras`) the ``variance`` of the total and
-        the minimum detectable effects ``mde_significance`` (smallest net reduction that
-        reaches significance at ``alpha``) and ``mde_power`` (detected with probability
-        ``power``). Diagnostic ``displacement`` tests the buffer part and tabulates all
-        three parts.
+        their (diagonal: the parts use separate areas) covariance. ``sample`` holds the
+        counts; ``extras`` (:class:`WddExtras`) the ``variance`` of the total, the minimum
+        detectable effects ``mde_significance`` (smallest net reduction that reaches
+        significance at ``alpha``) and ``mde_power`` (detected with probability
+        ``power``), the variance used and its fitted noise, the buffers' relative minimum
+        detectable rise ``mde_buffer`` and ``cannot_tell``. Diagnostic ``displacement``
+        tests the buffer part and tabulates all three parts; with buffers, diagnostic
+        ``displacement_power`` fails when the data cannot tell.
 
     Raises
     ------
     DataError
-        Negative or non-whole counts, missing areas, unknown units, all counts zero.
+        Negative or non-whole counts, missing areas, unknown units, all counts zero, a
+        control area with no crime in a window (``"placebo"``).
     SpecError
-        A buffer without its control (or the reverse), a unit in two roles, bad options.
+        A buffer without its control (or the reverse), a unit in two roles, bad options,
+        ``variance="placebo"`` without a panel of enough control areas.
+
+    Notes
+    -----
+    ``variance="placebo"``: on the log scale a group ``G`` of areas changes by
+    ``log(Ga/Gb)``; its variance is modelled as ``φ·(1/Ga + 1/Gb) + κ·Σ w_i²``, counting
+    noise inflated by the dispersion ``φ ≥ 1`` plus independent shocks of variance ``κ`` in
+    each area ``i`` (``w_i`` its share of the group's counts), the two terms of a quasi-
+    Poisson model with area-level random effects. ``φ`` and ``κ`` are fitted by weighted
+    least squares (non-negative) on the squared changes of each control and buffer control
+    area against all the others, at the same dates and windows, so autocorrelated and
+    citywide shocks enter as they affect these windows. A part's variance is that of
+    ``log(Da/Db) − log(Dca/Dcb)``, converted to crimes by the geometric mean of the
+    observed and expected counts (which keeps the z statistic close to the log-scale one;
+    counts and log changes take ½ more, so an empty window stays finite). The reference
+    distribution is Student's t with ``n − 2`` degrees of freedom (``wald_df``), ``n`` the
+    areas the two noise parameters were fitted on.
     """
     check_alpha(alpha)
     _check_power(power)
+    check_choice("variance", variance, ("auto", "placebo", "poisson"))
+    if isinstance(max_mde, bool) or not isinstance(max_mde, int | float) or not max_mde > 0:
+        raise SpecError(f"max_mde must be a positive relative change (0.25 for +25 %); got "
+                        f"{max_mde!r}.")
     inp = _inputs(counts, data=data, unit=unit, time=time, outcome=outcome,
                   intervention=intervention, response=response, buffer=buffer,
                   control=control, buffer_control=buffer_control, before=before,
@@ -294,14 +356,39 @@ def wdd(
                         "come from before= and after=.")
     n_b, n_a = inp["windows"] if inp["windows"] is not None else _check_periods(periods)
     scale = n_a / n_b
-    if scale != 1:
-        notes.append(Caveat("wdd_unequal_periods", n_before=n_b, n_after=n_a))
-
-    parts = _wdd_parts(c, scale, has_d)
+    units = inp["units"]
+    pool = {} if units is None else {**units["control"], **units.get("buffer_control", {})}
+    few = len(pool) < MIN_PLACEBOS
+    if variance == "placebo" and few:
+        raise SpecError(
+            "variance='placebo' fits the noise of the counts on the control and buffer "
+            f"control areas of a panel and needs at least {MIN_PLACEBOS} of them; "
+            + (f"{len(pool)} were given" if units is not None else "counts input has none")
+            + ". Fix: give panel data (data=) with more control areas, or use "
+            "variance='poisson' (the textbook test, too narrow on overdispersed counts).")
+    method = "placebo" if variance == "placebo" or (variance == "auto" and not few) \
+        else "poisson"
+    uncalibrated = variance == "auto" and method == "poisson" and units is not None
+    if method == "poisson":
+        if scale != 1:
+            notes.append(Caveat("wdd_unequal_periods", n_before=n_b, n_after=n_a))
+        if variance == "auto" and units is None:
+            notes.append(Caveat("wdd_poisson_auto", min_placebos=MIN_PLACEBOS))
+        elif uncalibrated:
+            warn.append(Caveat("wdd_few_placebos", n=len(pool), min_placebos=MIN_PLACEBOS))
+        parts = _wdd_parts(c, scale, has_d)
+        noise = None
+    else:
+        noise = _fit_noise(pool)
+        parts = _placebo_parts(units, noise, has_d)
+        notes.append(Caveat("wdd_placebo", n=noise.n, dispersion=noise.dispersion,
+                            between_sd=100 * math.sqrt(noise.between)))
     var_total = parts.var_total
     rows, vcov = _wdd_effects(parts, has_d, alpha=alpha)
     terms = [r["term"] for r in rows]
-    mde_sig, mde_pow = wdd_mde(var_total, alpha=alpha, power=power)
+    ref = _reference(parts.df)  # the normal, as wdd_mde, under "poisson"
+    q, se_total = float(ref.ppf(1 - alpha / 2)), math.sqrt(var_total)
+    mde_sig, mde_pow = q * se_total, (q + float(ref.ppf(power))) * se_total
     used = [v for role in c for v in c[role]]
     level = round(100 * alpha, 2)  # significance level in percent
     notes.append(Caveat("wdd_mde", level=level, mde_significance=mde_sig,
@@ -310,19 +397,48 @@ def wdd(
         warn.append(Caveat("wdd_small_counts", smallest=int(min(used)),
                            power_pct=round(100 * power), mde_power=mde_pow))
 
-    diags = [_displacement_diagnostic(parts, has_d, alpha=alpha)]
+    diags = [_displacement_diagnostic(parts, has_d, alpha=alpha, scaled=noise is not None)]
+    mde_buffer = math.nan
+    cannot_tell = False
+    if has_d:
+        mde_buffer = math.expm1((q + float(ref.ppf(power))) * math.sqrt(parts.rel_disp))
+        significant = float(diags[0].p_value) < alpha
+        noisy = mde_buffer > max_mde
+        cannot_tell = uncalibrated or (noisy and not significant)
+        if cannot_tell and not uncalibrated:  # else wdd_few_placebos said why
+            warn.append(Caveat("wdd_cannot_tell", mde=100 * mde_buffer,
+                               power_pct=round(100 * power), max_mde=100 * max_mde))
+        diags.append(Diagnostic(
+            name="displacement_power",
+            null=f"the test detects a rise of {100 * max_mde:g}% in the buffers with "
+                 f"{100 * power:g}% power",
+            statistic=100 * mde_buffer, p_value=math.nan, passed=not cannot_tell,
+            message=f"smallest rise in the buffers detected with {100 * power:g}% power: "
+                    f"{100 * mde_buffer:+.0f}% ({method} variance"
+                    + (", too few control areas to fit the noise" if uncalibrated else "")
+                    + ")"))
     sample = {**inp["sample"], **_flat(c), "periods_before": n_b, "periods_after": n_a,
               "notes": notes}
-    extras = WddExtras(variance=var_total, mde_significance=mde_sig, mde_power=mde_pow,
-                       power=power)
-    spec = {**inp["spec"], "method": "wdd", "alpha": alpha,
-            "vcov": "Poisson: variance = sum of the counts (Wheeler & Ratcliffe 2018)",
-            "reference": "Wheeler & Ratcliffe (2018), Crime Science 7:11"}
+    extras = WddExtras(
+        variance=var_total, mde_significance=mde_sig, mde_power=mde_pow, power=power,
+        variance_method=method, dispersion=noise.dispersion if noise else 1.0,
+        between=noise.between if noise else 0.0, n_placebos=noise.n if noise else 0,
+        mde_buffer=mde_buffer, cannot_tell=cannot_tell,
+        cannot_tell_reason=("few_placebos" if uncalibrated else "noisy") if cannot_tell
+        else None)
+    vcov_text = ("Poisson: variance = sum of the counts (Wheeler & Ratcliffe 2018)"
+                 if noise is None else
+                 f"placebo: counts expected from each control's change; log-scale variance "
+                 f"phi (1/Ga + 1/Gb) + kappa sum w^2, phi = {noise.dispersion:.3g}, kappa = "
+                 f"{noise.between:.3g}, fitted on {noise.n} control and buffer control areas")
+    spec = {**inp["spec"], "method": "wdd", "alpha": alpha, "variance": method,
+            "vcov": vcov_text, "reference": "Wheeler & Ratcliffe (2018), Crime Science 7:11"}
     return EvaluationResult(
         method="wdd", spec=spec, effects=effects_table(rows), series=_series(c),
         diagnostics=tuple(diags), warnings=tuple(warn), sample=sample,
-        provenance=provenance(inp["fingerprint"], inp["params"]), extras=extras,
-        vcov=vcov, wald_df=dict.fromkeys(terms, math.inf),
+        provenance=provenance(inp["fingerprint"], {**inp["params"], "variance": variance,
+                                                      "max_mde": max_mde}), extras=extras,
+        vcov=vcov, wald_df=dict.fromkeys(terms, parts.df),
     )
 
 
@@ -367,7 +483,8 @@ def _wdq_measures(c: dict[str, tuple[float, float]]) -> _WdqMeasures:
 
 @dataclass(frozen=True)
 class _WddParts:
-    """The WDD's local and displacement parts, their total, and Poisson variances."""
+    """The WDD's local and displacement parts, their total and variances, and the relative
+    (log-scale) variance of the buffer part."""
 
     local: float
     var_local: float
@@ -375,6 +492,8 @@ class _WddParts:
     var_disp: float
     total: float
     var_total: float
+    rel_disp: float = math.nan
+    df: float = math.inf  # of the t reference (the fitted noise's), inf: normal
 
 
 def _wdd_parts(c: dict[str, tuple[float, float]], scale: float, has_d: bool) -> _WddParts:
@@ -386,17 +505,90 @@ def _wdd_parts(c: dict[str, tuple[float, float]], scale: float, has_d: bool) -> 
     dr, vr = delta("response")
     dc, vc = delta("control")
     local, var_local = dr - dc, vr + vc
-    disp, var_disp = 0.0, 0.0
+    disp, var_disp, rel_disp = 0.0, 0.0, math.nan
     if has_d:
         dd, vd = delta("buffer")
         ddc, vdc = delta("buffer_control")
         disp, var_disp = dd - ddc, vd + vdc
+        rel_disp = var_disp / max(c["buffer"][0] * scale, 0.5) ** 2
     total, var_total = local + disp, var_local + var_disp
     if var_total <= 0:
         raise DataError("every count is 0: the WDD test has nothing to compare. Use larger "
                         "areas or longer windows.")
     return _WddParts(local=local, var_local=var_local, disp=disp, var_disp=var_disp,
-                     total=total, var_total=var_total)
+                     total=total, var_total=var_total, rel_disp=rel_disp)
+
+
+@dataclass(frozen=True)
+class _Noise:
+    """Fitted noise of the windowed counts: a group of areas changes on the log scale with
+    variance ``dispersion · (1/Ga + 1/Gb) + between · Σ w_i²`` (Notes of :func:`wdd`)."""
+
+    dispersion: float
+    between: float
+    n: int
+
+    def log_variance(self, units: Mapping[str, tuple[float, float]]) -> float:
+        xb, xa = (np.array([v[i] for v in units.values()], dtype=float) for i in (0, 1))
+        total = xb + xa
+        share = total / total.sum() if total.sum() > 0 else np.full(len(total), 1 / len(total))
+        return float(self.dispersion * (1 / (xa.sum() + 0.5) + 1 / (xb.sum() + 0.5))
+                     + self.between * (share**2).sum())
+
+
+def _fit_noise(pool: Mapping[str, tuple[float, float]]) -> _Noise:
+    """``φ`` and ``κ`` fitted on each pool area's log change against all the others.
+
+    ``E[r_j²] = φ·P_j + κ·H_j`` with ``P_j`` the counting terms of the area and of its
+    reference and ``H_j = 1 + Σ w_i²`` (the reference's shares), by non-negative least
+    squares weighted by the fitted variance (the squared change of an area with variance
+    ``V`` has variance ``2V²``); ``φ`` is at least 1 (Poisson), so the test is never
+    narrower than the textbook one on the same scaled parts.
+    """
+    xb, xa = (np.array([v[i] for v in pool.values()], dtype=float) for i in (0, 1))
+    rb, ra = xb.sum() - xb, xa.sum() - xa  # each area's reference: every other pool area
+    r = np.log((xa + 0.5) / (xb + 0.5)) - np.log((ra + 0.5) / (rb + 0.5))
+    pois = 1 / (xa + 0.5) + 1 / (xb + 0.5) + 1 / (ra + 0.5) + 1 / (rb + 0.5)
+    tot = xb + xa
+    rest = tot.sum() - tot
+    shares = np.divide((tot**2).sum() - tot**2, rest**2, out=np.ones_like(rest),
+                       where=rest > 0)
+    design = np.column_stack([pois, 1 + shares])
+    target = r**2 - pois  # φ = 1 + the first coefficient
+    coef = np.zeros(2)
+    for _ in range(4):  # iterated weights 1 / V
+        weight = 1 / (pois + design @ coef)
+        coef = nnls(design * weight[:, None], target * weight)[0]
+    return _Noise(dispersion=1 + float(coef[0]), between=float(coef[1]), n=len(pool))
+
+
+def _placebo_parts(units: Mapping[str, Mapping[str, tuple[float, float]]], noise: _Noise,
+                   has_d: bool) -> _WddParts:
+    """Each part as the observed after count minus the count its control's change implies,
+    with the fitted noise's variance (the target's and the control's log changes)."""
+    def part(target: str, ref: str) -> tuple[float, float, float]:
+        tb, ta = (sum(v[i] for v in units[target].values()) for i in (0, 1))
+        cb, ca = (sum(v[i] for v in units[ref].values()) for i in (0, 1))
+        if cb <= 0 or ca <= 0:
+            raise DataError(
+                f"the {_ROLE_NAMES[ref]} has no crime in the "
+                f"{'before' if cb <= 0 else 'after'} window, so the change it implies for "
+                f"the {_ROLE_NAMES[target]} is undefined. Use larger control areas or longer "
+                "windows, or variance='poisson' (raw differences of counts).")
+        expected = tb * ca / cb
+        rel = noise.log_variance(units[target]) + noise.log_variance(units[ref])
+        # crimes = counts x log change: the geometric mean of the observed and expected
+        # counts (plus 1/2, as in rel) keeps z close to the log scale's
+        return ta - expected, (expected + 0.5) * (ta + 0.5) * rel, rel
+
+    local, var_local, _ = part("response", "control")
+    disp, var_disp, rel_disp = part("buffer", "buffer_control") if has_d else (0.0, 0.0,
+                                                                                 math.nan)
+    # two noise parameters fitted on noise.n areas: a t reference, as for a variance
+    # estimated on n - 2 degrees of freedom
+    return _WddParts(local=local, var_local=var_local, disp=disp, var_disp=var_disp,
+                     total=local + disp, var_total=var_local + var_disp, rel_disp=rel_disp,
+                     df=float(noise.n - 2))
 
 
 def _wdd_effects(parts: _WddParts, has_d: bool, *, alpha: float
@@ -406,12 +598,13 @@ def _wdd_effects(parts: _WddParts, has_d: bool, *, alpha: float
         parts.local, parts.var_local, parts.disp, parts.var_disp, parts.total,
         parts.var_total)
     se = math.sqrt(var_total)
-    row = effect_row("wdd_total", total, se, alpha=alpha, scale="additive")
+    df = parts.df if math.isfinite(parts.df) else None
+    row = effect_row("wdd_total", total, se, alpha=alpha, scale="additive", df=df)
     rows = [row, effect_row("wdd_local", local, math.sqrt(var_local), alpha=alpha,
-                            scale="additive")]
+                            scale="additive", df=df)]
     if has_d:
         rows.append(effect_row("wdd_displacement", disp, math.sqrt(var_disp), alpha=alpha,
-                               scale="additive"))
+                               scale="additive", df=df))
     # the parts are sums of independent Poisson counts: independent, the total their sum
     variances = {"wdd_total": var_total, "wdd_local": var_local, "wdd_displacement": var_disp}
     terms = [r["term"] for r in rows]
@@ -421,20 +614,29 @@ def _wdd_effects(parts: _WddParts, has_d: bool, *, alpha: float
     return rows, vcov
 
 
-def _displacement_diagnostic(wdd: _WddParts, has_d: bool, *, alpha: float) -> Diagnostic:
+def _reference(df: float) -> Any:
+    """The normal distribution, or Student's t with ``df`` degrees of freedom."""
+    return stats.norm if not math.isfinite(df) else stats.t(df)
+
+
+def _displacement_diagnostic(wdd: _WddParts, has_d: bool, *, alpha: float,
+                             scaled: bool = False) -> Diagnostic:
     """The z test of the buffer part (displacement or diffusion), with the parts table."""
     local, var_local, disp, var_disp, total, var_total = (
         wdd.local, wdd.var_local, wdd.disp, wdd.var_disp, wdd.total, wdd.var_total)
     se = math.sqrt(var_total)
-    q = float(stats.norm.ppf(1 - alpha / 2))
+    ref = _reference(wdd.df)
+    q = float(ref.ppf(1 - alpha / 2))
+    formulas = (["Ra − Rb·Ca/Cb", "Da − Db·Dca/Dcb", "(Ra − Rb·Ca/Cb) + (Da − Db·Dca/Dcb)"]
+                if scaled else ["ΔR − ΔC", "ΔD − ΔDc", "(ΔR − ΔC) + (ΔD − ΔDc)"])
     parts = pd.DataFrame({
         "part": ["local", "displacement", "total"],
-        "formula": ["ΔR − ΔC", "ΔD − ΔDc", "(ΔR − ΔC) + (ΔD − ΔDc)"],
+        "formula": formulas,
         "estimate": [local, disp if has_d else math.nan, total],
         "std_error": [math.sqrt(var_local), math.sqrt(var_disp) if has_d else math.nan, se],
     })
     parts["z"] = parts["estimate"] / parts["std_error"]
-    parts["p_value"] = 2 * stats.norm.sf(parts["z"].abs())
+    parts["p_value"] = 2 * ref.sf(parts["z"].abs())
     parts["ci_low"] = parts["estimate"] - q * parts["std_error"]
     parts["ci_high"] = parts["estimate"] + q * parts["std_error"]
     if has_d:
@@ -443,9 +645,10 @@ def _displacement_diagnostic(wdd: _WddParts, has_d: bool, *, alpha: float) -> Di
         displaced = disp > 0 and p_d < alpha
         return Diagnostic(
             name="displacement",
-            null="no change in the buffer relative to its control (ΔD − ΔDc = 0)",
+            null=f"no change in the buffer relative to its control ({formulas[1]} = 0)",
             statistic=float(d_row["z"]), p_value=p_d, passed=not displaced, table=parts,
-            message=f"buffer part ΔD − ΔDc = {disp:+.1f} crimes (SE {math.sqrt(var_disp):.1f},"
+            message=f"buffer part {formulas[1]} = {disp:+.1f} crimes (SE "
+                    f"{math.sqrt(var_disp):.1f},"
                     f" p = {p_d:.3f}); positive = displacement, negative = diffusion",
         )
     else:
@@ -495,18 +698,41 @@ class WddExtras(Extras):
     Attributes
     ----------
     variance : float
-        Variance of ``wdd_total`` (the sum of the counts, Poisson).
+        Variance of ``wdd_total`` (the sum of the counts under ``"poisson"``).
     mde_significance : float
         Smallest net reduction that reaches significance at ``alpha``.
     mde_power : float
         Smallest net reduction detected with probability ``power``.
     power : float
+    variance_method : {"placebo", "poisson"}
+        The variance used (what ``variance="auto"`` chose).
+    dispersion, between : float
+        The fitted noise (``"placebo"``): dispersion ``φ`` of the counts and variance ``κ``
+        of an area's log change beyond counting noise (1 and 0 under ``"poisson"``).
+    n_placebos : int
+        Control and buffer control areas the noise was fitted on (0 under ``"poisson"``).
+    mde_buffer : float
+        Smallest relative rise in the buffers detected with probability ``power`` (NaN
+        without buffers).
+    cannot_tell : bool
+        The buffer part cannot show whether crime moved to the buffers: not significant
+        while ``mde_buffer`` exceeds ``max_mde``, or the noise could not be fitted
+        (``"auto"`` on a panel with fewer than ``MIN_PLACEBOS`` control areas).
+    cannot_tell_reason : {"noisy", "few_placebos"} or None
+        Which of the two.
     """
 
     variance: float
     mde_significance: float
     mde_power: float
     power: float
+    variance_method: str = "poisson"
+    dispersion: float = 1.0
+    between: float = 0.0
+    n_placebos: int = 0
+    mde_buffer: float = math.nan
+    cannot_tell: bool = False
+    cannot_tell_reason: str | None = None
 
 
 def wdq_label(value: float) -> WDQLabel:
@@ -667,7 +893,7 @@ def _inputs(counts, *, data, unit, time, outcome, intervention, response, buffer
             "sample": {"input": "counts"},
             "spec": {"outcome": "count", "input": "counts"},
             "params": {"counts": {k: list(v) for k, v in parsed.items()}},
-            "fingerprint": frame.rename_axis("area").reset_index(),
+            "fingerprint": frame.rename_axis("area").reset_index(), "units": None,
         }
     return _panel_counts(data, unit=unit, time=time, outcome=outcome,
                          intervention=intervention, roles=roles, before=before, after=after,
@@ -719,6 +945,7 @@ def _panel_counts(data, *, unit, time, outcome, intervention, roles, before, aft
         win_a = _window(after, post, t0, side="after",
                         n_default=min(len(post), len(win_b)), freq=freq)
     totals: dict[str, tuple[float, float]] = {}
+    per_unit: dict[str, tuple[float, float]] = {}
     for role, units in lists.items():
         if not units:
             continue
@@ -735,8 +962,10 @@ def _panel_counts(data, *, unit, time, outcome, intervention, roles, before, aft
                     "a row for every period (0 when nothing was recorded) or shorten the "
                     "windows."
                 )
-            pair.append(float(cells[outcome].astype(float).sum()))
-        totals[role] = (pair[0], pair[1])
+            pair.append(cells.groupby("_unit")[outcome].sum().astype(float))
+        for u in units:
+            per_unit[u] = (float(pair[0][u]), float(pair[1][u]))
+        totals[role] = (float(pair[0].sum()), float(pair[1].sum()))
     notes = [Caveat("wdq_windows", n_before=len(win_b), n_after=len(win_a),
                     before=f"{win_b[0]}–{win_b[-1]}", after=f"{win_a[0]}–{win_a[-1]}")]
     spec = {"outcome": outcome, "input": "panel", "unit": unit, "time": time,
@@ -752,7 +981,9 @@ def _panel_counts(data, *, unit, time, outcome, intervention, roles, before, aft
               "last_period": str(win_a[-1]),
               "n_obs": len(seen) * (len(win_b) + len(win_a))}
     return {"counts": totals, "notes": notes, "windows": (float(len(win_b)), float(len(win_a))),
-            "sample": sample, "spec": spec, "params": params, "fingerprint": data}
+            "sample": sample, "spec": spec, "params": params, "fingerprint": data,
+            "units": {role: {u: per_unit[u] for u in units} for role, units in lists.items()
+                      if units}}
 
 
 def _window(value, candidates, t0, *, side, n_default, freq) -> list[pd.Period]:

@@ -179,7 +179,16 @@ def _wdd_row(res: EvaluationResult, alpha: float) -> pd.Series:
     if "wdd_displacement" in set(res.effects["term"]):
         row = res.effect("wdd_displacement")
         est, se = float(row["estimate"]), float(row["std_error"])
-    return pd.Series(effect_row("wdd_displacement", est, se, alpha=alpha, scale="additive"))
+    # the placebo variance's t reference (n - 2 areas), normal for the textbook variance
+    df = (res.wald_df or {}).get("wdd_displacement")
+    return pd.Series(effect_row("wdd_displacement", est, se, alpha=alpha, scale="additive",
+                                df=df))
+
+
+def _concern_wdd(res: EvaluationResult, pre_trend: Diagnostic | None) -> str:
+    """The data cannot tell: no clear buffer change and too little power to see one."""
+    power = _diag(res, "displacement_power")
+    return "eval_wdd_cannot_tell" if power is not None and not power.passed else ""
 
 
 def _donor_weights(res: EvaluationResult) -> tuple[Diagnostic, ...]:
@@ -302,6 +311,7 @@ _BUILT_IN = (
     Design("sdid", ("sdid",), "att", "effect", prevented=_prevented_sdid, priority=25,
            label="eval.design.sdid"),
     Design("wdd", ("wdd",), "wdd_displacement", "displacement", row=_wdd_row, unit="crimes",
+           concern=_concern_wdd,
            label="eval.design.wdd", figure="displacement", advice="wdd"),
     Design("wdq", ("wdq",), "wdq", None),
     Design("survey_did", ("survey_did",), "att", "insecurity", concern=_concern_survey,

@@ -1124,6 +1124,7 @@ TEXT: dict[str, str] = {
         "The cohort first treated in {cohort} has only {n} areas ({areas}): its group-time "
         "effects rest on very few areas and are imprecise."),
     "eval.diag.design": "{design}: ",
+    "eval.diag.data": "Check of the data",
     "caveat.eval_autocorrelation": (
         "The residuals are autocorrelated (lag-1 r = {rho:.2f}, Ljung–Box p {p:p}): this "
         "design's confidence intervals are likely too narrow; give more weight to the "
@@ -1265,12 +1266,12 @@ TEXT: dict[str, str] = {
         "real effect among them, p {p}."),
     # --- issue 17: confound checks (citywide change, selection on a peak) ---
     "caveat.eval_citywide_change": (
-        "The comparison areas also changed at the start date ({pct:+.0f}%, {level}% CI "
-        "{lo:+.0f}% to {hi:+.0f}%): something citywide happened then, so a before/after "
-        "comparison without comparison areas cannot be trusted."),
+        "The comparison areas also changed at the start date ({pct:+g}%, p {p:p}): "
+        "something citywide happened then, so a before/after comparison without comparison "
+        "areas cannot be trusted."),
     "caveat.eval_citywide_change_none": (
-        "The comparison areas did not change clearly at the start date ({pct:+.0f}%, "
-        "{level}% CI {lo:+.0f}% to {hi:+.0f}%): no sign of a citywide change then."),
+        "The comparison areas did not change clearly at the start date ({pct:+g}%, p {p:p}): "
+        "no sign of a citywide change then."),
     "caveat.eval_peak_selection": (
         "The partnership areas appear to have been chosen after an unusual peak (in their "
         "last {window} {window:month|months} before the start they were at {ratio:.1f} times "
@@ -1305,6 +1306,53 @@ TEXT: dict[str, str] = {
     "caveat.eval_excluded": (
         "{k:The period|The {k} periods} just before the start {k:was|were} left out of every "
         "design, as asked (parameter exclude_before)."),
+    # --- issue 17: displacement test calibrated on real counts (WDD variance) ---
+    "caveat.wdd_placebo": (
+        "Each WDD part compares the after count with the count expected from its control's "
+        "change (before × control after / control before), and its variance allows for "
+        "overdispersed counts and for shocks of single areas, fitted on the {n} control and "
+        "buffer control areas at the same dates (dispersion {dispersion:.2f}; beyond counting "
+        "noise an area's change varies by about {between_sd:.0f}%)."),
+    "caveat.wdd_poisson_auto": (
+        "The WDD's variance is the textbook Poisson one (the sum of the counts): area totals "
+        "alone cannot show how noisy the counts are. Recorded crime usually varies more than "
+        "Poisson counts, so the interval is probably too narrow; give the panel (data=) with "
+        "at least {min_placebos} control and buffer control areas for a calibrated test."),
+    "caveat.wdd_few_placebos": (
+        "Only {n} control and buffer control areas, and at least {min_placebos} are needed "
+        "to measure how noisy the counts are: the WDD falls back on the textbook Poisson "
+        "variance, too narrow on real counts, so the data cannot tell whether crime moved "
+        "to the buffer. Give more control areas."),
+    "caveat.wdd_cannot_tell": (
+        "The data cannot tell whether crime moved to the buffer: its counts vary so much "
+        "that only a rise of about {mde:.0f}% or more would be detected with {power_pct}% "
+        "power (a test should detect {max_mde:.0f}%). No significant change here is not "
+        "evidence of no displacement; longer windows or larger buffers would help."),
+    "report.diag.displacement_power": (
+        "Power of the displacement test — the smallest rise in the buffer it would likely "
+        "detect is {statistic:.0f}%."),
+    "eval.buffer.cannot_tell": ("The data cannot tell whether crime moved to the buffer areas: "
+                                "their change against their comparison areas ({level}% CI "
+                                "{lo} to {hi} crimes) is too uncertain to detect a plausible "
+                                "displacement."),
+    "eval.concern.eval_wdd_cannot_tell": "too noisy to detect displacement",
+    "caveat.eval_wdd_cannot_tell": (
+        "{design}: the buffer counts are too variable, or the comparison areas too few, to "
+        "detect a plausible displacement; the test says neither that crime moved nor that it "
+        "did not."),
+    "disp.cannot_tell": ("The data cannot tell whether crime moved to the buffer: only a rise of "
+                         "about {mde}% or more would be detected with {power_pct}% power."),
+    "disp.cannot_tell_few": ("The data cannot tell whether crime moved to the buffer: there are "
+                             "too few control areas to measure how noisy the counts are."),
+    "disp.methods.placebo": (
+        "With the default variance (placebo, used when at least 6 control and buffer control "
+        "areas are given), each part compares the after count with the count expected from "
+        "its control's change (Ra − Rb·Ca/Cb and Da − Db·Dca/Dcb) rather than raw "
+        "differences. On the log scale the change of a group of areas has variance "
+        "φ(1/Ga + 1/Gb) + κΣw²: counting noise inflated by a dispersion φ ≥ 1, plus "
+        "independent shocks of variance κ in each area (w its share of the group's counts). "
+        "φ and κ are fitted by weighted least squares on every control and buffer control "
+        "area compared with all the others over the same windows."),
     # --- issue 17: synthetic-control fit on the scale of count noise ---
     "caveat.synth_poor_fit_counts": (
         "The synthetic control fits the treated area poorly before the intervention: the "

@@ -1216,6 +1216,7 @@ TEXT: dict[str, str] = {
         "({areas}) : ses effets par groupe et période reposent sur très peu de secteurs et "
         "sont imprécis."),
     "eval.diag.design": "{design} : ",
+    "eval.diag.data": "Vérification des données",
     "caveat.eval_autocorrelation": (
         "Les résidus sont autocorrélés (r d'ordre 1 = {rho:.2f}, Ljung–Box p {p:p}) : "
         "les intervalles de confiance de ce plan sont probablement trop étroits ; mieux vaut "
@@ -1363,14 +1364,13 @@ TEXT: dict[str, str] = {
         "3) ; rang de l'effet réel parmi eux, valeur p {p}."),
     # --- issue 17: confound checks (citywide change, selection on a peak) ---
     "caveat.eval_citywide_change": (
-        "Les secteurs de comparaison ont eux aussi changé à la date de démarrage "
-        "({pct:+.0f} %, IC à {level} % : {lo:+.0f} % à {hi:+.0f} %) : quelque chose a changé "
-        "dans toute la ville à ce moment-là, donc une comparaison avant/après sans secteurs de "
-        "comparaison n'est pas fiable."),
+        "Les secteurs de comparaison ont eux aussi changé à la date de démarrage ({pct:+g} %, "
+        "p {p:p}) : quelque chose a changé dans toute la ville à ce moment-là, donc une "
+        "comparaison avant/après sans secteurs de comparaison n'est pas fiable."),
     "caveat.eval_citywide_change_none": (
         "Les secteurs de comparaison n'ont pas nettement changé à la date de démarrage "
-        "({pct:+.0f} %, IC à {level} % : {lo:+.0f} % à {hi:+.0f} %) : rien n'indique un "
-        "changement dans toute la ville à ce moment-là."),
+        "({pct:+g} %, p {p:p}) : rien n'indique un changement dans toute la ville à ce "
+        "moment-là."),
     "caveat.eval_peak_selection": (
         "Les secteurs du partenariat semblent avoir été choisis après un pic inhabituel (sur "
         "{window} mois juste avant le démarrage, leur niveau atteignait {ratio:.1f} fois leur "
@@ -1411,6 +1411,60 @@ TEXT: dict[str, str] = {
     "caveat.eval_excluded": (
         "{k:La période|Les {k} périodes} juste avant le démarrage {k:a été écartée|ont été "
         "écartées} de tous les plans, comme demandé (paramètre exclude_before)."),
+    # --- issue 17: displacement test calibrated on real counts (WDD variance) ---
+    "caveat.wdd_placebo": (
+        "Chaque partie de la WDD compare le nombre après le démarrage au nombre attendu "
+        "d'après l'évolution de son témoin (avant × témoin après / témoin avant), et sa "
+        "variance tient compte de la surdispersion des nombres et des chocs propres à chaque "
+        "secteur, estimés sur les {n} secteurs témoins et témoins de la zone tampon aux mêmes "
+        "dates (dispersion {dispersion:.2f} ; au-delà du bruit de comptage, l'évolution d'un "
+        "secteur varie d'environ {between_sd:.0f} %)."),
+    "caveat.wdd_poisson_auto": (
+        "La variance de la WDD est celle, classique, de Poisson (la somme des nombres) : des "
+        "totaux par zone ne permettent pas de mesurer le bruit des nombres. La délinquance "
+        "enregistrée varie d'ordinaire davantage qu'une loi de Poisson, donc l'intervalle est "
+        "sans doute trop étroit ; fournissez le panel (data=) avec au moins {min_placebos} "
+        "secteurs témoins et témoins de la zone tampon pour un test calibré."),
+    "caveat.wdd_few_placebos": (
+        "Seulement {n} secteurs témoins et témoins de la zone tampon, alors qu'il en faut au "
+        "moins {min_placebos} pour mesurer le bruit des nombres : la WDD se rabat sur la "
+        "variance classique de Poisson, trop étroite sur des données réelles, et les données "
+        "ne permettent donc pas de dire si la délinquance s'est déplacée vers la zone tampon. "
+        "Ajoutez des secteurs témoins."),
+    "caveat.wdd_cannot_tell": (
+        "Les données ne permettent pas de dire si la délinquance s'est déplacée vers la zone "
+        "tampon : ses nombres varient tant que seule une hausse d'environ {mde:.0f} % ou plus "
+        "serait détectée avec une puissance de {power_pct} % (un test devrait détecter "
+        "{max_mde:.0f} %). L'absence de variation significative ne prouve pas l'absence de "
+        "déplacement ; des fenêtres plus longues ou des zones tampons plus grandes aideraient."),
+    "report.diag.displacement_power": (
+        "Puissance du test de déplacement — la plus petite hausse dans la zone tampon qu'il "
+        "détecterait probablement est de {statistic:.0f} %."),
+    "eval.buffer.cannot_tell": ("Les données ne permettent pas de dire si la délinquance s'est "
+                                "déplacée vers les zones tampons : leur évolution face à leurs "
+                                "secteurs de comparaison (IC à {level} % de {lo} à {hi} faits) "
+                                "est trop incertaine pour détecter un déplacement plausible."),
+    "eval.concern.eval_wdd_cannot_tell": "trop de bruit pour détecter un déplacement",
+    "caveat.eval_wdd_cannot_tell": (
+        "{design} : les nombres des zones tampons varient trop, ou les secteurs de "
+        "comparaison sont trop peu nombreux, pour détecter un déplacement plausible ; le test "
+        "ne dit ni que la délinquance s'est déplacée, ni qu'elle ne l'a pas fait."),
+    "disp.cannot_tell": ("Les données ne permettent pas de dire si la délinquance s'est déplacée "
+                         "vers la zone tampon : seule une hausse d'environ {mde} % ou plus serait "
+                         "détectée avec une puissance de {power_pct} %."),
+    "disp.cannot_tell_few": ("Les données ne permettent pas de dire si la délinquance s'est "
+                             "déplacée vers la zone tampon : il y a trop peu de secteurs "
+                             "témoins pour mesurer le bruit des nombres."),
+    "disp.methods.placebo": (
+        "Avec la variance par défaut (placebo, retenue dès que 6 secteurs témoins et témoins "
+        "de la zone tampon sont fournis), chaque partie compare le nombre après le démarrage "
+        "au nombre attendu d'après l'évolution de son témoin (Ra − Rb·Ca/Cb et "
+        "Da − Db·Dca/Dcb) plutôt que des différences brutes. En logarithme, l'évolution d'un "
+        "groupe de secteurs a pour variance φ(1/Ga + 1/Gb) + κΣw² : le bruit de comptage "
+        "multiplié par une dispersion φ ≥ 1, plus des chocs indépendants de variance κ dans "
+        "chaque secteur (w sa part des nombres du groupe). φ et κ sont estimés par moindres "
+        "carrés pondérés sur chaque secteur témoin et témoin de la zone tampon comparé à tous "
+        "les autres sur les mêmes fenêtres."),
     # --- issue 17: synthetic-control fit on the scale of count noise ---
     "caveat.synth_poor_fit_counts": (
         "Le contrôle synthétique reproduit mal le secteur traité avant l'intervention : "

@@ -75,6 +75,12 @@ def headline(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *, lang: Lang
     clear = not parts_table.loc["total", "ci_low"] <= 0 <= parts_table.loc["total", "ci_high"]
     sentences.append(t(f"report.uncertainty.{'clear' if clear else 'unclear'}", lang,
                        level=level))
+    extras = wdd_res.extras
+    if getattr(extras, "cannot_tell_reason", None) == "few_placebos":
+        sentences.append(t("disp.cannot_tell_few", lang))
+    elif getattr(extras, "cannot_tell", False):
+        sentences.append(t("disp.cannot_tell", lang, power_pct=round(100 * extras.power),
+                           mde=format_significant(100 * extras.mde_buffer, lang, 2)))
     interpretation = wdq_res.extras.wdq_interpretation or wdq_res.extras.wdq_reason
     if interpretation:
         sentences.append(interpretation.render(lang) if isinstance(interpretation, Caveat)
@@ -157,7 +163,10 @@ def effects_section(wdd_res: EvaluationResult, wdq_res: EvaluationResult, *,
     return join([section("report.results", lang), wdd_table, tag("h3", "WDQ"), wdq_table])
 
 
-def methods_section(*, lang: Lang) -> Html:
-    """Formulas and references."""
+def methods_section(wdd_res: EvaluationResult | None = None, *, lang: Lang) -> Html:
+    """Formulas and references; with ``wdd_res`` computed with the placebo variance, how
+    that variance is fitted."""
+    placebo = wdd_res is not None and wdd_res.spec.get("variance") == "placebo"
     return join([section("report.methods", lang), tag("p", t("disp.methods", lang)),
+                 tag("p", t("disp.methods.placebo", lang)) if placebo else "",
                  tag("p", t("disp.ref", lang))])

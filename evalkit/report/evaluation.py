@@ -143,8 +143,10 @@ def headline(tri: Any, *, lang: Lang, outcome: str, outcome_label: str | None = 
 def _other_sentence(row: Any, lang: str, level: int) -> str:
     clear = not row["ci_low"] <= 0 <= row["ci_high"]
     if row["role"] == "displacement":
-        key = "unclear" if not clear else ("displacement" if row["estimate"] > 0
-                                           else "diffusion")
+        # a test that cannot detect a plausible displacement says so, not "no displacement"
+        key = ("cannot_tell" if row.get("concern") == "eval_wdd_cannot_tell" else
+               "unclear" if not clear else
+               "displacement" if row["estimate"] > 0 else "diffusion")
         est, lo, hi = _same_precision([abs(row["estimate"]), row["ci_low"], row["ci_high"]],
                                       lang)
         return t(f"eval.buffer.{key}", lang, n=est.lstrip("+"), lo=lo, hi=hi, level=level)
@@ -216,6 +218,7 @@ def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: 
              for r in results]  # a rebuilt result emits nothing: design functions warn
     checks = [tag("li", tag("span", "✔ " if d.passed else "⚠ ",
                             cls="evalkit-ok" if d.passed else "evalkit-warn"),
+                  t("eval.diag.design", lang, design=t("eval.diag.data", lang)),
                   describe(d.message, lang)) for d in getattr(run, "checks", ())
               if isinstance(d.message, Caveat)]
     out = _diagnostics(named, lang=lang, label=label, rule=rule)

@@ -236,7 +236,7 @@ def test_confounds_lower_the_grade_or_remove_the_before_after_comparison():
     tri = triangulate([its, cits], concerns=[peak])
     assert tri.row("controlled_its")["sms_level"] == 2 and tri.direction == "none"
     assert tri.row("its")["sms_level"] == 2, "a before/after comparison stays level 2"
-    city = Caveat("eval_citywide_change", pct=-18.0, lo=-26.0, hi=-9.0, level=95)
+    city = Caveat("eval_citywide_change", pct=-18.0, p=0.001)
     tri = triangulate([its, cits], concerns=[city])
     assert tri.row("its")["concern"] == "eval_its_citywide" and tri.context is None
     assert tri.direction == "reduction" and tri.sms_level == 3

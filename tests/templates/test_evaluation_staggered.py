@@ -68,9 +68,15 @@ def test_every_percent_change_in_the_report_is_in_results_json(outcome):
     allowed = {round_percent(100 * (e[k] - 1)) for e in outcome.results["estimates"]
                for k in ("relative_effect", "relative_ci_low", "relative_ci_high")
                if e[k] is not None}
+    # the sensitivity rows are in the verdict; the citywide check's change is its
+    # diagnostic's statistic
+    allowed |= {round_percent(v[k]) for v in outcome.results["verdict"]["sensitivity"]
+                for k in ("estimate_pct", "ci_low_pct", "ci_high_pct") if v[k] is not None}
+    allowed |= {round_percent(d["statistic"]) for d in outcome.results["diagnostics"]
+                if d["name"] == "citywide_change"}
     text = _text(outcome.report.read_text(encoding="utf-8"))
     shown = [float(v) for v in re.findall(r"[+-]\d+(?:\.\d+)?(?=%)", text)]
     assert all(v in allowed for v in shown), (shown, sorted(allowed))
     for line in re.findall(r"(?:✔|⚠) ([^(]*)", text):  # each check names its design
         assert line.startswith(("Group-time difference in differences: ",
-                                "Interrupted time series: "))
+                                "Interrupted time series: ", "Check of the data: "))

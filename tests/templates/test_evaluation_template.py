@@ -14,6 +14,7 @@ import pytest
 
 from evalkit._resources import samples_dir
 from evalkit.data.simulate import simulate_city
+from evalkit.report import evaluation as ev
 from evalkit.report.results_json import SCHEMA_PATH
 from evalkit.run.cli import main as cli_main
 from evalkit.run.execute import run_template
@@ -70,7 +71,7 @@ def test_single_area_evaluation_runs_four_designs_graded_level_3(demo):
     assert verdict["estimate_pct"] == pytest.approx(100 * (row["relative_effect"] - 1))
     text = _text(html)
     assert "The strongest credible design, the controlled interrupted time series," in text
-    assert f"{verdict['estimate_pct']:.1f}%" in text
+    assert ev._pct(verdict["estimate_pct"], "en") in text
     assert "For context only: a before/after comparison" in text
     assert "with a change of trend after the start" in text  # the sensitivity row
     assert "Maryland Scientific Methods Scale level 3" in text
@@ -113,8 +114,9 @@ def test_french_report_with_emmie_texts(tmp_path):
     assert "120 000" in text.replace("\u202f", " ")
 
 
-def test_report_says_plainly_when_the_designs_disagree(tmp_path):
-    """A citywide fall at the start (every district thinned to 60 %) moves the ITS only."""
+def test_report_says_plainly_when_the_whole_city_changed_at_the_start(tmp_path):
+    """A citywide fall at the start (every district thinned to 60 %) moves the ITS, which has
+    no comparison areas: the citywide check names it and the ITS is set aside."""
     city = simulate_city(roll_out="single", crimes=("antisocial_behaviour",),
                          effect={"antisocial_behaviour": 0.8},
                          population_range=(40_000, 80_000), overdispersion=None, seed=11).data
@@ -127,9 +129,14 @@ def test_report_says_plainly_when_the_designs_disagree(tmp_path):
                            parameters={"outcome": "antisocial_behaviour",
                                        "exposure": "population"})
     checks = {d["name"]: d for d in outcome.results["diagnostics"]}
-    assert not checks["designs_agree"]["passed"]
-    assert checks["evidence_level"]["statistic"] == 3
+    assert not checks["citywide_change"]["passed"] and checks["citywide_change"]["statistic"] < -30
+    verdict = outcome.results["verdict"]
+    assert verdict["best_design"] == "controlled_its" and verdict["evidence_level"] == 3
+    assert verdict["context"] is None, "the ITS is not credible: no context line"
+    codes = {c["code"] for c in verdict["concerns"]}
+    assert {"eval_citywide_change", "eval_its_citywide"} <= codes
+    # the best design covers the true -20 %
+    assert verdict["ci_low_pct"] < -20 < verdict["ci_high_pct"]
     text = _text(outcome.report.read_text(encoding="utf-8"))
-    assert re.search(r"The designs disagree: the interrupted time series \(-5\d%\) and the "
-                     r"controlled interrupted time series \(-2\d%\)", text)
-    assert "anything else that changed in the whole city at the start" in text
+    assert "The comparison areas also changed at the start date" in text
+    assert "no: the whole city changed at the start" in text

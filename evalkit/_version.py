@@ -1,3 +1,3 @@
 """evalkit's version, in a module that imports nothing (any layer may read it)."""
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"

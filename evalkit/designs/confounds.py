@@ -119,6 +119,10 @@ def citywide_change(
     row = res.effects.set_index("term").loc["level_change"]
     pct, lo, hi = (100.0 * (float(row[c]) - 1.0)
                    for c in ("relative_effect", "relative_ci_low", "relative_ci_high"))
+    if not all(math.isfinite(v) for v in (pct, lo, hi)):
+        raise DataError("the comparison areas' series has no finite change at the start "
+                        f"(estimate {pct}, interval {lo} to {hi}): too few events to tell. "
+                        "Fix: a coarser period or more comparison areas.")
     passed = bool(lo <= 0.0 <= hi)
     # the sentence's numbers are the diagnostic's (results.json): the change and its p-value
     message = Caveat("eval_citywide_change" + ("_none" if passed else ""),

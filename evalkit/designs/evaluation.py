@@ -49,7 +49,7 @@ from evalkit.designs.confounds import exclude_before as exclude_periods
 from evalkit.designs.did import did, event_study
 from evalkit.designs.displacement import wdd
 from evalkit.designs.its import its
-from evalkit.designs.registry import get
+from evalkit.designs.registry import MIN_PRE, get
 from evalkit.designs.staggered import staggered_did
 from evalkit.designs.survey_did import survey_did
 from evalkit.designs.synth import synth
@@ -61,6 +61,8 @@ from evalkit.results import Diagnostic, EvaluationResult
 __all__ = ["DesignRun", "Evaluation", "describe", "evaluate", "run_designs", "treated_cells"]
 
 _COHORT = "_evalkit_cohort"
+#: periods of the peak-selection window by frequency: about three months
+_PEAK_WINDOW = {"D": 91, "W": 13, "M": 3, "Q": 1, "Y": 1}
 _NOT_RUN = "eval_not_run_"
 
 
@@ -289,7 +291,8 @@ def run_designs(
     if exclude_before != "auto" and (not isinstance(exclude_before, int)
                                      or isinstance(exclude_before, bool) or exclude_before < 0):
         raise SpecError(f"exclude_before must be 'auto' or a whole number of periods >= 0; "
-                        f"got {exclude_before!r}.")
+                        f"got {exclude_before!r}. Fix: exclude_before='auto' (the default), "
+                        "0 to keep every period, or e.g. 3.")
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         raise SpecError(f"window must be a whole number of periods >= 1; got {window!r}.")
     outcome, unit, time, exposure = panel_roles(
@@ -362,24 +365,33 @@ def run_designs(
         return dataclasses.replace(rows, data=rows.data.assign(
             **{_COHORT: rows.data[unit].map(first).fillna("")}))
 
-    checks = _confound_checks(panel, outcome=outcome, unit=unit, time=time, start=starts[0],
-                              treated=its_areas, comparison=comparison, exposure=exposure,
-                              seasonality=seasonality, alpha=alpha, seed=seed, notes=notes)
-    peak = next((d for d in checks if d.name == "peak_selection"), None)
-    flagged = peak is not None and not peak.passed
-    k = exclude_before if exclude_before != "auto" else (
-        int(peak.message.values["window"]) if flagged else 0)
-    concerns = [d.message for d in checks if not d.passed and d.name != "peak_selection"]
-    if flagged and k:  # left out: named, and no longer a threat that lowers the grade
-        concerns.append(Caveat("eval_peak_excluded", k=k, **{
-            n: peak.message.values[n] for n in ("ratio", "share", "m")}))
-    elif flagged:
-        concerns.append(peak.message)
-    elif k:
-        notes.append(Caveat("eval_excluded", k=k))
     freq = source.freq
     t0 = parse_period(starts[0], freq, name="start")
-    excluded = [str(t0 - i) for i in range(k, 0, -1)]
+    # about a quarter of a year: the months a council looks at when it picks hot spots
+    peak_window = _PEAK_WINDOW.get(freq, 3)
+    checks = _confound_checks(panel, outcome=outcome, unit=unit, time=time, start=starts[0],
+                              treated=its_areas, comparison=comparison, exposure=exposure,
+                              seasonality=seasonality, alpha=alpha, seed=seed,
+                              window=peak_window, notes=notes)
+    peak = next((d for d in checks if d.name == "peak_selection"), None)
+    flagged = peak is not None and not peak.passed
+    n_pre = int((pd.PeriodIndex(panel.data[time].unique(), freq=freq) < t0).sum())
+    if exclude_before != "auto":
+        k = exclude_before
+    else:  # left out only when the time series keep enough periods to fit on
+        k = peak_window if flagged and n_pre - peak_window >= MIN_PRE else 0
+    if k >= n_pre:
+        raise SpecError(f"exclude_before={k} leaves no period before the start ({starts[0]}); "
+                        f"the data have {n_pre}. Fix: a smaller exclude_before, or 'auto'.")
+    concerns = [d.message for d in checks if not d.passed and d.name != "peak_selection"]
+    if flagged and k >= peak_window:  # left out: named, and no longer lowers the grade
+        concerns.append(Caveat("eval_peak_excluded", k=k, **{
+            n: peak.message.values[n] for n in ("ratio", "share", "m")}))
+    elif flagged:  # kept, or only part of it left out: the threat stands
+        concerns.append(peak.message)
+    if k and not (flagged and k >= peak_window):
+        notes.append(Caveat("eval_excluded", k=k))
+    excluded = [period_label(t0 - i) for i in range(k, 0, -1)]
     if k:
         panel_cut = exclude_periods(panel, time=time, start=starts[0], k=k)
 
@@ -415,7 +427,8 @@ def run_designs(
         # conformal inference (Chernozhukov et al. 2021) covers 94 % on realistic district
         # counts where the placebo interval is often empty or too wide; it refits on every
         # pre-period, so with a window left out the placebo interval fits the periods before
-        fit_until = {"optimize_periods": (str(panel.data[time].min()), str(t0 - k - 1)),
+        first_period = pd.PeriodIndex(panel.data[time].unique(), freq=freq).min()
+        fit_until = {"optimize_periods": (period_label(first_period), period_label(t0 - k - 1)),
                      "inference": "placebo"} if k else {"inference": "conformal"}
         jobs.append(("synth", lambda: synth(panel, outcome=outcome, unit=unit, time=time,
                                             treated_unit=treated[0], intervention=starts[0],
@@ -465,7 +478,7 @@ def run_designs(
 
 def _confound_checks(panel: Panel, *, outcome: str, unit: str, time: str, start: str,
                      treated: Sequence[str], comparison: Sequence[str], exposure: str | None,
-                     seasonality: str, alpha: float, seed: int | None,
+                     seasonality: str, alpha: float, seed: int | None, window: int,
                      notes: list[Caveat]) -> tuple[Diagnostic, ...]:
     """The citywide-change and peak-selection checks at the first start (DOMAIN.md §4);
     a check the data cannot support is named in ``notes`` and left out."""
@@ -478,7 +491,7 @@ def _confound_checks(panel: Panel, *, outcome: str, unit: str, time: str, start:
             alpha=alpha)),
         ("peak_selection", lambda: peak_selection(
             panel, outcome=outcome, unit=unit, time=time, start=start, treated=treated,
-            comparison=comparison, exposure=exposure, seed=seed)),
+            comparison=comparison, exposure=exposure, seed=seed, window=window)),
     )
     done = []
     for name, job in jobs:
@@ -486,7 +499,8 @@ def _confound_checks(panel: Panel, *, outcome: str, unit: str, time: str, start:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # a check's own fit is not the user's model
                 done.append(job())
-        except EvalkitError as exc:
+        # a check's own fit may fail on degenerate series (all zeros): named, never fatal
+        except (EvalkitError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             notes.append(Caveat(f"eval_check_not_run_{name}",
                                 message=str(exc).split(" Fix:")[0].strip()))
     return tuple(done)

@@ -92,6 +92,8 @@ def _concern_controlled_its(res: EvaluationResult, pre_trend: Diagnostic | None)
     and, when no placebo calibration was possible, no residual autocorrelation."""
     if concern := _concern_its(res, pre_trend):
         return concern
+    if res.spec.get("inference") == "model" and res.spec.get("unit"):
+        return "eval_its_uncalibrated"  # comparison areas too few for placebos
     placebo = _diag(res, "placebo_calibration")
     if placebo is not None and not placebo.passed:
         return "eval_its_placebo"

@@ -24,8 +24,9 @@ or more. The **best estimate** is the first of them in the registry's pre-declar
 narrowest interval. Its interval gives the **direction** (a clear reduction or increase when
 it excludes no change). The other strong designs are compared with it by a **test of their
 difference** on the log-ratio scale, ``z = (b_1 - b_2) / sqrt(se_1^2 + se_2^2)`` with each
-``se`` read off its own interval; it ignores the positive correlation of two estimates from
-the same data, so it finds a difference less often than an exact test would (it never
+``se`` read off its own interval (with its t reference when it has one); it ignores the
+positive correlation of two estimates from the same data, so it finds a difference less
+often than an exact test would (it never
 overstates disagreement). When they differ at ``alpha`` the verdict is ``contested``: no
 direction. An interval overlap is no test (two 95 % intervals can overlap while the
 difference is significant), and no range of "values every interval contains" is printed:
@@ -60,6 +61,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from evalkit._checks import check_alpha
 from evalkit.designs.registry import MANY, MIN_PRE, Design, entries, find, ratios
@@ -91,7 +93,7 @@ _UNCONTROLLED = ("its",)
 
 _COLUMNS = ("design", "role", "term", "estimate", "ci_low", "ci_high", "p_value", "unit",
             "sms_level", "credible", "concern", "strong", "priority", "difference_p",
-            "prevented", "prevented_low", "prevented_high")
+            "prevented", "prevented_low", "prevented_high", "df")
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,9 @@ class Triangulation:
         ``credible``, ``concern`` (the failed check's caveat code, empty when credible),
         ``strong`` (credible effect design of level 3 or more), ``priority`` (pre-declared
         order), ``difference_p`` (test of its difference from the best design; NaN for the
-        best and for the designs not compared), and ``prevented``, ``prevented_low``,
-        ``prevented_high`` (crimes prevented, effect rows).
+        best and for the designs not compared), ``prevented``, ``prevented_low``,
+        ``prevented_high`` (crimes prevented, effect rows) and ``df`` (the degrees of
+        freedom of its t reference; ``inf``: normal or not a Wald interval).
     agreement : {"agree", "disagree", "single", "none"}
         Among the strong designs: no significant difference from the best, some, only one
         strong design, none.
@@ -183,8 +186,9 @@ class Triangulation:
     agreement_p : float or None
         Smallest p-value of the differences tested.
     sms_level : int or None
-        Maryland level of the evidence: the best design's, 2 when only the ITS is credible,
-        None when no design is.
+        Maryland level of the evidence: the best design's, else the highest level of a
+        credible design (2: only the ITS, or designs a confound lowered), None when no
+        design is credible.
     strongest : str or None
         The best design (None when no strong design remains).
     context : str or None
@@ -201,6 +205,10 @@ class Triangulation:
     sensitivity : DataFrame or None
         The sensitivity fits given (``design``, ``variant``, ``estimate``, ``ci_low``,
         ``ci_high`` in %): shown beside the table, never in the verdict's direction.
+    held : str or None
+        With no strong design because a confound lowered the grade (areas chosen after a
+        peak, kept in the data): the design with comparison areas that would have given the
+        best estimate; the report shows it and says why it draws no conclusion.
     """
 
     table: pd.DataFrame
@@ -217,6 +225,7 @@ class Triangulation:
     reasons: tuple[Caveat, ...]
     concerns: tuple[Caveat, ...] = ()
     sensitivity: pd.DataFrame | None = None
+    held: str | None = None
 
     @property
     def credible_effects(self) -> pd.DataFrame:
@@ -298,7 +307,8 @@ def _effect_row(res: EvaluationResult, entry: Design, *,
     prevented = entry.prevented(res, row, treated_total)
     return {"estimate": pct[0], "ci_low": pct[1], "ci_high": pct[2], "unit": "percent",
             "prevented": prevented[0], "prevented_low": prevented[1],
-            "prevented_high": prevented[2], "p_value": float(row["p_value"])}
+            "prevented_high": prevented[2], "p_value": float(row["p_value"]),
+            "df": float((res.wald_df or {}).get(entry.term, math.inf))}
 
 
 def _other_row(res: EvaluationResult, entry: Design, alpha: float) -> dict[str, Any]:
@@ -307,16 +317,19 @@ def _other_row(res: EvaluationResult, entry: Design, alpha: float) -> dict[str, 
     return {"estimate": values[0], "ci_low": values[1], "ci_high": values[2],
             "p_value": values[3], "unit": entry.unit,
             "prevented": float("nan"), "prevented_low": float("nan"),
-            "prevented_high": float("nan")}
+            "prevented_high": float("nan"), "df": math.inf}
 
 
 def _log_se(row: pd.Series, alpha: float) -> tuple[float, float]:
-    """The log ratio of a % row and the standard error its interval implies (NaN when the
-    interval is not bounded on both sides)."""
+    """The log ratio of a % row and the standard error its interval implies, with the
+    design's own reference (``df``: t, normal when absent or infinite); NaN when the
+    interval is not bounded on both sides."""
     est, lo, hi = (1 + row[c] / 100 for c in ("estimate", "ci_low", "ci_high"))
     if not (est > 0 and 0 < lo < math.inf and 0 < hi < math.inf):
         return float("nan"), float("nan")
-    return math.log(est), (math.log(hi) - math.log(lo)) / (2 * norm.ppf(1 - alpha / 2))
+    df = float(row.get("df", math.inf))
+    q = student_t.ppf(1 - alpha / 2, df) if math.isfinite(df) else norm.ppf(1 - alpha / 2)
+    return math.log(est), (math.log(hi) - math.log(lo)) / (2 * q)
 
 
 def difference_p(a: pd.Series, b: pd.Series, alpha: float = 0.05) -> float:
@@ -396,8 +409,8 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
                 and "not_credible" in effects_of:
             concern = "eval_its_citywide"  # its before/after change is the citywide one
         level = entry.level(res)
-        if effect and "lower" in effects_of:  # a before/after comparison stays level 2
-            level = max(level - 1, 2)
+        if effect and "lower" in effects_of:  # a serious threat: one level down
+            level = max(level - 1, 1)
         rows.append({"design": res.method, "role": entry.role, "term": entry.term, **values,
                      "sms_level": level, "credible": not concern, "concern": concern,
                      "strong": bool(effect and not concern and level >= STRONG),
@@ -429,12 +442,20 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
             if agreement_p < alpha:
                 agreement, direction = "disagree", "contested"
                 apart = (str(best["design"]), min(known, key=known.get))
-    its = _credible_effects(table)
-    its = its[its["design"].isin(_UNCONTROLLED)]
-    context = str(its.iloc[0]["design"]) if not its.empty else None
+    credible = _credible_effects(table)
+    its = credible[credible["design"].isin(_UNCONTROLLED)]
+    # a before/after comparison is shown for context unless a confound lowered it too
+    context = str(its.iloc[0]["design"]) if not its.empty and \
+        int(its.iloc[0]["sms_level"]) >= 2 else None
     strongest = None if best is None else str(best["design"])
     sms = int(best["sms_level"]) if best is not None else (
-        int(its.iloc[0]["sms_level"]) if context else None)
+        int(credible["sms_level"].max()) if not credible.empty else None)
+    # designs with comparison areas that a confound took below the strong level
+    held = credible[~credible["design"].isin(_UNCONTROLLED)
+                    & np.isfinite(credible["ci_low"].to_numpy(float))
+                    & np.isfinite(credible["ci_high"].to_numpy(float))]
+    held_design = str(held.sort_values("priority", kind="stable").iloc[0]["design"]) \
+        if best is None and "lower" in effects_of and not held.empty else None
     cost_per = None
     if cost is not None and best is not None:
         cost_per = _cost_per_crime(float(cost), best)
@@ -445,7 +466,7 @@ def triangulate(results: Sequence[EvaluationResult], *, treated_total: float | N
         columns=["design", "variant", "estimate", "ci_low", "ci_high"])
     return Triangulation(table, agreement, direction, apart, agreement_p, sms, strongest,
                          context, None if cost is None else float(cost), cost_per, alpha,
-                         tuple(reasons), tuple(concerns), variants)
+                         tuple(reasons), tuple(concerns), variants, held_design)
 
 
 def _cost_per_crime(cost: float, row: pd.Series) -> tuple[float, float, float]:

@@ -954,6 +954,14 @@ TEXT: dict[str, str] = {
                                "reason is found."),
     "eval.verdict.none": ("No design with comparison areas passed its checks, so the data "
                           "cannot support a conclusion about the partnership's effect."),
+    "eval.verdict.lowered": ("The {design} estimates a change of {est} in {outcome} ({level}% CI "
+                             "{lo} to {hi}), but the partnership areas were chosen after an "
+                             "unusual peak (below): a return to normal cannot be told apart "
+                             "from the partnership's effect, so no conclusion is drawn."),
+    "eval.concern.eval_its_uncalibrated": "interval not calibrated (too few comparison areas)",
+    "caveat.eval_its_uncalibrated": (
+        "The {design} is not counted: with too few comparison areas its interval could not be "
+        "calibrated by placebos, and model-based intervals of district counts are too narrow."),
     "eval.agree.same": ("The {design} ({est}, {level}% CI {lo} to {hi}) does not differ "
                         "significantly from it (test of the difference: {p})."),
     "eval.agree.untested": ("The {design} ({est}) has an interval without bounds, so its "

@@ -1031,6 +1031,17 @@ TEXT: dict[str, str] = {
     "eval.verdict.none": ("Aucun plan avec des secteurs de comparaison n'a passé ses "
                           "vérifications : les données ne permettent pas de conclure sur "
                           "l'effet du partenariat."),
+    "eval.verdict.lowered": ("Le plan « {design} » estime une variation de {est} des {outcome} "
+                             "(IC à {level} % de {lo} à {hi}), mais les secteurs du partenariat "
+                             "ont été choisis après un pic inhabituel (voir plus bas) : un "
+                             "retour à la normale ne se distingue pas de l'effet du "
+                             "partenariat, donc aucune conclusion n'est tirée."),
+    "eval.concern.eval_its_uncalibrated": ("intervalle non calibré (trop peu de secteurs de "
+                                           "comparaison)"),
+    "caveat.eval_its_uncalibrated": (
+        "Le plan « {design} » n'est pas compté : avec trop peu de secteurs de comparaison, son "
+        "intervalle n'a pas pu être calibré par des placebos, et les intervalles du modèle "
+        "sont trop étroits pour des comptages de quartiers."),
     "eval.agree.same": ("Le plan « {design} » ({est}, IC à {level} % de {lo} à {hi}) n'en "
                         "diffère pas significativement (test de la différence : {p})."),
     "eval.agree.untested": ("Le plan « {design} » ({est}) a un intervalle non borné : son écart "

@@ -94,7 +94,10 @@ def verdict_text(tri: Any, *, lang: Lang, outcome: str, outcome_label: str | Non
     name = outcome_name(outcome, lang, outcome_label, noun=True)
     level = round(100 * (1 - tri.alpha))
     parts = []
-    if tri.direction == "none":
+    if tri.direction == "none" and getattr(tri, "held", None):
+        parts.append(t("eval.verdict.lowered", lang, design=_name(tri.held, lang),
+                       outcome=name, level=level, **_interval(tri.row(tri.held), lang)))
+    elif tri.direction == "none":
         parts.append(t("eval.verdict.none", lang))
     elif tri.direction == "contested":
         a, b = (tri.row(d) for d in tri.apart)

@@ -81,3 +81,36 @@ def test_exclude_before_errors(value, match):
     city = simulate_realistic_city("null_moderate_1", seed=1)
     with pytest.raises(SpecError, match=match):
         run_designs(city.data, **KW, exclude_before=value)
+
+
+def _weekly(n_areas=12, n_weeks=80, start=52, seed=0):
+    import numpy as np
+    import pandas as pd
+    rng = np.random.default_rng(seed)
+    weeks = pd.period_range("2022-01-03", periods=n_weeks, freq="W")
+    areas = [f"W{i:02d}" for i in range(n_areas)]
+    df = pd.DataFrame([(a, str(w.start_time.date()), int(rng.poisson(30)),
+                        int(a == "W00" and j >= start)) for a in areas
+                       for j, w in enumerate(weeks)], columns=["area", "week", "count", "on"])
+    return df, str(weeks[start].start_time.date())
+
+
+def test_weekly_data_leave_out_weeks_by_their_labels():
+    df, _ = _weekly()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = run_designs(df, outcome="count", unit="area", time="week", treatment="on",
+                          exclude_before=3)
+    assert len(run.excluded) == 3
+    assert run.get("controlled_its").sample["n_pre"] == 49
+    assert run.get("synth") is not None
+
+
+def test_degenerate_comparison_series_name_the_check_instead_of_failing():
+    df, _ = _weekly()
+    df.loc[df["area"] != "W00", "count"] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the check's own fit fails (log of a zero RSS)
+        run = run_designs(df, outcome="count", unit="area", time="week", treatment="on")
+    assert "citywide_change" not in {d.name for d in run.checks}
+    assert any(n.code == "eval_check_not_run_citywide_change" for n in run.notes)

@@ -235,7 +235,13 @@ def test_confounds_lower_the_grade_or_remove_the_before_after_comparison():
     peak = Caveat("eval_peak_selection", ratio=1.4, share=97.0, window=3, m=1)
     tri = triangulate([its, cits], concerns=[peak])
     assert tri.row("controlled_its")["sms_level"] == 2 and tri.direction == "none"
-    assert tri.row("its")["sms_level"] == 2, "a before/after comparison stays level 2"
+    assert tri.row("its")["sms_level"] == 1 and tri.context is None
+    # the report shows the design the confound held back, and says why
+    assert tri.held == "controlled_its" and tri.sms_level == 2
+    from evalkit.report.evaluation import headline
+    text = str(headline(tri, lang="en", outcome="y"))
+    assert "estimates a change of -25%" in text and "no conclusion is drawn" in text
+    assert "No design with comparison areas passed its checks" not in text
     city = Caveat("eval_citywide_change", pct=-18.0, p=0.001)
     tri = triangulate([its, cits], concerns=[city])
     assert tri.row("its")["concern"] == "eval_its_citywide" and tri.context is None
@@ -480,4 +486,7 @@ def test_few_areas_in_all_use_the_controlled_its_even_with_many_treated():
     assert "controlled_its" in {r.method for r in run.results}
     assert "did" not in {r.method for r in run.results}
     assert any(n.code == "eval_controlled_its_clusters" for n in run.notes)
-    assert tri.sms_level == 3
+    # 6 comparison areas cannot calibrate groups of 6 placebos: model-based intervals of
+    # district counts are too narrow, so the controlled ITS does not count
+    assert tri.row("controlled_its")["concern"] == "eval_its_uncalibrated"
+    assert tri.strongest is None and tri.sms_level == 2

@@ -325,18 +325,22 @@ def synth(
     series = pd.concat(series_parts, ignore_index=True)
 
     # -- checks ---------------------------------------------------------------------------
-    fit = fit_check(y, pre_idx, tr_idx, do_idx, w_tr, pre_rmspe)
+    # periods left out between the fitted ones and the start (a selection window) are not
+    # the fit's to reproduce
+    fit_idx = pre_idx[pre_idx <= opt_idx.max()]
+    fit_rmspe = _rmspe(gap, fit_idx)
+    fit = fit_check(y, fit_idx, tr_idx, do_idx, w_tr, fit_rmspe)
     balance = _balance(x, pred_names, y, all_periods, opt_idx, tr_idx, do_idx, w_tr, v_tr)
     diags.insert(0, Diagnostic(
         name="pre_fit",
         null="the synthetic control reproduces the treated outcome before the intervention",
         statistic=fit.ratio, p_value=float("nan"), passed=fit.passed, table=balance,
-        message=fit.message(pre_rmspe)))
+        message=fit.message(fit_rmspe)))
     if not fit.passed and fit.scale == "counts":
-        warn.append(Caveat("synth_poor_fit_counts", rmspe=pre_rmspe, reference=fit.reference,
+        warn.append(Caveat("synth_poor_fit_counts", rmspe=fit_rmspe, reference=fit.reference,
                            ratio=fit.ratio, limit=fit.limit))
     elif not fit.passed:
-        warn.append(Caveat("synth_poor_fit", rmspe=pre_rmspe, ratio=fit.ratio,
+        warn.append(Caveat("synth_poor_fit", rmspe=fit_rmspe, ratio=fit.ratio,
                            limit=fit.limit))
     n_out = _outside_hull(y, tr_idx, do_idx, pre_idx)
     if n_out / n_pre >= HULL_SHARE:

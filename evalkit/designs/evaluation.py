@@ -360,10 +360,10 @@ def run_designs(
     panel = rows(df[unit].isin(set(treated) | set(comparison)))
     areas_in = rows(df[unit].notna())  # every area but the always-treated: ITS and WDD
 
-    def cohorts(rows: Panel | None = None) -> Panel:  # each area's start: panel designs
-        rows = rows or panel
-        return dataclasses.replace(rows, data=rows.data.assign(
-            **{_COHORT: rows.data[unit].map(first).fillna("")}))
+    def cohorts(part: Panel | None = None) -> Panel:  # each area's start: panel designs
+        part = part or panel
+        return dataclasses.replace(part, data=part.data.assign(
+            **{_COHORT: part.data[unit].map(first).fillna("")}))
 
     freq = source.freq
     t0 = parse_period(starts[0], freq, name="start")
@@ -375,7 +375,8 @@ def run_designs(
                               window=peak_window, notes=notes)
     peak = next((d for d in checks if d.name == "peak_selection"), None)
     flagged = peak is not None and not peak.passed
-    n_pre = int((pd.PeriodIndex(panel.data[time].unique(), freq=freq) < t0).sum())
+    periods = pd.PeriodIndex(panel.data[time].unique(), freq=freq)
+    n_pre = int((periods < t0).sum())
     if exclude_before != "auto":
         k = exclude_before
     else:  # left out only when the time series keep enough periods to fit on
@@ -427,8 +428,7 @@ def run_designs(
         # conformal inference (Chernozhukov et al. 2021) covers 94 % on realistic district
         # counts where the placebo interval is often empty or too wide; it refits on every
         # pre-period, so with a window left out the placebo interval fits the periods before
-        first_period = pd.PeriodIndex(panel.data[time].unique(), freq=freq).min()
-        fit_until = {"optimize_periods": (period_label(first_period), period_label(t0 - k - 1)),
+        fit_until = {"optimize_periods": (period_label(periods.min()), period_label(t0 - k - 1)),
                      "inference": "placebo"} if k else {"inference": "conformal"}
         jobs.append(("synth", lambda: synth(panel, outcome=outcome, unit=unit, time=time,
                                             treated_unit=treated[0], intervention=starts[0],

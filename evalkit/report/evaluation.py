@@ -36,6 +36,7 @@ from evalkit.report.displacement import plot_displacement
 from evalkit.report.html import Html, join, table, tag
 from evalkit.report.narrative import (
     _same_precision,
+    check_item,
     methods_section,
     section,
     title_block,
@@ -219,10 +220,8 @@ def diagnostics_section(run: Any, results: Sequence[EvaluationResult], *, lang: 
     named = [dataclasses.replace(r, warnings=tuple(_for_evaluation(w, run.treated)
                                                    for w in r.warnings))
              for r in results]  # a rebuilt result emits nothing: design functions warn
-    checks = [tag("li", tag("span", "✔ " if d.passed else "⚠ ",
-                            cls="evalkit-ok" if d.passed else "evalkit-warn"),
-                  t("eval.diag.design", lang, design=t("eval.diag.data", lang)),
-                  describe(d.message, lang)) for d in getattr(run, "checks", ())
+    checks = [check_item(d.passed, t("eval.diag.design", lang, design=t("eval.diag.data", lang)),
+                         describe(d.message, lang)) for d in getattr(run, "checks", ())
               if isinstance(d.message, Caveat)]
     out = _diagnostics(named, lang=lang, label=label, rule=rule)
     return join([out, tag("ul", *checks)]) if checks else out

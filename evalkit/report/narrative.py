@@ -350,9 +350,8 @@ def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], 
             and d.name != "placebo_calibration"
         status = t("report.diag.accounted" if accounted else
                    f"report.diag.{'passed' if d.passed else 'failed'}", lang)
-        items.append(tag("li", tag("span", "✔ " if d.passed else "⚠ ",
-                                   cls="evalkit-ok" if d.passed else "evalkit-warn"),
-                         label(res) if label else "", text, " ", tag("em", f"({status})")))
+        items.append(check_item(d.passed, label(res) if label else "", text, " ",
+                                tag("em", f"({status})")))
     parts = [section("report.diagnostics", lang)]
     parts.append(tag("ul", *items) if items else tag("p", t("report.diag.none", lang)))
     parts.append(tag("h3", t("report.caveats", lang)))
@@ -360,6 +359,12 @@ def diagnostics_section(results: EvaluationResult | Sequence[EvaluationResult], 
     parts.append(tag("ul", *(tag("li", c) for c in caveats)) if caveats
                  else tag("p", t("report.caveats.none", lang)))
     return join(parts)
+
+
+def check_item(passed: bool, *content: object) -> Html:
+    """A list item of the checks: a green tick or an orange warning sign, then ``content``."""
+    return tag("li", tag("span", "✔ " if passed else "⚠ ",
+                         cls="evalkit-ok" if passed else "evalkit-warn"), *content)
 
 
 def _se_text(result: EvaluationResult, lang: str) -> str:
